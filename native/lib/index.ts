@@ -1,0 +1,1 @@
+export { AddonUnavailableError, addonAvailable, loadAddon, type BuildInfo } from './addon';

@@ -1,0 +1,33 @@
+// Registers the addon's exports. Each binding file converts JS values to plain C++
+// values at the boundary and schedules heavy work off the event loop.
+#include <napi.h>
+
+#include "binding/binding.h"
+#include "common/thread_pool.h"
+
+namespace {
+
+Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
+  out.Set("hardwareThreads", Napi::Number::New(env, asc::ThreadPool::hardwareThreads()));
+#ifdef ASC_HAVE_CUDA
+  out.Set("cudaCompiled", Napi::Boolean::New(env, true));
+#else
+  out.Set("cudaCompiled", Napi::Boolean::New(env, false));
+#endif
+  out.Set("compiler", Napi::String::New(env, __VERSION__));
+  return out;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
+  asc::binding::InitFeatures(env, exports);
+  asc::binding::InitKernels(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(asc_native, Init)

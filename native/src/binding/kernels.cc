@@ -1,0 +1,7 @@
+#include "binding/binding.h"
+
+namespace asc::binding {
+
+void InitKernels(Napi::Env, Napi::Object) {}
+
+}  // namespace asc::binding
