@@ -12,7 +12,10 @@ export interface AscRun {
 }
 
 /** Runs the built asc command in a subprocess, as a user would. */
-export function runAsc(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): AscRun {
+export function runAsc(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): AscRun {
   const r = spawnSync(process.execPath, [ascBin, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
