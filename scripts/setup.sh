@@ -4,23 +4,46 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(cmake g++ make pkg-config python3 python3-numpy libfftw3-dev libopenblas-dev)
-APT_PACKAGES+=(${ASC_EXTRA_APT_PACKAGES:-})
+# Required to build and run; optional ones (e.g. chromium for the report's browser test)
+# are installed when possible, and the code that needs them says so when they are absent.
+REQUIRED_APT=(cmake g++ make pkg-config python3 python3-numpy libfftw3-dev libopenblas-dev)
+read -r -a OPTIONAL_APT <<<"${ASC_OPTIONAL_APT:-}"
 
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
+missing_of() {
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
+  done
+}
+
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  if [[ ! -f /tmp/.asc-apt-updated ]]; then
+    apt-get -o DPkg::Lock::Timeout=600 update -q && touch /tmp/.asc-apt-updated
+  fi
+  apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "$@"
+}
+
+mapfile -t missing < <(missing_of "${REQUIRED_APT[@]}")
 if ((${#missing[@]})); then
   if [[ $(id -u) -eq 0 ]]; then
     echo "setup: installing ${missing[*]}" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get -o DPkg::Lock::Timeout=600 update -q
-    apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"
+    apt_install "${missing[@]}"
   else
     echo "setup: missing system packages. Run:" >&2
     echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
     exit 1
+  fi
+fi
+if ((${#OPTIONAL_APT[@]})); then
+  mapfile -t missing < <(missing_of "${OPTIONAL_APT[@]}")
+  if ((${#missing[@]})); then
+    if [[ $(id -u) -eq 0 ]]; then
+      echo "setup: installing optional ${missing[*]}" >&2
+      apt_install "${missing[@]}" || echo "setup: could not install ${missing[*]}; the parts that need them will be skipped" >&2
+    else
+      echo "setup: optional system packages missing (sudo apt-get install -y ${missing[*]}); the parts that need them will be skipped" >&2
+    fi
   fi
 fi
 

@@ -3,6 +3,6 @@
 # project's lint and tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+ASC_OPTIONAL_APT="chromium postgresql ${ASC_OPTIONAL_APT:-}" bash scripts/setup.sh
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 npx nx run-many -t lint test --output-style=static --parallel=1 "$@"
