@@ -1,1 +1,9 @@
-export {};
+export * from './spec';
+export * from './arch-id';
+export * from './params';
+export * from './space';
+export * from './random';
+export * from './sampler';
+export * from './search/evaluate';
+export * from './store/trial-store';
+export * from './store/sqlite-store';

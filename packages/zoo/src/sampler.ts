@@ -1,0 +1,152 @@
+import { archId } from './arch-id';
+import { paramCount } from './params';
+import { SeededRandom } from './random';
+import {
+  DEFAULT_SIZE_WINDOW,
+  PAPER_SEARCH_SPACE,
+  countArchitectures,
+  paramsInWindow,
+  validateSizeWindow,
+  type SearchSpace,
+  type SizeWindow,
+} from './space';
+import type { ArchSpec, Block } from './spec';
+
+/** One architecture proposed by the sampler, with where it sits in the seeded sequence. */
+export interface Proposal {
+  /** Position in the sampler's sequence of distinct in-window architectures. */
+  sampleIndex: number;
+  spec: ArchSpec;
+  archId: string;
+  params: number;
+  /** Raw draws made up to and including this proposal (all indexes before it too). */
+  draws: number;
+  /** Of those draws, how many fell outside the size window (counted, not failures). */
+  rejectedBySize: number;
+  /** Of those draws, how many repeated an architecture already in the sequence. */
+  duplicates: number;
+}
+
+export interface SamplerOptions {
+  seed: number;
+  space?: SearchSpace;
+  window?: SizeWindow;
+  /** Raw draws allowed to find one new architecture before giving up. */
+  maxTriesPerProposal?: number;
+}
+
+/** The sampler cannot produce another architecture; `reason` tells which limit was hit. */
+export class SamplerExhaustedError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'space' | 'budget',
+    readonly proposed: number,
+  ) {
+    super(message);
+    this.name = 'SamplerExhaustedError';
+  }
+}
+
+/**
+ * Uniform random sampling of Table 2 with rejection to the size window.
+ *
+ * The sampler is a pure function of its seed: `at(k)` is the k-th distinct architecture
+ * inside the window in the seeded stream of raw draws, so any process (or machine) that
+ * knows the study seed and a trial's sample index recomputes the same architecture. The
+ * store hands out sample indexes atomically; the sampler never needs to coordinate.
+ *
+ * Draw order per raw sample: number of blocks, stem filters, growth, then for each block
+ * module A, module B, pool.
+ */
+export class RandomSampler {
+  readonly seed: number;
+  readonly space: SearchSpace;
+  readonly window: SizeWindow;
+  readonly maxTriesPerProposal: number;
+  private readonly rng: SeededRandom;
+  private readonly sequence: Proposal[] = [];
+  private readonly seen = new Set<string>();
+  private draws = 0;
+  private rejectedBySize = 0;
+  private duplicates = 0;
+  private spaceSize: number | undefined;
+
+  constructor(o: SamplerOptions) {
+    this.seed = o.seed;
+    this.space = o.space ?? PAPER_SEARCH_SPACE;
+    this.window = validateSizeWindow(o.window ?? DEFAULT_SIZE_WINDOW);
+    this.maxTriesPerProposal = o.maxTriesPerProposal ?? 200_000;
+    this.rng = new SeededRandom(o.seed);
+  }
+
+  /** One raw draw from the space, before any filtering. */
+  drawRaw(rng: SeededRandom = this.rng): ArchSpec {
+    const s = this.space;
+    const n = rng.choice(s.blockCounts);
+    const stemFilters = rng.choice(s.stemFilters);
+    const growth = rng.choice(s.growths);
+    const blocks: Block[] = [];
+    for (let i = 0; i < n; i++) {
+      blocks.push([rng.choice(s.moduleA), rng.choice(s.moduleB), rng.choice(s.pools)]);
+    }
+    return { stemFilters, growth, blocks };
+  }
+
+  /** Number of distinct architectures in the space under the window (computed once). */
+  capacity(): number {
+    this.spaceSize ??= countArchitectures(this.space, this.window);
+    return this.spaceSize;
+  }
+
+  /** The proposal at `sampleIndex`; throws SamplerExhaustedError when there is none. */
+  at(sampleIndex: number): Proposal {
+    if (!Number.isInteger(sampleIndex) || sampleIndex < 0) {
+      throw new RangeError(`sample index must be a non-negative integer, got ${sampleIndex}`);
+    }
+    while (this.sequence.length <= sampleIndex) this.extend();
+    return this.sequence[sampleIndex];
+  }
+
+  private extend(): void {
+    const capacity = this.capacity();
+    const w = `${this.window.minKiB} < KB < ${this.window.maxKiB}`;
+    if (this.sequence.length >= capacity) {
+      throw new SamplerExhaustedError(
+        `the search space is exhausted: all ${capacity} distinct architectures with ${w} have been proposed`,
+        'space',
+        this.sequence.length,
+      );
+    }
+    for (let tries = 0; tries < this.maxTriesPerProposal; tries++) {
+      const spec = this.drawRaw();
+      this.draws++;
+      const params = paramCount(spec);
+      if (!paramsInWindow(params, this.window)) {
+        this.rejectedBySize++;
+        continue;
+      }
+      const id = archId(spec);
+      if (this.seen.has(id)) {
+        this.duplicates++;
+        continue;
+      }
+      this.seen.add(id);
+      this.sequence.push({
+        sampleIndex: this.sequence.length,
+        spec,
+        archId: id,
+        params,
+        draws: this.draws,
+        rejectedBySize: this.rejectedBySize,
+        duplicates: this.duplicates,
+      });
+      return;
+    }
+    throw new SamplerExhaustedError(
+      `the sampler's try budget ran out: ${this.maxTriesPerProposal} draws found no new architecture with ${w} ` +
+        `(${this.sequence.length} of ${capacity} proposed so far); widen the size window or raise the budget`,
+      'budget',
+      this.sequence.length,
+    );
+  }
+}

@@ -1,0 +1,84 @@
+import type { ArchSpec } from '../spec';
+
+/** Metrics of one training epoch of a candidate, as the evaluator reports them. */
+export interface EpochMetrics {
+  epoch: number;
+  trainLoss: number;
+  testLoss: number;
+  testAccuracy: number;
+  segmentAccuracy: number;
+  seconds: number;
+  samplesPerSec: number;
+}
+
+/** What the search hands the evaluator with each candidate. */
+export interface TrialContext {
+  trialId: number;
+  seed: number;
+  epochs: number;
+  /** Aborted on Ctrl-C, SIGTERM or a lost trial; the evaluator should stop soon after. */
+  signal: AbortSignal;
+  /** Records per-epoch metrics in the store (this also heartbeats the trial). */
+  reportEpoch(m: EpochMetrics): Promise<void>;
+}
+
+export interface TrialResult {
+  /** Clip accuracy on the test split: the paper's "accuracy". */
+  accuracy: number;
+  /** Test log loss. */
+  loss: number;
+  segmentAccuracy?: number;
+  seconds: number;
+  backend?: string;
+  epochs: EpochMetrics[];
+}
+
+export type Evaluate = (spec: ArchSpec, context: TrialContext) => Promise<TrialResult>;
+
+/** Options every evaluator module receives from `asc search` (plus any extra fields). */
+export interface EvaluatorOptions {
+  epochs: number;
+  dataset?: string;
+  cache?: string;
+  studyDir?: string;
+  /** 0-based index of the worker process and the number of workers (to share cores). */
+  workerIndex: number;
+  workers: number;
+  [extra: string]: unknown;
+}
+
+/** What an evaluator module (`asc search --evaluator MODULE`) must export. */
+export interface EvaluatorModule {
+  createEvaluator(options: EvaluatorOptions): Evaluate | Promise<Evaluate>;
+}
+
+/** The evaluator used when none is named: the trainer's, resolved by package name. */
+export const DEFAULT_EVALUATOR_MODULE = '@asc/trainer/evaluator';
+
+/** Thrown when the evaluator module cannot be found or does not export createEvaluator. */
+export class EvaluatorModuleError extends Error {
+  constructor(
+    message: string,
+    readonly modulePath: string,
+  ) {
+    super(message);
+    this.name = 'EvaluatorModuleError';
+  }
+}
+
+/** Validates one TrialResult returned by an evaluator; throws with what is wrong. */
+export function checkTrialResult(r: unknown): TrialResult {
+  const o = r as Partial<TrialResult> | null;
+  const bad = (why: string): never => {
+    throw new TypeError(`the evaluator returned an invalid result: ${why}`);
+  };
+  if (typeof o !== 'object' || o === null) return bad(`expected an object, got ${String(r)}`);
+  if (typeof o.accuracy !== 'number' || !(o.accuracy >= 0 && o.accuracy <= 1)) {
+    bad(`accuracy must be a number in [0, 1], got ${String(o.accuracy)}`);
+  }
+  if (typeof o.loss !== 'number' || Number.isNaN(o.loss))
+    bad(`loss must be a number, got ${String(o.loss)}`);
+  if (typeof o.seconds !== 'number') bad(`seconds must be a number, got ${String(o.seconds)}`);
+  if (!Array.isArray(o.epochs)) bad('epochs must be an array');
+  return o as TrialResult;
+}

@@ -1,0 +1,597 @@
+import Database from 'better-sqlite3';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { EpochMetrics } from '../search/evaluate';
+import type { ArchSpec } from '../spec';
+import {
+  TRIAL_STATUSES,
+  TrialStoreError,
+  type ClaimOutcome,
+  type ClaimRequest,
+  type StudyInit,
+  type StudyRecord,
+  type TrialOutcome,
+  type TrialRecord,
+  type TrialStatus,
+  type TrialStore,
+} from './trial-store';
+
+/** Schema versions this code knows, each a migration from the one before. */
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE studies (
+    study_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    seed INTEGER NOT NULL,
+    config TEXT NOT NULL,
+    feature_config_hash TEXT,
+    next_sample_index INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE trials (
+    trial_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    study_id INTEGER NOT NULL REFERENCES studies(study_id),
+    number INTEGER NOT NULL,
+    sample_index INTEGER NOT NULL,
+    arch_id TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('running','complete','failed','interrupted','pruned')),
+    params INTEGER NOT NULL,
+    size_kib REAL NOT NULL,
+    size_kib_fp16 REAL NOT NULL,
+    rejected_by_size INTEGER NOT NULL,
+    accuracy REAL,
+    loss REAL,
+    segment_accuracy REAL,
+    backend TEXT,
+    seconds REAL,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    heartbeat_at INTEGER NOT NULL,
+    worker TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    error TEXT,
+    feature_config_hash TEXT,
+    retry_of INTEGER REFERENCES trials(trial_id),
+    requeued INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (study_id, number)
+  );
+  CREATE INDEX trials_by_status ON trials(study_id, status);
+  CREATE INDEX trials_by_arch ON trials(study_id, arch_id);
+  CREATE TABLE trial_epochs (
+    trial_id INTEGER NOT NULL REFERENCES trials(trial_id),
+    epoch INTEGER NOT NULL,
+    train_loss REAL, test_loss REAL, test_accuracy REAL, segment_accuracy REAL,
+    seconds REAL, samples_per_sec REAL,
+    PRIMARY KEY (trial_id, epoch)
+  );
+  `,
+];
+
+export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
+
+export interface SqliteStoreOptions {
+  /** How long a statement waits for another process's lock before retrying (ms). */
+  busyTimeoutMs?: number;
+}
+
+interface TrialRow {
+  trial_id: number;
+  study_name: string;
+  number: number;
+  sample_index: number;
+  arch_id: string;
+  spec: string;
+  seed: number;
+  status: TrialStatus;
+  params: number;
+  size_kib: number;
+  size_kib_fp16: number;
+  rejected_by_size: number;
+  accuracy: number | null;
+  loss: number | null;
+  segment_accuracy: number | null;
+  backend: string | null;
+  seconds: number | null;
+  started_at: number;
+  ended_at: number | null;
+  heartbeat_at: number;
+  worker: string;
+  host: string;
+  pid: number;
+  error: string | null;
+  feature_config_hash: string | null;
+  retry_of: number | null;
+  requeued: number;
+}
+
+interface StudyRow {
+  study_id: number;
+  name: string;
+  seed: number;
+  config: string;
+  feature_config_hash: string | null;
+  next_sample_index: number;
+  created_at: number;
+}
+
+interface EpochRow {
+  trial_id: number;
+  epoch: number;
+  train_loss: number;
+  test_loss: number;
+  test_accuracy: number;
+  segment_accuracy: number;
+  seconds: number;
+  samples_per_sec: number;
+}
+
+const TRIAL_SELECT = `SELECT t.*, s.name AS study_name FROM trials t JOIN studies s USING (study_id)`;
+
+/**
+ * The embedded trial store: one SQLite file shared by the worker processes of one machine.
+ * WAL lets readers run beside the single writer; every write is a short `BEGIN IMMEDIATE`
+ * transaction that waits up to the busy timeout for the write lock, and the whole
+ * operation is retried with backoff if SQLite still reports the database busy.
+ */
+export class SqliteTrialStore implements TrialStore {
+  readonly location: string;
+  private readonly db: Database.Database;
+
+  private constructor(file: string, db: Database.Database) {
+    this.location = file;
+    this.db = db;
+  }
+
+  /** Opens (creating and migrating when needed) the store in `file`. */
+  static async open(file: string, o: SqliteStoreOptions = {}): Promise<SqliteTrialStore> {
+    const location = path.resolve(file);
+    fs.mkdirSync(path.dirname(location), { recursive: true });
+    let db: Database.Database;
+    try {
+      db = new Database(location, { timeout: o.busyTimeoutMs ?? 30_000 });
+    } catch (err) {
+      throw new TrialStoreError(
+        `cannot open the SQLite trial store: ${message(err)}`,
+        location,
+        err,
+      );
+    }
+    const store = new SqliteTrialStore(location, db);
+    try {
+      await store.retry(() => {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        db.pragma('foreign_keys = ON');
+      });
+      await store.retry(() => store.migrate());
+    } catch (err) {
+      db.close();
+      if (err instanceof TrialStoreError) throw err;
+      throw new TrialStoreError(`not a usable trial store: ${message(err)}`, location, err);
+    }
+    return store;
+  }
+
+  private migrate(): void {
+    this.db
+      .transaction(() => {
+        this.db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+        const row = this.db.prepare('SELECT version FROM schema_version').get() as
+          { version: number } | undefined;
+        const version = row?.version ?? 0;
+        if (version > MIGRATIONS.length) {
+          throw new TrialStoreError(
+            `schema version ${version} is newer than this asc understands (${MIGRATIONS.length}); upgrade asc`,
+            this.location,
+          );
+        }
+        for (let v = version; v < MIGRATIONS.length; v++) this.db.exec(MIGRATIONS[v]);
+        if (!row)
+          this.db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(MIGRATIONS.length);
+        else this.db.prepare('UPDATE schema_version SET version = ?').run(MIGRATIONS.length);
+      })
+      .immediate();
+  }
+
+  /** Runs `fn`, retrying with backoff while SQLite reports the database busy or locked. */
+  private async retry<T>(fn: () => T): Promise<T> {
+    const deadline = Date.now() + 120_000;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return fn();
+      } catch (err) {
+        const code = (err as { code?: string }).code ?? '';
+        if (!code.startsWith('SQLITE_BUSY') && !code.startsWith('SQLITE_LOCKED')) throw err;
+        if (Date.now() > deadline) {
+          throw new TrialStoreError(
+            `gave up waiting for the database lock: ${message(err)}`,
+            this.location,
+            err,
+          );
+        }
+        await new Promise((r) =>
+          setTimeout(r, Math.min(1000, 10 * 2 ** attempt) * (0.5 + Math.random())),
+        );
+      }
+    }
+  }
+
+  private write<T>(fn: () => T): Promise<T> {
+    return this.retry(() => this.db.transaction(fn).immediate());
+  }
+
+  async createStudy(init: StudyInit): Promise<StudyRecord> {
+    return this.write(() => {
+      this.db
+        .prepare(
+          `INSERT INTO studies (name, seed, config, feature_config_hash, created_at)
+           VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+        )
+        .run(
+          init.name,
+          init.seed,
+          JSON.stringify(init.config),
+          init.featureConfigHash ?? null,
+          Date.now(),
+        );
+      return this.studyRow(init.name) as StudyRecord;
+    });
+  }
+
+  async getStudy(name: string): Promise<StudyRecord | null> {
+    return this.studyRow(name);
+  }
+
+  async listStudies(): Promise<StudyRecord[]> {
+    const rows = this.db.prepare('SELECT * FROM studies ORDER BY study_id').all() as StudyRow[];
+    return rows.map(toStudy);
+  }
+
+  private studyRow(name: string): StudyRecord | null {
+    const row = this.db.prepare('SELECT * FROM studies WHERE name = ?').get(name) as
+      StudyRow | undefined;
+    return row ? toStudy(row) : null;
+  }
+
+  private requireStudy(name: string): StudyRecord {
+    const s = this.studyRow(name);
+    if (!s) throw new TrialStoreError(`no study named "${name}"`, this.location);
+    return s;
+  }
+
+  async claimTrial(studyName: string, request: ClaimRequest): Promise<ClaimOutcome> {
+    return this.write((): ClaimOutcome => {
+      const study = this.requireStudy(studyName);
+      const counts = this.counts(study.studyId);
+      if (counts.complete >= request.targetComplete)
+        return { kind: 'done', complete: counts.complete };
+      if (counts.complete + counts.running >= request.targetComplete) {
+        return { kind: 'wait', complete: counts.complete, running: counts.running };
+      }
+      const now = Date.now();
+      const number = (
+        this.db
+          .prepare('SELECT COALESCE(MAX(number), -1) + 1 AS n FROM trials WHERE study_id = ?')
+          .get(study.studyId) as { n: number }
+      ).n;
+      const { identity } = request;
+      const insert = this.db.prepare(
+        `INSERT INTO trials (study_id, number, sample_index, arch_id, spec, seed, status, params, size_kib,
+           size_kib_fp16, rejected_by_size, started_at, heartbeat_at, worker, host, pid, feature_config_hash, retry_of)
+         VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      const requeued = this.db
+        .prepare(
+          `SELECT * FROM trials WHERE study_id = ? AND requeued = 1 ORDER BY sample_index, trial_id LIMIT 1`,
+        )
+        .get(study.studyId) as TrialRow | undefined;
+      let trialId: number;
+      if (requeued) {
+        this.db.prepare('UPDATE trials SET requeued = 0 WHERE trial_id = ?').run(requeued.trial_id);
+        trialId = Number(
+          insert.run(
+            study.studyId,
+            number,
+            requeued.sample_index,
+            requeued.arch_id,
+            requeued.spec,
+            requeued.seed,
+            requeued.params,
+            requeued.size_kib,
+            requeued.size_kib_fp16,
+            requeued.rejected_by_size,
+            now,
+            now,
+            identity.worker,
+            identity.host,
+            identity.pid,
+            request.featureConfigHash ?? null,
+            requeued.trial_id,
+          ).lastInsertRowid,
+        );
+      } else {
+        const taken = this.db.prepare(
+          'SELECT 1 FROM trials WHERE study_id = ? AND arch_id = ? LIMIT 1',
+        );
+        let index = study.nextSampleIndex;
+        let p = request.propose(index);
+        while (taken.get(study.studyId, p.archId)) p = request.propose(++index);
+        trialId = Number(
+          insert.run(
+            study.studyId,
+            number,
+            p.sampleIndex,
+            p.archId,
+            JSON.stringify(p.spec),
+            p.seed,
+            p.params,
+            p.sizeKiB,
+            p.sizeKiBFp16,
+            p.rejectedBySize,
+            now,
+            now,
+            identity.worker,
+            identity.host,
+            identity.pid,
+            request.featureConfigHash ?? null,
+            null,
+          ).lastInsertRowid,
+        );
+        this.db
+          .prepare('UPDATE studies SET next_sample_index = ? WHERE study_id = ?')
+          .run(index + 1, study.studyId);
+      }
+      return { kind: 'claimed', trial: this.trialById(trialId) as TrialRecord };
+    });
+  }
+
+  private counts(studyId: number): Record<TrialStatus, number> {
+    const out = Object.fromEntries(TRIAL_STATUSES.map((s) => [s, 0])) as Record<
+      TrialStatus,
+      number
+    >;
+    const rows = this.db
+      .prepare('SELECT status, COUNT(*) AS n FROM trials WHERE study_id = ? GROUP BY status')
+      .all(studyId) as { status: TrialStatus; n: number }[];
+    for (const r of rows) out[r.status] = r.n;
+    return out;
+  }
+
+  async heartbeat(trialId: number, worker: string): Promise<boolean> {
+    return this.write(() => this.touch(trialId, worker));
+  }
+
+  private touch(trialId: number, worker: string): boolean {
+    const r = this.db
+      .prepare(
+        `UPDATE trials SET heartbeat_at = ? WHERE trial_id = ? AND worker = ? AND status = 'running'`,
+      )
+      .run(Date.now(), trialId, worker);
+    return r.changes === 1;
+  }
+
+  async reportEpoch(trialId: number, worker: string, m: EpochMetrics): Promise<boolean> {
+    return this.write(() => {
+      if (!this.touch(trialId, worker)) return false;
+      this.db
+        .prepare(
+          `INSERT OR REPLACE INTO trial_epochs (trial_id, epoch, train_loss, test_loss, test_accuracy,
+             segment_accuracy, seconds, samples_per_sec) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          trialId,
+          m.epoch,
+          m.trainLoss,
+          m.testLoss,
+          m.testAccuracy,
+          m.segmentAccuracy,
+          m.seconds,
+          m.samplesPerSec,
+        );
+      return true;
+    });
+  }
+
+  async finishTrial(trialId: number, worker: string, outcome: TrialOutcome): Promise<boolean> {
+    return this.write(() => {
+      const now = Date.now();
+      const owned = `WHERE trial_id = ? AND worker = ? AND status = 'running'`;
+      if (outcome.status === 'complete') {
+        const r = outcome.result;
+        const changed = this.db
+          .prepare(
+            `UPDATE trials SET status = 'complete', accuracy = ?, loss = ?, segment_accuracy = ?, backend = ?,
+               seconds = ?, ended_at = ?, heartbeat_at = ? ${owned}`,
+          )
+          .run(
+            r.accuracy,
+            r.loss,
+            r.segmentAccuracy ?? null,
+            r.backend ?? null,
+            r.seconds,
+            now,
+            now,
+            trialId,
+            worker,
+          );
+        if (changed.changes !== 1) return false;
+        const epoch = this.db.prepare(
+          `INSERT OR REPLACE INTO trial_epochs (trial_id, epoch, train_loss, test_loss, test_accuracy,
+             segment_accuracy, seconds, samples_per_sec) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        );
+        for (const m of r.epochs) {
+          epoch.run(
+            trialId,
+            m.epoch,
+            m.trainLoss,
+            m.testLoss,
+            m.testAccuracy,
+            m.segmentAccuracy,
+            m.seconds,
+            m.samplesPerSec,
+          );
+        }
+        return true;
+      }
+      const error = outcome.status === 'failed' ? outcome.error : (outcome.reason ?? null);
+      const requeue =
+        outcome.status === 'interrupted' ||
+        (outcome.status === 'failed' && outcome.requeue === true);
+      const changed = this.db
+        .prepare(
+          `UPDATE trials SET status = ?, error = ?, requeued = ?, ended_at = ?, heartbeat_at = ? ${owned}`,
+        )
+        .run(outcome.status, error, requeue ? 1 : 0, now, now, trialId, worker);
+      return changed.changes === 1;
+    });
+  }
+
+  async failStaleTrials(
+    studyName: string,
+    o: { heartbeatTimeoutMs: number; deadWorkers?: readonly string[] },
+  ): Promise<TrialRecord[]> {
+    return this.write(() => {
+      const study = this.requireStudy(studyName);
+      const now = Date.now();
+      const running = this.db
+        .prepare(
+          `SELECT trial_id, worker, heartbeat_at FROM trials WHERE study_id = ? AND status = 'running'`,
+        )
+        .all(study.studyId) as { trial_id: number; worker: string; heartbeat_at: number }[];
+      const dead = new Set(o.deadWorkers ?? []);
+      const marked: TrialRecord[] = [];
+      for (const t of running) {
+        const silentMs = now - t.heartbeat_at;
+        let why: string | undefined;
+        if (dead.has(t.worker)) why = `worker ${t.worker} died (its process is gone)`;
+        else if (silentMs > o.heartbeatTimeoutMs) {
+          why = `worker ${t.worker} sent no heartbeat for ${(silentMs / 1000).toFixed(1)} s`;
+        }
+        if (!why) continue;
+        this.db
+          .prepare(
+            `UPDATE trials SET status = 'failed', error = ?, requeued = 1, ended_at = ? WHERE trial_id = ?`,
+          )
+          .run(why, now, t.trial_id);
+        marked.push(this.trialById(t.trial_id) as TrialRecord);
+      }
+      return marked;
+    });
+  }
+
+  async getTrial(trialId: number): Promise<TrialRecord | null> {
+    return this.trialById(trialId);
+  }
+
+  private trialById(trialId: number): TrialRecord | null {
+    const row = this.db.prepare(`${TRIAL_SELECT} WHERE t.trial_id = ?`).get(trialId) as
+      TrialRow | undefined;
+    return row ? this.toTrial(row, this.epochsOf(trialId).get(trialId) ?? []) : null;
+  }
+
+  async getTrials(
+    studyName: string,
+    filter: { status?: readonly TrialStatus[] } = {},
+  ): Promise<TrialRecord[]> {
+    const study = this.requireStudy(studyName);
+    // One read transaction so trials and epochs come from the same snapshot.
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare(`${TRIAL_SELECT} WHERE t.study_id = ? ORDER BY t.number`)
+        .all(study.studyId) as TrialRow[];
+      const wanted = filter.status ? rows.filter((r) => filter.status!.includes(r.status)) : rows;
+      const epochs = this.epochsOf(null, study.studyId);
+      return wanted.map((r) => this.toTrial(r, epochs.get(r.trial_id) ?? []));
+    })();
+  }
+
+  /** Epochs of one trial, or of every trial of a study when `studyId` is given. */
+  private epochsOf(trialId: number | null, studyId?: number): Map<number, EpochMetrics[]> {
+    const out = new Map<number, EpochMetrics[]>();
+    const rows = (
+      trialId === null
+        ? this.db
+            .prepare(
+              `SELECT e.* FROM trial_epochs e JOIN trials t USING (trial_id) WHERE t.study_id = ? ORDER BY e.trial_id, e.epoch`,
+            )
+            .all(studyId)
+        : this.db
+            .prepare('SELECT * FROM trial_epochs WHERE trial_id = ? ORDER BY epoch')
+            .all(trialId)
+    ) as EpochRow[];
+    for (const e of rows) {
+      const list = out.get(e.trial_id) ?? [];
+      list.push({
+        epoch: e.epoch,
+        trainLoss: e.train_loss,
+        testLoss: e.test_loss,
+        testAccuracy: e.test_accuracy,
+        segmentAccuracy: e.segment_accuracy,
+        seconds: e.seconds,
+        samplesPerSec: e.samples_per_sec,
+      });
+      out.set(e.trial_id, list);
+    }
+    return out;
+  }
+
+  async countTrials(studyName: string): Promise<Record<TrialStatus, number>> {
+    return this.counts(this.requireStudy(studyName).studyId);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private toTrial(r: TrialRow, epochs: EpochMetrics[]): TrialRecord {
+    return {
+      trialId: r.trial_id,
+      number: r.number,
+      studyName: r.study_name,
+      sampleIndex: r.sample_index,
+      archId: r.arch_id,
+      spec: JSON.parse(r.spec) as ArchSpec,
+      seed: r.seed,
+      status: r.status,
+      params: r.params,
+      sizeKiB: r.size_kib,
+      sizeKiBFp16: r.size_kib_fp16,
+      rejectedBySize: r.rejected_by_size,
+      accuracy: r.accuracy,
+      loss: r.loss,
+      segmentAccuracy: r.segment_accuracy,
+      backend: r.backend,
+      seconds: r.seconds,
+      epochs,
+      startedAt: r.started_at,
+      endedAt: r.ended_at,
+      heartbeatAt: r.heartbeat_at,
+      worker: r.worker,
+      host: r.host,
+      pid: r.pid,
+      error: r.error,
+      featureConfigHash: r.feature_config_hash,
+      retryOf: r.retry_of,
+      requeued: r.requeued === 1,
+    };
+  }
+}
+
+function toStudy(row: StudyRow): StudyRecord {
+  return {
+    studyId: row.study_id,
+    name: row.name,
+    seed: row.seed,
+    config: JSON.parse(row.config) as Record<string, unknown>,
+    featureConfigHash: row.feature_config_hash,
+    nextSampleIndex: row.next_sample_index,
+    createdAt: row.created_at,
+  };
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

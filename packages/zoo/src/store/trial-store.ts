@@ -1,0 +1,203 @@
+import type { ArchSpec } from '../spec';
+import type { EpochMetrics, TrialResult } from '../search/evaluate';
+
+/**
+ * # TrialStore: where a study's trials live
+ *
+ * One interface, several engines: `SqliteTrialStore` (the embedded default, one file in the
+ * study directory) and, later, an RDB store on PostgreSQL for studies shared by several
+ * machines. Every store must pass the shared suite in `test/store-suite.ts`, which is
+ * parametrised over stores; a new engine adds itself there and changes nothing else.
+ *
+ * ## Concurrency
+ * - Any number of processes, on one machine (SQLite) or several (RDB), may open the same
+ *   store and work on the same study at once. Within a process, one store object may be
+ *   used by concurrent async callers; the store serialises what must be serialised.
+ * - Every method is one atomic unit against the database: it either takes full effect or
+ *   none, and no other caller observes a half-done state. In particular `claimTrial` is a
+ *   single transaction that reads the study's counts, chooses the architecture (a re-offer
+ *   or the next sample index) and inserts the running trial; two callers can never claim
+ *   the same sample index or re-offer the same interrupted trial twice. An RDB store does
+ *   this with a row lock on the study (`SELECT ... FOR UPDATE`) or by claiming re-offers
+ *   with `FOR UPDATE SKIP LOCKED`; SQLite does it with `BEGIN IMMEDIATE`.
+ * - Contention is the store's problem, not the caller's: a store waits and retries on a
+ *   busy or locked database (SQLite busy timeout; RDB serialisation failures) and only
+ *   throws `TrialStoreError` once it has given up.
+ *
+ * ## Ownership of a running trial
+ * A running trial belongs to the worker that claimed it (`WorkerIdentity.worker`). The
+ * methods that change a running trial (`heartbeat`, `reportEpoch`, `finishTrial`) take
+ * the worker and return `false`, changing nothing, when the trial is no longer running
+ * under that worker (for example it was declared dead by `failStaleTrials`); the worker
+ * must then abandon the trial. Finished trials (complete, failed, interrupted, pruned) are
+ * never changed again, except that clearing `requeued` marks a re-offer as taken.
+ *
+ * ## Clock
+ * `startedAt`, `endedAt` and `heartbeatAt` are milliseconds since the epoch assigned by
+ * the store from its own clock (the process for SQLite, the server for an RDB), so that
+ * stale heartbeats are judged on one clock even across machines.
+ *
+ * ## Returned data
+ * Every record a method returns is a fresh plain object owned by the caller, who may
+ * mutate it freely; the store keeps no reference to it. Records passed in are read, never
+ * kept or mutated.
+ *
+ * ## Re-offers
+ * A trial that ends `interrupted` (graceful stop) or `failed` because its worker died gets
+ * `requeued = true`: the next `claimTrial` offers its architecture again (same sample
+ * index, spec and seed) as a new trial whose `retryOf` names it, before any new sample
+ * index. A trial that failed because the evaluator threw is not re-offered. An
+ * architecture identifier appears at most once among the study's non-retry proposals.
+ */
+export interface TrialStore {
+  /** Where the store lives, for messages (a file path, a database URL without password). */
+  readonly location: string;
+
+  /** Creates the study if absent and returns the stored record (idempotent and atomic). */
+  createStudy(init: StudyInit): Promise<StudyRecord>;
+  getStudy(name: string): Promise<StudyRecord | null>;
+  listStudies(): Promise<StudyRecord[]>;
+
+  /**
+   * Atomically decides what the calling worker does next: 'done' when `targetComplete`
+   * trials are complete; 'wait' when the complete and running trials already reach the
+   * target (a running one may still fail); otherwise claims a trial: the oldest re-offer,
+   * else the next sample index whose proposal is not yet in the study. `propose` is called
+   * synchronously inside the transaction; if it throws, nothing is written and the error
+   * propagates.
+   */
+  claimTrial(studyName: string, request: ClaimRequest): Promise<ClaimOutcome>;
+
+  /** Refreshes the trial's heartbeat; false when the worker no longer owns it. */
+  heartbeat(trialId: number, worker: string): Promise<boolean>;
+  /** Records one epoch's metrics (replacing a previous record of that epoch) and heartbeats. */
+  reportEpoch(trialId: number, worker: string, metrics: EpochMetrics): Promise<boolean>;
+  /** Ends a running trial owned by `worker`; false when it no longer owns it. */
+  finishTrial(trialId: number, worker: string, outcome: TrialOutcome): Promise<boolean>;
+
+  /**
+   * Marks failed (with `requeued = true`) every running trial of the study whose heartbeat
+   * is older than `heartbeatTimeoutMs`, or whose worker is listed in `deadWorkers`
+   * (workers known dead by other means, e.g. a vanished process on this host). Returns
+   * the trials it marked.
+   */
+  failStaleTrials(
+    studyName: string,
+    o: { heartbeatTimeoutMs: number; deadWorkers?: readonly string[] },
+  ): Promise<TrialRecord[]>;
+
+  getTrial(trialId: number): Promise<TrialRecord | null>;
+  /** The study's trials in claim order (`number`), with their epochs. */
+  getTrials(
+    studyName: string,
+    filter?: { status?: readonly TrialStatus[] },
+  ): Promise<TrialRecord[]>;
+  countTrials(studyName: string): Promise<Record<TrialStatus, number>>;
+
+  close(): Promise<void>;
+}
+
+export type TrialStatus = 'running' | 'complete' | 'failed' | 'interrupted' | 'pruned';
+export const TRIAL_STATUSES: readonly TrialStatus[] = [
+  'running',
+  'complete',
+  'failed',
+  'interrupted',
+  'pruned',
+];
+
+export interface StudyInit {
+  name: string;
+  seed: number;
+  /** Everything that defines the study (sampler space and window, recipe); JSON. */
+  config: Record<string, unknown>;
+  featureConfigHash?: string | null;
+}
+
+export interface StudyRecord {
+  studyId: number;
+  name: string;
+  seed: number;
+  config: Record<string, unknown>;
+  featureConfigHash: string | null;
+  /** The next sample index a new proposal will take. */
+  nextSampleIndex: number;
+  createdAt: number;
+}
+
+/** Who runs a trial: a unique worker id plus the machine and process behind it. */
+export interface WorkerIdentity {
+  worker: string;
+  host: string;
+  pid: number;
+}
+
+/** What the sampler produces for a new trial. */
+export interface NewTrial {
+  sampleIndex: number;
+  archId: string;
+  spec: ArchSpec;
+  seed: number;
+  params: number;
+  sizeKiB: number;
+  sizeKiBFp16: number;
+  /** Size-rejected raw draws up to this sample index (from the sampler, for the record). */
+  rejectedBySize: number;
+}
+
+export interface ClaimRequest {
+  targetComplete: number;
+  identity: WorkerIdentity;
+  featureConfigHash?: string | null;
+  propose(sampleIndex: number): NewTrial;
+}
+
+export type ClaimOutcome =
+  | { kind: 'claimed'; trial: TrialRecord }
+  | { kind: 'wait'; complete: number; running: number }
+  | { kind: 'done'; complete: number };
+
+export type TrialOutcome =
+  | { status: 'complete'; result: TrialResult }
+  | { status: 'failed'; error: string; requeue?: boolean }
+  | { status: 'interrupted'; reason?: string }
+  | { status: 'pruned'; reason?: string };
+
+export interface TrialRecord extends NewTrial {
+  trialId: number;
+  /** Per-study ordinal in claim order, from 0. */
+  number: number;
+  studyName: string;
+  status: TrialStatus;
+  accuracy: number | null;
+  loss: number | null;
+  segmentAccuracy: number | null;
+  backend: string | null;
+  /** Evaluator-reported training seconds. */
+  seconds: number | null;
+  epochs: EpochMetrics[];
+  startedAt: number;
+  endedAt: number | null;
+  heartbeatAt: number;
+  worker: string;
+  host: string;
+  pid: number;
+  error: string | null;
+  featureConfigHash: string | null;
+  /** The trial this one re-runs (after an interruption or a dead worker). */
+  retryOf: number | null;
+  /** True while this finished trial waits for its architecture to be offered again. */
+  requeued: boolean;
+}
+
+/** A store that cannot do what was asked (unreadable, newer schema, gave up on a lock). */
+export class TrialStoreError extends Error {
+  constructor(
+    message: string,
+    readonly location: string,
+    override readonly cause?: unknown,
+  ) {
+    super(`${location}: ${message}`);
+    this.name = 'TrialStoreError';
+  }
+}

@@ -1,0 +1,63 @@
+import Database from 'better-sqlite3';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { SQLITE_SCHEMA_VERSION, SqliteTrialStore } from '../src/store/sqlite-store';
+import { describeTrialStore } from './store-suite';
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'asc-store-'));
+}
+
+describeTrialStore('SQLite', async () => {
+  const dir = tempDir();
+  const store = await SqliteTrialStore.open(path.join(dir, 'trials.sqlite'));
+  return { store, cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+});
+
+describe('SqliteTrialStore specifics', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('uses WAL and records its schema version', async () => {
+    const file = path.join(dir, 'trials.sqlite');
+    const store = await SqliteTrialStore.open(file);
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([
+      { version: SQLITE_SCHEMA_VERSION },
+    ]);
+    db.close();
+  });
+
+  it('refuses a store written by a newer schema, naming the file', async () => {
+    const file = path.join(dir, 'trials.sqlite');
+    await (await SqliteTrialStore.open(file)).close();
+    const db = new Database(file);
+    db.prepare('UPDATE schema_version SET version = 99').run();
+    db.close();
+    await expect(SqliteTrialStore.open(file)).rejects.toThrow(
+      `${file}: schema version 99 is newer`,
+    );
+  });
+
+  it('reports a file that is not a database with its path', async () => {
+    const file = path.join(dir, 'trials.sqlite');
+    fs.writeFileSync(file, 'this is not sqlite, just text '.repeat(100));
+    await expect(SqliteTrialStore.open(file)).rejects.toThrow(file);
+  });
+
+  it('keeps trials across reopening', async () => {
+    const file = path.join(dir, 'trials.sqlite');
+    const a = await SqliteTrialStore.open(file);
+    await a.createStudy({ name: 's', seed: 1, config: {} });
+    await a.close();
+    const b = await SqliteTrialStore.open(file);
+    expect((await b.getStudy('s'))?.seed).toBe(1);
+    await b.close();
+  });
+});

@@ -1,0 +1,260 @@
+import type { ArchSpec } from '../src/spec';
+import type {
+  ClaimOutcome,
+  NewTrial,
+  TrialRecord,
+  TrialStore,
+  WorkerIdentity,
+} from '../src/store/trial-store';
+
+/**
+ * The behaviour every TrialStore must have. Each engine's test file calls
+ * `describeTrialStore('engine', open)`; `open` returns a fresh, empty store.
+ */
+export function describeTrialStore(
+  engine: string,
+  open: () => Promise<{ store: TrialStore; cleanup(): Promise<void> }>,
+): void {
+  describe(`TrialStore contract: ${engine}`, () => {
+    let store: TrialStore;
+    let cleanup: () => Promise<void>;
+    beforeEach(async () => {
+      ({ store, cleanup } = await open());
+    });
+    afterEach(async () => {
+      await store.close();
+      await cleanup();
+    });
+
+    const spec: ArchSpec = {
+      stemFilters: 8,
+      growth: 1,
+      blocks: [
+        [0, 1, 'avg'],
+        [0, 1, 'max'],
+      ],
+    };
+    const me: WorkerIdentity = { worker: 'host-a:1:0', host: 'host-a', pid: 1 };
+    const other: WorkerIdentity = { worker: 'host-b:2:0', host: 'host-b', pid: 2 };
+    const proposal =
+      (ids: string[]) =>
+      (i: number): NewTrial => ({
+        sampleIndex: i,
+        archId: ids[i] ?? `arch-${i}`,
+        spec,
+        seed: 1000 + i,
+        params: 100 + i,
+        sizeKiB: (4 * (100 + i)) / 1024,
+        sizeKiBFp16: (2 * (100 + i)) / 1024,
+        rejectedBySize: 3 * i,
+      });
+    const claim = (target: number, who = me, ids: string[] = []): Promise<ClaimOutcome> =>
+      store.claimTrial('s', { targetComplete: target, identity: who, propose: proposal(ids) });
+    const claimed = async (target: number, who = me, ids: string[] = []): Promise<TrialRecord> => {
+      const c = await claim(target, who, ids);
+      if (c.kind !== 'claimed') throw new Error(`expected a claim, got ${c.kind}`);
+      return c.trial;
+    };
+    const result = (accuracy: number) => ({
+      accuracy,
+      loss: 1 - accuracy,
+      seconds: 2,
+      epochs: [
+        {
+          epoch: 1,
+          trainLoss: 0.9,
+          testLoss: 0.8,
+          testAccuracy: accuracy,
+          segmentAccuracy: accuracy - 0.01,
+          seconds: 1,
+          samplesPerSec: 50,
+        },
+      ],
+    });
+
+    beforeEach(async () => {
+      await store.createStudy({ name: 's', seed: 7, config: { window: [250, 500] } });
+    });
+
+    it('creates a study once; creating it again returns the stored record unchanged', async () => {
+      const again = await store.createStudy({ name: 's', seed: 99, config: { other: true } });
+      expect(again.seed).toBe(7);
+      expect(again.config).toEqual({ window: [250, 500] });
+      expect(again.nextSampleIndex).toBe(0);
+      expect((await store.getStudy('s'))?.name).toBe('s');
+      expect(await store.getStudy('nope')).toBeNull();
+      expect((await store.listStudies()).map((s) => s.name)).toEqual(['s']);
+    });
+
+    it('claims consecutive sample indexes and records who runs each trial', async () => {
+      const a = await claimed(5);
+      const b = await claimed(5, other);
+      expect([a.sampleIndex, b.sampleIndex]).toEqual([0, 1]);
+      expect([a.number, b.number]).toEqual([0, 1]);
+      expect(a).toMatchObject({
+        status: 'running',
+        worker: me.worker,
+        host: 'host-a',
+        pid: 1,
+        seed: 1000,
+      });
+      expect(a.spec).toEqual(spec);
+      expect(a.rejectedBySize).toBe(0);
+      expect(b.rejectedBySize).toBe(3);
+      expect(a.heartbeatAt).toBeGreaterThan(0);
+      expect((await store.getStudy('s'))?.nextSampleIndex).toBe(2);
+    });
+
+    it('skips a proposal whose architecture is already in the study', async () => {
+      const ids = ['x', 'y', 'x', 'z'];
+      await claimed(5, me, ids);
+      await claimed(5, me, ids);
+      const third = await claimed(5, me, ids);
+      expect(third.archId).toBe('z');
+      expect(third.sampleIndex).toBe(3);
+    });
+
+    it('says wait while running trials fill the target and done once it is complete', async () => {
+      const a = await claimed(2);
+      const b = await claimed(2);
+      expect(await claim(2)).toEqual({ kind: 'wait', complete: 0, running: 2 });
+      expect(
+        await store.finishTrial(a.trialId, me.worker, { status: 'complete', result: result(0.9) }),
+      ).toBe(true);
+      expect(await claim(2)).toEqual({ kind: 'wait', complete: 1, running: 1 });
+      await store.finishTrial(b.trialId, me.worker, { status: 'complete', result: result(0.8) });
+      expect(await claim(2)).toEqual({ kind: 'done', complete: 2 });
+      expect(await store.countTrials('s')).toEqual({
+        running: 0,
+        complete: 2,
+        failed: 0,
+        interrupted: 0,
+        pruned: 0,
+      });
+    });
+
+    it('stores final metrics and epochs of a complete trial', async () => {
+      const a = await claimed(3);
+      await store.reportEpoch(a.trialId, me.worker, { ...result(0.5).epochs[0], epoch: 0 });
+      await store.finishTrial(a.trialId, me.worker, {
+        status: 'complete',
+        result: { ...result(0.9), segmentAccuracy: 0.85, backend: 'cpu' },
+      });
+      const t = (await store.getTrial(a.trialId))!;
+      expect(t).toMatchObject({ status: 'complete', accuracy: 0.9, loss: expect.closeTo(0.1, 12) });
+      expect(t).toMatchObject({ segmentAccuracy: 0.85, backend: 'cpu', seconds: 2, error: null });
+      expect(t.endedAt).toBeGreaterThanOrEqual(t.startedAt);
+      expect(t.epochs.map((e) => e.epoch)).toEqual([0, 1]);
+      expect(t.epochs[0].testAccuracy).toBe(0.5);
+      const [listed] = await store.getTrials('s');
+      expect(listed).toEqual(t);
+    });
+
+    it('hands out records the caller may mutate without touching the store', async () => {
+      const a = await claimed(3);
+      a.spec.blocks.pop();
+      a.status = 'complete';
+      const fresh = (await store.getTrial(a.trialId))!;
+      expect(fresh.spec).toEqual(spec);
+      expect(fresh.status).toBe('running');
+    });
+
+    it('lets only the owning worker heartbeat, report or finish a running trial', async () => {
+      const a = await claimed(3);
+      expect(await store.heartbeat(a.trialId, other.worker)).toBe(false);
+      expect(await store.reportEpoch(a.trialId, other.worker, result(0.5).epochs[0])).toBe(false);
+      expect(
+        await store.finishTrial(a.trialId, other.worker, { status: 'failed', error: 'x' }),
+      ).toBe(false);
+      expect(await store.heartbeat(a.trialId, me.worker)).toBe(true);
+      expect(
+        await store.finishTrial(a.trialId, me.worker, { status: 'failed', error: 'boom' }),
+      ).toBe(true);
+      expect(
+        await store.finishTrial(a.trialId, me.worker, { status: 'complete', result: result(1) }),
+      ).toBe(false);
+      expect(await store.heartbeat(a.trialId, me.worker)).toBe(false);
+      expect((await store.getTrial(a.trialId))!.error).toBe('boom');
+    });
+
+    it('fails trials with stale heartbeats and offers their architecture again first', async () => {
+      const a = await claimed(3);
+      const b = await claimed(3, other);
+      await new Promise((r) => setTimeout(r, 60));
+      await store.heartbeat(b.trialId, other.worker);
+      const marked = await store.failStaleTrials('s', { heartbeatTimeoutMs: 40 });
+      expect(marked.map((t) => t.trialId)).toEqual([a.trialId]);
+      expect(marked[0]).toMatchObject({ status: 'failed', requeued: true });
+      expect(marked[0].error).toMatch(/heartbeat/);
+      expect(await store.heartbeat(a.trialId, me.worker)).toBe(false);
+      const retry = await claimed(3, other);
+      expect(retry).toMatchObject({
+        sampleIndex: 0,
+        archId: a.archId,
+        seed: a.seed,
+        retryOf: a.trialId,
+      });
+      expect((await store.getTrial(a.trialId))!.requeued).toBe(false);
+      const next = await claimed(3, other);
+      expect(next.sampleIndex).toBe(2);
+    });
+
+    it('fails the trials of workers named dead regardless of their heartbeat', async () => {
+      const a = await claimed(3);
+      await claimed(3, other);
+      const marked = await store.failStaleTrials('s', {
+        heartbeatTimeoutMs: 60_000,
+        deadWorkers: [me.worker],
+      });
+      expect(marked.map((t) => t.trialId)).toEqual([a.trialId]);
+    });
+
+    it('re-offers interrupted trials but not trials the evaluator failed', async () => {
+      const a = await claimed(5);
+      const b = await claimed(5);
+      await store.finishTrial(a.trialId, me.worker, { status: 'failed', error: 'evaluator threw' });
+      await store.finishTrial(b.trialId, me.worker, { status: 'interrupted', reason: 'SIGINT' });
+      expect((await store.getTrial(b.trialId))!).toMatchObject({
+        status: 'interrupted',
+        requeued: true,
+      });
+      const c = await claimed(5);
+      expect(c).toMatchObject({ sampleIndex: 1, retryOf: b.trialId });
+      const d = await claimed(5);
+      expect(d.sampleIndex).toBe(2);
+    });
+
+    it('writes nothing when the proposal throws', async () => {
+      await expect(
+        store.claimTrial('s', {
+          targetComplete: 3,
+          identity: me,
+          propose: () => {
+            throw new Error('space exhausted');
+          },
+        }),
+      ).rejects.toThrow('space exhausted');
+      expect(await store.getTrials('s')).toEqual([]);
+      expect((await store.getStudy('s'))?.nextSampleIndex).toBe(0);
+    });
+
+    it('serialises concurrent claims from one process', async () => {
+      const outcomes = await Promise.all(Array.from({ length: 12 }, () => claim(10)));
+      const trials = outcomes.flatMap((o) => (o.kind === 'claimed' ? [o.trial] : []));
+      expect(trials).toHaveLength(10);
+      expect(new Set(trials.map((t) => t.sampleIndex)).size).toBe(10);
+      expect(outcomes.filter((o) => o.kind === 'wait')).toHaveLength(2);
+    });
+
+    it('filters trials by status and rejects an unknown study', async () => {
+      const a = await claimed(5);
+      await claimed(5);
+      await store.finishTrial(a.trialId, me.worker, { status: 'pruned', reason: 'test' });
+      expect((await store.getTrials('s', { status: ['pruned'] })).map((t) => t.trialId)).toEqual([
+        a.trialId,
+      ]);
+      expect(await store.getTrials('s', { status: ['running'] })).toHaveLength(1);
+      await expect(store.getTrials('nope')).rejects.toThrow(/no study named "nope"/);
+    });
+  });
+}
