@@ -1,7 +1,306 @@
+// N-API entry points of the feature pipeline. Values are converted to plain C++ structs
+// ("batons") on the main thread; the work runs in AsyncWorkers (and, for batches, on an
+// asc::ThreadPool inside the worker), so the event loop never blocks.
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "binding/binding.h"
+#include "features/batch.h"
+#include "features/config.h"
+#include "features/fft_benchmark.h"
+#include "features/filterbank.h"
+#include "features/wav.h"
 
 namespace asc::binding {
 
-void InitFeatures(Napi::Env, Napi::Object) {}
+namespace {
+
+using features::ClipOutcome;
+using features::ClipStatus;
+using features::ScalogramConfig;
+
+int intField(const Napi::Object& o, const char* name) {
+  const Napi::Value v = o.Get(name);
+  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string("feature config: ") + name + " must be a number");
+  return v.As<Napi::Number>().Int32Value();
+}
+
+ScalogramConfig configFrom(const Napi::Value& value) {
+  if (!value.IsObject()) throw Napi::TypeError::New(value.Env(), "feature config must be an object");
+  const Napi::Object o = value.As<Napi::Object>();
+  ScalogramConfig c;
+  c.sampleRateHz = intField(o, "sampleRateHz");
+  c.nFft = intField(o, "nFft");
+  c.windowSamples = intField(o, "windowSamples");
+  c.hopSamples = intField(o, "hopSamples");
+  c.J = intField(o, "J");
+  c.Q = intField(o, "Q");
+  c.segmentFrames = intField(o, "segmentFrames");
+  const Napi::Value topDb = o.Get("topDb");
+  if (!topDb.IsNumber()) throw Napi::TypeError::New(o.Env(), "feature config: topDb must be a number");
+  c.topDb = topDb.As<Napi::Number>().DoubleValue();
+  const std::string window = o.Get("window").ToString().Utf8Value();
+  if (window == "hamming") c.window = features::WindowKind::kHamming;
+  else if (window == "hann") c.window = features::WindowKind::kHann;
+  else throw Napi::TypeError::New(o.Env(), "feature config: window must be 'hamming' or 'hann', got '" + window + "'");
+  const std::string scale = o.Get("scale").ToString().Utf8Value();
+  if (scale == "power-db") c.scale = features::ScaleKind::kPowerDb;
+  else if (scale == "log-magnitude") c.scale = features::ScaleKind::kLogMagnitude;
+  else throw Napi::TypeError::New(o.Env(), "feature config: scale must be 'power-db' or 'log-magnitude', got '" + scale + "'");
+  try {
+    features::validateConfig(c);
+  } catch (const std::invalid_argument& e) {
+    throw Napi::RangeError::New(o.Env(), e.what());
+  }
+  return c;
+}
+
+// An Error with `code` set (a WavError code, or "io"), for the TS facade to type.
+Napi::Error codedError(Napi::Env env, const std::string& code, const std::string& message) {
+  Napi::Error err = Napi::Error::New(env, message);
+  err.Set("code", Napi::String::New(env, code));
+  return err;
+}
+
+Napi::Value MorletFilterbank(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber()) {
+    throw Napi::TypeError::New(env, "morletFilterbank(nFft, J, Q) takes three numbers");
+  }
+  features::MorletBank bank;
+  try {
+    bank = features::morletFilterbank(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value(),
+                                      info[2].As<Napi::Number>().Int32Value());
+  } catch (const std::invalid_argument& e) {
+    throw Napi::RangeError::New(env, e.what());
+  }
+  Napi::Object out = Napi::Object::New(env);
+  auto xi = Napi::Float64Array::New(env, bank.xi.size());
+  std::memcpy(xi.Data(), bank.xi.data(), bank.xi.size() * sizeof(double));
+  auto sigma = Napi::Float64Array::New(env, bank.sigma.size());
+  std::memcpy(sigma.Data(), bank.sigma.data(), bank.sigma.size() * sizeof(double));
+  auto weights = Napi::Float32Array::New(env, bank.weights.size());
+  for (std::size_t i = 0; i < bank.weights.size(); ++i) weights[i] = static_cast<float>(bank.weights[i]);
+  out.Set("xi", xi);
+  out.Set("sigma", sigma);
+  out.Set("weights", weights);
+  out.Set("bands", bank.bands);
+  out.Set("bins", bank.bins);
+  return out;
+}
+
+// computeClip(path, config) -> Promise<{ segments, count, segmentFrames, bands, frames, channels }>
+class ClipWorker : public Napi::AsyncWorker {
+ public:
+  ClipWorker(Napi::Env env, std::string path, ScalogramConfig config)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), path_(std::move(path)), config_(config) {}
+
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      segments_ = features::computeClipSegments(path_, config_, &channels_);
+    } catch (const features::WavError& e) {
+      code_ = features::wavErrorCodeName(e.code());
+      SetError(e.what());
+    } catch (const std::exception& e) {
+      code_ = "io";
+      SetError(e.what());
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    auto values = Napi::Float32Array::New(env, segments_.values.size());
+    std::memcpy(values.Data(), segments_.values.data(), segments_.values.size() * sizeof(float));
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("segments", values);
+    out.Set("count", static_cast<double>(segments_.count));
+    out.Set("segmentFrames", segments_.segmentFrames);
+    out.Set("bands", segments_.bands);
+    out.Set("frames", static_cast<double>(segments_.frames));
+    out.Set("channels", channels_);
+    deferred_.Resolve(out);
+  }
+
+  void OnError(const Napi::Error& e) override { deferred_.Reject(codedError(Env(), code_, e.Message()).Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::string path_;
+  ScalogramConfig config_;
+  features::Segments segments_;
+  int channels_ = 0;
+  std::string code_;
+};
+
+Napi::Value ComputeClip(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString()) throw Napi::TypeError::New(env, "computeClip(path, config)");
+  auto* worker = new ClipWorker(env, info[0].As<Napi::String>().Utf8Value(), configFrom(info[1]));  // owned by N-API's queue
+  worker->Queue();
+  return worker->promise();
+}
+
+const char* statusName(ClipStatus s) {
+  switch (s) {
+    case ClipStatus::kExtracted: return "extracted";
+    case ClipStatus::kReused: return "reused";
+    case ClipStatus::kFailed: return "failed";
+    case ClipStatus::kCancelled: return "cancelled";
+  }
+  return "failed";
+}
+
+Napi::Object outcomeToJs(Napi::Env env, const ClipOutcome& o) {
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("index", static_cast<double>(o.index));
+  r.Set("status", statusName(o.status));
+  r.Set("audioBytes", static_cast<double>(o.audioBytes));
+  r.Set("seconds", o.seconds);
+  if (o.status == ClipStatus::kExtracted || o.status == ClipStatus::kReused) {
+    r.Set("audioHash", o.audioHash);
+    r.Set("shardFile", o.shardFile);
+    r.Set("checksum", static_cast<double>(o.shard.checksum));
+    r.Set("segments", static_cast<double>(o.shard.segments));
+    r.Set("frames", static_cast<double>(o.shard.frames));
+    r.Set("channels", static_cast<double>(o.shard.channels));
+    r.Set("bands", static_cast<double>(o.shard.bands));
+    r.Set("shardBytes", static_cast<double>(o.shard.payloadBytes + features::kShardHeaderBytes));
+    if (!o.encoding.empty()) r.Set("encoding", o.encoding);
+  }
+  if (o.status == ClipStatus::kFailed) {
+    r.Set("errorCode", o.errorCode);
+    r.Set("error", o.error);
+  }
+  return r;
+}
+
+// runBatch(paths, { config, shardDir, dtype, threads }, onOutcome) -> { promise, cancel() }
+// Outcomes reach onOutcome through a thread-safe function as files finish; the promise
+// resolves from that function's finaliser, i.e. after the last outcome was delivered.
+class BatchWorker : public Napi::AsyncWorker {
+ public:
+  BatchWorker(Napi::Env env, std::vector<std::string> paths, features::BatchOptions options, Napi::Function onOutcome)
+      : Napi::AsyncWorker(env),
+        deferred_(std::make_shared<Napi::Promise::Deferred>(Napi::Promise::Deferred::New(env))),
+        paths_(std::move(paths)),
+        options_(std::move(options)),
+        cancel_(std::make_shared<std::atomic<bool>>(false)) {
+    auto deferred = deferred_;
+    auto error = error_;
+    tsfn_ = Napi::ThreadSafeFunction::New(env, onOutcome, "ascFeatureBatch", 0, 1, [deferred, error](Napi::Env env) {
+      if (error->empty()) {
+        deferred->Resolve(env.Undefined());
+      } else {
+        deferred->Reject(Napi::Error::New(env, *error).Value());
+      }
+    });
+  }
+
+  Napi::Promise promise() { return deferred_->Promise(); }
+  std::shared_ptr<std::atomic<bool>> cancelFlag() { return cancel_; }
+
+  void Execute() override {
+    try {
+      features::runBatch(paths_, options_, *cancel_, [this](ClipOutcome&& o) {
+        auto* data = new ClipOutcome(std::move(o));  // freed by the JS-thread callback
+        if (tsfn_.NonBlockingCall(data, deliver) != napi_ok) delete data;
+      });
+    } catch (const std::exception& e) {
+      *error_ = e.what();
+    }
+  }
+
+  void OnOK() override { tsfn_.Release(); }
+  void OnError(const Napi::Error&) override { tsfn_.Release(); }
+
+ private:
+  static void deliver(Napi::Env env, Napi::Function onOutcome, ClipOutcome* data) {
+    std::unique_ptr<ClipOutcome> outcome(data);
+    if (env != nullptr && onOutcome != nullptr) onOutcome.Call({outcomeToJs(env, *outcome)});
+  }
+
+  std::shared_ptr<Napi::Promise::Deferred> deferred_;
+  std::shared_ptr<std::string> error_ = std::make_shared<std::string>();
+  std::vector<std::string> paths_;
+  features::BatchOptions options_;
+  std::shared_ptr<std::atomic<bool>> cancel_;
+  Napi::ThreadSafeFunction tsfn_;
+};
+
+Napi::Value RunBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsArray() || !info[1].IsObject() || !info[2].IsFunction()) {
+    throw Napi::TypeError::New(env, "runBatch(paths, options, onOutcome)");
+  }
+  const Napi::Array list = info[0].As<Napi::Array>();
+  std::vector<std::string> paths;
+  paths.reserve(list.Length());
+  for (uint32_t i = 0; i < list.Length(); ++i) paths.push_back(list.Get(i).ToString().Utf8Value());
+  const Napi::Object o = info[1].As<Napi::Object>();
+  features::BatchOptions options;
+  options.config = configFrom(o.Get("config"));
+  options.shardDir = o.Get("shardDir").ToString().Utf8Value();
+  const std::string dtype = o.Get("dtype").ToString().Utf8Value();
+  if (dtype == "float32") options.dtype = features::ShardDtype::kFloat32;
+  else if (dtype == "float16") options.dtype = features::ShardDtype::kFloat16;
+  else throw Napi::TypeError::New(env, "dtype must be 'float32' or 'float16', got '" + dtype + "'");
+  const Napi::Value threads = o.Get("threads");
+  options.threads = threads.IsNumber() ? std::max(1, threads.As<Napi::Number>().Int32Value()) : 1;
+
+  auto* worker = new BatchWorker(env, std::move(paths), std::move(options), info[2].As<Napi::Function>());  // owned by N-API's queue
+  auto flag = worker->cancelFlag();
+  Napi::Object handle = Napi::Object::New(env);
+  handle.Set("promise", worker->promise());
+  handle.Set("cancel", Napi::Function::New(env, [flag](const Napi::CallbackInfo&) { flag->store(true); }));
+  worker->Queue();
+  return handle;
+}
+
+// timeFftOnly(config, samples, channels, clips, threads) -> Promise<seconds>
+class FftOnlyWorker : public Napi::AsyncWorker {
+ public:
+  FftOnlyWorker(Napi::Env env, ScalogramConfig config, std::size_t samples, int channels, std::size_t clips, unsigned threads)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), config_(config), samples_(samples), channels_(channels), clips_(clips), threads_(threads) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override { seconds_ = features::timeFftOnly(config_, samples_, channels_, clips_, threads_); }
+  void OnOK() override { deferred_.Resolve(Napi::Number::New(Env(), seconds_)); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  ScalogramConfig config_;
+  std::size_t samples_;
+  int channels_;
+  std::size_t clips_;
+  unsigned threads_;
+  double seconds_ = 0;
+};
+
+Napi::Value TimeFftOnly(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5) throw Napi::TypeError::New(env, "timeFftOnly(config, samples, channels, clips, threads)");
+  for (int i = 1; i < 5; ++i) {
+    if (!info[i].IsNumber() || info[i].As<Napi::Number>().DoubleValue() < 1) throw Napi::RangeError::New(env, "timeFftOnly: counts must be positive numbers");
+  }
+  auto* worker = new FftOnlyWorker(env, configFrom(info[0]), static_cast<std::size_t>(info[1].As<Napi::Number>().DoubleValue()),
+                                   info[2].As<Napi::Number>().Int32Value(), static_cast<std::size_t>(info[3].As<Napi::Number>().DoubleValue()),
+                                   static_cast<unsigned>(info[4].As<Napi::Number>().Int32Value()));  // owned by N-API's queue
+  worker->Queue();
+  return worker->promise();
+}
+
+}  // namespace
+
+void InitFeatures(Napi::Env env, Napi::Object exports) {
+  exports.Set("morletFilterbank", Napi::Function::New(env, MorletFilterbank));
+  exports.Set("computeClip", Napi::Function::New(env, ComputeClip));
+  exports.Set("runBatch", Napi::Function::New(env, RunBatch));
+  exports.Set("timeFftOnly", Napi::Function::New(env, TimeFftOnly));
+}
 
 }  // namespace asc::binding

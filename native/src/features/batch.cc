@@ -1,0 +1,97 @@
+#include "features/batch.h"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+
+#include "common/thread_pool.h"
+#include "features/checksum.h"
+#include "features/scalogram.h"
+#include "features/wav.h"
+
+namespace asc::features {
+
+namespace {
+
+double secondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+ClipOutcome processOne(const std::string& path, const BatchOptions& options, ScalogramExtractor& extractor) {
+  const auto t0 = std::chrono::steady_clock::now();
+  ClipOutcome out;
+  try {
+    const std::vector<std::uint8_t> bytes = readFileBytes(path);
+    out.audioBytes = bytes.size();
+    out.audioHash = contentHash(bytes.data(), bytes.size());
+    out.shardFile = shardFileName(out.audioHash, options.dtype);
+    const std::string shardPath = options.shardDir + "/" + out.shardFile;
+    ShardInfo expected;
+    expected.dtype = options.dtype;
+    expected.segmentFrames = static_cast<std::uint32_t>(options.config.segmentFrames);
+    expected.bands = static_cast<std::uint32_t>(extractor.bands());
+    if (verifyShard(shardPath, expected, &out.shard)) {
+      out.status = ClipStatus::kReused;
+    } else {
+      const WavAudio audio = decodeWav(bytes.data(), bytes.size());
+      out.encoding = audio.encoding;
+      out.sampleRateHz = audio.sampleRateHz;
+      const Segments seg = extractor.computeSegments(audio);
+      const std::vector<std::uint8_t> shard = encodeShard(seg, audio.channels, options.dtype, &out.shard);
+      writeFileAtomically(shardPath, shard);
+      out.status = ClipStatus::kExtracted;
+    }
+  } catch (const WavError& e) {
+    out.status = ClipStatus::kFailed;
+    out.errorCode = wavErrorCodeName(e.code());
+    out.error = e.what();
+  } catch (const std::exception& e) {
+    out.status = ClipStatus::kFailed;
+    out.errorCode = "io";
+    out.error = e.what();
+  }
+  out.seconds = secondsSince(t0);
+  return out;
+}
+
+}  // namespace
+
+std::string shardFileName(const std::string& audioHash, ShardDtype dtype) {
+  return audioHash + (dtype == ShardDtype::kFloat16 ? ".f16.seg" : ".f32.seg");
+}
+
+void runBatch(const std::vector<std::string>& paths, const BatchOptions& options, const std::atomic<bool>& cancel,
+              const std::function<void(ClipOutcome&&)>& onOutcome) {
+  validateConfig(options.config);
+  const unsigned threads = std::max(1u, std::min<unsigned>(options.threads, static_cast<unsigned>(std::max<std::size_t>(paths.size(), 1))));
+  std::atomic<std::size_t> next{0};
+  ThreadPool pool(threads);
+  // One long-lived loop per thread pulling the next file: files differ in length, so
+  // equal static chunks would leave a thread idle at the end.
+  pool.parallelFor(threads, 1, [&](std::size_t, std::size_t) {
+    ScalogramExtractor extractor(options.config);
+    for (;;) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= paths.size()) return;
+      ClipOutcome out;
+      if (cancel.load()) {
+        out.status = ClipStatus::kCancelled;
+      } else {
+        out = processOne(paths[i], options, extractor);
+      }
+      out.index = i;
+      onOutcome(std::move(out));
+    }
+  });
+}
+
+Segments computeClipSegments(const std::string& path, const ScalogramConfig& config, int* channels) {
+  const std::vector<std::uint8_t> bytes = readFileBytes(path);
+  const WavAudio audio = decodeWav(bytes.data(), bytes.size());
+  if (channels) *channels = audio.channels;
+  ScalogramExtractor extractor(config);
+  return extractor.computeSegments(audio);
+}
+
+}  // namespace asc::features

@@ -1,0 +1,52 @@
+// Feature extraction for many files on a pool of threads: read, hash, decode, compute,
+// write the shard. Plain C++; the N-API binding schedules it and forwards the outcomes.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "features/config.h"
+#include "features/shard.h"
+
+namespace asc::features {
+
+enum class ClipStatus { kExtracted, kReused, kFailed, kCancelled };
+
+struct ClipOutcome {
+  std::size_t index = 0;  // position in the input list
+  ClipStatus status = ClipStatus::kFailed;
+  std::string audioHash;  // content hash of the WAV file's bytes
+  std::uint64_t audioBytes = 0;
+  std::string shardFile;  // file name inside the shard directory
+  ShardInfo shard;
+  std::string encoding;  // of the WAV file (empty when reused)
+  int sampleRateHz = 0;
+  std::string errorCode;  // WavError code name, or "config", "io"
+  std::string error;
+  double seconds = 0;
+};
+
+struct BatchOptions {
+  ScalogramConfig config;
+  std::string shardDir;  // existing directory; shards are named <audioHash>.<dtype>.seg
+  ShardDtype dtype = ShardDtype::kFloat32;
+  unsigned threads = 1;
+};
+
+// The file name of the shard for a content hash.
+std::string shardFileName(const std::string& audioHash, ShardDtype dtype);
+
+// Processes every path; a file whose shard already exists and verifies is "reused"
+// without computing. `onOutcome` runs on worker threads, once per file, as each
+// finishes. When `cancel` becomes true no new file starts; the unstarted ones are
+// reported as kCancelled. Never throws for a bad file: the outcome carries the error.
+void runBatch(const std::vector<std::string>& paths, const BatchOptions& options, const std::atomic<bool>& cancel,
+              const std::function<void(ClipOutcome&&)>& onOutcome);
+
+// Reads, decodes and computes one clip (no cache). Throws WavError / std::exception.
+Segments computeClipSegments(const std::string& path, const ScalogramConfig& config, int* channels);
+
+}  // namespace asc::features

@@ -1,0 +1,41 @@
+// One cache shard: the segments of one clip under one feature configuration, as a
+// 64-byte header plus float32 or float16 values (layout in native/lib/features/shard.ts,
+// which reads and writes the same bytes without the addon).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "features/scalogram.h"
+
+namespace asc::features {
+
+enum class ShardDtype : std::uint32_t { kFloat32 = 1, kFloat16 = 2 };
+
+constexpr std::size_t kShardHeaderBytes = 64;
+
+struct ShardInfo {
+  ShardDtype dtype = ShardDtype::kFloat32;
+  std::uint32_t segments = 0;
+  std::uint32_t segmentFrames = 0;
+  std::uint32_t bands = 0;
+  std::uint32_t channels = 0;  // of the source audio (1 = mono: side plane is 0)
+  std::uint32_t frames = 0;    // valid frames before padding
+  std::uint32_t checksum = 0;  // CRC-32 of the payload
+  std::uint64_t payloadBytes = 0;
+};
+
+// Header + payload bytes of a shard (float16: IEEE half, round to nearest even).
+std::vector<std::uint8_t> encodeShard(const Segments& segments, int channels, ShardDtype dtype, ShardInfo* info);
+
+// Writes bytes to `path` through a temporary file in the same directory and a rename,
+// so a reader sees the whole shard or none. Throws std::runtime_error.
+void writeFileAtomically(const std::string& path, const std::vector<std::uint8_t>& bytes);
+
+// Reads the shard at `path` and checks its header against `expected` (dtype, frames per
+// segment, bands) and its payload against the checksum. Returns false when the file is
+// missing, short, of another layout or corrupt; `info` then is unspecified.
+bool verifyShard(const std::string& path, const ShardInfo& expected, ShardInfo* info);
+
+}  // namespace asc::features

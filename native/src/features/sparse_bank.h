@@ -1,0 +1,35 @@
+// The filter bank applied to one spectrum: each row keeps only the contiguous range of
+// bins where its weight matters, so a frame costs ~7,000 multiply-adds instead of 131,000.
+#pragma once
+
+#include <vector>
+
+#include "features/filterbank.h"
+
+namespace asc::features {
+
+class SparseBank {
+ public:
+  // Drops weights below kRelativeFloor times the bank's largest weight (see .cc for why
+  // that cannot move a clipped dB value by more than ~1e-4 dB).
+  explicit SparseBank(const MorletBank& bank);
+
+  int bands() const { return bands_; }
+  int bins() const { return bins_; }
+  std::size_t nonZeros() const { return weights_.size(); }
+
+  // out[b] = sum_k weights[b, k] * spectrum[k] over the kept bins.
+  void apply(const float* spectrum, float* out) const;
+
+  static constexpr double kRelativeFloor = 1e-13;
+
+ private:
+  int bands_;
+  int bins_;
+  std::vector<int> begin_;      // first kept bin of each row
+  std::vector<int> length_;     // kept bins of each row
+  std::vector<int> offset_;     // row start in weights_
+  std::vector<float> weights_;  // the kept weights, rows back to back
+};
+
+}  // namespace asc::features
