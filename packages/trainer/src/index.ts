@@ -1,1 +1,59 @@
-export {};
+export { writeFileAtomic, writeJsonAtomic } from './atomic';
+export { epochBatches, type Batch, type EpochBatchOptions } from './batches';
+export {
+  CheckpointError,
+  readCheckpoint,
+  writeCheckpoint,
+  type CheckpointTensor,
+} from './checkpoint';
+export { evaluateClips, type EvaluateOptions } from './evaluate';
+export {
+  exportLayersModel,
+  fileSystemLoader,
+  loadExportedModel,
+  ModelFileError,
+  type ExportDtype,
+  type ExportedModel,
+} from './export';
+export { float16Bits, toFloat16 } from './float16';
+export { InputNormaliser } from './inputs';
+export { bceWithLogits } from './loss';
+export { clipMetrics, type ClipMetrics } from './metrics';
+export { applyMixup, drawMixup, type MixupDraw } from './mixup';
+export {
+  checkNormalisation,
+  fitNormalisation,
+  normalisationVectors,
+  NormalisationError,
+  type Normalisation,
+} from './normalisation';
+export { AdamL2, type AdamL2Config, type AdamL2State } from './optimizer';
+export {
+  FINAL_RECIPE,
+  learningRateAt,
+  parseRecipe,
+  RecipeError,
+  SEARCH_RECIPE,
+  type MixupConfig,
+  type Recipe,
+  type StepSchedule,
+} from './recipe';
+export { Rng, type RngState } from './rng';
+export { seededCopy } from './seeding';
+export {
+  memorySegmentSource,
+  MissingFeaturesError,
+  segmentSize,
+  type ClipRef,
+  type ClipSegments,
+  type SegmentSource,
+} from './segments';
+export {
+  Trainer,
+  TrainingDivergedError,
+  type BatchProgress,
+  type EpochRecord,
+  type SplitData,
+  type TrainerOptions,
+  type TrainerRngStates,
+} from './trainer';

@@ -1,0 +1,79 @@
+import type { Rng } from './rng';
+import { segmentSize, type ClipRef, type SegmentSource } from './segments';
+
+/** A training batch in host memory: inputs NHWC and one-hot targets. */
+export interface Batch {
+  size: number;
+  /** size x frames x bands x planes */
+  x: Float32Array;
+  /** size x classes, one-hot */
+  y: Float32Array;
+}
+
+export interface EpochBatchOptions {
+  batchSize: number;
+  classes: number;
+  /** Clips read (and their segments shuffled together) at a time. */
+  windowClips: number;
+}
+
+interface PendingSegment {
+  data: Float32Array;
+  offset: number;
+  classIndex: number;
+}
+
+/**
+ * The batches of one epoch. The clip order is a fresh permutation each epoch; clips are
+ * read a window at a time, and the segments of the window (plus any left over from the
+ * previous one) are shuffled together before they are cut into batches. Memory holds at
+ * most one window and one batch, whatever the size of the split. The last batch of the
+ * epoch may be smaller (PyTorch's DataLoader default, drop_last=False).
+ */
+export function* epochBatches(
+  source: SegmentSource,
+  clips: readonly ClipRef[],
+  rng: Rng,
+  options: EpochBatchOptions,
+): Generator<Batch> {
+  const size = segmentSize(source.segmentShape);
+  const order = rng.permutation(clips.length);
+  let next = 0;
+  let pending: PendingSegment[] = [];
+  while (next < clips.length || pending.length > 0) {
+    if (pending.length < options.batchSize && next < clips.length) {
+      const end = Math.min(clips.length, next + options.windowClips);
+      for (; next < end; next++) {
+        const clip = clips[order[next]];
+        const { segments, count } = source.read(clip.file);
+        for (let s = 0; s < count; s++) {
+          pending.push({ data: segments, offset: s * size, classIndex: clip.classIndex });
+        }
+      }
+      shuffle(pending, rng);
+      continue;
+    }
+    const take = Math.min(options.batchSize, pending.length);
+    const batch: Batch = {
+      size: take,
+      x: new Float32Array(take * size),
+      y: new Float32Array(take * options.classes),
+    };
+    for (let i = 0; i < take; i++) {
+      const seg = pending[i];
+      batch.x.set(seg.data.subarray(seg.offset, seg.offset + size), i * size);
+      batch.y[i * options.classes + seg.classIndex] = 1;
+    }
+    pending = pending.slice(take);
+    yield batch;
+  }
+}
+
+function shuffle<T>(a: T[], rng: Rng): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+}

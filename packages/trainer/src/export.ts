@@ -1,0 +1,148 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import type * as tfType from '@tensorflow/tfjs';
+import { writeFileAtomic, writeJsonAtomic } from './atomic';
+import { toFloat16 } from './float16';
+
+type Tf = typeof tfType;
+
+export type ExportDtype = 'float32' | 'float16';
+
+export interface ExportedModel {
+  dtype: ExportDtype;
+  modelJson: string;
+  weightsFile: string;
+  /** Size of the weights file. */
+  weightsBytes: number;
+  /** Size of model.json (topology and manifest). */
+  modelJsonBytes: number;
+}
+
+export class ModelFileError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+  ) {
+    super(`${file}: ${message}`);
+    this.name = 'ModelFileError';
+  }
+}
+
+function concatWeightData(data: tfType.io.WeightData): ArrayBuffer {
+  if (!Array.isArray(data)) return data;
+  const total = data.reduce((n, b) => n + b.byteLength, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const b of data) {
+    out.set(new Uint8Array(b), offset);
+    offset += b.byteLength;
+  }
+  return out.buffer;
+}
+
+/**
+ * Saves a LayersModel as tfjs's layers-model format (model.json + one weights file) into
+ * `dir`. With 'float16' every float32 weight is stored as binary16 and its manifest entry
+ * says quantization {dtype: 'float16'}, so tf.loadLayersModel decodes it back to float32.
+ */
+export async function exportLayersModel(
+  tf: Tf,
+  model: tfType.LayersModel,
+  dir: string,
+  dtype: ExportDtype,
+): Promise<ExportedModel> {
+  const weightsName = dtype === 'float16' ? 'weights.fp16.bin' : 'weights.bin';
+  let saved: ExportedModel | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      if (!artifacts.weightSpecs || artifacts.weightData === undefined) {
+        throw new ModelFileError('the model produced no weights', dir);
+      }
+      const raw = concatWeightData(artifacts.weightData);
+      let weightBytes: Uint8Array = new Uint8Array(raw);
+      let specs = artifacts.weightSpecs;
+      if (dtype === 'float16') {
+        for (const spec of specs) {
+          if (spec.dtype !== 'float32') {
+            throw new ModelFileError(`weight ${spec.name} is ${spec.dtype}, not float32`, dir);
+          }
+        }
+        const half = toFloat16(new Float32Array(raw));
+        weightBytes = new Uint8Array(half.buffer);
+        specs = specs.map((s) => ({ ...s, quantization: { dtype: 'float16' as const } }));
+      }
+      const modelJson = {
+        format: 'layers-model',
+        generatedBy: artifacts.generatedBy,
+        convertedBy: null,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: [weightsName], weights: specs }],
+      };
+      fs.mkdirSync(dir, { recursive: true });
+      writeFileAtomic(path.join(dir, weightsName), weightBytes);
+      const jsonPath = path.join(dir, 'model.json');
+      writeJsonAtomic(jsonPath, modelJson);
+      saved = {
+        dtype,
+        modelJson: jsonPath,
+        weightsFile: path.join(dir, weightsName),
+        weightsBytes: weightBytes.byteLength,
+        modelJsonBytes: fs.statSync(jsonPath).size,
+      };
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    }),
+  );
+  if (!saved) throw new ModelFileError('save handler was not called', dir);
+  return saved;
+}
+
+/**
+ * A tfjs IOHandler that loads a layers-model from the local file system, for Node
+ * without tfjs-node (whose file:// handler is the only built-in one).
+ */
+export function fileSystemLoader(tf: Tf, modelJsonPath: string): tfType.io.IOHandler {
+  return {
+    load: async () => {
+      let json: tfType.io.ModelJSON;
+      try {
+        json = JSON.parse(fs.readFileSync(modelJsonPath, 'utf8')) as tfType.io.ModelJSON;
+      } catch (err) {
+        throw new ModelFileError(
+          `cannot read model.json: ${(err as Error).message}`,
+          modelJsonPath,
+        );
+      }
+      if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
+        throw new ModelFileError('not a layers-model model.json', modelJsonPath);
+      }
+      const dir = path.dirname(modelJsonPath);
+      return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
+        const specs: tfType.io.WeightsManifestEntry[] = [];
+        const buffers: Uint8Array[] = [];
+        for (const group of manifest) {
+          specs.push(...group.weights);
+          for (const p of group.paths) {
+            const file = path.join(dir, p);
+            if (!fs.existsSync(file)) throw new ModelFileError('weights file missing', file);
+            buffers.push(fs.readFileSync(file));
+          }
+        }
+        const total = buffers.reduce((n, b) => n + b.byteLength, 0);
+        const data = new Uint8Array(total);
+        let offset = 0;
+        for (const b of buffers) {
+          data.set(b, offset);
+          offset += b.byteLength;
+        }
+        return [specs, data.buffer];
+      });
+    },
+  };
+}
+
+export async function loadExportedModel(
+  tf: Tf,
+  modelJsonPath: string,
+): Promise<tfType.LayersModel> {
+  return tf.loadLayersModel(fileSystemLoader(tf, modelJsonPath));
+}

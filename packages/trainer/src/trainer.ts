@@ -1,0 +1,237 @@
+import type * as tfType from '@tensorflow/tfjs';
+import { epochBatches, type Batch } from './batches';
+import type { CheckpointTensor } from './checkpoint';
+import { evaluateClips } from './evaluate';
+import type { InputNormaliser } from './inputs';
+import { bceWithLogits } from './loss';
+import type { ClipMetrics } from './metrics';
+import { applyMixup, drawMixup } from './mixup';
+import { AdamL2 } from './optimizer';
+import { learningRateAt, type Recipe } from './recipe';
+import { Rng, type RngState } from './rng';
+import type { ClipRef, SegmentSource } from './segments';
+
+type Tf = typeof tfType;
+
+/** One split as the trainer sees it: where its segments come from and which clips. */
+export interface SplitData {
+  source: SegmentSource;
+  clips: readonly ClipRef[];
+  /** Total segments of the split (for progress and rates), when known. */
+  segments?: number;
+}
+
+/** Per-epoch record: the fields of the zoo's EpochMetrics (epoch is 1-based). */
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  testLoss: number;
+  testAccuracy: number;
+  segmentAccuracy: number;
+  seconds: number;
+  samplesPerSec: number;
+  learningRate: number;
+}
+
+export interface BatchProgress {
+  epoch: number;
+  /** Segments trained on so far in this epoch. */
+  samples: number;
+  totalSamples?: number;
+  /** Running mean of the training loss over the epoch. */
+  loss: number;
+  samplesPerSec: number;
+}
+
+/** The random streams of a run; their states go into every checkpoint. */
+export interface TrainerRngStates {
+  shuffle: RngState;
+  mixup: RngState;
+}
+
+export interface TrainerOptions {
+  tf: Tf;
+  model: tfType.LayersModel;
+  recipe: Recipe;
+  inputs: InputNormaliser;
+  classes: number;
+  train: SplitData;
+  evaluate: SplitData;
+  rngs: TrainerRngStates;
+  signal?: AbortSignal;
+  onBatch?: (p: BatchProgress) => void;
+}
+
+/** Names under which the trainer's tensors go into a checkpoint. */
+const WEIGHT = 'weight';
+const FIRST_MOMENT = 'adam.m';
+const SECOND_MOMENT = 'adam.v';
+
+/**
+ * Trains one model with the recipe: Adam with L2 added to the gradient, BCE on logits,
+ * mixup per batch, the step schedule; evaluates at clip level after each epoch. It owns
+ * the optimiser state (disposed by dispose()); the model stays the caller's.
+ */
+export class Trainer {
+  private readonly variables: tfType.Variable[];
+  private readonly optimizer: AdamL2;
+  private readonly shuffleRng: Rng;
+  private readonly mixupRng: Rng;
+
+  constructor(private readonly options: TrainerOptions) {
+    const { tf, model, recipe } = options;
+    // LayerVariable.read() returns the backing tf.Variable (what tfjs-layers' fit uses).
+    this.variables = model.trainableWeights.map((w) => w.read() as tfType.Variable);
+    this.optimizer = new AdamL2(tf, this.variables, {
+      beta1: recipe.beta1,
+      beta2: recipe.beta2,
+      epsilon: recipe.epsilon,
+      weightDecay: recipe.weightDecay,
+    });
+    this.shuffleRng = Rng.fromState(options.rngs.shuffle);
+    this.mixupRng = Rng.fromState(options.rngs.mixup);
+  }
+
+  rngStates(): TrainerRngStates {
+    return { shuffle: this.shuffleRng.state(), mixup: this.mixupRng.state() };
+  }
+
+  /** One optimisation step on one host batch; returns the batch's (mixed) loss. */
+  async step(batch: Batch, learningRate: number): Promise<number> {
+    const { tf, model, recipe, inputs, classes } = this.options;
+    const lossTensor = tf.tidy(() => {
+      let x: tfType.Tensor = inputs.tensor(batch.x, batch.size);
+      let y: tfType.Tensor = tf.tensor2d(batch.y, [batch.size, classes]);
+      if (recipe.mixup) {
+        ({ x, y } = applyMixup(tf, x, y, drawMixup(recipe.mixup, batch.size, this.mixupRng)));
+      }
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = model.apply(x, { training: true }) as tfType.Tensor;
+        return bceWithLogits(tf, logits, y);
+      }, this.variables);
+      this.optimizer.applyGradients(
+        this.variables.map((v) => grads[v.name]),
+        learningRate,
+      );
+      return value;
+    });
+    const loss = (await lossTensor.data())[0];
+    lossTensor.dispose();
+    return loss;
+  }
+
+  /** Trains epoch `epoch` (0-based) over the training split, then evaluates. */
+  async runEpoch(epoch: number): Promise<{ record: EpochRecord; metrics: ClipMetrics }> {
+    const { recipe, train, signal, onBatch } = this.options;
+    const learningRate = learningRateAt(recipe, epoch);
+    const started = performance.now();
+    let samples = 0;
+    let lossSum = 0;
+    for (const batch of epochBatches(train.source, train.clips, this.shuffleRng, {
+      batchSize: recipe.batchSize,
+      classes: this.options.classes,
+      windowClips: recipe.shuffleWindowClips,
+    })) {
+      signal?.throwIfAborted();
+      const loss = await this.step(batch, learningRate);
+      if (!Number.isFinite(loss)) {
+        throw new TrainingDivergedError(epoch + 1, samples, loss);
+      }
+      samples += batch.size;
+      lossSum += loss * batch.size;
+      onBatch?.({
+        epoch: epoch + 1,
+        samples,
+        totalSamples: train.segments,
+        loss: lossSum / samples,
+        samplesPerSec: samples / ((performance.now() - started) / 1000),
+      });
+    }
+    const trainSeconds = (performance.now() - started) / 1000;
+    const metrics = await this.evaluate();
+    return {
+      record: {
+        epoch: epoch + 1,
+        trainLoss: samples > 0 ? lossSum / samples : NaN,
+        testLoss: metrics.logLoss,
+        testAccuracy: metrics.accuracy,
+        segmentAccuracy: metrics.segmentAccuracy,
+        seconds: (performance.now() - started) / 1000,
+        samplesPerSec: samples / trainSeconds,
+        learningRate,
+      },
+      metrics,
+    };
+  }
+
+  evaluate(): Promise<ClipMetrics> {
+    const { tf, model, inputs, evaluate, recipe, classes, signal } = this.options;
+    return evaluateClips(tf, model, evaluate.source, inputs, evaluate.clips, {
+      classes,
+      batchSize: recipe.batchSize,
+      signal,
+    });
+  }
+
+  /** Model weights (all of model.weights, in order) and Adam's state, for a checkpoint. */
+  async checkpointTensors(): Promise<{ tensors: CheckpointTensor[]; optimizerStep: number }> {
+    const tensors: CheckpointTensor[] = [];
+    for (const w of this.options.model.weights) {
+      tensors.push({
+        name: `${WEIGHT}:${w.name}`,
+        values: (await w.read().data()) as Float32Array,
+      });
+    }
+    const state = await this.optimizer.getState();
+    state.firstMoments.forEach((values, i) =>
+      tensors.push({ name: `${FIRST_MOMENT}:${i}`, values }),
+    );
+    state.secondMoments.forEach((values, i) =>
+      tensors.push({ name: `${SECOND_MOMENT}:${i}`, values }),
+    );
+    return { tensors, optimizerStep: state.step };
+  }
+
+  /** Restores what checkpointTensors() saved (matched by position; shapes are checked). */
+  restore(tensors: CheckpointTensor[], optimizerStep: number): void {
+    const { tf, model } = this.options;
+    const byKind = (prefix: string): Float32Array[] =>
+      tensors.filter((t) => t.name.startsWith(prefix + ':')).map((t) => t.values);
+    const weights = byKind(WEIGHT);
+    if (weights.length !== model.weights.length) {
+      throw new RangeError(
+        `checkpoint holds ${weights.length} weights, the model has ${model.weights.length}`,
+      );
+    }
+    const values = model.weights.map((w, i) => {
+      if (weights[i].length !== w.shape.reduce((a: number, b) => a * (b ?? 1), 1)) {
+        throw new RangeError(
+          `checkpoint weight ${i} does not fit ${w.name} ${JSON.stringify(w.shape)}`,
+        );
+      }
+      return tf.tensor(weights[i], w.shape as number[], 'float32');
+    });
+    model.setWeights(values);
+    values.forEach((t) => t.dispose());
+    this.optimizer.setState({
+      step: optimizerStep,
+      firstMoments: byKind(FIRST_MOMENT),
+      secondMoments: byKind(SECOND_MOMENT),
+    });
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}
+
+export class TrainingDivergedError extends Error {
+  constructor(
+    readonly epoch: number,
+    readonly samples: number,
+    readonly loss: number,
+  ) {
+    super(`training diverged in epoch ${epoch} after ${samples} samples (loss ${loss})`);
+    this.name = 'TrainingDivergedError';
+  }
+}
