@@ -1,0 +1,209 @@
+import type { TrialRecord } from '@asc/zoo';
+import { retrainingTable, searchFacts, sizeWindowOf } from './facts';
+import { figure3, figure4, growthMeansTable, scoredTrials, type ScoredTrial } from './figures';
+import type { GitRevision } from './fingerprint';
+import type { ReportModel, Section, Table } from './model';
+import { PAPER_TABLE4 } from './paper';
+import type { StudySnapshot } from './studyData';
+import { table3, table4 } from './tables';
+
+/** What the manifest records beyond the study's files: the code and the machine now. */
+export interface ManifestContext {
+  generatedAt: Date;
+  /** The commit of the code that wrote the report (null outside a git checkout). */
+  git: GitRevision | null;
+  /** Package versions (the report's own tools and whatever the caller adds). */
+  packages: Record<string, string | null>;
+  /** The caller's description of the runtime: native addon build, Node, machine. */
+  environment: Record<string, unknown>;
+}
+
+/** The selected candidates: highest accuracy and lowest loss among the scored trials. */
+export interface Selection {
+  bestAccuracy: ScoredTrial | null;
+  lowestLoss: ScoredTrial | null;
+}
+
+/**
+ * The paper's selection: the highest accuracy (ties: lower loss, then earlier trial) and
+ * the lowest loss (ties: higher accuracy, then earlier trial).
+ */
+export function selectCandidates(scored: readonly ScoredTrial[]): Selection {
+  let bestAccuracy: ScoredTrial | null = null;
+  let lowestLoss: ScoredTrial | null = null;
+  for (const t of scored) {
+    if (
+      bestAccuracy === null ||
+      t.accuracy > bestAccuracy.accuracy ||
+      (t.accuracy === bestAccuracy.accuracy && t.loss < bestAccuracy.loss)
+    ) {
+      bestAccuracy = t;
+    }
+    if (
+      lowestLoss === null ||
+      t.loss < lowestLoss.loss ||
+      (t.loss === lowestLoss.loss && t.accuracy > lowestLoss.accuracy)
+    ) {
+      lowestLoss = t;
+    }
+  }
+  return { bestAccuracy, lowestLoss };
+}
+
+function paperTable4(): Table {
+  return {
+    id: 'paper-table4',
+    title: "The paper's Table 4",
+    caption: 'As published (Wu & Lee 2020), for reference.',
+    columns: [
+      { key: 'model', label: 'model', format: { kind: 'text' } },
+      { key: 'sizeMB', label: 'MB (fp32)', format: { kind: 'fixed', decimals: 2 } },
+      { key: 'sizeMBFp16', label: 'MB (fp16)', format: { kind: 'fixed', decimals: 2 } },
+      { key: 'accuracy', label: 'accuracy', format: { kind: 'percent', decimals: 1 } },
+    ],
+    rows: PAPER_TABLE4.map((r) => ({ ...r })),
+    notes: [],
+  };
+}
+
+function section(title: string, parts: Partial<Omit<Section, 'title'>>): Section {
+  return { title, notes: [], facts: [], tables: [], figures: [], ...parts };
+}
+
+function seedsOf(trials: readonly TrialRecord[]): Record<string, number> {
+  return Object.fromEntries(trials.map((t) => [String(t.trialId), t.seed]));
+}
+
+function manifest(snapshot: StudySnapshot, context: ManifestContext): Record<string, unknown> {
+  const { study, runs } = snapshot;
+  return {
+    generatedAt: context.generatedAt.toISOString(),
+    code: context.git ?? 'not in a git checkout',
+    packages: context.packages,
+    environment: context.environment,
+    study: {
+      dir: snapshot.dir,
+      studyJson: snapshot.studyJson,
+      store: snapshot.storeLocation,
+      name: study?.name ?? null,
+      seed: study?.seed ?? null,
+      config: study?.config ?? null,
+      createdAt: study ? new Date(study.createdAt).toISOString() : null,
+    },
+    featureConfigHash: study?.featureConfigHash ?? snapshot.studyJson?.featureConfigHash ?? null,
+    trialFeatureConfigHashes: [...new Set(snapshot.trials.map((t) => t.featureConfigHash))],
+    dataset: snapshot.dataset,
+    seeds: {
+      study: study?.seed ?? null,
+      trials: seedsOf(snapshot.trials),
+      runs: Object.fromEntries(runs.runs.map((r) => [r.name, r.seed])),
+    },
+    runs: runs.runs.map((r) => ({
+      name: r.name,
+      file: r.file,
+      model: r.model,
+      spec: r.spec,
+      recipe: r.recipe,
+      backend: r.backend,
+    })),
+  };
+}
+
+/** Lines saying what the study lacks for a complete report. */
+function missingParts(snapshot: StudySnapshot, scored: readonly ScoredTrial[]): string[] {
+  const missing: string[] = [...snapshot.problems];
+  if (snapshot.studyJson === null)
+    missing.push(`${snapshot.dir}/study.json: absent (no study configuration recorded).`);
+  if (snapshot.storeLocation === null)
+    missing.push('No trial store (trials.sqlite): the search has not run in this study.');
+  else if (snapshot.study === null) missing.push('The trial store holds no study.');
+  if (snapshot.storeLocation !== null && scored.length === 0) {
+    missing.push('No complete candidates: Table 3 and Figures 3 and 4 are empty.');
+  } else if (scored.length === 1) {
+    missing.push(
+      'Only one complete candidate: the statistics and histograms rest on a single value.',
+    );
+  }
+  missing.push(...snapshot.runs.problems);
+  if (snapshot.runs.runs.length === 0)
+    missing.push('No retrained runs under retrain/: Table 4 is empty.');
+  if (snapshot.dataset === null && !snapshot.problems.some((p) => p.startsWith('dataset'))) {
+    missing.push('No dataset directory recorded in study.json: the dataset fingerprint is absent.');
+  }
+  return missing;
+}
+
+/**
+ * The report of a study, as plain data. Pure: every number comes from `snapshot` (the
+ * study's records) and the paper's published values; `selection` is the zoo's choice of
+ * the best-accuracy and lowest-loss candidates.
+ */
+export function buildReport(
+  snapshot: StudySnapshot,
+  selection: Selection,
+  analysis: Table[],
+  context: ManifestContext,
+): ReportModel {
+  const scored = scoredTrials(snapshot.trials);
+  const window = sizeWindowOf(snapshot.study?.config ?? null) ?? sizeWindowOf(snapshot.studyJson);
+  const means = growthMeansTable(scored);
+  const selected = [
+    ...(selection.bestAccuracy
+      ? [table3('table3-best-accuracy', 'best-accuracy', selection.bestAccuracy)]
+      : []),
+    ...(selection.lowestLoss
+      ? [table3('table3-lowest-loss', 'lowest-loss', selection.lowestLoss)]
+      : []),
+  ];
+  const sameCandidate =
+    selection.bestAccuracy !== null &&
+    selection.bestAccuracy.trialId === selection.lowestLoss?.trialId;
+  const sections: Section[] = [
+    section('The search', {
+      facts: searchFacts(snapshot),
+      tables: [retrainingTable(snapshot.runs.runs)],
+    }),
+    section('Table 3: the selected architectures', {
+      notes: [
+        "The candidate with the highest test accuracy (the paper's Model A) and the one with the lowest " +
+          "test loss (Model B) after the search recipe, laid out as the paper's Table 3.",
+        ...(sameCandidate
+          ? ['One candidate has both the highest accuracy and the lowest loss.']
+          : []),
+        ...(selected.length === 0 ? ['No complete candidate to select.'] : []),
+      ],
+      tables: selected,
+    }),
+    section('Table 4: size and accuracy of the retrained models', {
+      tables: [table4(snapshot.runs.runs), paperTable4()],
+    }),
+    section('Figure 3: accuracy against model size', {
+      figures: [
+        figure3(
+          scored,
+          {
+            bestAccuracy: selection.bestAccuracy?.trialId ?? null,
+            lowestLoss: selection.lowestLoss?.trialId ?? null,
+          },
+          window,
+        ),
+      ],
+    }),
+    section('Figure 4: accuracy per growth ratio', {
+      figures: [figure4(scored, means)],
+      tables: [means],
+    }),
+    section('Accuracy against configuration', {
+      notes: ["Statistics of the complete candidates by configuration, from the zoo's analysis."],
+      tables: analysis,
+    }),
+  ];
+  return {
+    title: `Reproducibility report: ${snapshot.study?.name ?? snapshot.dir}`,
+    studyDir: snapshot.dir,
+    generatedAt: context.generatedAt.toISOString(),
+    missing: missingParts(snapshot, scored),
+    sections,
+    manifest: manifest(snapshot, context),
+  };
+}

@@ -1,0 +1,92 @@
+import { execFileSync } from 'child_process';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** One CSV file of the dataset and the SHA-256 of its bytes. */
+export interface CsvDigest {
+  /** Path relative to the dataset root, '/'-separated. */
+  file: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** What identifies a dataset's content without hashing its audio. */
+export interface DatasetFingerprint {
+  root: string;
+  csvFiles: CsvDigest[];
+  /** SHA-256 over the sorted lines `<file> <sha256>` of every CSV. */
+  csvSha256: string;
+  /** Files under `audio/` (the clips present on disk). */
+  audioFileCount: number;
+}
+
+/** The dataset directory is absent or unreadable. */
+export class DatasetFingerprintError extends Error {
+  constructor(
+    readonly root: string,
+    message: string,
+  ) {
+    super(`${root}: ${message}`);
+    this.name = 'DatasetFingerprintError';
+  }
+}
+
+function sha256(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+// The DCASE layout keeps its CSVs at the root (meta.csv) and in evaluation_setup/.
+function csvFilesUnder(root: string, dir: string, out: string[]): void {
+  for (const entry of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
+    const rel = dir ? `${dir}/${entry.name}` : entry.name;
+    if (entry.isDirectory() && entry.name !== 'audio') csvFilesUnder(root, rel, out);
+    else if (entry.isFile() && entry.name.toLowerCase().endsWith('.csv')) out.push(rel);
+  }
+}
+
+/** Hashes every CSV of the dataset at `root` and counts its audio files. */
+export function datasetFingerprint(root: string): DatasetFingerprint {
+  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
+    throw new DatasetFingerprintError(root, 'the dataset directory does not exist');
+  }
+  const files: string[] = [];
+  csvFilesUnder(root, '', files);
+  files.sort();
+  if (files.length === 0) throw new DatasetFingerprintError(root, 'no CSV files in the dataset');
+  const csvFiles = files.map((file) => {
+    const data = fs.readFileSync(path.join(root, file));
+    return { file, bytes: data.length, sha256: sha256(data) };
+  });
+  const audioDir = path.join(root, 'audio');
+  const audioFileCount = fs.existsSync(audioDir)
+    ? fs.readdirSync(audioDir, { withFileTypes: true }).filter((d) => d.isFile()).length
+    : 0;
+  return {
+    root: path.resolve(root),
+    csvFiles,
+    csvSha256: sha256(csvFiles.map((c) => `${c.file} ${c.sha256}\n`).join('')),
+    audioFileCount,
+  };
+}
+
+/** The git revision of the code at `dir`, and whether the work tree had changes. */
+export interface GitRevision {
+  commit: string;
+  dirty: boolean;
+}
+
+/** The checkout's commit, or null when `dir` is not in a git work tree (or git is absent). */
+export function gitRevision(dir: string): GitRevision | null {
+  try {
+    const run = (args: string[]): string =>
+      execFileSync('git', args, {
+        cwd: dir,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
+    return { commit: run(['rev-parse', 'HEAD']), dirty: run(['status', '--porcelain']) !== '' };
+  } catch {
+    return null;
+  }
+}

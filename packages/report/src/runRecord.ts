@@ -1,0 +1,149 @@
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** A run record that cannot be used; names the file and the field. */
+export class RunRecordError extends Error {
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${file}: ${field ? `${field}: ` : ''}${message}`);
+    this.name = 'RunRecordError';
+  }
+}
+
+/** The fields of a trainer run record (`<run>/run.json`) that the report reads. */
+export interface RunRecord {
+  /** Directory name under `<study>/retrain/` ('best-accuracy', 'lowest-loss', 'B', ...). */
+  name: string;
+  file: string;
+  /** The model reference the run trained ('A', 'mobilenet-v1', an arch id, ...). */
+  model: string;
+  /** The architecture spec as recorded (null for models outside the search space). */
+  spec: unknown;
+  /** The backend as recorded (a name, or an object with name, version, threads). */
+  backend: unknown;
+  recipe: unknown;
+  seed: number | null;
+  epochsDone: number;
+  /** Epochs the recipe asks for, when the record states it. */
+  epochsPlanned: number | null;
+  /** Training seconds summed over the recorded epochs. */
+  trainingSeconds: number;
+  final: { testAccuracy: number; testLoss: number } | null;
+  export: { fp32Bytes: number; fp16Bytes: number } | null;
+  /** Trainable parameters, when the record states them. */
+  params: number | null;
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function finiteNumber(file: string, field: string, x: unknown): number {
+  if (typeof x !== 'number' || !Number.isFinite(x)) {
+    throw new RunRecordError(file, field, `must be a finite number, got ${JSON.stringify(x)}`);
+  }
+  return x;
+}
+
+function optionalNumber(file: string, field: string, x: unknown): number | null {
+  return x === undefined || x === null ? null : finiteNumber(file, field, x);
+}
+
+function epochsOfRecipe(recipe: unknown): number | null {
+  return isObject(recipe) && typeof recipe.epochs === 'number' ? recipe.epochs : null;
+}
+
+/** Checks a parsed run.json and keeps the fields the report needs. */
+export function parseRunRecord(name: string, file: string, x: unknown): RunRecord {
+  if (!isObject(x)) throw new RunRecordError(file, '', 'a run record must be a JSON object');
+  if (typeof x.model !== 'string' || x.model === '') {
+    throw new RunRecordError(
+      file,
+      'model',
+      `must be a non-empty string, got ${JSON.stringify(x.model)}`,
+    );
+  }
+  const history = x.history ?? [];
+  if (!Array.isArray(history)) throw new RunRecordError(file, 'history', 'must be an array');
+  let trainingSeconds = 0;
+  history.forEach((h: unknown, i: number) => {
+    if (!isObject(h)) throw new RunRecordError(file, `history[${i}]`, 'must be an object');
+    trainingSeconds += finiteNumber(file, `history[${i}].seconds`, h.seconds);
+  });
+  let final: RunRecord['final'] = null;
+  if (x.final !== undefined && x.final !== null) {
+    if (!isObject(x.final)) throw new RunRecordError(file, 'final', 'must be an object');
+    final = {
+      testAccuracy: finiteNumber(file, 'final.testAccuracy', x.final.testAccuracy),
+      testLoss: finiteNumber(file, 'final.testLoss', x.final.testLoss),
+    };
+  }
+  let exported: RunRecord['export'] = null;
+  if (x.export !== undefined && x.export !== null) {
+    if (!isObject(x.export)) throw new RunRecordError(file, 'export', 'must be an object');
+    exported = {
+      fp32Bytes: finiteNumber(file, 'export.fp32Bytes', x.export.fp32Bytes),
+      fp16Bytes: finiteNumber(file, 'export.fp16Bytes', x.export.fp16Bytes),
+    };
+  }
+  return {
+    name,
+    file,
+    model: x.model,
+    spec: x.spec ?? null,
+    backend: x.backend ?? null,
+    recipe: x.recipe ?? null,
+    seed: optionalNumber(file, 'seed', x.seed),
+    epochsDone: optionalNumber(file, 'epochsDone', x.epochsDone) ?? history.length,
+    epochsPlanned: epochsOfRecipe(x.recipe),
+    trainingSeconds,
+    final,
+    export: exported,
+    params: optionalNumber(file, 'params', x.params),
+  };
+}
+
+/** What reading `<study>/retrain/*` found: usable records and the ones that were not. */
+export interface RunRecordScan {
+  runs: RunRecord[];
+  /** One line per run directory that has no usable run.json, naming the file and why. */
+  problems: string[];
+}
+
+/**
+ * Reads every `<study>/retrain/<name>/run.json`, in name order. A missing or broken
+ * record is listed in `problems` (the report says so) instead of stopping the report.
+ */
+export function readRunRecords(studyDir: string): RunRecordScan {
+  const retrainDir = path.join(studyDir, 'retrain');
+  const scan: RunRecordScan = { runs: [], problems: [] };
+  if (!fs.existsSync(retrainDir)) return scan;
+  const names = fs
+    .readdirSync(retrainDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+  for (const name of names) {
+    const file = path.join(retrainDir, name, 'run.json');
+    if (!fs.existsSync(file)) {
+      scan.problems.push(`${file}: no run record (the run has not written one yet)`);
+      continue;
+    }
+    try {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+      } catch (err) {
+        throw new RunRecordError(file, '', `not valid JSON (${(err as Error).message})`);
+      }
+      scan.runs.push(parseRunRecord(name, file, parsed));
+    } catch (err) {
+      if (!(err instanceof RunRecordError)) throw err;
+      scan.problems.push(err.message);
+    }
+  }
+  return scan;
+}

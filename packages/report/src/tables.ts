@@ -1,0 +1,135 @@
+import {
+  layerTable,
+  sizeOfParams,
+  validateArchSpec,
+  ArchSpecError,
+  type TrialRecord,
+} from '@asc/zoo';
+import type { Cell, Table } from './model';
+import { paperRowFor, PAPER_TABLE4 } from './paper';
+import type { RunRecord } from './runRecord';
+
+// Table 3 writes a layer as "5 × 5 DSC (133)": kernel, module, output filters.
+const LAYER_WORDING = /^(\d+ × \d+) (.+?)(?: \((\d+)\))?$/;
+
+/** Table 3 for one selected candidate: its layers in the paper's wording, from its spec. */
+export function table3(id: string, role: string, trial: TrialRecord): Table {
+  const rows = layerTable(trial.spec).map((row, i) => {
+    const match = LAYER_WORDING.exec(row.layer);
+    return {
+      index: i + 1,
+      layer: row.layer,
+      kernel: match ? match[1] : null,
+      module: match ? match[2] : row.layer,
+      filters: match?.[3] !== undefined ? Number(match[3]) : null,
+      params: row.params,
+    };
+  });
+  const params = rows.reduce((n, r) => n + r.params, 0);
+  return {
+    id,
+    title: `Table 3: ${role} candidate`,
+    caption:
+      `Trial ${trial.trialId} (${trial.archId}), accuracy ${percent(trial.accuracy)}, ` +
+      `loss ${trial.loss?.toFixed(4) ?? 'n/a'} after the search recipe; ${params.toLocaleString('en-US')} ` +
+      `trainable parameters (${sizeOfParams(params).KiB.toFixed(1)} KiB float32). ` +
+      'Number in ( ): output filters.',
+    columns: [
+      { key: 'index', label: '#', format: { kind: 'integer' } },
+      { key: 'layer', label: 'layer', format: { kind: 'text' } },
+      { key: 'kernel', label: 'kernel', format: { kind: 'text' } },
+      { key: 'filters', label: 'filters', format: { kind: 'integer' } },
+      { key: 'params', label: 'parameters', format: { kind: 'integer' } },
+    ],
+    rows,
+    notes: [],
+  };
+}
+
+function percent(x: number | null): string {
+  return x === null ? 'n/a' : `${(x * 100).toFixed(2)}%`;
+}
+
+/** Trainable parameters of a run: as recorded, else counted from its recorded spec. */
+function runParams(run: RunRecord): number | null {
+  if (run.params !== null) return run.params;
+  if (run.spec === null) return null;
+  try {
+    return layerTable(validateArchSpec(run.spec, run.file)).reduce((n, r) => n + r.params, 0);
+  } catch (err) {
+    if (err instanceof ArchSpecError) return null;
+    throw err;
+  }
+}
+
+const MIB = 2 ** 20;
+
+/**
+ * Table 4: every retrained run's size and accuracy next to the paper's row for the same
+ * role (best accuracy = Model A, lowest loss = Model B, baselines by name).
+ */
+export function table4(runs: readonly RunRecord[]): Table {
+  const notes: string[] = [];
+  const rows: Record<string, Cell>[] = runs.map((run) => {
+    const params = runParams(run);
+    const paper = paperRowFor(run.name, run.model);
+    if (run.final === null) {
+      notes.push(
+        `${run.name}: training has not finished (${run.epochsDone}` +
+          `${run.epochsPlanned !== null ? ` of ${run.epochsPlanned}` : ''} epochs done), so it has no accuracy yet.`,
+      );
+    }
+    if (params === null) {
+      notes.push(
+        `${run.name}: the record states no parameter count or spec; its size is not known.`,
+      );
+    }
+    return {
+      model: run.name,
+      reference: run.model,
+      params,
+      sizeMB: params === null ? null : sizeOfParams(params, 4).MiB,
+      sizeMBFp16: params === null ? null : sizeOfParams(params, 2).MiB,
+      exportMBFp32: run.export ? run.export.fp32Bytes / MIB : null,
+      exportMBFp16: run.export ? run.export.fp16Bytes / MIB : null,
+      accuracy: run.final?.testAccuracy ?? null,
+      testLoss: run.final?.testLoss ?? null,
+      epochs: run.epochsDone,
+      paperModel: paper?.model ?? null,
+      paperSizeMB: paper?.sizeMB ?? null,
+      paperSizeMBFp16: paper?.sizeMBFp16 ?? null,
+      paperAccuracy: paper?.accuracy ?? null,
+    };
+  });
+  const trained = new Set(rows.map((r) => r.paperModel));
+  const untrained = PAPER_TABLE4.filter((p) => !trained.has(p.model)).map((p) => p.model);
+  if (untrained.length > 0) {
+    notes.push(`Paper models without a retrained run in this study: ${untrained.join(', ')}.`);
+  }
+  return {
+    id: 'table4',
+    title: 'Table 4',
+    caption:
+      'Size and accuracy of every retrained model. Size in MB = trainable parameters × 4 bytes ' +
+      '(float32) or × 2 bytes (float16) / 2^20, as the paper counts it; the exported weight files ' +
+      '(which also hold BatchNorm moving statistics) are listed beside it.',
+    columns: [
+      { key: 'model', label: 'model', format: { kind: 'text' } },
+      { key: 'reference', label: 'trained model', format: { kind: 'text' } },
+      { key: 'params', label: 'parameters', format: { kind: 'integer' } },
+      { key: 'sizeMB', label: 'size MB (fp32)', format: { kind: 'fixed', decimals: 3 } },
+      { key: 'sizeMBFp16', label: 'size MB (fp16)', format: { kind: 'fixed', decimals: 3 } },
+      { key: 'exportMBFp32', label: 'export MB (fp32)', format: { kind: 'fixed', decimals: 3 } },
+      { key: 'exportMBFp16', label: 'export MB (fp16)', format: { kind: 'fixed', decimals: 3 } },
+      { key: 'accuracy', label: 'accuracy', format: { kind: 'percent', decimals: 1 } },
+      { key: 'testLoss', label: 'test loss', format: { kind: 'fixed', decimals: 4 } },
+      { key: 'epochs', label: 'epochs', format: { kind: 'integer' } },
+      { key: 'paperModel', label: 'paper row', format: { kind: 'text' } },
+      { key: 'paperSizeMB', label: 'paper MB (fp32)', format: { kind: 'fixed', decimals: 2 } },
+      { key: 'paperSizeMBFp16', label: 'paper MB (fp16)', format: { kind: 'fixed', decimals: 2 } },
+      { key: 'paperAccuracy', label: 'paper accuracy', format: { kind: 'percent', decimals: 1 } },
+    ],
+    rows,
+    notes,
+  };
+}
