@@ -1,1 +1,2 @@
 export { AddonUnavailableError, addonAvailable, loadAddon, type BuildInfo } from './addon';
+export * from './features';

@@ -145,6 +145,57 @@ Napi::Value ComputeClip(const Napi::CallbackInfo& info) {
   return worker->promise();
 }
 
+// decodeWav(path) -> Promise<{ sampleRateHz, channels, frames, encoding, samples: Float32Array[] }>
+// The decoder on its own, for tests and diagnostics.
+class DecodeWorker : public Napi::AsyncWorker {
+ public:
+  DecodeWorker(Napi::Env env, std::string path) : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), path_(std::move(path)) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      const std::vector<std::uint8_t> bytes = features::readFileBytes(path_);
+      audio_ = features::decodeWav(bytes.data(), bytes.size());
+    } catch (const features::WavError& e) {
+      code_ = features::wavErrorCodeName(e.code());
+      SetError(e.what());
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("sampleRateHz", audio_.sampleRateHz);
+    out.Set("channels", audio_.channels);
+    out.Set("frames", static_cast<double>(audio_.frames));
+    out.Set("encoding", audio_.encoding);
+    Napi::Array channels = Napi::Array::New(env, audio_.samples.size());
+    for (std::size_t c = 0; c < audio_.samples.size(); ++c) {
+      auto a = Napi::Float32Array::New(env, audio_.samples[c].size());
+      std::memcpy(a.Data(), audio_.samples[c].data(), audio_.samples[c].size() * sizeof(float));
+      channels.Set(static_cast<uint32_t>(c), a);
+    }
+    out.Set("samples", channels);
+    deferred_.Resolve(out);
+  }
+
+  void OnError(const Napi::Error& e) override { deferred_.Reject(codedError(Env(), code_, e.Message()).Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::string path_;
+  features::WavAudio audio_;
+  std::string code_;
+};
+
+Napi::Value DecodeWav(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "decodeWav(path)");
+  auto* worker = new DecodeWorker(env, info[0].As<Napi::String>().Utf8Value());  // owned by N-API's queue
+  worker->Queue();
+  return worker->promise();
+}
+
 const char* statusName(ClipStatus s) {
   switch (s) {
     case ClipStatus::kExtracted: return "extracted";
@@ -171,6 +222,7 @@ Napi::Object outcomeToJs(Napi::Env env, const ClipOutcome& o) {
     r.Set("bands", static_cast<double>(o.shard.bands));
     r.Set("shardBytes", static_cast<double>(o.shard.payloadBytes + features::kShardHeaderBytes));
     if (!o.encoding.empty()) r.Set("encoding", o.encoding);
+    if (o.repaired) r.Set("repaired", true);
   }
   if (o.status == ClipStatus::kFailed) {
     r.Set("errorCode", o.errorCode);
@@ -298,6 +350,7 @@ Napi::Value TimeFftOnly(const Napi::CallbackInfo& info) {
 
 void InitFeatures(Napi::Env env, Napi::Object exports) {
   exports.Set("morletFilterbank", Napi::Function::New(env, MorletFilterbank));
+  exports.Set("decodeWav", Napi::Function::New(env, DecodeWav));
   exports.Set("computeClip", Napi::Function::New(env, ComputeClip));
   exports.Set("runBatch", Napi::Function::New(env, RunBatch));
   exports.Set("timeFftOnly", Napi::Function::New(env, TimeFftOnly));

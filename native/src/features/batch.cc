@@ -1,5 +1,7 @@
 #include "features/batch.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -34,6 +36,8 @@ ClipOutcome processOne(const std::string& path, const BatchOptions& options, Sca
     if (verifyShard(shardPath, expected, &out.shard)) {
       out.status = ClipStatus::kReused;
     } else {
+      struct stat st;
+      out.repaired = ::stat(shardPath.c_str(), &st) == 0;
       const WavAudio audio = decodeWav(bytes.data(), bytes.size());
       out.encoding = audio.encoding;
       out.sampleRateHz = audio.sampleRateHz;

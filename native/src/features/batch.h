@@ -22,6 +22,7 @@ struct ClipOutcome {
   std::uint64_t audioBytes = 0;
   std::string shardFile;  // file name inside the shard directory
   ShardInfo shard;
+  bool repaired = false;  // a shard for this content existed but failed verification
   std::string encoding;  // of the WAV file (empty when reused)
   int sampleRateHz = 0;
   std::string errorCode;  // WavError code name, or "config", "io"

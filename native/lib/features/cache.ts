@@ -1,0 +1,300 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { nativeFeatures } from './addon-features';
+import { resolveFeatureBackend, type FeatureBackend } from './backend';
+import { runBatchJs, type BatchOutcome } from './batch';
+import { featureConfigHash, resolveFeatureConfig, type FeatureConfig } from './config';
+import { FeatureBuildAborted, FeatureCacheError } from './errors';
+import {
+  configDir,
+  listConfigHashes,
+  manifestPath,
+  MANIFEST_FORMAT,
+  MANIFEST_VERSION,
+  readManifest,
+  writeManifest,
+  type Manifest,
+  type ManifestEntry,
+} from './manifest';
+import { decodePayload, parseShard, type ShardDtype } from './shard';
+
+/** Progress of a cache build, reported after every file. */
+export interface FeatureCacheProgress {
+  done: number;
+  total: number;
+  extracted: number;
+  reused: number;
+  failed: number;
+  /** Audio bytes read so far. */
+  bytes: number;
+  filesPerSec: number;
+  /** The file just finished (relative path). */
+  file: string;
+}
+
+export interface FeatureCacheReport {
+  files: number;
+  extracted: number;
+  reused: number;
+  /** Shards that existed but failed their checksum and were rebuilt (counted in extracted). */
+  repaired: number;
+  failed: { file: string; error: string; code: string }[];
+  seconds: number;
+  filesPerSec: number;
+  cacheDir: string;
+  configHash: string;
+  dtype: ShardDtype;
+  backend: FeatureBackend;
+  threads: number;
+  /** Clips whose audio is mono (their side plane is 0). */
+  mono: number;
+}
+
+export interface BuildFeatureCacheOptions {
+  /** `file`: relative path as in the dataset's CSVs (the cache key); `path`: absolute. */
+  clips: { file: string; path: string }[];
+  cacheDir: string;
+  config?: Partial<FeatureConfig>;
+  /** Worker threads of the native backend; default: the number of cores. */
+  threads?: number;
+  dtype?: ShardDtype;
+  backend?: FeatureBackend;
+  onProgress?: (p: FeatureCacheProgress) => void;
+  signal?: AbortSignal;
+}
+
+// Manifest rewrites are throttled: a few per second is enough for resuming, and the
+// shards themselves are self-checking, so a lost manifest update costs only a re-hash.
+const MANIFEST_FLUSH_MS = 2000;
+
+function entryOf(o: BatchOutcome, config: FeatureConfig, dtype: ShardDtype): ManifestEntry {
+  return {
+    audioHash: o.audioHash as string,
+    audioBytes: o.audioBytes,
+    shard: `shards/${o.shardFile}`,
+    dtype,
+    checksum: o.checksum as number,
+    segments: o.segments as number,
+    segmentFrames: config.segmentFrames,
+    bands: o.bands as number,
+    frames: o.frames as number,
+    channels: o.channels as number,
+    shardBytes: o.shardBytes as number,
+  };
+}
+
+/**
+ * Computes the features of every clip into the cache, reusing what is there: a clip whose
+ * audio content and config already have a valid shard is not recomputed; a corrupt shard
+ * is rebuilt; a failing file is reported and skipped. Resolves to the report; rejects
+ * with FeatureBuildAborted (carrying the report) when `signal` aborts.
+ */
+export async function buildFeatureCache(o: BuildFeatureCacheOptions): Promise<FeatureCacheReport> {
+  const config = resolveFeatureConfig(o.config);
+  const configHash = featureConfigHash(config);
+  const backend = resolveFeatureBackend(o.backend);
+  const dtype: ShardDtype = o.dtype ?? 'float32';
+  if (dtype !== 'float32' && dtype !== 'float16') {
+    throw new FeatureCacheError(o.cacheDir, `unknown dtype '${String(dtype)}'`);
+  }
+  const threads = Math.max(1, Math.floor(o.threads ?? os.availableParallelism()));
+  const dir = configDir(o.cacheDir, configHash);
+  const shardDir = path.join(dir, 'shards');
+  await fs.promises.mkdir(shardDir, { recursive: true });
+  const mPath = manifestPath(o.cacheDir, configHash);
+  let manifest: Manifest;
+  try {
+    manifest = readManifest(mPath);
+  } catch {
+    // Missing or unreadable: start afresh; the shards on disk are still found by content.
+    manifest = {
+      format: MANIFEST_FORMAT,
+      version: MANIFEST_VERSION,
+      configHash,
+      config,
+      updatedAt: '',
+      entries: {},
+    };
+  }
+
+  const byFile = new Map<string, string>();
+  for (const c of o.clips) byFile.set(c.file, c.path);
+  const files = [...byFile.keys()];
+  const paths = files.map((f) => byFile.get(f) as string);
+
+  const report: FeatureCacheReport = {
+    files: files.length,
+    extracted: 0,
+    reused: 0,
+    repaired: 0,
+    failed: [],
+    seconds: 0,
+    filesPerSec: 0,
+    cacheDir: o.cacheDir,
+    configHash,
+    dtype,
+    backend,
+    threads: backend === 'native' ? threads : 1,
+    mono: 0,
+  };
+  const t0 = performance.now();
+  let done = 0;
+  let bytes = 0;
+  let cancelled = false;
+  let lastFlush = Date.now();
+  let flushing: Promise<void> = Promise.resolve();
+  const flush = (): Promise<void> => {
+    lastFlush = Date.now();
+    const snapshot = JSON.parse(JSON.stringify(manifest)) as Manifest;
+    flushing = flushing.then(() => writeManifest(mPath, snapshot));
+    return flushing;
+  };
+
+  const onOutcome = (out: BatchOutcome): void => {
+    const file = files[out.index];
+    if (out.status === 'cancelled') {
+      cancelled = true;
+      return;
+    }
+    done++;
+    bytes += out.audioBytes;
+    if (out.status === 'failed') {
+      report.failed.push({ file, error: `${file}: ${out.error}`, code: out.errorCode ?? 'io' });
+      delete manifest.entries[file];
+    } else {
+      if (out.status === 'reused') report.reused++;
+      else report.extracted++;
+      if (out.repaired) report.repaired++;
+      if (out.channels === 1) report.mono++;
+      manifest.entries[file] = entryOf(out, config, dtype);
+    }
+    if (Date.now() - lastFlush > MANIFEST_FLUSH_MS) void flush();
+    const seconds = (performance.now() - t0) / 1000;
+    o.onProgress?.({
+      done,
+      total: files.length,
+      extracted: report.extracted,
+      reused: report.reused,
+      failed: report.failed.length,
+      bytes,
+      filesPerSec: seconds > 0 ? done / seconds : 0,
+      file,
+    });
+  };
+
+  const options = { config, shardDir, dtype };
+  if (backend === 'native') {
+    const handle = nativeFeatures().runBatch(paths, { ...options, threads }, onOutcome);
+    const abort = (): void => handle.cancel();
+    o.signal?.addEventListener('abort', abort);
+    if (o.signal?.aborted) handle.cancel();
+    try {
+      await handle.promise;
+    } finally {
+      o.signal?.removeEventListener('abort', abort);
+    }
+  } else {
+    await runBatchJs(paths, options, onOutcome, () => Boolean(o.signal?.aborted));
+  }
+  await flush();
+  report.seconds = (performance.now() - t0) / 1000;
+  report.filesPerSec = report.seconds > 0 ? done / report.seconds : 0;
+  if (cancelled || o.signal?.aborted) throw new FeatureBuildAborted(report);
+  return report;
+}
+
+/** The segments of one cached clip. */
+export interface CachedClip {
+  /** NHWC: shape[0] segments x frames x bands x 2 (plane 0 mid, 1 side), not normalised. */
+  segments: Float32Array;
+  shape: [number, number, number, 2];
+}
+
+/** A read-only view of one config's features in a cache. */
+export interface FeatureCache {
+  readonly config: FeatureConfig;
+  readonly configHash: string;
+  /** The directory holding this config's manifest and shards. */
+  readonly dir: string;
+  /** Relative paths of the cached clips, sorted. */
+  files(): string[];
+  has(file: string): boolean;
+  /** The manifest entry of a clip (audio hash, channels, frames, ...). */
+  entry(file: string): ManifestEntry;
+  /** Reads and checks one clip's shard; throws CorruptShardError or FeatureCacheError. */
+  read(file: string): CachedClip;
+  close(): void;
+}
+
+/**
+ * Opens the features of one config in `cacheDir` (only the manifest is read; shards are
+ * read per clip). Without `config`: the only config in the cache, or the default config
+ * when there are several.
+ */
+export function openFeatureCache(cacheDir: string, config?: Partial<FeatureConfig>): FeatureCache {
+  let configHash: string;
+  if (config) {
+    configHash = featureConfigHash(config);
+  } else {
+    const present = listConfigHashes(cacheDir);
+    configHash = present.length === 1 ? present[0] : featureConfigHash({});
+  }
+  const mPath = manifestPath(cacheDir, configHash);
+  if (!fs.existsSync(mPath)) {
+    const present = listConfigHashes(cacheDir);
+    throw new FeatureCacheError(
+      cacheDir,
+      `no features for config ${configHash} (present: ${present.join(', ') || 'none'}); run asc features`,
+    );
+  }
+  const manifest = readManifest(mPath);
+  const dir = configDir(cacheDir, configHash);
+  const files = Object.keys(manifest.entries).sort();
+  let closed = false;
+  const entry = (file: string): ManifestEntry => {
+    const e = manifest.entries[file];
+    if (!e) throw new FeatureCacheError(mPath, `no entry for ${file}`);
+    return e;
+  };
+  return {
+    config: manifest.config,
+    configHash,
+    dir,
+    files: () => [...files],
+    has: (file) => Object.prototype.hasOwnProperty.call(manifest.entries, file),
+    entry,
+    read(file) {
+      if (closed) throw new FeatureCacheError(dir, 'the cache was closed');
+      const e = entry(file);
+      const shardPath = path.join(dir, e.shard);
+      let bytes: Buffer;
+      try {
+        bytes = fs.readFileSync(shardPath);
+      } catch (err) {
+        throw new FeatureCacheError(
+          shardPath,
+          `cannot read the shard of ${file}: ${(err as Error).message}`,
+        );
+      }
+      const { header, payload } = parseShard(bytes, shardPath, file);
+      if (
+        header.checksum !== e.checksum ||
+        header.segments !== e.segments ||
+        header.bands !== e.bands
+      ) {
+        throw new FeatureCacheError(
+          shardPath,
+          `shard of ${file} does not match its manifest entry`,
+        );
+      }
+      return {
+        segments: decodePayload(header, payload),
+        shape: [header.segments, header.segmentFrames, header.bands, 2],
+      };
+    },
+    close() {
+      closed = true;
+    },
+  };
+}
