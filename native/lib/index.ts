@@ -1,2 +1,3 @@
 export { AddonUnavailableError, addonAvailable, loadAddon, type BuildInfo } from './addon';
+export * from './kernels';
 export * from './features';

@@ -1,0 +1,112 @@
+import { loadAddon } from '../addon';
+
+/** Geometry of a convolution or pooling, in the order the addon reads it. */
+export type ConvGeometryArray = [
+  batch: number,
+  inHeight: number,
+  inWidth: number,
+  inChannels: number,
+  outHeight: number,
+  outWidth: number,
+  outChannels: number,
+  filterHeight: number,
+  filterWidth: number,
+  strideHeight: number,
+  strideWidth: number,
+  padTop: number,
+  padLeft: number,
+];
+
+/** Activation codes of the addon (kernels/geometry.h). */
+export const ACTIVATION_CODES: Readonly<Record<string, number>> = {
+  linear: 0,
+  relu: 1,
+  relu6: 2,
+  sigmoid: 3,
+  leakyrelu: 4,
+};
+
+export const BINARY_OPS = {
+  Add: 0,
+  Sub: 1,
+  Multiply: 2,
+  RealDiv: 3,
+  SquaredDifference: 4,
+  Maximum: 5,
+  Minimum: 6,
+} as const;
+
+export const UNARY_OPS = {
+  Sigmoid: 0,
+  Square: 1,
+  Rsqrt: 2,
+  Sqrt: 3,
+  Neg: 4,
+  Relu: 5,
+  Exp: 6,
+  Abs: 7,
+  Reciprocal: 8,
+  Step: 9,
+} as const;
+
+type F32 = Float32Array;
+
+/** The addon's `kernels` object (native/src/binding/kernels.cc). */
+export interface KernelBinding {
+  conv2d(
+    x: F32,
+    filter: F32,
+    bias: F32 | null,
+    out: F32,
+    g: ConvGeometryArray,
+    activation: number,
+    leakyAlpha: number,
+  ): void;
+  conv2dBackpropInput(dy: F32, filter: F32, dx: F32, g: ConvGeometryArray): void;
+  conv2dBackpropFilter(x: F32, dy: F32, dFilter: F32, g: ConvGeometryArray): void;
+  depthwise(x: F32, filter: F32, out: F32, g: ConvGeometryArray): void;
+  depthwiseBackpropInput(dy: F32, filter: F32, dx: F32, g: ConvGeometryArray): void;
+  depthwiseBackpropFilter(x: F32, dy: F32, dFilter: F32, g: ConvGeometryArray): void;
+  /** kind 0 = max, 1 = average */
+  pool(kind: 0 | 1, x: F32, out: F32, g: ConvGeometryArray): void;
+  maxPoolGrad(dy: F32, x: F32, dx: F32, g: ConvGeometryArray): void;
+  avgPoolGrad(dy: F32, dx: F32, g: ConvGeometryArray): void;
+  matMul(
+    a: F32,
+    b: F32,
+    bias: F32 | null,
+    out: F32,
+    shape: [number, number, number, number, number, number, number],
+    activation: number,
+    leakyAlpha: number,
+  ): void;
+  binary(
+    op: number,
+    a: F32,
+    aShape: number[],
+    b: F32,
+    bShape: number[],
+    out: F32,
+    outShape: number[],
+  ): void;
+  unary(op: number, x: F32, out: F32, alpha: number): void;
+  sumReduce(x: F32, outer: number, reduce: number, inner: number, scale: number, out: F32): void;
+  tile(x: F32, inShape: number[], reps: number[], out: F32): void;
+  batchNorm(
+    x: F32,
+    channels: number,
+    mean: F32,
+    variance: F32,
+    offset: F32 | null,
+    scale: F32 | null,
+    epsilon: number,
+    out: F32,
+  ): void;
+  setThreads(n: number): void;
+  threads(): number;
+}
+
+/** The kernel functions of the addon; throws AddonUnavailableError when it is not built. */
+export function kernelBinding(): KernelBinding {
+  return loadAddon().kernels as KernelBinding;
+}

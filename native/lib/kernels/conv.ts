@@ -1,0 +1,168 @@
+import { ACTIVATION_CODES, type ConvGeometryArray } from './binding';
+import type { KernelArgs, NativeContext, NativeKernel, TensorInfo } from './context';
+
+type ConvInfo = ReturnType<NativeContext['tf']['backend_util']['computeConv2DInfo']>;
+
+function isChannelsLast(dataFormat: unknown): boolean {
+  return dataFormat === undefined || dataFormat === 'NHWC' || dataFormat === 'channelsLast';
+}
+
+function noDilation(dilations: unknown): boolean {
+  if (dilations === undefined || dilations === null || dilations === 1) return true;
+  return Array.isArray(dilations) && dilations.every((d) => d === 1);
+}
+
+/** The addon's geometry of a tfjs convolution info (padding as tfjs resolved it). */
+export function geometryOf(info: ConvInfo): ConvGeometryArray {
+  return [
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.outChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  ];
+}
+
+function fusedActivation(attrs: Record<string, unknown>): { code: number; alpha: number } | null {
+  const name = (attrs.activation as string | undefined) ?? 'linear';
+  const code = ACTIVATION_CODES[name];
+  if (code === undefined) return null;
+  return { code, alpha: Number(attrs.leakyreluAlpha ?? 0.2) };
+}
+
+function conv2dWith(args: KernelArgs, ctx: NativeContext, fused: boolean): TensorInfo | null {
+  const attrs = args.attrs ?? {};
+  const { x, filter, bias } = args.inputs;
+  if (!x || !filter || x.shape.length !== 4 || filter.shape.length !== 4) return null;
+  if (!isChannelsLast(attrs.dataFormat) || !noDilation(attrs.dilations)) return null;
+  const activation = fused ? fusedActivation(attrs) : { code: 0, alpha: 0 };
+  if (!activation || (fused && args.inputs.preluActivationWeights)) return null;
+  const xv = ctx.values(args, x);
+  const fv = ctx.values(args, filter);
+  const bv = bias ? ctx.values(args, bias) : null;
+  if (!xv || !fv || (bias && (!bv || bias.shape.length > 1 || bv.length !== filter.shape[3]))) {
+    return null;
+  }
+  const info = ctx.tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides as [number, number],
+    1,
+    attrs.pad as 'same',
+    attrs.dimRoundingMode as 'floor' | undefined,
+  );
+  return ctx.output(args, info.outShape, (out) =>
+    ctx.native.conv2d(xv, fv, bv, out, geometryOf(info), activation.code, activation.alpha),
+  );
+}
+
+export const conv2d: NativeKernel = (args, ctx) => conv2dWith(args, ctx, false);
+export const fusedConv2d: NativeKernel = (args, ctx) => conv2dWith(args, ctx, true);
+
+export const conv2dBackpropInput: NativeKernel = (args, ctx) => {
+  const attrs = args.attrs ?? {};
+  const { dy, filter } = args.inputs;
+  if (!dy || !filter || !isChannelsLast(attrs.dataFormat)) return null;
+  const dyv = ctx.values(args, dy);
+  const fv = ctx.values(args, filter);
+  if (!dyv || !fv) return null;
+  const info = ctx.tf.backend_util.computeConv2DInfo(
+    attrs.inputShape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides as [number, number],
+    1,
+    attrs.pad as 'same',
+    attrs.dimRoundingMode as 'floor' | undefined,
+  );
+  return ctx.output(args, info.inShape, (dx) =>
+    ctx.native.conv2dBackpropInput(dyv, fv, dx, geometryOf(info)),
+  );
+};
+
+export const conv2dBackpropFilter: NativeKernel = (args, ctx) => {
+  const attrs = args.attrs ?? {};
+  const { x, dy } = args.inputs;
+  if (!x || !dy || !isChannelsLast(attrs.dataFormat)) return null;
+  const xv = ctx.values(args, x);
+  const dyv = ctx.values(args, dy);
+  if (!xv || !dyv) return null;
+  const filterShape = attrs.filterShape as [number, number, number, number];
+  const info = ctx.tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    attrs.strides as [number, number],
+    1,
+    attrs.pad as 'same',
+    attrs.dimRoundingMode as 'floor' | undefined,
+  );
+  return ctx.output(args, filterShape, (df) =>
+    ctx.native.conv2dBackpropFilter(xv, dyv, df, geometryOf(info)),
+  );
+};
+
+function depthwiseInfo(
+  ctx: NativeContext,
+  inputShape: number[],
+  filterShape: number[],
+  attrs: Record<string, unknown>,
+): ConvInfo | null {
+  // Channel multipliers other than 1 and dilations stay with the JS kernel.
+  if (filterShape.length !== 4 || filterShape[3] !== 1 || !noDilation(attrs.dilations)) return null;
+  return ctx.tf.backend_util.computeConv2DInfo(
+    inputShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides as [number, number],
+    1,
+    attrs.pad as 'same',
+    attrs.dimRoundingMode as 'floor' | undefined,
+    true,
+  );
+}
+
+export const depthwiseConv2d: NativeKernel = (args, ctx) => {
+  const attrs = args.attrs ?? {};
+  const { x, filter } = args.inputs;
+  if (!x || !filter || x.shape.length !== 4 || !isChannelsLast(attrs.dataFormat)) return null;
+  const xv = ctx.values(args, x);
+  const fv = ctx.values(args, filter);
+  const info = depthwiseInfo(ctx, x.shape, filter.shape, attrs);
+  if (!xv || !fv || !info) return null;
+  return ctx.output(args, info.outShape, (out) =>
+    ctx.native.depthwise(xv, fv, out, geometryOf(info)),
+  );
+};
+
+export const depthwiseBackpropInput: NativeKernel = (args, ctx) => {
+  const attrs = args.attrs ?? {};
+  const { dy, filter } = args.inputs;
+  if (!dy || !filter) return null;
+  const dyv = ctx.values(args, dy);
+  const fv = ctx.values(args, filter);
+  const info = depthwiseInfo(ctx, attrs.inputShape as number[], filter.shape, attrs);
+  if (!dyv || !fv || !info) return null;
+  return ctx.output(args, info.inShape, (dx) =>
+    ctx.native.depthwiseBackpropInput(dyv, fv, dx, geometryOf(info)),
+  );
+};
+
+export const depthwiseBackpropFilter: NativeKernel = (args, ctx) => {
+  const attrs = args.attrs ?? {};
+  const { x, dy } = args.inputs;
+  if (!x || !dy) return null;
+  const xv = ctx.values(args, x);
+  const dyv = ctx.values(args, dy);
+  const filterShape = attrs.filterShape as number[];
+  const info = depthwiseInfo(ctx, x.shape, filterShape, attrs);
+  if (!xv || !dyv || !info) return null;
+  return ctx.output(args, filterShape, (df) =>
+    ctx.native.depthwiseBackpropFilter(xv, dyv, df, geometryOf(info)),
+  );
+};

@@ -1,0 +1,91 @@
+import { BINARY_OPS, UNARY_OPS } from './binding';
+import type { NativeKernel } from './context';
+
+function size(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+export function binary(op: keyof typeof BINARY_OPS): NativeKernel {
+  const code = BINARY_OPS[op];
+  return (args, ctx) => {
+    const { a, b } = args.inputs;
+    const av = ctx.values(args, a);
+    const bv = ctx.values(args, b);
+    if (!a || !b || !av || !bv) return null;
+    const outShape = ctx.tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    return ctx.output(args, outShape, (out) =>
+      ctx.native.binary(code, av, a.shape, bv, b.shape, out, outShape),
+    );
+  };
+}
+
+export function unary(op: keyof typeof UNARY_OPS): NativeKernel {
+  const code = UNARY_OPS[op];
+  return (args, ctx) => {
+    const { x } = args.inputs;
+    const xv = ctx.values(args, x);
+    if (!x || !xv) return null;
+    const alpha = Number(args.attrs?.alpha ?? 0);
+    return ctx.output(args, x.shape, (out) => ctx.native.unary(code, xv, out, alpha));
+  };
+}
+
+/** Sum and Mean over a contiguous run of axes; other axis sets stay with JS. */
+function reduction(mean: boolean): NativeKernel {
+  return (args, ctx) => {
+    const { x } = args.inputs;
+    const xv = ctx.values(args, x);
+    if (!x || !xv) return null;
+    const attrs = args.attrs ?? {};
+    const axes = ctx.tf.util
+      .parseAxisParam(attrs.axis as number | number[], x.shape)
+      .sort((p, q) => p - q);
+    for (let i = 1; i < axes.length; ++i) if (axes[i] !== axes[i - 1] + 1) return null;
+    const first = axes.length ? axes[0] : x.shape.length;
+    const last = axes.length ? axes[axes.length - 1] + 1 : x.shape.length;
+    const outer = size(x.shape.slice(0, first));
+    const reduce = size(x.shape.slice(first, last));
+    const inner = size(x.shape.slice(last));
+    let [outShape] = ctx.tf.backend_util.computeOutAndReduceShapes(x.shape, axes);
+    if (attrs.keepDims) outShape = ctx.tf.backend_util.expandShapeToKeepDim(outShape, axes);
+    const scale = mean ? 1 / reduce : 1;
+    return ctx.output(args, outShape, (out) =>
+      ctx.native.sumReduce(xv, outer, reduce, inner, scale, out),
+    );
+  };
+}
+
+export const sum = reduction(false);
+export const mean = reduction(true);
+
+export const tile: NativeKernel = (args, ctx) => {
+  const { x } = args.inputs;
+  const xv = ctx.values(args, x);
+  const reps = args.attrs?.reps as number[] | undefined;
+  if (!x || !xv || !reps || reps.length !== x.shape.length) return null;
+  const outShape = x.shape.map((d, i) => d * reps[i]);
+  return ctx.output(args, outShape, (out) => ctx.native.tile(xv, x.shape, reps, out));
+};
+
+/** FusedBatchNorm with per-channel (or scalar) statistics and parameters. */
+export const batchNorm: NativeKernel = (args, ctx) => {
+  const { x, mean, variance, offset, scale } = args.inputs;
+  if (!x || !mean || !variance || x.shape.length === 0) return null;
+  const channels = x.shape[x.shape.length - 1];
+  const perChannel = (t: typeof x | null | undefined) => {
+    if (!t) return true;
+    const n = size(t.shape);
+    return n === 1 || (n === channels && t.shape[t.shape.length - 1] === channels);
+  };
+  if (channels === 0 || ![mean, variance, offset, scale].every(perChannel)) return null;
+  const xv = ctx.values(args, x);
+  const mv = ctx.values(args, mean);
+  const vv = ctx.values(args, variance);
+  const ov = offset ? ctx.values(args, offset) : null;
+  const sv = scale ? ctx.values(args, scale) : null;
+  if (!xv || !mv || !vv || (offset && !ov) || (scale && !sv)) return null;
+  const epsilon = Number(args.attrs?.varianceEpsilon ?? 0.001);
+  return ctx.output(args, x.shape, (out) =>
+    ctx.native.batchNorm(xv, channels, mv, vv, ov, sv, epsilon, out),
+  );
+};

@@ -1,0 +1,213 @@
+import type * as tfjs from '@tensorflow/tfjs';
+import { AddonUnavailableError } from '../addon';
+import { kernelBinding, type KernelBinding } from './binding';
+import * as conv from './conv';
+import { NativeContext, type KernelArgs, type NativeKernel, type Tfjs } from './context';
+import * as ew from './elementwise';
+import * as mm from './matmul';
+import { OutputPool } from './output-pool';
+import * as pool from './pool';
+
+/** The tfjs 'cpu' kernels we replace, by tfjs kernel name. */
+export const NATIVE_KERNELS: Readonly<Record<string, NativeKernel>> = {
+  Conv2D: conv.conv2d,
+  FusedConv2D: conv.fusedConv2d,
+  Conv2DBackpropInput: conv.conv2dBackpropInput,
+  Conv2DBackpropFilter: conv.conv2dBackpropFilter,
+  DepthwiseConv2dNative: conv.depthwiseConv2d,
+  DepthwiseConv2dNativeBackpropInput: conv.depthwiseBackpropInput,
+  DepthwiseConv2dNativeBackpropFilter: conv.depthwiseBackpropFilter,
+  MaxPool: pool.maxPool,
+  AvgPool: pool.avgPool,
+  MaxPoolGrad: pool.maxPoolGrad,
+  AvgPoolGrad: pool.avgPoolGrad,
+  BatchMatMul: mm.batchMatMul,
+  _FusedMatMul: mm.fusedMatMul,
+  FusedBatchNorm: ew.batchNorm,
+  Add: ew.binary('Add'),
+  Sub: ew.binary('Sub'),
+  Multiply: ew.binary('Multiply'),
+  RealDiv: ew.binary('RealDiv'),
+  SquaredDifference: ew.binary('SquaredDifference'),
+  Maximum: ew.binary('Maximum'),
+  Minimum: ew.binary('Minimum'),
+  Sigmoid: ew.unary('Sigmoid'),
+  Square: ew.unary('Square'),
+  Rsqrt: ew.unary('Rsqrt'),
+  Sqrt: ew.unary('Sqrt'),
+  Neg: ew.unary('Neg'),
+  Relu: ew.unary('Relu'),
+  Exp: ew.unary('Exp'),
+  Abs: ew.unary('Abs'),
+  Reciprocal: ew.unary('Reciprocal'),
+  Step: ew.unary('Step'),
+  Sum: ew.sum,
+  Mean: ew.mean,
+  Tile: ew.tile,
+};
+
+export interface NativeKernelOptions {
+  /** Threads of the kernel pool (default: every hardware thread). */
+  threads?: number;
+  /**
+   * Reuse the memory of disposed outputs (default true): fresh large arrays cost a page
+   * fault per 4 KiB on first touch.
+   */
+  reuseMemory?: boolean;
+}
+
+/** What registerNativeKernels did. */
+export interface NativeKernelsHandle {
+  /** True when the native kernels now serve backend 'cpu'. */
+  active: boolean;
+  /** Why they are not active (ASC_NATIVE_KERNELS=0, addon missing...). */
+  reason?: string;
+  /** The kernel names replaced. */
+  kernels: string[];
+  threads: number;
+}
+
+type KernelConfig = tfjs.KernelConfig;
+
+/** Methods of the cpu backend we wrap to recycle memory; restored on unregister. */
+const HOOKED_METHODS = ['disposeData', 'write', 'readSync', 'read'] as const;
+type HookedMethod = (typeof HOOKED_METHODS)[number];
+type Hookable = Record<HookedMethod, (...a: unknown[]) => unknown> & {
+  data: { get(id: object): { values?: unknown } | undefined; has(id: object): boolean };
+};
+
+interface Registration {
+  tf: Tfjs;
+  originals: Map<string, KernelConfig>;
+  backend: Hookable | null;
+  ownMethods: Map<HookedMethod, PropertyDescriptor | undefined>;
+  pool: OutputPool | null;
+}
+
+let current: Registration | null = null;
+
+function hookBackend(backend: Hookable, pool: OutputPool, reg: Registration): void {
+  for (const name of HOOKED_METHODS) {
+    reg.ownMethods.set(name, Object.getOwnPropertyDescriptor(backend, name));
+  }
+  const original = Object.fromEntries(
+    HOOKED_METHODS.map((name) => [name, backend[name].bind(backend)]),
+  ) as Record<HookedMethod, (...a: unknown[]) => unknown>;
+  backend.disposeData = (...a: unknown[]) => {
+    const dataId = a[0] as object;
+    const values = backend.data.get(dataId)?.values;
+    const result = original.disposeData(...a);
+    if (values !== undefined && !backend.data.has(dataId)) pool.release(values);
+    return result;
+  };
+  backend.write = (...a: unknown[]) => {
+    pool.noteWrite(a[0]);
+    return original.write(...a);
+  };
+  backend.readSync = (...a: unknown[]) => {
+    const values = original.readSync(...a);
+    pool.escape(values);
+    return values;
+  };
+  backend.read = async (...a: unknown[]) => {
+    const values = await original.read(...a);
+    pool.escape(values);
+    return values;
+  };
+}
+
+function unhookBackend(reg: Registration): void {
+  if (!reg.backend) return;
+  for (const [name, descriptor] of reg.ownMethods) {
+    if (descriptor) Object.defineProperty(reg.backend, name, descriptor);
+    else delete (reg.backend as Partial<Hookable>)[name];
+  }
+}
+
+function binding(): KernelBinding | AddonUnavailableError {
+  try {
+    return kernelBinding();
+  } catch (err) {
+    if (err instanceof AddonUnavailableError) return err;
+    throw err;
+  }
+}
+
+/**
+ * Replaces the heavy kernels of tfjs's 'cpu' backend with the addon's native ones.
+ * A no-op (active: false, with the reason) when ASC_NATIVE_KERNELS=0 or the addon is not
+ * built. Arguments a native kernel does not handle go to the original JS kernel.
+ */
+export function registerNativeKernels(
+  tf: Tfjs,
+  options: NativeKernelOptions = {},
+): NativeKernelsHandle {
+  if (process.env.ASC_NATIVE_KERNELS === '0') {
+    return { active: false, reason: 'disabled by ASC_NATIVE_KERNELS=0', kernels: [], threads: 0 };
+  }
+  const native = binding();
+  if (native instanceof AddonUnavailableError) {
+    return { active: false, reason: native.message, kernels: [], threads: 0 };
+  }
+  if (options.threads !== undefined) setNativeKernelThreads(options.threads);
+  if (current && current.tf !== tf) unregisterNativeKernels(current.tf);
+  if (current) {
+    return { active: true, kernels: [...current.originals.keys()], threads: native.threads() };
+  }
+  const reuse = options.reuseMemory ?? true;
+  const outputPool = reuse ? new OutputPool(32 * 1024, 2 ** 31) : null;
+  const reg: Registration = {
+    tf,
+    originals: new Map(),
+    backend: null,
+    ownMethods: new Map(),
+    pool: outputPool,
+  };
+  const ctx = new NativeContext(tf, native, outputPool);
+  for (const [name, impl] of Object.entries(NATIVE_KERNELS)) {
+    const original = tf.getKernel(name, 'cpu');
+    if (!original) continue;
+    const fallback = original.kernelFunc;
+    tf.unregisterKernel(name, 'cpu');
+    tf.registerKernel({
+      ...original,
+      kernelFunc: ((args: KernelArgs) =>
+        impl(args, ctx) ?? fallback(args as never)) as unknown as tfjs.KernelFunc,
+    });
+    reg.originals.set(name, original);
+  }
+  if (outputPool) {
+    reg.backend = tf.findBackend('cpu') as unknown as Hookable;
+    hookBackend(reg.backend, outputPool, reg);
+  }
+  current = reg;
+  return { active: true, kernels: [...reg.originals.keys()], threads: native.threads() };
+}
+
+/** Puts back the original JS kernels (a no-op when nothing is registered). */
+export function unregisterNativeKernels(tf: Tfjs): void {
+  if (!current || current.tf !== tf) return;
+  for (const [name, original] of current.originals) {
+    tf.unregisterKernel(name, 'cpu');
+    tf.registerKernel(original);
+  }
+  unhookBackend(current);
+  current.pool?.clear();
+  current = null;
+}
+
+/** Threads of the native kernel pool; 0 when the addon is not available. */
+export function nativeKernelThreads(): number {
+  const native = binding();
+  return native instanceof AddonUnavailableError ? 0 : native.threads();
+}
+
+/** Resizes the native kernel pool (at least 1 thread). */
+export function setNativeKernelThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(`native kernel threads must be a whole number >= 1, got ${n}`);
+  }
+  const native = binding();
+  if (native instanceof AddonUnavailableError) throw native;
+  native.setThreads(n);
+}

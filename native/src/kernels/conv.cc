@@ -1,0 +1,183 @@
+#include "kernels/conv.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "kernels/blas.h"
+#include "kernels/parallel.h"
+#include "kernels/vec_math.h"
+
+namespace asc::kernels {
+
+namespace {
+
+// Pixels per im2col tile: the tile (pixels x patch floats) stays within ~256 KiB so it
+// is still in L2 when sgemm reads it.
+std::size_t tilePixels(std::size_t patch) {
+  return std::max<std::size_t>(16, (64 * 1024) / std::max<std::size_t>(1, patch));
+}
+
+// Writes the patches of output pixels [m0, m1) as rows of `col` (fh * fw * in each).
+void im2col(const ConvGeometry& g, const float* x, std::size_t m0, std::size_t m1, float* col) {
+  const std::size_t ci = g.inChannels;
+  const std::size_t patch = static_cast<std::size_t>(g.filterHeight) * g.filterWidth * ci;
+  const std::size_t perImage = static_cast<std::size_t>(g.outHeight) * g.outWidth;
+  for (std::size_t m = m0; m < m1; ++m) {
+    const std::size_t n = m / perImage;
+    const int oy = static_cast<int>((m % perImage) / g.outWidth);
+    const int ox = static_cast<int>(m % g.outWidth);
+    float* row = col + (m - m0) * patch;
+    const float* image = x + n * g.inHeight * g.inWidth * ci;
+    for (int ky = 0; ky < g.filterHeight; ++ky) {
+      const int iy = oy * g.strideHeight - g.padTop + ky;
+      float* dst = row + static_cast<std::size_t>(ky) * g.filterWidth * ci;
+      if (iy < 0 || iy >= g.inHeight) {
+        std::fill(dst, dst + g.filterWidth * ci, 0.0f);
+        continue;
+      }
+      for (int kx = 0; kx < g.filterWidth; ++kx) {
+        const int ix = ox * g.strideWidth - g.padLeft + kx;
+        float* d = dst + kx * ci;
+        if (ix < 0 || ix >= g.inWidth) {
+          std::fill(d, d + ci, 0.0f);
+        } else {
+          std::memcpy(d, image + (static_cast<std::size_t>(iy) * g.inWidth + ix) * ci,
+                      ci * sizeof(float));
+        }
+      }
+    }
+  }
+}
+
+// Adds the rows of `col` (patch gradients of output pixels [m0, m1)) into dx.
+void col2imAdd(const ConvGeometry& g, const float* col, std::size_t m0, std::size_t m1, float* dx) {
+  const std::size_t ci = g.inChannels;
+  const std::size_t patch = static_cast<std::size_t>(g.filterHeight) * g.filterWidth * ci;
+  const std::size_t perImage = static_cast<std::size_t>(g.outHeight) * g.outWidth;
+  for (std::size_t m = m0; m < m1; ++m) {
+    const std::size_t n = m / perImage;
+    const int oy = static_cast<int>((m % perImage) / g.outWidth);
+    const int ox = static_cast<int>(m % g.outWidth);
+    const float* row = col + (m - m0) * patch;
+    float* image = dx + n * g.inHeight * g.inWidth * ci;
+    for (int ky = 0; ky < g.filterHeight; ++ky) {
+      const int iy = oy * g.strideHeight - g.padTop + ky;
+      if (iy < 0 || iy >= g.inHeight) continue;
+      for (int kx = 0; kx < g.filterWidth; ++kx) {
+        const int ix = ox * g.strideWidth - g.padLeft + kx;
+        if (ix < 0 || ix >= g.inWidth) continue;
+        const float* s = row + (static_cast<std::size_t>(ky) * g.filterWidth + kx) * ci;
+        float* d = image + (static_cast<std::size_t>(iy) * g.inWidth + ix) * ci;
+        for (std::size_t c = 0; c < ci; ++c) d[c] += s[c];
+      }
+    }
+  }
+}
+
+void biasAndActivation(const float* bias, Activation activation, float leakyAlpha,
+                       std::size_t pixels, std::size_t channels, float* out) {
+  if (bias) {
+    for (std::size_t p = 0; p < pixels; ++p) {
+      float* row = out + p * channels;
+      for (std::size_t c = 0; c < channels; ++c) row[c] += bias[c];
+    }
+  }
+  applyActivation(activation, leakyAlpha, out, pixels * channels);
+}
+
+}  // namespace
+
+void conv2dForward(const ConvGeometry& g, const float* x, const float* filter, const float* bias,
+                   Activation activation, float leakyAlpha, float* out) {
+  const std::size_t pixels = g.outPixels();
+  const std::size_t co = g.outChannels;
+  const std::size_t patch = static_cast<std::size_t>(g.filterHeight) * g.filterWidth * g.inChannels;
+  if (g.isPointwise()) {
+    // Row blocks of the one big product, so bias and activation run while the block is
+    // still in cache.
+    const std::size_t block = 512;
+    parallelRange((pixels + block - 1) / block, 1, [&](std::size_t b, std::size_t e) {
+      for (std::size_t t = b; t < e; ++t) {
+        const std::size_t m0 = t * block, m1 = std::min(pixels, m0 + block);
+        sgemm(false, false, m1 - m0, co, patch, 1.0f, x + m0 * patch, patch, filter, co, 0.0f,
+              out + m0 * co, co);
+        biasAndActivation(bias, activation, leakyAlpha, m1 - m0, co, out + m0 * co);
+      }
+    });
+    return;
+  }
+  const std::size_t tile = tilePixels(patch);
+  parallelRange((pixels + tile - 1) / tile, 1, [&](std::size_t b, std::size_t e) {
+    float* col = threadScratch(tile * patch);
+    for (std::size_t t = b; t < e; ++t) {
+      const std::size_t m0 = t * tile, m1 = std::min(pixels, m0 + tile);
+      im2col(g, x, m0, m1, col);
+      sgemm(false, false, m1 - m0, co, patch, 1.0f, col, patch, filter, co, 0.0f, out + m0 * co,
+            co);
+      biasAndActivation(bias, activation, leakyAlpha, m1 - m0, co, out + m0 * co);
+    }
+  });
+}
+
+void conv2dBackpropInput(const ConvGeometry& g, const float* dy, const float* filter, float* dx) {
+  const std::size_t co = g.outChannels;
+  const std::size_t patch = static_cast<std::size_t>(g.filterHeight) * g.filterWidth * g.inChannels;
+  if (g.isPointwise()) {
+    const std::size_t pixels = g.outPixels();
+    parallelRange(pixels, 256, [&](std::size_t m0, std::size_t m1) {
+      sgemm(false, true, m1 - m0, patch, co, 1.0f, dy + m0 * co, co, filter, co, 0.0f,
+            dx + m0 * patch, patch);
+    });
+    return;
+  }
+  // Patches of one image overlap, so images are the unit of parallel work.
+  const std::size_t perImage = static_cast<std::size_t>(g.outHeight) * g.outWidth;
+  const std::size_t imageIn = static_cast<std::size_t>(g.inHeight) * g.inWidth * g.inChannels;
+  const std::size_t tile = tilePixels(patch);
+  parallelRange(g.batch, 1, [&](std::size_t nb, std::size_t ne) {
+    float* col = threadScratch(tile * patch);
+    std::fill(dx + nb * imageIn, dx + ne * imageIn, 0.0f);
+    for (std::size_t n = nb; n < ne; ++n) {
+      for (std::size_t m0 = n * perImage; m0 < (n + 1) * perImage; m0 += tile) {
+        const std::size_t m1 = std::min((n + 1) * perImage, m0 + tile);
+        sgemm(false, true, m1 - m0, patch, co, 1.0f, dy + m0 * co, co, filter, co, 0.0f, col,
+              patch);
+        col2imAdd(g, col, m0, m1, dx);
+      }
+    }
+  });
+}
+
+void conv2dBackpropFilter(const ConvGeometry& g, const float* x, const float* dy, float* dFilter) {
+  const std::size_t co = g.outChannels;
+  const std::size_t patch = static_cast<std::size_t>(g.filterHeight) * g.filterWidth * g.inChannels;
+  const std::size_t pixels = g.outPixels();
+  const std::size_t size = patch * co;
+  const std::size_t parts = partCount(pixels, 1024);
+  // Part 0 accumulates straight into dFilter, the others into private buffers.
+  std::vector<float> partials((parts - 1) * size);
+  const bool pointwise = g.isPointwise();
+  const std::size_t tile = tilePixels(patch);
+  forEachPart(pixels, parts, [&](std::size_t p, std::size_t m0, std::size_t m1) {
+    float* acc = p == 0 ? dFilter : partials.data() + (p - 1) * size;
+    std::fill(acc, acc + size, 0.0f);
+    if (pointwise) {
+      sgemm(true, false, patch, co, m1 - m0, 1.0f, x + m0 * patch, patch, dy + m0 * co, co, 0.0f,
+            acc, co);
+      return;
+    }
+    float* col = threadScratch(tile * patch);
+    for (std::size_t t0 = m0; t0 < m1; t0 += tile) {
+      const std::size_t t1 = std::min(m1, t0 + tile);
+      im2col(g, x, t0, t1, col);
+      sgemm(true, false, patch, co, t1 - t0, 1.0f, col, patch, dy + t0 * co, co, 1.0f, acc, co);
+    }
+  });
+  for (std::size_t p = 1; p < parts; ++p) {
+    const float* src = partials.data() + (p - 1) * size;
+    for (std::size_t i = 0; i < size; ++i) dFilter[i] += src[i];
+  }
+}
+
+}  // namespace asc::kernels

@@ -1,0 +1,110 @@
+#include "kernels/depthwise.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "kernels/parallel.h"
+
+namespace asc::kernels {
+
+void depthwiseForward(const ConvGeometry& g, const float* x, const float* filter, float* out) {
+  const std::size_t c = g.inChannels;
+  const std::size_t rows = static_cast<std::size_t>(g.batch) * g.outHeight;
+  parallelRange(rows, 1, [&](std::size_t rb, std::size_t re) {
+    for (std::size_t r = rb; r < re; ++r) {
+      const std::size_t n = r / g.outHeight;
+      const int oy = static_cast<int>(r % g.outHeight);
+      const float* image = x + n * g.inHeight * g.inWidth * c;
+      for (int ox = 0; ox < g.outWidth; ++ox) {
+        float* o = out + (r * g.outWidth + ox) * c;
+        std::fill(o, o + c, 0.0f);
+        for (int ky = 0; ky < g.filterHeight; ++ky) {
+          const int iy = oy * g.strideHeight - g.padTop + ky;
+          if (iy < 0 || iy >= g.inHeight) continue;
+          for (int kx = 0; kx < g.filterWidth; ++kx) {
+            const int ix = ox * g.strideWidth - g.padLeft + kx;
+            if (ix < 0 || ix >= g.inWidth) continue;
+            const float* xi = image + (static_cast<std::size_t>(iy) * g.inWidth + ix) * c;
+            const float* f = filter + (static_cast<std::size_t>(ky) * g.filterWidth + kx) * c;
+            for (std::size_t k = 0; k < c; ++k) o[k] += xi[k] * f[k];
+          }
+        }
+      }
+    }
+  });
+}
+
+void depthwiseBackpropInput(const ConvGeometry& g, const float* dy, const float* filter, float* dx) {
+  const std::size_t c = g.inChannels;
+  const std::size_t rows = static_cast<std::size_t>(g.batch) * g.inHeight;
+  // Gathers, for every input pixel, the output pixels whose windows cover it: rows of dx
+  // are independent, so no two threads write the same value.
+  parallelRange(rows, 1, [&](std::size_t rb, std::size_t re) {
+    for (std::size_t r = rb; r < re; ++r) {
+      const std::size_t n = r / g.inHeight;
+      const int iy = static_cast<int>(r % g.inHeight);
+      const float* dyImage = dy + n * g.outHeight * g.outWidth * c;
+      for (int ix = 0; ix < g.inWidth; ++ix) {
+        float* d = dx + (r * g.inWidth + ix) * c;
+        std::fill(d, d + c, 0.0f);
+        for (int ky = 0; ky < g.filterHeight; ++ky) {
+          const int ty = iy + g.padTop - ky;
+          if (ty < 0 || ty % g.strideHeight != 0) continue;
+          const int oy = ty / g.strideHeight;
+          if (oy >= g.outHeight) continue;
+          for (int kx = 0; kx < g.filterWidth; ++kx) {
+            const int tx = ix + g.padLeft - kx;
+            if (tx < 0 || tx % g.strideWidth != 0) continue;
+            const int ox = tx / g.strideWidth;
+            if (ox >= g.outWidth) continue;
+            const float* dyp = dyImage + (static_cast<std::size_t>(oy) * g.outWidth + ox) * c;
+            const float* f = filter + (static_cast<std::size_t>(ky) * g.filterWidth + kx) * c;
+            for (std::size_t k = 0; k < c; ++k) d[k] += dyp[k] * f[k];
+          }
+        }
+      }
+    }
+  });
+}
+
+void depthwiseBackpropFilter(const ConvGeometry& g, const float* x, const float* dy,
+                             float* dFilter) {
+  const std::size_t c = g.inChannels;
+  const std::size_t size = static_cast<std::size_t>(g.filterHeight) * g.filterWidth * c;
+  const std::size_t rows = static_cast<std::size_t>(g.batch) * g.outHeight;
+  const std::size_t parts = partCount(rows, 4);
+  std::vector<float> partials(parts * size, 0.0f);
+  forEachPart(rows, parts, [&](std::size_t p, std::size_t rb, std::size_t re) {
+    float* acc = partials.data() + p * size;
+    // Each output row sums into a fresh row accumulator first: shorter float sums.
+    float* rowAcc = threadScratch(size);
+    for (std::size_t r = rb; r < re; ++r) {
+      const std::size_t n = r / g.outHeight;
+      const int oy = static_cast<int>(r % g.outHeight);
+      const float* image = x + n * g.inHeight * g.inWidth * c;
+      std::fill(rowAcc, rowAcc + size, 0.0f);
+      for (int ox = 0; ox < g.outWidth; ++ox) {
+        const float* dyp = dy + (r * g.outWidth + ox) * c;
+        for (int ky = 0; ky < g.filterHeight; ++ky) {
+          const int iy = oy * g.strideHeight - g.padTop + ky;
+          if (iy < 0 || iy >= g.inHeight) continue;
+          for (int kx = 0; kx < g.filterWidth; ++kx) {
+            const int ix = ox * g.strideWidth - g.padLeft + kx;
+            if (ix < 0 || ix >= g.inWidth) continue;
+            const float* xi = image + (static_cast<std::size_t>(iy) * g.inWidth + ix) * c;
+            float* a = rowAcc + (static_cast<std::size_t>(ky) * g.filterWidth + kx) * c;
+            for (std::size_t k = 0; k < c; ++k) a[k] += dyp[k] * xi[k];
+          }
+        }
+      }
+      for (std::size_t i = 0; i < size; ++i) acc[i] += rowAcc[i];
+    }
+  });
+  std::copy(partials.begin(), partials.begin() + size, dFilter);
+  for (std::size_t p = 1; p < parts; ++p) {
+    const float* src = partials.data() + p * size;
+    for (std::size_t i = 0; i < size; ++i) dFilter[i] += src[i];
+  }
+}
+
+}  // namespace asc::kernels

@@ -1,0 +1,15 @@
+// Depthwise NHWC convolution with channel multiplier 1 (filter [fh, fw, C, 1]) and its
+// two gradients: loops over output rows whose innermost loop runs over channels, so
+// they vectorise; rows are split across asc::kernelPool().
+#pragma once
+
+#include "kernels/geometry.h"
+
+namespace asc::kernels {
+
+void depthwiseForward(const ConvGeometry& g, const float* x, const float* filter, float* out);
+void depthwiseBackpropInput(const ConvGeometry& g, const float* dy, const float* filter, float* dx);
+void depthwiseBackpropFilter(const ConvGeometry& g, const float* x, const float* dy,
+                             float* dFilter);
+
+}  // namespace asc::kernels

@@ -1,0 +1,47 @@
+// Elementwise and reduction kernels over float32 with tfjs's broadcasting rules; loops
+// written to vectorise, split across asc::kernelPool().
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+namespace asc::kernels {
+
+using Shape = std::vector<std::size_t>;
+
+enum class BinaryOp { Add, Sub, Mul, Div, SquaredDifference, Maximum, Minimum };
+enum class UnaryOp { Sigmoid, Square, Rsqrt, Sqrt, Neg, Relu, Exp, Abs, Reciprocal, Step };
+
+// out (outShape) = a op b, where aShape and bShape broadcast to outShape numpy-style.
+void binaryBroadcast(BinaryOp op, const float* a, const Shape& aShape, const float* b,
+                     const Shape& bShape, float* out, const Shape& outShape);
+
+// out[i] = f(x[i]); Step is tfjs's step with alpha: x > 0 ? 1 : alpha (NaN stays NaN).
+void unary(UnaryOp op, const float* x, float* out, std::size_t n, float alpha = 0.0f);
+
+// x viewed as [outer, reduce, inner]: out[o, i] = scale * sum_r x[o, r, i], summed in
+// double.
+void sumReduce(const float* x, std::size_t outer, std::size_t reduce, std::size_t inner,
+               double scale, float* out);
+
+// out = tile(x, reps), out shape [inShape[d] * reps[d]].
+void tile(const float* x, const Shape& inShape, const Shape& reps, float* out);
+
+// Batch normalisation over rows of `channels` values: out = offset + (x - mean) * scale /
+// sqrt(variance + epsilon), each parameter of length `channels` or 1; offset and scale
+// may be null (0 and 1).
+struct BatchNormParams {
+  const float* mean;
+  std::size_t meanLength;
+  const float* variance;
+  std::size_t varianceLength;
+  const float* offset;
+  std::size_t offsetLength;
+  const float* scale;
+  std::size_t scaleLength;
+  float epsilon;
+};
+void batchNorm(const float* x, std::size_t rows, std::size_t channels, const BatchNormParams& p,
+               float* out);
+
+}  // namespace asc::kernels

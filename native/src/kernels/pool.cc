@@ -1,0 +1,125 @@
+#include "kernels/pool.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "kernels/parallel.h"
+
+namespace asc::kernels {
+
+namespace {
+
+template <bool kMax>
+void pool(const ConvGeometry& g, const float* x, float* out) {
+  const std::size_t c = g.inChannels;
+  const std::size_t rows = static_cast<std::size_t>(g.batch) * g.outHeight;
+  parallelRange(rows, 1, [&](std::size_t rb, std::size_t re) {
+    for (std::size_t r = rb; r < re; ++r) {
+      const std::size_t n = r / g.outHeight;
+      const int oy = static_cast<int>(r % g.outHeight);
+      const float* image = x + n * g.inHeight * g.inWidth * c;
+      const int y0 = std::max(0, oy * g.strideHeight - g.padTop);
+      const int y1 = std::min(g.inHeight, oy * g.strideHeight - g.padTop + g.filterHeight);
+      for (int ox = 0; ox < g.outWidth; ++ox) {
+        const int x0 = std::max(0, ox * g.strideWidth - g.padLeft);
+        const int x1 = std::min(g.inWidth, ox * g.strideWidth - g.padLeft + g.filterWidth);
+        float* o = out + (r * g.outWidth + ox) * c;
+        std::fill(o, o + c, kMax ? -std::numeric_limits<float>::infinity() : 0.0f);
+        for (int iy = y0; iy < y1; ++iy) {
+          for (int ix = x0; ix < x1; ++ix) {
+            const float* p = image + (static_cast<std::size_t>(iy) * g.inWidth + ix) * c;
+            if (kMax) {
+              for (std::size_t k = 0; k < c; ++k) o[k] = p[k] > o[k] ? p[k] : o[k];
+            } else {
+              for (std::size_t k = 0; k < c; ++k) o[k] += p[k];
+            }
+          }
+        }
+        if (!kMax) {
+          const float count = static_cast<float>(std::max(0, y1 - y0) * std::max(0, x1 - x0));
+          for (std::size_t k = 0; k < c; ++k) o[k] /= count;
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void maxPool(const ConvGeometry& g, const float* x, float* out) { pool<true>(g, x, out); }
+void avgPool(const ConvGeometry& g, const float* x, float* out) { pool<false>(g, x, out); }
+
+void maxPoolGrad(const ConvGeometry& g, const float* dy, const float* x, float* dx) {
+  const std::size_t c = g.inChannels;
+  const std::size_t imageIn = static_cast<std::size_t>(g.inHeight) * g.inWidth * c;
+  // Overlapping windows scatter into the same input pixels, so images are the unit of
+  // parallel work.
+  parallelRange(g.batch, 1, [&](std::size_t nb, std::size_t ne) {
+    float* best = threadScratch(c, 0);
+    float* where = threadScratch(c, 1);  // window-relative offset of the maximum, as float
+    for (std::size_t n = nb; n < ne; ++n) {
+      const float* image = x + n * imageIn;
+      float* dImage = dx + n * imageIn;
+      std::fill(dImage, dImage + imageIn, 0.0f);
+      for (int oy = 0; oy < g.outHeight; ++oy) {
+        const int y0 = std::max(0, oy * g.strideHeight - g.padTop);
+        const int y1 = std::min(g.inHeight, oy * g.strideHeight - g.padTop + g.filterHeight);
+        for (int ox = 0; ox < g.outWidth; ++ox) {
+          const int x0 = std::max(0, ox * g.strideWidth - g.padLeft);
+          const int x1 = std::min(g.inWidth, ox * g.strideWidth - g.padLeft + g.filterWidth);
+          std::fill(best, best + c, -std::numeric_limits<float>::infinity());
+          std::fill(where, where + c, -1.0f);
+          for (int iy = y0; iy < y1; ++iy) {
+            for (int ix = x0; ix < x1; ++ix) {
+              const float at = static_cast<float>(iy * g.inWidth + ix);
+              const float* p = image + (static_cast<std::size_t>(iy) * g.inWidth + ix) * c;
+              for (std::size_t k = 0; k < c; ++k) {
+                const bool better = p[k] > best[k];
+                best[k] = better ? p[k] : best[k];
+                where[k] = better ? at : where[k];
+              }
+            }
+          }
+          const float* d = dy + ((n * g.outHeight + oy) * g.outWidth + ox) * c;
+          for (std::size_t k = 0; k < c; ++k) {
+            if (where[k] >= 0.0f) dImage[static_cast<std::size_t>(where[k]) * c + k] += d[k];
+          }
+        }
+      }
+    }
+  });
+}
+
+void avgPoolGrad(const ConvGeometry& g, const float* dy, float* dx) {
+  const std::size_t c = g.inChannels;
+  const float scale = 1.0f / static_cast<float>(g.filterHeight * g.filterWidth);
+  const std::size_t rows = static_cast<std::size_t>(g.batch) * g.inHeight;
+  parallelRange(rows, 1, [&](std::size_t rb, std::size_t re) {
+    for (std::size_t r = rb; r < re; ++r) {
+      const std::size_t n = r / g.inHeight;
+      const int iy = static_cast<int>(r % g.inHeight);
+      const float* dyImage = dy + n * g.outHeight * g.outWidth * c;
+      for (int ix = 0; ix < g.inWidth; ++ix) {
+        float* d = dx + (r * g.inWidth + ix) * c;
+        std::fill(d, d + c, 0.0f);
+        for (int ky = 0; ky < g.filterHeight; ++ky) {
+          const int ty = iy + g.padTop - ky;
+          if (ty < 0 || ty % g.strideHeight != 0) continue;
+          const int oy = ty / g.strideHeight;
+          if (oy >= g.outHeight) continue;
+          for (int kx = 0; kx < g.filterWidth; ++kx) {
+            const int tx = ix + g.padLeft - kx;
+            if (tx < 0 || tx % g.strideWidth != 0) continue;
+            const int ox = tx / g.strideWidth;
+            if (ox >= g.outWidth) continue;
+            const float* p = dyImage + (static_cast<std::size_t>(oy) * g.outWidth + ox) * c;
+            for (std::size_t k = 0; k < c; ++k) d[k] += p[k];
+          }
+        }
+        for (std::size_t k = 0; k < c; ++k) d[k] *= scale;
+      }
+    }
+  });
+}
+
+}  // namespace asc::kernels

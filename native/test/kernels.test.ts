@@ -1,0 +1,259 @@
+import * as tf from '@tensorflow/tfjs';
+import { expectSameBothWays, randInt, randTensor, rng } from './kernels-helpers';
+
+// Every replaced kernel against tfjs's own JS kernel on randomised shapes. The JS kernels
+// are slow, so each case is kept under a few million multiply-adds.
+
+beforeAll(async () => {
+  tf.enableProdMode();
+  await tf.setBackend('cpu');
+});
+
+type Pad = 'same' | 'valid';
+
+interface ConvCase {
+  batch: number;
+  height: number;
+  width: number;
+  inC: number;
+  outC: number;
+  k: number;
+  stride: 1 | 2;
+  pad: Pad;
+}
+
+// The zoo's combinations first (stem 3x3/2 same, 1x1 pointwise, depthwise 3x3 and 5x5),
+// then random ones with kernel sizes 1..11 and odd sizes.
+const ZOO_CASES: ConvCase[] = [
+  { batch: 2, height: 16, width: 16, inC: 2, outC: 8, k: 3, stride: 2, pad: 'same' },
+  { batch: 2, height: 9, width: 9, inC: 12, outC: 36, k: 1, stride: 1, pad: 'same' },
+  { batch: 3, height: 8, width: 8, inC: 24, outC: 8, k: 1, stride: 1, pad: 'valid' },
+  { batch: 2, height: 10, width: 10, inC: 16, outC: 16, k: 3, stride: 1, pad: 'same' },
+  { batch: 2, height: 9, width: 9, inC: 16, outC: 16, k: 5, stride: 1, pad: 'same' },
+];
+
+function randomCases(seed: number, count: number, maxWork: number): ConvCase[] {
+  const r = rng(seed);
+  const cases: ConvCase[] = [];
+  while (cases.length < count) {
+    const c: ConvCase = {
+      batch: randInt(r, 1, 4),
+      height: randInt(r, 1, 33),
+      width: randInt(r, 1, 33),
+      inC: randInt(r, 1, 70),
+      outC: randInt(r, 1, 70),
+      k: randInt(r, 1, 11),
+      stride: r() < 0.5 ? 1 : 2,
+      pad: r() < 0.5 ? 'same' : 'valid',
+    };
+    if (c.pad === 'valid' && (c.k > c.height || c.k > c.width)) continue;
+    const work = c.batch * c.height * c.width * c.inC * c.outC * c.k * c.k;
+    if (work > maxWork) continue;
+    cases.push(c);
+  }
+  return cases;
+}
+
+function describeCase(c: ConvCase): string {
+  return `${c.batch}x${c.height}x${c.width}x${c.inC}->${c.outC} k${c.k} s${c.stride} ${c.pad}`;
+}
+
+describe('Conv2D, FusedConv2D and their gradients', () => {
+  const cases = [...ZOO_CASES, ...randomCases(7, 14, 3e6)];
+  test.each(cases.map((c) => [describeCase(c), c] as const))('%s', (_label, c) => {
+    const r = rng(c.batch * 1000 + c.height * 31 + c.k);
+    const x = randTensor(r, [c.batch, c.height, c.width, c.inC]);
+    const w = randTensor(r, [c.k, c.k, c.inC, c.outC]);
+    const bias = randTensor(r, [c.outC]);
+    expectSameBothWays(`conv2d ${describeCase(c)}`, () => {
+      const y = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad);
+      const fused = tf.fused.conv2d({
+        x: x as tf.Tensor4D,
+        filter: w as tf.Tensor4D,
+        strides: c.stride,
+        pad: c.pad,
+        bias,
+        activation: 'relu',
+      });
+      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf
+          .conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad)
+          .square()
+          .sum(),
+      )([x, w]);
+      return [y, fused, dx, dw];
+    });
+  });
+});
+
+describe('DepthwiseConv2dNative and its gradients', () => {
+  const cases = [...ZOO_CASES, ...randomCases(11, 14, 2e7)].map((c) => ({ ...c, outC: c.inC }));
+  test.each(cases.map((c) => [describeCase(c), c] as const))('%s', (_label, c) => {
+    const r = rng(c.batch * 7 + c.width * 13 + c.k);
+    const x = randTensor(r, [c.batch, c.height, c.width, c.inC]);
+    const w = randTensor(r, [c.k, c.k, c.inC, 1]);
+    expectSameBothWays(`depthwise ${describeCase(c)}`, () => {
+      const f = (a: tf.Tensor, b: tf.Tensor) =>
+        tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad);
+      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a, b).square().sum())([x, w]);
+      return [f(x, w), dx, dw];
+    });
+  });
+});
+
+describe('MaxPool, AvgPool and their gradients', () => {
+  const r = rng(3);
+  const cases: ConvCase[] = [
+    { batch: 2, height: 16, width: 16, inC: 8, outC: 8, k: 2, stride: 2, pad: 'valid' },
+    { batch: 1, height: 7, width: 9, inC: 5, outC: 5, k: 2, stride: 2, pad: 'same' },
+    { batch: 2, height: 3, width: 3, inC: 70, outC: 70, k: 2, stride: 2, pad: 'valid' },
+  ];
+  while (cases.length < 12) {
+    const c: ConvCase = {
+      batch: randInt(r, 1, 4),
+      height: randInt(r, 1, 33),
+      width: randInt(r, 1, 33),
+      inC: randInt(r, 1, 70),
+      outC: 0,
+      k: randInt(r, 1, 5),
+      stride: r() < 0.5 ? 1 : 2,
+      pad: r() < 0.5 ? 'same' : 'valid',
+    };
+    if (c.pad === 'valid' && (c.k > c.height || c.k > c.width)) continue;
+    cases.push({ ...c, outC: c.inC });
+  }
+  test.each(cases.map((c) => [describeCase(c), c] as const))('%s', (_label, c) => {
+    const x = randTensor(rng(c.height * 100 + c.inC), [c.batch, c.height, c.width, c.inC]);
+    expectSameBothWays(`pool ${describeCase(c)}`, () => {
+      const max = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, c.k, c.stride, c.pad);
+      const avg = (a: tf.Tensor) => tf.avgPool(a as tf.Tensor4D, c.k, c.stride, c.pad);
+      const dMax = tf.grad((a: tf.Tensor) => max(a).square().sum())(x);
+      const dAvg = tf.grad((a: tf.Tensor) => avg(a).square().sum())(x);
+      return [max(x), avg(x), dMax, dAvg];
+    });
+  });
+});
+
+describe('BatchMatMul and _FusedMatMul', () => {
+  const r = rng(5);
+  const cases: { batch: number; m: number; k: number; n: number; ta: boolean; tb: boolean }[] = [
+    { batch: 1, m: 64, k: 64, n: 3, ta: false, tb: false },
+  ];
+  for (let i = 0; i < 10; ++i) {
+    cases.push({
+      batch: randInt(r, 1, 4),
+      m: randInt(r, 1, 70),
+      k: randInt(r, 1, 70),
+      n: randInt(r, 1, 70),
+      ta: r() < 0.5,
+      tb: r() < 0.5,
+    });
+  }
+  test.each(cases.map((c) => [JSON.stringify(c), c] as const))('%s', (_label, c) => {
+    const rr = rng(c.m * 1000 + c.n);
+    const a = randTensor(rr, c.ta ? [c.batch, c.k, c.m] : [c.batch, c.m, c.k]);
+    const b = randTensor(rr, c.tb ? [c.batch, c.n, c.k] : [c.batch, c.k, c.n]);
+    const b2 = randTensor(rr, c.tb ? [c.n, c.k] : [c.k, c.n]);
+    const a2 = randTensor(rr, c.ta ? [c.k, c.m] : [c.m, c.k]);
+    const bias = randTensor(rr, [c.n]);
+    expectSameBothWays(`matMul ${JSON.stringify(c)}`, () => {
+      const y = tf.matMul(a, b, c.ta, c.tb);
+      const fused = tf.fused.matMul({
+        a: a2,
+        b: b2,
+        transposeA: c.ta,
+        transposeB: c.tb,
+        bias,
+        activation: 'sigmoid',
+      });
+      const [da, db] = tf.grads((p: tf.Tensor, q: tf.Tensor) =>
+        tf.matMul(p, q, c.ta, c.tb).square().sum(),
+      )([a, b]);
+      return [y, fused, da, db];
+    });
+  });
+});
+
+describe('elementwise and reduction kernels', () => {
+  const r = rng(9);
+  const x = randTensor(r, [3, 5, 7, 11]);
+  const positive = tf.tidy(() => randTensor(r, [3, 5, 7, 11]).abs().add(0.1));
+  test.each([
+    [[3, 5, 7, 11]],
+    [[11]],
+    [[1, 1, 1, 11]],
+    [[3, 1, 1, 11]],
+    [[3, 5, 7, 1]],
+    [[5, 1, 1]],
+    [[]],
+  ])('Add, Sub, Multiply, RealDiv, SquaredDifference, Maximum, Minimum with %j', (shape) => {
+    const y = tf.tidy(() => randTensor(r, shape).add(tf.scalar(0.05 * Math.sign(r() - 0.5) + 2)));
+    expectSameBothWays(`binary ${JSON.stringify(shape)}`, () => [
+      tf.add(x, y),
+      tf.sub(x, y),
+      tf.sub(y, x),
+      tf.mul(x, y),
+      tf.div(x, y),
+      tf.div(y, x),
+      tf.squaredDifference(x, y),
+      tf.maximum(x, y),
+      tf.minimum(y, x),
+    ]);
+  });
+
+  test('unary kernels', () => {
+    const big = tf.tidy(() => x.mul(20));
+    expectSameBothWays('unary', () => [
+      tf.sigmoid(big),
+      tf.square(x),
+      tf.rsqrt(positive),
+      tf.sqrt(positive),
+      tf.neg(x),
+      tf.relu(x),
+      tf.exp(x.mul(5)),
+      tf.abs(x),
+      tf.reciprocal(positive),
+      tf.step(x, 0.3),
+    ]);
+  });
+
+  test.each([[[0, 1, 2]], [[1, 2]], [[3]], [[0]], [[1]], [[0, 1, 2, 3]], [[-1]]])(
+    'Sum and Mean over axes %j, with and without keepDims',
+    (axes) => {
+      expectSameBothWays(`reduce ${JSON.stringify(axes)}`, () => [
+        tf.sum(x, axes),
+        tf.mean(x, axes),
+        tf.sum(x, axes, true),
+        tf.mean(x, axes, true),
+      ]);
+    },
+  );
+
+  test('Sum over non-contiguous axes falls back to the JS kernel', () => {
+    expectSameBothWays('reduce [0, 2]', () => [tf.sum(x, [0, 2]), tf.mean(x, [1, 3], true)]);
+  });
+
+  test('Tile', () => {
+    const c = tf.tidy(() => randTensor(r, [1, 1, 1, 11]));
+    const m = tf.tidy(() => randTensor(r, [2, 3]));
+    expectSameBothWays('tile', () => [
+      tf.tile(c, [3, 5, 7, 1]),
+      tf.tile(m, [2, 3]),
+      tf.tile(x, [1, 2, 1, 2]),
+    ]);
+  });
+
+  test('FusedBatchNorm with per-channel and scalar parameters', () => {
+    const mean = tf.tidy(() => randTensor(r, [11]));
+    const variance = tf.tidy(() => randTensor(r, [11]).abs());
+    const offset = tf.tidy(() => randTensor(r, [11]));
+    const scale = tf.tidy(() => randTensor(r, [11]));
+    expectSameBothWays('batchNorm', () => [
+      tf.batchNorm(x, mean, variance, offset, scale, 1e-3),
+      tf.batchNorm(x, mean, variance),
+      tf.batchNorm(x, tf.scalar(0.1), tf.scalar(2), undefined, tf.scalar(-1.5), 1e-5),
+      // Full-shape statistics are not per channel: the JS kernel answers.
+      tf.batchNorm(x, x.mul(0.5), positive),
+    ]);
+  });
+});
