@@ -24,8 +24,10 @@ export async function seededCopy(
     if (node === null || typeof node !== 'object') return;
     const obj = node as Record<string, unknown>;
     const config = obj.config as Record<string, unknown> | undefined;
+    // Serialised topologies use Keras's snake_case keys ('class_name').
+    const className = obj.class_name ?? obj.className;
     if (
-      typeof obj.className === 'string' &&
+      typeof className === 'string' &&
       config &&
       typeof config === 'object' &&
       'seed' in config

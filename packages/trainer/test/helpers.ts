@@ -11,7 +11,8 @@ export function tinyModel(
   let x = tf.layers
     .conv2d({ filters, kernelSize: 3, strides: 2, padding: 'same', useBias: false })
     .apply(input) as tf.SymbolicTensor;
-  x = tf.layers.batchNormalization().apply(x) as tf.SymbolicTensor;
+  // PyTorch BatchNorm2d default momentum 0.1 (= 0.9 here), as the models of the paper.
+  x = tf.layers.batchNormalization({ momentum: 0.9 }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.activation({ activation: 'swish' }).apply(x) as tf.SymbolicTensor;
   x = tf.layers
     .depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false })

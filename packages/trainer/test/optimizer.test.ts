@@ -64,7 +64,7 @@ describe('AdamL2', () => {
     });
     for (const g of GRADS) {
       const grad = tf.tensor1d(g);
-      theirs.applyGradients({ [w.name]: grad });
+      theirs.applyGradients([{ name: w.name, tensor: grad }]);
       mine.applyGradients([grad], 1e-3);
       grad.dispose();
     }
