@@ -173,6 +173,7 @@ export function buildReport(
         ...(selected.length === 0 ? ['No complete candidate to select.'] : []),
       ],
       tables: selected,
+      sideBySide: true,
     }),
     section('Table 4: size and accuracy of the retrained models', {
       tables: [table4(snapshot.runs.runs), paperTable4()],

@@ -49,9 +49,10 @@ export function accuracyVsSizeSpec(
   points: ScatterPoint[],
   sizeWindowKiB: { min: number; max: number } | null,
 ): Record<string, unknown> {
+  // Legend order: plain candidates, then the marked roles by name.
   const roles = [
     CANDIDATE_ROLE,
-    ...new Set(points.map((p) => p.role).filter((r) => r !== CANDIDATE_ROLE)),
+    ...[...new Set(points.map((p) => p.role).filter((r) => r !== CANDIDATE_ROLE))].sort(),
   ];
   const palette = ['#7a8ca3', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'];
   const shapes = ['circle', 'diamond', 'square', 'triangle-up', 'cross'];
@@ -148,7 +149,13 @@ export function accuracyByGrowthSpec(
         type: 'ordinal',
         sort: 'descending',
         title: 'growth ratio of filter number',
-        header: { labelAngle: 0, labelFontSize: 12, titleFontSize: 12 },
+        header: {
+          labelAngle: 0,
+          labelOrient: 'top',
+          labelAnchor: 'start',
+          labelFontSize: 12,
+          title: null,
+        },
       },
     },
     spec: {

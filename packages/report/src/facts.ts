@@ -103,7 +103,13 @@ export function searchFacts(snapshot: StudySnapshot): Fact[] {
 
 function backendText(backend: unknown): string {
   if (backend === null || backend === undefined) return 'not recorded';
-  return typeof backend === 'string' ? backend : JSON.stringify(backend);
+  if (typeof backend === 'string') return backend;
+  if (typeof backend === 'object' && !Array.isArray(backend)) {
+    return Object.entries(backend as Record<string, unknown>)
+      .map(([k, v]) => `${k} ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(', ');
+  }
+  return JSON.stringify(backend);
 }
 
 /** One row per retrained run: where and how long it trained. */

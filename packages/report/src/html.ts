@@ -14,7 +14,7 @@ export function escapeHtml(text: string): string {
 // Inline styles only: the page must render with no network and no files beside it.
 const STYLE = `
 body { font: 15px/1.5 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; color: #1b1f24;
-  max-width: 1100px; margin: 2rem auto; padding: 0 1.5rem; }
+  max-width: 1200px; margin: 2rem auto; padding: 0 1.5rem; }
 h1 { font-size: 1.6rem; margin-bottom: 0.2rem; } h2 { margin-top: 2.5rem; border-bottom: 1px solid #d0d7de; }
 .meta { color: #57606a; }
 .missing { background: #fff8c5; border: 1px solid #d4a72c; padding: 0.6rem 1rem; border-radius: 6px; }
@@ -23,8 +23,9 @@ th, td { border: 1px solid #d0d7de; padding: 0.25rem 0.6rem; }
 th { background: #f6f8fa; text-align: left; } td.num { text-align: right; }
 caption { caption-side: top; text-align: left; padding-bottom: 0.3rem; }
 .note { color: #57606a; font-size: 0.92rem; margin: 0.2rem 0; }
-figure { margin: 1rem 0; } figure svg { max-width: 100%; height: auto; }
+figure { margin: 1rem 0; max-width: 680px; } figure svg { max-width: 100%; height: auto; }
 figcaption { color: #1b1f24; font-size: 0.95rem; }
+.table { max-width: 100%; overflow-x: auto; }
 .row { display: flex; flex-wrap: wrap; gap: 2rem; align-items: flex-start; }
 pre { background: #f6f8fa; padding: 0.8rem; overflow-x: auto; font-size: 0.82rem; }
 a { color: #0969da; }
@@ -125,7 +126,8 @@ export function reportToHtml(model: ReportModel, svgs: ReadonlyMap<string, strin
         '</tbody></table>',
       );
     }
-    // A figure and the tables of its section sit side by side when the page is wide.
+    // A figure and its tables, or a section's paired tables, sit side by side when the
+    // page is wide enough.
     const blocks = [
       ...section.figures.map((f) => {
         const svg = svgs.get(f.id);
@@ -134,17 +136,18 @@ export function reportToHtml(model: ReportModel, svgs: ReadonlyMap<string, strin
       }),
       ...section.tables.map(tableToHtml),
     ];
-    parts.push(
-      section.figures.length > 0
-        ? `<div class="row">${blocks.join('\n')}</div>`
-        : blocks.join('\n'),
-    );
+    const sideBySide = section.figures.length > 0 || section.sideBySide === true;
+    parts.push(sideBySide ? `<div class="row">${blocks.join('\n')}</div>` : blocks.join('\n'));
     parts.push('</section>');
   }
   parts.push(
     '<section><h2>Manifest</h2>',
-    `<p>Also in <a href="${REPORT_FILES.manifest}">${REPORT_FILES.manifest}</a>.</p>`,
+    `<p>What this study needs to be rerun: code revision, configurations, recipes, seeds, ` +
+      `versions, feature configuration hash and dataset fingerprint. Also in ` +
+      `<a href="${REPORT_FILES.manifest}">${REPORT_FILES.manifest}</a>.</p>`,
+    '<details><summary>Show the manifest</summary>',
     `<pre id="manifest">${escapeHtml(JSON.stringify(model.manifest, null, 2))}</pre>`,
+    '</details>',
     '</section>',
     '</body>',
     '</html>',

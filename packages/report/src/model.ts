@@ -59,6 +59,8 @@ export interface Section {
   facts: Fact[];
   tables: Table[];
   figures: Figure[];
+  /** Lay the section's tables out side by side (the two halves of Table 3). */
+  sideBySide?: boolean;
 }
 
 export interface ReportModel {
