@@ -1,0 +1,114 @@
+import {
+  IRWLB_EXPANSION,
+  MODULES,
+  blockWidths,
+  validateArchSpec,
+  type ArchSpec,
+  type ModuleId,
+} from '../spec';
+import { registerZooLayers } from './layers';
+import {
+  DEFAULT_INPUT_SHAPE,
+  apply,
+  kernelInit,
+  type BuildOptions,
+  type LayersModel,
+  type SymbolicTensor,
+  type Tf,
+} from './tf';
+
+/**
+ * BatchNorm as PyTorch's defaults (the authors trained in PyTorch): momentum 0.1 there is
+ * 0.9 in Keras' convention, epsilon 1e-5.
+ */
+export const BN_ARGS = { momentum: 0.9, epsilon: 1e-5 } as const;
+
+/**
+ * Builds the tfjs model of a spec (search-and-training.md): stem 3x3 stride 2 'same'
+ * without bias + BN + ReLU; per block module A (if not identity), module B, 2x2 pool;
+ * global average pooling; dense logits. The output is LOGITS; `withSigmoidHead` adds the
+ * inference sigmoid.
+ */
+export function buildModel(tf: Tf, spec: ArchSpec, o: BuildOptions = {}): LayersModel {
+  const s = validateArchSpec(spec);
+  const zoo = registerZooLayers(tf);
+  const counter = { n: 0 };
+  const init = () => kernelInit(tf, o.seed, counter);
+  const classes = o.classes ?? 3;
+  const input = tf.input({ shape: o.inputShape ?? DEFAULT_INPUT_SHAPE, name: 'input' });
+
+  const bn = (x: SymbolicTensor, name: string) =>
+    apply(tf.layers.batchNormalization({ ...BN_ARGS, name }), x);
+  const pointwise = (x: SymbolicTensor, filters: number, name: string) =>
+    apply(
+      tf.layers.conv2d({ filters, kernelSize: 1, useBias: false, kernelInitializer: init(), name }),
+      x,
+    );
+  const depthwise = (x: SymbolicTensor, k: number, name: string) =>
+    apply(
+      tf.layers.depthwiseConv2d({
+        kernelSize: k,
+        padding: 'same',
+        useBias: false,
+        depthwiseInitializer: init(),
+        name,
+      }),
+      x,
+    );
+  const swish = (x: SymbolicTensor, name: string) => apply(zoo.swish(name), x);
+
+  const module = (x: SymbolicTensor, id: ModuleId, outC: number, name: string): SymbolicTensor => {
+    const { kind, kernelSize: k } = MODULES[id];
+    const inC = x.shape[3] as number;
+    if (kind === 'identity') return x;
+    if (kind === 'dsc') {
+      let y = swish(bn(depthwise(x, k, `${name}_dw`), `${name}_dw_bn`), `${name}_dw_swish`);
+      y = swish(bn(pointwise(y, outC, `${name}_pw`), `${name}_pw_bn`), `${name}_pw_swish`);
+      return y;
+    }
+    let y = swish(
+      bn(pointwise(x, IRWLB_EXPANSION * inC, `${name}_expand`), `${name}_expand_bn`),
+      `${name}_expand_swish`,
+    );
+    y = swish(bn(depthwise(y, k, `${name}_dw`), `${name}_dw_bn`), `${name}_dw_swish`);
+    y = bn(pointwise(y, outC, `${name}_project`), `${name}_project_bn`);
+    return inC === outC ? apply(tf.layers.add({ name: `${name}_residual` }), [x, y]) : y;
+  };
+
+  let x = apply(
+    tf.layers.conv2d({
+      filters: s.stemFilters,
+      kernelSize: 3,
+      strides: 2,
+      padding: 'same',
+      useBias: false,
+      kernelInitializer: init(),
+      name: 'stem_conv',
+    }),
+    input,
+  );
+  x = apply(tf.layers.reLU({ name: 'stem_relu' }), bn(x, 'stem_bn'));
+  const widths = blockWidths(s);
+  s.blocks.forEach(([a, b, pool], i) => {
+    const name = `block${i + 1}`;
+    x = module(x, a, widths[i], `${name}_a`);
+    x = module(x, b, widths[i + 1], `${name}_b`);
+    const poolArgs = { poolSize: 2, strides: 2, name: `${name}_${pool}pool` };
+    x = apply(
+      pool === 'avg' ? tf.layers.averagePooling2d(poolArgs) : tf.layers.maxPooling2d(poolArgs),
+      x,
+    );
+  });
+  x = apply(tf.layers.globalAveragePooling2d({ name: 'gap' }), x);
+  x = apply(tf.layers.dense({ units: classes, kernelInitializer: init(), name: 'logits' }), x);
+  return tf.model({ inputs: input, outputs: x, name: 'asc_candidate' });
+}
+
+/** The inference model: the same layers (shared weights) with a sigmoid on the logits. */
+export function withSigmoidHead(tf: Tf, model: LayersModel): LayersModel {
+  const probabilities = apply(
+    tf.layers.activation({ activation: 'sigmoid', name: 'sigmoid' }),
+    model.outputs[0],
+  );
+  return tf.model({ inputs: model.inputs, outputs: probabilities, name: `${model.name}_sigmoid` });
+}

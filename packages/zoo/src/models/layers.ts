@@ -1,0 +1,98 @@
+import type * as tfjs from '@tensorflow/tfjs';
+import type { Tf } from './tf';
+
+/**
+ * Layers tfjs lacks, registered for serialisation so that saved models load with
+ * `tf.loadLayersModel` once `registerZooLayers(tf)` has run (buildModel runs it).
+ *
+ * - Swish: `x * sigmoid(x)` (beta = 1), dispatched as tfjs's Sigmoid and Multiply kernels.
+ * - ChannelSlice: channels [begin, begin + size) of an NHWC tensor (ShuffleNet V2's split).
+ * - ChannelShuffle: ShuffleNet's shuffle of `groups` channel groups.
+ */
+export interface ZooLayers {
+  swish(name?: string): tfjs.layers.Layer;
+  channelSlice(begin: number, size: number, name?: string): tfjs.layers.Layer;
+  channelShuffle(groups: number, name?: string): tfjs.layers.Layer;
+}
+
+const registered = new WeakMap<object, ZooLayers>();
+
+export function registerZooLayers(tf: Tf): ZooLayers {
+  const known = registered.get(tf.layers.Layer);
+  if (known) return known;
+  type Args = tfjs.serialization.ConfigDict & { name?: string };
+  const one = (x: tfjs.Tensor | tfjs.Tensor[]): tfjs.Tensor => (Array.isArray(x) ? x[0] : x);
+
+  class Swish extends tf.layers.Layer {
+    static className = 'Swish';
+    override computeOutputShape(s: tfjs.Shape | tfjs.Shape[]): tfjs.Shape | tfjs.Shape[] {
+      return s;
+    }
+    override call(inputs: tfjs.Tensor | tfjs.Tensor[]): tfjs.Tensor {
+      return tf.tidy(() => {
+        const x = one(inputs);
+        return tf.mul(x, tf.sigmoid(x));
+      });
+    }
+  }
+
+  class ChannelSlice extends tf.layers.Layer {
+    static className = 'ChannelSlice';
+    readonly begin: number;
+    readonly size: number;
+    constructor(args: Args) {
+      super(args);
+      this.begin = args.begin as number;
+      this.size = args.size as number;
+    }
+    override computeOutputShape(s: tfjs.Shape | tfjs.Shape[]): tfjs.Shape {
+      const shape = (Array.isArray(s[0]) ? s[0] : s) as tfjs.Shape;
+      return [...shape.slice(0, -1), this.size];
+    }
+    override call(inputs: tfjs.Tensor | tfjs.Tensor[]): tfjs.Tensor {
+      const x = one(inputs);
+      const begin = x.shape.map((_, i) => (i === x.rank - 1 ? this.begin : 0));
+      const size = x.shape.map((_, i) => (i === x.rank - 1 ? this.size : -1));
+      return tf.slice(x, begin, size);
+    }
+    override getConfig(): tfjs.serialization.ConfigDict {
+      return { ...super.getConfig(), begin: this.begin, size: this.size };
+    }
+  }
+
+  class ChannelShuffle extends tf.layers.Layer {
+    static className = 'ChannelShuffle';
+    readonly groups: number;
+    constructor(args: Args) {
+      super(args);
+      this.groups = args.groups as number;
+    }
+    override computeOutputShape(s: tfjs.Shape | tfjs.Shape[]): tfjs.Shape | tfjs.Shape[] {
+      return s;
+    }
+    override call(inputs: tfjs.Tensor | tfjs.Tensor[]): tfjs.Tensor {
+      return tf.tidy(() => {
+        const x = one(inputs);
+        const [b, h, w, c] = x.shape as number[];
+        const g = this.groups;
+        const grouped = tf.reshape(x, [b, h, w, g, c / g]);
+        return tf.reshape(tf.transpose(grouped, [0, 1, 2, 4, 3]), [b, h, w, c]);
+      });
+    }
+    override getConfig(): tfjs.serialization.ConfigDict {
+      return { ...super.getConfig(), groups: this.groups };
+    }
+  }
+
+  tf.serialization.registerClass(Swish);
+  tf.serialization.registerClass(ChannelSlice);
+  tf.serialization.registerClass(ChannelShuffle);
+  const layers: ZooLayers = {
+    swish: (name) => new Swish({ name }),
+    channelSlice: (begin, size, name) =>
+      new ChannelSlice({ begin, size, ...(name ? { name } : {}) }),
+    channelShuffle: (groups, name) => new ChannelShuffle({ groups, ...(name ? { name } : {}) }),
+  };
+  registered.set(tf.layers.Layer, layers);
+  return layers;
+}

@@ -1,0 +1,161 @@
+import { MODULES, type ModuleId } from '../spec';
+import type { TrialRecord, TrialStatus } from '../store/trial-store';
+import { TRIAL_STATUSES } from '../store/trial-store';
+
+/** Accuracy statistics of one group of complete trials. */
+export interface GroupStats {
+  key: string;
+  count: number;
+  /** Mean clip accuracy (0..1); null for an empty group. */
+  meanAccuracy: number | null;
+  /** Sample standard deviation (n - 1); null below two trials. */
+  stdAccuracy: number | null;
+  minAccuracy: number | null;
+  maxAccuracy: number | null;
+  meanLoss: number | null;
+  meanSizeKiB: number | null;
+}
+
+/** A selected candidate, with what the retrain step needs. */
+export interface Candidate {
+  trialId: number;
+  number: number;
+  archId: string;
+  spec: TrialRecord['spec'];
+  accuracy: number;
+  loss: number;
+  params: number;
+  sizeKiB: number;
+}
+
+export interface Selection {
+  /** Highest test accuracy (the paper's model A); ties go to the lower loss. */
+  bestAccuracy: Candidate | null;
+  /** Lowest test loss (the paper's model B); ties go to the higher accuracy. */
+  lowestLoss: Candidate | null;
+}
+
+export interface StudyAnalysis {
+  counts: Record<TrialStatus, number>;
+  complete: number;
+  /** Raw sampler draws rejected by the size window up to the last proposal (not failures). */
+  rejectedBySize: number;
+  overall: GroupStats;
+  /** Figure 4: by growth ratio of filter number. */
+  byGrowth: GroupStats[];
+  byBlocks: GroupStats[];
+  /** A trial counts once in every module type it contains (identity excluded). */
+  byModule: GroupStats[];
+  /** By the pools of a trial's blocks: all average, all max, or mixed. */
+  byPooling: GroupStats[];
+  selection: Selection;
+}
+
+function stats(key: string, trials: TrialRecord[]): GroupStats {
+  const acc = trials.map((t) => t.accuracy as number);
+  const n = acc.length;
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+  const m = mean(acc);
+  const std =
+    n >= 2 && m !== null ? Math.sqrt(acc.reduce((s, a) => s + (a - m) ** 2, 0) / (n - 1)) : null;
+  return {
+    key,
+    count: n,
+    meanAccuracy: m,
+    stdAccuracy: std,
+    minAccuracy: n ? Math.min(...acc) : null,
+    maxAccuracy: n ? Math.max(...acc) : null,
+    meanLoss: mean(trials.map((t) => t.loss as number)),
+    meanSizeKiB: mean(trials.map((t) => t.sizeKiB)),
+  };
+}
+
+function groupBy(
+  trials: TrialRecord[],
+  keys: string[],
+  keyOf: (t: TrialRecord) => string[],
+): GroupStats[] {
+  return keys.map((k) =>
+    stats(
+      k,
+      trials.filter((t) => keyOf(t).includes(k)),
+    ),
+  );
+}
+
+function candidate(t: TrialRecord): Candidate {
+  return {
+    trialId: t.trialId,
+    number: t.number,
+    archId: t.archId,
+    spec: t.spec,
+    accuracy: t.accuracy as number,
+    loss: t.loss as number,
+    params: t.params,
+    sizeKiB: t.sizeKiB,
+  };
+}
+
+/** Best-accuracy and lowest-loss candidates among complete trials. */
+export function selectCandidates(trials: TrialRecord[]): Selection {
+  const done = trials.filter(
+    (t) => t.status === 'complete' && t.accuracy !== null && t.loss !== null,
+  );
+  if (done.length === 0) return { bestAccuracy: null, lowestLoss: null };
+  const byAccuracy = [...done].sort(
+    (a, b) =>
+      (b.accuracy as number) - (a.accuracy as number) ||
+      (a.loss as number) - (b.loss as number) ||
+      a.number - b.number,
+  );
+  const byLoss = [...done].sort(
+    (a, b) =>
+      (a.loss as number) - (b.loss as number) ||
+      (b.accuracy as number) - (a.accuracy as number) ||
+      a.number - b.number,
+  );
+  return { bestAccuracy: candidate(byAccuracy[0]), lowestLoss: candidate(byLoss[0]) };
+}
+
+/** The paper's analysis of a study's complete trials (Figure 4 and its siblings). */
+export function analyseTrials(trials: TrialRecord[]): StudyAnalysis {
+  const counts = Object.fromEntries(TRIAL_STATUSES.map((s) => [s, 0])) as Record<
+    TrialStatus,
+    number
+  >;
+  for (const t of trials) counts[t.status]++;
+  const done = trials.filter((t) => t.status === 'complete' && t.accuracy !== null);
+  const growths = [...new Set([1, 1.25, 1.5, 1.75, 2, ...done.map((t) => t.spec.growth)])].sort(
+    (a, b) => a - b,
+  );
+  const blockCounts = [...new Set([2, 3, 4, ...done.map((t) => t.spec.blocks.length)])].sort(
+    (a, b) => a - b,
+  );
+  const moduleIds: ModuleId[] = [1, 2, 3, 4];
+  return {
+    counts,
+    complete: done.length,
+    rejectedBySize: trials.reduce((m, t) => Math.max(m, t.rejectedBySize), 0),
+    overall: stats('all', done),
+    byGrowth: groupBy(
+      done,
+      growths.map((g) => g.toFixed(2)),
+      (t) => [t.spec.growth.toFixed(2)],
+    ),
+    byBlocks: groupBy(done, blockCounts.map(String), (t) => [String(t.spec.blocks.length)]),
+    byModule: groupBy(
+      done,
+      moduleIds.map((id) => MODULES[id].label),
+      (t) =>
+        t.spec.blocks
+          .flatMap(([a, b]) => [a, b])
+          .filter((id) => id !== 0)
+          .map((id) => MODULES[id].label),
+    ),
+    byPooling: groupBy(done, ['all avg', 'all max', 'mixed'], (t) => {
+      const pools = new Set(t.spec.blocks.map((b) => b[2]));
+      return [pools.size > 1 ? 'mixed' : pools.has('avg') ? 'all avg' : 'all max'];
+    }),
+    selection: selectCandidates(trials),
+  };
+}

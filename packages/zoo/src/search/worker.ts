@@ -1,0 +1,251 @@
+import * as os from 'os';
+import { SamplerExhaustedError } from '../sampler';
+import type { TrialRecord, WorkerIdentity } from '../store/trial-store';
+import { checkTrialResult, type Evaluate, type TrialResult } from './evaluate';
+import { recoverDeadTrials, startHeartbeat, type HeartbeatSettings } from './heartbeat';
+import type { Study } from './study';
+
+/** What a worker tells whoever watches it (the search driver relays it to the CLI). */
+export type WorkerEvent =
+  | { type: 'start'; worker: string; trial: TrialSummary }
+  | { type: 'complete'; worker: string; trial: TrialSummary; accuracy: number; loss: number }
+  | { type: 'failed'; worker: string; trial: TrialSummary; error: string }
+  | { type: 'interrupted'; worker: string; trial: TrialSummary }
+  | { type: 'lost'; worker: string; trial: TrialSummary }
+  | { type: 'recovered'; worker: string; trials: TrialSummary[] };
+
+export interface TrialSummary {
+  trialId: number;
+  number: number;
+  sampleIndex: number;
+  archId: string;
+  retryOf: number | null;
+  error?: string | null;
+}
+
+export function summarise(t: TrialRecord): TrialSummary {
+  return {
+    trialId: t.trialId,
+    number: t.number,
+    sampleIndex: t.sampleIndex,
+    archId: t.archId,
+    retryOf: t.retryOf,
+    error: t.error,
+  };
+}
+
+export interface WorkerOptions {
+  study: Study;
+  evaluate: Evaluate;
+  /** Unique worker id; by default host:pid:index. */
+  identity?: WorkerIdentity;
+  targetComplete: number;
+  epochs: number;
+  heartbeat: HeartbeatSettings;
+  /** Stops the worker: the running trial is aborted and marked interrupted. */
+  signal?: AbortSignal;
+  /** How long to wait for the evaluator to honour an abort before giving up on it (ms). */
+  abortGraceMs?: number;
+  /** Pause between polls while other workers' trials fill the target (ms). */
+  pollMs?: number;
+  /** Consecutive evaluator failures after which the worker stops. */
+  maxConsecutiveFailures?: number;
+  onEvent?(e: WorkerEvent): void;
+}
+
+export type WorkerExit =
+  | { reason: 'done'; completedHere: number }
+  | { reason: 'stopped'; completedHere: number }
+  | { reason: 'exhausted'; completedHere: number; message: string }
+  | { reason: 'failing'; completedHere: number; message: string };
+
+/** The evaluator kept failing; the worker gave up. */
+export class EvaluatorFailingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EvaluatorFailingError';
+  }
+}
+
+export function defaultIdentity(index = 0): WorkerIdentity {
+  const host = os.hostname();
+  return { worker: `${host}:${process.pid}:${index}`, host, pid: process.pid };
+}
+
+/**
+ * One worker's loop: recover dead trials, claim, evaluate with heartbeats, record; until
+ * the study has `targetComplete` complete trials, the sampler is exhausted, the evaluator
+ * keeps failing, or the signal stops it.
+ */
+export async function runWorker(o: WorkerOptions): Promise<WorkerExit> {
+  const identity = o.identity ?? defaultIdentity();
+  const { study } = o;
+  const store = study.store;
+  const pollMs = o.pollMs ?? Math.min(2000, o.heartbeat.intervalMs);
+  const maxFailures = o.maxConsecutiveFailures ?? 3;
+  const emit = (e: WorkerEvent) => o.onEvent?.(e);
+  let completedHere = 0;
+  let failures = 0;
+  let lastError = '';
+
+  while (!o.signal?.aborted) {
+    const recovered = await recoverDeadTrials(store, study.name, {
+      timeoutMs: o.heartbeat.timeoutMs,
+      host: identity.host,
+    });
+    if (recovered.length > 0)
+      emit({ type: 'recovered', worker: identity.worker, trials: recovered.map(summarise) });
+    let outcome;
+    try {
+      outcome = await study.claim(identity, o.targetComplete);
+    } catch (err) {
+      if (err instanceof SamplerExhaustedError) {
+        return { reason: 'exhausted', completedHere, message: err.message };
+      }
+      throw err;
+    }
+    if (outcome.kind === 'done') return { reason: 'done', completedHere };
+    if (outcome.kind === 'wait') {
+      await sleep(pollMs, o.signal);
+      continue;
+    }
+    const trial = outcome.trial;
+    const status = await runTrial(o, identity, trial, emit);
+    if (status === 'complete') {
+      completedHere++;
+      failures = 0;
+    } else if (status.startsWith('failed:')) {
+      failures++;
+      lastError = status.slice('failed:'.length);
+      if (failures >= maxFailures) {
+        return {
+          reason: 'failing',
+          completedHere,
+          message: `the evaluator failed ${failures} times in a row; last error: ${lastError}`,
+        };
+      }
+    }
+  }
+  return { reason: 'stopped', completedHere };
+}
+
+type TrialEnd = 'complete' | 'interrupted' | 'lost' | `failed:${string}`;
+
+async function runTrial(
+  o: WorkerOptions,
+  identity: WorkerIdentity,
+  trial: TrialRecord,
+  emit: (e: WorkerEvent) => void,
+): Promise<TrialEnd> {
+  const store = o.study.store;
+  const summary = summarise(trial);
+  const { worker } = identity;
+  emit({ type: 'start', worker, trial: summary });
+  const controller = new AbortController();
+  let lost = false;
+  const onStop = () => controller.abort(new Error('the search is stopping'));
+  o.signal?.addEventListener('abort', onStop, { once: true });
+  if (o.signal?.aborted) onStop();
+  const heartbeat = startHeartbeat({
+    store,
+    trialId: trial.trialId,
+    worker,
+    intervalMs: o.heartbeat.intervalMs,
+    onLost: () => {
+      lost = true;
+      controller.abort(new Error('the trial was taken away from this worker (missed heartbeats)'));
+    },
+  });
+  try {
+    let result: TrialResult;
+    try {
+      const evaluation = o.evaluate(trial.spec, {
+        trialId: trial.trialId,
+        seed: trial.seed,
+        epochs: o.epochs,
+        signal: controller.signal,
+        reportEpoch: async (m) => {
+          if (!(await store.reportEpoch(trial.trialId, worker, m)) && !lost) {
+            lost = true;
+            controller.abort(new Error('the trial was taken away from this worker'));
+          }
+        },
+      });
+      result = checkTrialResult(
+        await abandonAfterAbort(evaluation, controller.signal, o.abortGraceMs ?? 30_000),
+      );
+    } catch (err) {
+      if (lost) {
+        emit({ type: 'lost', worker, trial: summary });
+        return 'lost';
+      }
+      if (controller.signal.aborted) {
+        await store.finishTrial(trial.trialId, worker, {
+          status: 'interrupted',
+          reason: 'the search was stopped',
+        });
+        emit({ type: 'interrupted', worker, trial: summary });
+        return 'interrupted';
+      }
+      const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      await store.finishTrial(trial.trialId, worker, { status: 'failed', error });
+      emit({ type: 'failed', worker, trial: summary, error: firstLine(error) });
+      return `failed:${firstLine(error)}`;
+    }
+    if (!(await store.finishTrial(trial.trialId, worker, { status: 'complete', result }))) {
+      emit({ type: 'lost', worker, trial: summary });
+      return 'lost';
+    }
+    emit({
+      type: 'complete',
+      worker,
+      trial: summary,
+      accuracy: result.accuracy,
+      loss: result.loss,
+    });
+    return 'complete';
+  } finally {
+    heartbeat.stop();
+    o.signal?.removeEventListener('abort', onStop);
+  }
+}
+
+/** Resolves with the evaluation, or rejects `graceMs` after an abort it has not honoured. */
+function abandonAfterAbort<T>(p: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      timer = setTimeout(() => reject(signal.reason ?? new Error('aborted')), graceMs);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0];
+}
