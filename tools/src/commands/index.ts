@@ -1,8 +1,17 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalOptions } from '../cli/command';
 import { benchCommand } from './bench';
+import { datasetCommand } from './dataset';
 import { infoCommand } from './info';
+import { runCommand } from './run';
+import { reportCommand } from './report';
 
 // Every top-level command of asc, one module each.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<GlobalOptions, any>[] = [infoCommand, benchCommand];
+export const commands: CommandModule<GlobalOptions, any>[] = [
+  infoCommand,
+  benchCommand,
+  reportCommand,
+  datasetCommand,
+  runCommand,
+];
