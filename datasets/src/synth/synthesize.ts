@@ -197,7 +197,6 @@ export async function synthesizeDataset(options: SynthOptions): Promise<SynthRep
     locations: plan.locations,
   });
   if (jobs.length === 0 && previous?.complete && csvsCurrent) {
-    options.onProgress?.(plan.clips.length, plan.clips.length);
     return report(0, 0);
   }
 
