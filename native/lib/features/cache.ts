@@ -84,6 +84,26 @@ function entryOf(o: BatchOutcome, config: FeatureConfig, dtype: ShardDtype): Man
   };
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+// Temporary files of a build that was killed before its rename; those of a build still
+// running (another process) are left alone.
+async function removeStaleTemporaries(shardDir: string): Promise<void> {
+  for (const name of await fs.promises.readdir(shardDir)) {
+    const m = /\.tmp-(\d+)-/.exec(name);
+    if (m && Number(m[1]) !== process.pid && !processAlive(Number(m[1]))) {
+      await fs.promises.rm(path.join(shardDir, name), { force: true });
+    }
+  }
+}
+
 /**
  * Computes the features of every clip into the cache, reusing what is there: a clip whose
  * audio content and config already have a valid shard is not recomputed; a corrupt shard
@@ -102,6 +122,7 @@ export async function buildFeatureCache(o: BuildFeatureCacheOptions): Promise<Fe
   const dir = configDir(o.cacheDir, configHash);
   const shardDir = path.join(dir, 'shards');
   await fs.promises.mkdir(shardDir, { recursive: true });
+  await removeStaleTemporaries(shardDir);
   const mPath = manifestPath(o.cacheDir, configHash);
   let manifest: Manifest;
   try {

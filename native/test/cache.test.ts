@@ -1,0 +1,239 @@
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  addonAvailable,
+  buildFeatureCache,
+  computeClipFeatures,
+  CorruptShardError,
+  FeatureBuildAborted,
+  openFeatureCache,
+  type FeatureCacheReport,
+} from '@asc/native';
+import { tempDir, writeStereo24 } from './features-helpers';
+
+// The feature cache: reuse, invalidation, configs side by side, corrupt shards, float16,
+// resume after a killed build, cancellation, and reading without the addon.
+
+const backend = addonAvailable() ? 'native' : 'js';
+if (backend === 'js')
+  console.warn('cache.test: the addon is not built; testing the js backend only');
+const DIST = path.join(__dirname, '..', 'dist', 'index.js');
+
+function dataset(
+  n: number,
+  seconds = 2,
+): { root: string; clips: { file: string; path: string }[] } {
+  const root = tempDir('cache-data');
+  fs.mkdirSync(path.join(root, 'audio'));
+  const clips = Array.from({ length: n }, (_, i) => {
+    const file = `audio/clip-${i}.wav`;
+    writeStereo24(path.join(root, file), seconds, i + 1);
+    return { file, path: path.join(root, file) };
+  });
+  return { root, clips };
+}
+
+const data = dataset(4);
+const cacheDir = tempDir('cache');
+let first: FeatureCacheReport;
+
+beforeAll(async () => {
+  const bad = path.join(data.root, 'audio', 'bad.wav');
+  fs.writeFileSync(bad, 'not a wav');
+  first = await buildFeatureCache({
+    clips: [
+      ...data.clips,
+      { file: 'audio/bad.wav', path: bad },
+      { file: 'audio/missing.wav', path: path.join(data.root, 'audio', 'missing.wav') },
+    ],
+    cacheDir,
+    threads: 2,
+    backend,
+  });
+});
+
+describe(`feature cache (${backend} backend)`, () => {
+  it('extracts every good file, lists the bad ones by name and goes on', () => {
+    expect(first.files).toBe(6);
+    expect(first.extracted).toBe(4);
+    expect(first.reused).toBe(0);
+    expect(first.failed.map((f) => [f.file, f.code])).toEqual(
+      expect.arrayContaining([
+        ['audio/bad.wav', 'not-riff-wave'],
+        ['audio/missing.wav', 'io'],
+      ]),
+    );
+    expect(first.failed[0].error).toContain(first.failed[0].file);
+    const cache = openFeatureCache(cacheDir);
+    expect(cache.files()).toEqual(data.clips.map((c) => c.file));
+    expect(cache.has('audio/bad.wav')).toBe(false);
+  });
+
+  it('reads back exactly what computeClipFeatures computes (NHWC, 2 s -> 2 segments)', async () => {
+    const cache = openFeatureCache(cacheDir);
+    const got = cache.read('audio/clip-1.wav');
+    const direct = await computeClipFeatures(data.clips[1].path, {}, { backend });
+    expect(got.shape).toEqual([2, 128, 128, 2]);
+    expect(Buffer.from(got.segments.buffer).equals(Buffer.from(direct.segments.buffer))).toBe(true);
+  });
+
+  it('reuses everything on a second run', async () => {
+    const again = await buildFeatureCache({ clips: data.clips, cacheDir, backend });
+    expect([again.extracted, again.reused, again.failed.length]).toEqual([0, 4, 0]);
+  });
+
+  it('redoes a file whose content changed', async () => {
+    const cache = openFeatureCache(cacheDir);
+    const before = cache.read('audio/clip-2.wav').segments;
+    writeStereo24(data.clips[2].path, 2, 99);
+    const again = await buildFeatureCache({ clips: data.clips, cacheDir, backend });
+    expect([again.extracted, again.reused]).toEqual([1, 3]);
+    const after = openFeatureCache(cacheDir).read('audio/clip-2.wav').segments;
+    expect(Buffer.from(after.buffer).equals(Buffer.from(before.buffer))).toBe(false);
+  });
+
+  it('keeps two configs side by side', async () => {
+    const other = await buildFeatureCache({
+      clips: data.clips,
+      cacheDir,
+      config: { topDb: 60 },
+      backend,
+    });
+    expect(other.extracted).toBe(4);
+    const a = openFeatureCache(cacheDir, {});
+    const b = openFeatureCache(cacheDir, { topDb: 60 });
+    expect(a.configHash).not.toBe(b.configHash);
+    expect(b.config.topDb).toBe(60);
+    // -60 padding in the second, -80 in the first
+    const lastA = a.read('audio/clip-0.wav').segments;
+    const lastB = b.read('audio/clip-0.wav').segments;
+    expect(lastA[lastA.length - 1]).toBe(-80);
+    expect(lastB[lastB.length - 1]).toBe(-60);
+    const again = await buildFeatureCache({ clips: data.clips, cacheDir, backend });
+    expect(again.reused).toBe(4);
+  });
+
+  it('detects a corrupt shard on read and rebuilds it', async () => {
+    const cache = openFeatureCache(cacheDir);
+    const good = cache.read('audio/clip-3.wav').segments;
+    const shard = path.join(cache.dir, cache.entry('audio/clip-3.wav').shard);
+    const bytes = fs.readFileSync(shard);
+    bytes[1000] ^= 0x40;
+    fs.writeFileSync(shard, bytes);
+    expect(() => cache.read('audio/clip-3.wav')).toThrow(CorruptShardError);
+    expect(() => cache.read('audio/clip-3.wav')).toThrow(/clip-3\.wav/);
+    const again = await buildFeatureCache({ clips: data.clips, cacheDir, backend });
+    expect([again.extracted, again.repaired, again.reused]).toEqual([1, 1, 3]);
+    const fixed = openFeatureCache(cacheDir).read('audio/clip-3.wav').segments;
+    expect(Buffer.from(fixed.buffer).equals(Buffer.from(good.buffer))).toBe(true);
+  });
+
+  it('stores float16 in half the bytes, within half precision of float32', async () => {
+    const dir16 = tempDir('cache16');
+    const r = await buildFeatureCache({
+      clips: data.clips,
+      cacheDir: dir16,
+      dtype: 'float16',
+      backend,
+    });
+    expect(r.extracted).toBe(4);
+    const c16 = openFeatureCache(dir16);
+    const c32 = openFeatureCache(cacheDir);
+    const e16 = c16.entry('audio/clip-0.wav');
+    const e32 = c32.entry('audio/clip-0.wav');
+    expect(e16.dtype).toBe('float16');
+    expect(e16.shardBytes - 64).toBe((e32.shardBytes - 64) / 2);
+    const a = c32.read('audio/clip-0.wav').segments;
+    const b = c16.read('audio/clip-0.wav').segments;
+    let worst = 0;
+    for (let i = 0; i < a.length; i++) {
+      worst = Math.max(worst, Math.abs(a[i] - b[i]) / (Math.abs(a[i]) * 2 ** -11 + 2 ** -24));
+    }
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+
+  it('stops on abort, keeps what was done, and the event loop keeps running', async () => {
+    const many = dataset(6);
+    const dir = tempDir('cache-abort');
+    const controller = new AbortController();
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 1);
+    const err = await buildFeatureCache({
+      clips: many.clips,
+      cacheDir: dir,
+      threads: 1,
+      backend,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.done === 1) controller.abort();
+      },
+    }).catch((e: unknown) => e);
+    clearInterval(ticker);
+    expect(err).toBeInstanceOf(FeatureBuildAborted);
+    const done = (err as FeatureBuildAborted).report as FeatureCacheReport;
+    expect(done.extracted).toBeGreaterThanOrEqual(1);
+    expect(done.extracted).toBeLessThan(6);
+    expect(openFeatureCache(dir).files()).toHaveLength(done.extracted);
+    expect(ticks).toBeGreaterThan(0);
+  });
+});
+
+describe('resume and readers in other processes (needs native/dist: nx run native:build)', () => {
+  beforeAll(() => {
+    if (!fs.existsSync(DIST)) throw new Error(`${DIST} is missing: run npx nx run native:build`);
+  });
+
+  it('resumes a build whose process was killed mid-way', async () => {
+    const many = dataset(8);
+    const dir = tempDir('cache-kill');
+    // The TS backend in the child is slow enough (~0.1 s a clip) to be killed mid-way.
+    const script = `
+      const { buildFeatureCache } = require(${JSON.stringify(DIST)});
+      buildFeatureCache({ clips: ${JSON.stringify(many.clips)}, cacheDir: ${JSON.stringify(dir)},
+        backend: 'js', onProgress: (p) => console.log('done', p.done) });`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => {
+      let seen = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (seen.includes('done 2')) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+    });
+    await new Promise((resolve) => child.on('exit', resolve));
+    expect(child.signalCode).toBe('SIGKILL');
+    const resumed = await buildFeatureCache({ clips: many.clips, cacheDir: dir, backend });
+    expect(resumed.reused).toBeGreaterThanOrEqual(2);
+    expect(resumed.reused).toBeLessThan(8);
+    expect(resumed.reused + resumed.extracted).toBe(8);
+    const cache = openFeatureCache(dir);
+    expect(cache.files()).toHaveLength(8);
+    for (const f of cache.files()) expect(cache.read(f).shape).toEqual([2, 128, 128, 2]);
+    const leftovers = fs
+      .readdirSync(path.join(cache.dir, 'shards'))
+      .filter((n) => n.includes('.tmp-'));
+    expect(leftovers).toEqual([]);
+  });
+
+  it('is readable with plain fs in a process without the addon', () => {
+    const script = `
+      const { openFeatureCache, addonAvailable } = require(${JSON.stringify(DIST)});
+      const c = openFeatureCache(${JSON.stringify(cacheDir)});
+      const r = c.read('audio/clip-0.wav');
+      let sum = 0; for (const v of r.segments) sum += v;
+      console.log(JSON.stringify({ addon: addonAvailable(), shape: r.shape, sum }));`;
+    const out = spawnSync(process.execPath, ['-e', script], {
+      env: { ...process.env, ASC_NATIVE: '0' },
+      encoding: 'utf8',
+    });
+    expect(out.stderr).toBe('');
+    const r = JSON.parse(out.stdout) as { addon: boolean; shape: number[]; sum: number };
+    const here = openFeatureCache(cacheDir).read('audio/clip-0.wav');
+    let sum = 0;
+    for (const v of here.segments) sum += v;
+    expect(r).toEqual({ addon: false, shape: here.shape, sum });
+  });
+});
