@@ -57,3 +57,39 @@ export {
   type TrainerOptions,
   type TrainerRngStates,
 } from './trainer';
+export {
+  BACKEND_REQUESTS,
+  BackendUnavailableError,
+  describeBackend,
+  parseBackendRequest,
+  selectBackend,
+  type BackendInfo,
+  type BackendRequest,
+  type SelectedBackend,
+} from './backend';
+export { cachedSegmentCount, cacheSegmentSource, FeaturesMissingError } from './cache-source';
+export {
+  createCandidateEvaluator,
+  type CandidateEvaluator,
+  type CandidateEvaluatorOptions,
+} from './candidate';
+export { createEvaluator, EvaluatorOptionsError } from './evaluator';
+export {
+  RunMismatchError,
+  runTraining,
+  type RunModel,
+  type RunProgress,
+  type RunTrainingOptions,
+} from './run';
+export { EmptySplitError, openRunData, type RunData } from './run-data';
+export {
+  appendRunLog,
+  readRunRecord,
+  RunRecordError,
+  runPaths,
+  writeRunRecord,
+  type ExportRecord,
+  type FinalMetrics,
+  type RunRecord,
+} from './run-record';
+export { loadRecipe, trainRun, TrainRunUsageError, type TrainRunOptions } from './train-run';

@@ -34,8 +34,9 @@ export class AdamL2 {
     private readonly variables: tfType.Variable[],
     private readonly config: AdamL2Config,
   ) {
-    this.m = variables.map((w) => tf.variable(tf.zerosLike(w), false));
-    this.v = variables.map((w) => tf.variable(tf.zerosLike(w), false));
+    // tidy frees the zeros the variables are copied from (variables survive a tidy).
+    this.m = tf.tidy(() => variables.map((w) => tf.variable(tf.zerosLike(w), false)));
+    this.v = tf.tidy(() => variables.map((w) => tf.variable(tf.zerosLike(w), false)));
   }
 
   get steps(): number {

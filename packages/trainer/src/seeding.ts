@@ -26,12 +26,7 @@ export async function seededCopy(
     const config = obj.config as Record<string, unknown> | undefined;
     // Serialised topologies use Keras's snake_case keys ('class_name').
     const className = obj.class_name ?? obj.className;
-    if (
-      typeof className === 'string' &&
-      config &&
-      typeof config === 'object' &&
-      'seed' in config
-    ) {
+    if (typeof className === 'string' && config && typeof config === 'object' && 'seed' in config) {
       config.seed = rng.seed();
     }
     for (const value of Object.values(obj)) visit(value);

@@ -1,0 +1,183 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import type * as tfType from '@tensorflow/tfjs';
+import { registerNativeKernels, unregisterNativeKernels } from '@asc/native';
+
+type Tf = typeof tfType;
+
+/**
+ * Which tfjs backend to train on. 'auto' takes the first that works of tfjs-node-gpu
+ * (only when a GPU is visible), tfjs-node, and tfjs's 'cpu' backend with the native
+ * kernels; 'cpu-js' is the plain JavaScript 'cpu' backend (slow; for checks).
+ */
+export type BackendRequest = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'cpu' | 'cpu-js';
+
+export const BACKEND_REQUESTS: readonly BackendRequest[] = [
+  'auto',
+  'tensorflow-gpu',
+  'tensorflow',
+  'cpu',
+  'cpu-js',
+];
+
+/** What was chosen; goes into the run record and the first log line. */
+export interface BackendInfo {
+  /** What was asked for. */
+  requested: BackendRequest;
+  /** The tfjs backend name (tf.getBackend()). */
+  name: string;
+  /** The npm package providing tf. */
+  package: string;
+  version: string;
+  /** Compute threads (native kernel pool, or TensorFlow's intra-op pool). */
+  threads: number;
+  nativeKernels: boolean;
+  /** Why alternatives were passed over. */
+  notes: string[];
+}
+
+export interface SelectedBackend {
+  tf: Tf;
+  info: BackendInfo;
+}
+
+export class BackendUnavailableError extends Error {
+  constructor(
+    readonly requested: BackendRequest,
+    readonly reasons: string[],
+  ) {
+    super(`backend '${requested}' is unavailable: ${reasons.join('; ')}`);
+    this.name = 'BackendUnavailableError';
+  }
+}
+
+export function parseBackendRequest(value: string): BackendRequest {
+  if ((BACKEND_REQUESTS as readonly string[]).includes(value)) return value as BackendRequest;
+  throw new RangeError(
+    `unknown backend '${value}' (expected one of ${BACKEND_REQUESTS.join(', ')})`,
+  );
+}
+
+/** NVIDIA GPUs the driver exposes (none on machines without the driver). */
+function visibleGpus(): number {
+  try {
+    return fs.readdirSync('/proc/driver/nvidia/gpus').length;
+  } catch {
+    return 0;
+  }
+}
+
+function tensorflowThreads(): number {
+  const n = Number(process.env.TF_NUM_INTRAOP_THREADS);
+  return Number.isInteger(n) && n > 0 ? n : os.cpus().length;
+}
+
+/** Loads a tfjs-node flavour; these are optional dependencies, often absent. */
+function loadNode(pkg: string): Tf {
+  return require(pkg) as Tf;
+}
+
+function loadTfjs(): Tf {
+  return require('@tensorflow/tfjs') as Tf;
+}
+
+function packageVersion(tf: Tf, key: string): string {
+  const versions = tf.version as unknown as Record<string, string>;
+  return versions[key] ?? versions['tfjs-core'] ?? 'unknown';
+}
+
+async function tryNode(
+  requested: BackendRequest,
+  pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node',
+  notes: string[],
+): Promise<SelectedBackend | string> {
+  let tf: Tf;
+  try {
+    tf = loadNode(pkg);
+  } catch (err) {
+    return `${pkg} did not load (${(err as Error).message.split('\n')[0]})`;
+  }
+  if (pkg === '@tensorflow/tfjs-node-gpu' && visibleGpus() === 0) {
+    return `${pkg} loaded but no GPU is visible`;
+  }
+  if (!(await tf.setBackend('tensorflow'))) return `${pkg} loaded but its backend did not start`;
+  await tf.ready();
+  return {
+    tf,
+    info: {
+      requested,
+      name: tf.getBackend(),
+      package: pkg,
+      version: packageVersion(tf, pkg.replace('@tensorflow/', '')),
+      threads: tensorflowThreads(),
+      nativeKernels: false,
+      notes,
+    },
+  };
+}
+
+async function cpuBackend(
+  requested: BackendRequest,
+  withNativeKernels: boolean,
+  threads: number | undefined,
+  notes: string[],
+): Promise<SelectedBackend> {
+  const tf = loadTfjs();
+  // Prod mode silences the "kernel already registered" warnings of kernel overrides.
+  tf.enableProdMode();
+  await tf.setBackend('cpu');
+  await tf.ready();
+  let nativeKernels = false;
+  let kernelThreads = 1;
+  if (withNativeKernels) {
+    const handle = registerNativeKernels(tf, threads !== undefined ? { threads } : undefined);
+    nativeKernels = handle.active;
+    if (nativeKernels) kernelThreads = handle.threads;
+    else notes.push(`native kernels not registered: ${handle.reason ?? 'unknown reason'}`);
+  } else {
+    unregisterNativeKernels(tf);
+  }
+  return {
+    tf,
+    info: {
+      requested,
+      name: tf.getBackend(),
+      package: '@tensorflow/tfjs',
+      version: packageVersion(tf, 'tfjs'),
+      threads: kernelThreads,
+      nativeKernels,
+      notes,
+    },
+  };
+}
+
+/**
+ * Picks and initialises the tfjs backend. An explicit request that cannot be met throws
+ * BackendUnavailableError; 'auto' falls through to the pure 'cpu' backend at worst.
+ */
+export async function selectBackend(
+  requested: BackendRequest = 'auto',
+  options: { threads?: number } = {},
+): Promise<SelectedBackend> {
+  const notes: string[] = [];
+  if (requested === 'auto' || requested === 'tensorflow-gpu') {
+    const gpu = await tryNode(requested, '@tensorflow/tfjs-node-gpu', notes);
+    if (typeof gpu !== 'string') return gpu;
+    if (requested === 'tensorflow-gpu') throw new BackendUnavailableError(requested, [gpu]);
+    notes.push(gpu);
+  }
+  if (requested === 'auto' || requested === 'tensorflow') {
+    const node = await tryNode(requested, '@tensorflow/tfjs-node', notes);
+    if (typeof node !== 'string') return node;
+    if (requested === 'tensorflow') throw new BackendUnavailableError(requested, [node]);
+    notes.push(node);
+  }
+  return cpuBackend(requested, requested !== 'cpu-js', options.threads, notes);
+}
+
+/** One line for logs and the progress output. */
+export function describeBackend(info: BackendInfo): string {
+  const kernels =
+    info.name === 'cpu' ? (info.nativeKernels ? ' + native kernels' : ' (pure JS)') : '';
+  return `backend ${info.name}${kernels} via ${info.package} ${info.version}, ${info.threads} thread(s)`;
+}

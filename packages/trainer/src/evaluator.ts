@@ -1,0 +1,53 @@
+/**
+ * The search hook, loadable as `@asc/trainer/evaluator`: `asc search` imports this
+ * module and calls createEvaluator with its options (dataset, cache, epochs, worker
+ * index and count).
+ */
+import * as os from 'os';
+import type { Evaluate, EvaluatorOptions } from '@asc/zoo';
+import { parseBackendRequest, selectBackend } from './backend';
+import { createCandidateEvaluator } from './candidate';
+import { loadRecipe } from './train-run';
+import { openRunData } from './run-data';
+
+export class EvaluatorOptionsError extends Error {
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+  ) {
+    super(`the trainer's evaluator needs option '${field}' (got ${JSON.stringify(value)})`);
+    this.name = 'EvaluatorOptionsError';
+  }
+}
+
+/**
+ * Options beyond the zoo's EvaluatorOptions: `backend` (BackendRequest), `recipe`
+ * ('search' by default, or a recipe file) and `threads` (default: the machine's cores
+ * shared evenly among the workers).
+ */
+export async function createEvaluator(options: EvaluatorOptions): Promise<Evaluate> {
+  const datasetDir = options.dataset;
+  const cacheDir = options.cache;
+  if (typeof datasetDir !== 'string') throw new EvaluatorOptionsError('dataset', datasetDir);
+  if (typeof cacheDir !== 'string') throw new EvaluatorOptionsError('cache', cacheDir);
+  const workers = Math.max(1, options.workers ?? 1);
+  const threads =
+    typeof options.threads === 'number'
+      ? options.threads
+      : Math.max(1, Math.floor(os.cpus().length / workers));
+  const backend = parseBackendRequest(
+    typeof options.backend === 'string' ? options.backend : 'auto',
+  );
+  const recipe = loadRecipe(typeof options.recipe === 'string' ? options.recipe : 'search');
+  const { tf, info } = await selectBackend(backend, { threads });
+  const data = await openRunData(datasetDir, cacheDir);
+  const evaluator = createCandidateEvaluator({
+    tf,
+    backend: info,
+    train: data.train,
+    evaluate: data.evaluate,
+    classes: data.classes.length,
+    recipe,
+  });
+  return (spec, context) => evaluator.evaluate(spec, context);
+}
