@@ -7,7 +7,6 @@ import type { WavAudio } from './wav';
 // native/src/features/{stft,sparse_bank,scalogram}.cc, used when the addon is absent.
 
 // fftw-js has no type declarations.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { FFT } = require('fftw-js') as {
   FFT: new (n: number) => { forward(x: Float32Array): Float32Array; dispose(): void };
 };
