@@ -1,10 +1,11 @@
 import type { ArchSpec } from '../src/spec';
-import type {
-  ClaimOutcome,
-  NewTrial,
-  TrialRecord,
-  TrialStore,
-  WorkerIdentity,
+import {
+  FeatureConfigMismatchError,
+  type ClaimOutcome,
+  type NewTrial,
+  type TrialRecord,
+  type TrialStore,
+  type WorkerIdentity,
 } from '../src/store/trial-store';
 
 /**
@@ -255,6 +256,76 @@ export function describeTrialStore(
       ]);
       expect(await store.getTrials('s', { status: ['running'] })).toHaveLength(1);
       await expect(store.getTrials('nope')).rejects.toThrow(/no study named "nope"/);
+    });
+
+    it('refuses to mix feature configs in a study, naming both hashes', async () => {
+      const withHash = (hash: string | null) =>
+        store.claimTrial('s', {
+          targetComplete: 5,
+          identity: me,
+          featureConfigHash: hash,
+          propose: proposal([]),
+        });
+      expect((await withHash('aaaa1111')).kind).toBe('claimed');
+      expect((await withHash(null)).kind).toBe('claimed');
+      const refused = await withHash('bbbb2222').catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(FeatureConfigMismatchError);
+      expect(refused).toMatchObject({ studyHash: 'aaaa1111', trialHash: 'bbbb2222', study: 's' });
+      expect((refused as Error).message).toMatch(/aaaa1111.*bbbb2222/);
+      expect(await store.getTrials('s')).toHaveLength(2);
+      await store.createStudy({ name: 'h', seed: 1, config: {}, featureConfigHash: 'cccc3333' });
+      await expect(
+        store.claimTrial('h', {
+          targetComplete: 5,
+          identity: me,
+          featureConfigHash: 'aaaa1111',
+          propose: proposal([]),
+        }),
+      ).rejects.toThrow(/cccc3333.*aaaa1111/);
+    });
+
+    it('copies a whole study into another store and refuses to overwrite one', async () => {
+      const a = await claimed(4);
+      const b = await claimed(4, other);
+      await store.reportEpoch(b.trialId, other.worker, result(0.4).epochs[0]);
+      await store.finishTrial(a.trialId, me.worker, { status: 'complete', result: result(0.9) });
+      await store.finishTrial(b.trialId, other.worker, { status: 'interrupted', reason: 'stop' });
+      const retry = await claimed(4);
+      await store.finishTrial(retry.trialId, me.worker, {
+        status: 'complete',
+        result: result(0.7),
+      });
+      await claimed(4);
+      const source = (await store.getStudy('s'))!;
+      const trials = await store.getTrials('s');
+      const target = await open();
+      try {
+        const copied = await target.store.importStudy({ ...source, name: 'copy' }, trials);
+        expect(copied).toMatchObject({
+          name: 'copy',
+          seed: 7,
+          config: source.config,
+          nextSampleIndex: 3,
+          createdAt: source.createdAt,
+        });
+        const back = await target.store.getTrials('copy');
+        const ids = new Map(trials.map((t, i) => [t.trialId, back[i].trialId]));
+        expect(back).toEqual(
+          trials.map((t) => ({
+            ...t,
+            studyName: 'copy',
+            trialId: ids.get(t.trialId),
+            retryOf: t.retryOf === null ? null : ids.get(t.retryOf),
+          })),
+        );
+        expect(back[2].retryOf).toBe(back[1].trialId);
+        await expect(target.store.importStudy({ ...source, name: 'copy' }, [])).rejects.toThrow(
+          /a study named "copy" already exists/,
+        );
+      } finally {
+        await target.store.close();
+        await target.cleanup();
+      }
     });
   });
 }

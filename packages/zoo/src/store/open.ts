@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { SqliteTrialStore } from './sqlite-store';
-import { TrialStoreError, type TrialStore } from './trial-store';
+import type { TrialStore } from './trial-store';
 
 /**
  * Opens the trial store a location names: a SQLite file path (or `sqlite:PATH`). Other
@@ -9,10 +9,9 @@ import { TrialStoreError, type TrialStore } from './trial-store';
  */
 export async function openTrialStore(location: string): Promise<TrialStore> {
   if (/^postgres(ql)?:\/\//i.test(location)) {
-    throw new TrialStoreError(
-      'PostgreSQL trial stores are not available in this build; use a SQLite file',
-      redactUrl(location),
-    );
+    // Loaded on demand: SQLite users never load the pg client.
+    const { PostgresTrialStore } = require('./postgres-store') as typeof import('./postgres-store');
+    return PostgresTrialStore.open(location);
   }
   const file = location.startsWith('sqlite:') ? location.slice('sqlite:'.length) : location;
   return SqliteTrialStore.open(path.resolve(file));

@@ -6,6 +6,7 @@ import type { ArchSpec } from '../spec';
 import {
   TRIAL_STATUSES,
   TrialStoreError,
+  checkFeatureConfig,
   type ClaimOutcome,
   type ClaimRequest,
   type StudyInit,
@@ -265,6 +266,12 @@ export class SqliteTrialStore implements TrialStore {
   async claimTrial(studyName: string, request: ClaimRequest): Promise<ClaimOutcome> {
     return this.write((): ClaimOutcome => {
       const study = this.requireStudy(studyName);
+      checkFeatureConfig(
+        this.location,
+        study.name,
+        study.featureConfigHash ?? this.firstTrialFeatureConfig(study.studyId),
+        request.featureConfigHash,
+      );
       const counts = this.counts(study.studyId);
       if (counts.complete >= request.targetComplete)
         return { kind: 'done', complete: counts.complete };
@@ -346,6 +353,16 @@ export class SqliteTrialStore implements TrialStore {
       }
       return { kind: 'claimed', trial: this.trialById(trialId) as TrialRecord };
     });
+  }
+
+  private firstTrialFeatureConfig(studyId: number): string | null {
+    const row = this.db
+      .prepare(
+        `SELECT feature_config_hash AS hash FROM trials
+         WHERE study_id = ? AND feature_config_hash IS NOT NULL ORDER BY trial_id LIMIT 1`,
+      )
+      .get(studyId) as { hash: string } | undefined;
+    return row?.hash ?? null;
   }
 
   private counts(studyId: number): Record<TrialStatus, number> {
@@ -540,6 +557,93 @@ export class SqliteTrialStore implements TrialStore {
 
   async countTrials(studyName: string): Promise<Record<TrialStatus, number>> {
     return this.counts(this.requireStudy(studyName).studyId);
+  }
+
+  async importStudy(study: StudyRecord, trials: readonly TrialRecord[]): Promise<StudyRecord> {
+    return this.write(() => {
+      if (this.studyRow(study.name)) {
+        throw new TrialStoreError(`a study named "${study.name}" already exists`, this.location);
+      }
+      const studyId = Number(
+        this.db
+          .prepare(
+            `INSERT INTO studies (name, seed, config, feature_config_hash, next_sample_index, created_at)
+             VALUES (?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            study.name,
+            study.seed,
+            JSON.stringify(study.config),
+            study.featureConfigHash,
+            study.nextSampleIndex,
+            study.createdAt,
+          ).lastInsertRowid,
+      );
+      const insert = this.db.prepare(
+        `INSERT INTO trials (study_id, number, sample_index, arch_id, spec, seed, status, params, size_kib,
+           size_kib_fp16, rejected_by_size, accuracy, loss, segment_accuracy, backend, seconds, started_at,
+           ended_at, heartbeat_at, worker, host, pid, error, feature_config_hash, retry_of, requeued)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      const epoch = this.db.prepare(
+        `INSERT INTO trial_epochs (trial_id, epoch, train_loss, test_loss, test_accuracy,
+           segment_accuracy, seconds, samples_per_sec) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      const newIds = new Map<number, number>();
+      for (const t of [...trials].sort((a, b) => a.number - b.number)) {
+        const retryOf = t.retryOf === null ? null : newIds.get(t.retryOf);
+        if (retryOf === undefined) {
+          throw new TrialStoreError(
+            `trial ${t.number} of study "${study.name}" retries trial id ${t.retryOf}, which is not among the trials copied before it`,
+            this.location,
+          );
+        }
+        const trialId = Number(
+          insert.run(
+            studyId,
+            t.number,
+            t.sampleIndex,
+            t.archId,
+            JSON.stringify(t.spec),
+            t.seed,
+            t.status,
+            t.params,
+            t.sizeKiB,
+            t.sizeKiBFp16,
+            t.rejectedBySize,
+            t.accuracy,
+            t.loss,
+            t.segmentAccuracy,
+            t.backend,
+            t.seconds,
+            t.startedAt,
+            t.endedAt,
+            t.heartbeatAt,
+            t.worker,
+            t.host,
+            t.pid,
+            t.error,
+            t.featureConfigHash,
+            retryOf,
+            t.requeued ? 1 : 0,
+          ).lastInsertRowid,
+        );
+        newIds.set(t.trialId, trialId);
+        for (const m of t.epochs) {
+          epoch.run(
+            trialId,
+            m.epoch,
+            m.trainLoss,
+            m.testLoss,
+            m.testAccuracy,
+            m.segmentAccuracy,
+            m.seconds,
+            m.samplesPerSec,
+          );
+        }
+      }
+      return this.studyRow(study.name) as StudyRecord;
+    });
   }
 
   async close(): Promise<void> {

@@ -94,6 +94,14 @@ export interface TrialStore {
   ): Promise<TrialRecord[]>;
   countTrials(studyName: string): Promise<Record<TrialStatus, number>>;
 
+  /**
+   * Writes a whole study read from another store (`getStudy` + `getTrials`) into this one
+   * in one transaction, for `asc study export` and `import`; `study.name` names it here.
+   * Trial ids are assigned anew (and `retryOf` remapped); every other field, timestamps
+   * and statuses included, is kept. Refuses when this store already has the study.
+   */
+  importStudy(study: StudyRecord, trials: readonly TrialRecord[]): Promise<StudyRecord>;
+
   close(): Promise<void>;
 }
 
@@ -199,5 +207,38 @@ export class TrialStoreError extends Error {
   ) {
     super(`${location}: ${message}`);
     this.name = 'TrialStoreError';
+  }
+}
+
+/**
+ * A trial would mix feature configs in one study. A study's config is the one it was
+ * created with, else that of its first trial that recorded one; a trial that records none
+ * (an evaluator without features) mixes with anything.
+ */
+export class FeatureConfigMismatchError extends TrialStoreError {
+  constructor(
+    location: string,
+    readonly study: string,
+    readonly studyHash: string,
+    readonly trialHash: string,
+  ) {
+    super(
+      `study "${study}" holds trials on feature config ${studyHash}; refusing a trial on feature ` +
+        `config ${trialHash} (use the same feature settings on every machine, or a new study)`,
+      location,
+    );
+    this.name = 'FeatureConfigMismatchError';
+  }
+}
+
+/** Throws FeatureConfigMismatchError when a claim's feature config differs from the study's. */
+export function checkFeatureConfig(
+  location: string,
+  study: string,
+  studyHash: string | null,
+  trialHash: string | null | undefined,
+): void {
+  if (studyHash !== null && trialHash != null && studyHash !== trialHash) {
+    throw new FeatureConfigMismatchError(location, study, studyHash, trialHash);
   }
 }

@@ -1,0 +1,721 @@
+import { Pool, types, type PoolClient, type PoolConfig } from 'pg';
+import type { EpochMetrics } from '../search/evaluate';
+import type { ArchSpec } from '../spec';
+import { redactUrl } from './open';
+import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_LOCK_KEY } from './postgres-migrations';
+import {
+  TRIAL_STATUSES,
+  TrialStoreError,
+  checkFeatureConfig,
+  type ClaimOutcome,
+  type ClaimRequest,
+  type StudyInit,
+  type StudyRecord,
+  type TrialOutcome,
+  type TrialRecord,
+  type TrialStatus,
+  type TrialStore,
+} from './trial-store';
+
+export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS.length;
+
+export interface PostgresStoreOptions {
+  /**
+   * How long an operation keeps retrying (with backoff) while the server is unreachable,
+   * restarting or reports a serialisation failure, before it throws TrialStoreError (ms).
+   */
+  retryForMs?: number;
+  /** Connections this process keeps at most. */
+  maxConnections?: number;
+  /** How long one connection attempt may take (ms). */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * The server clock in milliseconds since the epoch: one clock for every machine. The
+ * statement's start time, so that one statement stamps every column alike.
+ */
+const NOW_MS = `(extract(epoch from statement_timestamp()) * 1000)::bigint`;
+
+// int8 (bigint) columns and counts come back as strings by default; every one of ours
+// (ids, milliseconds, seeds) is well inside Number's exact range.
+const INT8_OID = 20;
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID
+      ? (v: string) => Number(v)
+      : types.getTypeParser(oid, format ?? 'text')) as typeof types.getTypeParser,
+};
+
+interface TrialRow {
+  trial_id: number;
+  study_name: string;
+  number: number;
+  sample_index: number;
+  arch_id: string;
+  spec: ArchSpec;
+  seed: number;
+  status: TrialStatus;
+  params: number;
+  size_kib: number;
+  size_kib_fp16: number;
+  rejected_by_size: number;
+  accuracy: number | null;
+  loss: number | null;
+  segment_accuracy: number | null;
+  backend: string | null;
+  seconds: number | null;
+  started_at: number;
+  ended_at: number | null;
+  heartbeat_at: number;
+  worker: string;
+  host: string;
+  pid: number;
+  error: string | null;
+  feature_config_hash: string | null;
+  retry_of: number | null;
+  requeued: boolean;
+  epochs: EpochMetrics[];
+}
+
+interface StudyRow {
+  study_id: number;
+  name: string;
+  seed: number;
+  config: Record<string, unknown>;
+  feature_config_hash: string | null;
+  next_sample_index: number;
+  created_at: number;
+}
+
+/** Trials with their study's name and their epochs, in one statement (one snapshot). */
+const TRIAL_SELECT = `
+  SELECT t.*, s.name AS study_name,
+    COALESCE((SELECT json_agg(json_build_object(
+        'epoch', e.epoch, 'trainLoss', e.train_loss, 'testLoss', e.test_loss,
+        'testAccuracy', e.test_accuracy, 'segmentAccuracy', e.segment_accuracy,
+        'seconds', e.seconds, 'samplesPerSec', e.samples_per_sec) ORDER BY e.epoch)
+      FROM asc_trial_epochs e WHERE e.trial_id = t.trial_id), '[]'::json) AS epochs
+  FROM asc_trials t JOIN asc_studies s USING (study_id)`;
+
+const INSERT_EPOCH = `
+  INSERT INTO asc_trial_epochs (trial_id, epoch, train_loss, test_loss, test_accuracy,
+    segment_accuracy, seconds, samples_per_sec) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+  ON CONFLICT (trial_id, epoch) DO UPDATE SET train_loss = EXCLUDED.train_loss,
+    test_loss = EXCLUDED.test_loss, test_accuracy = EXCLUDED.test_accuracy,
+    segment_accuracy = EXCLUDED.segment_accuracy, seconds = EXCLUDED.seconds,
+    samples_per_sec = EXCLUDED.samples_per_sec`;
+
+const INSERT_TRIAL = `
+  INSERT INTO asc_trials (study_id, number, sample_index, arch_id, spec, seed, status, params,
+    size_kib, size_kib_fp16, rejected_by_size, accuracy, loss, segment_accuracy, backend, seconds,
+    started_at, ended_at, heartbeat_at, worker, host, pid, error, feature_config_hash, retry_of,
+    requeued)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+    COALESCE($17, ${NOW_MS}), $18, COALESCE($19, ${NOW_MS}), $20, $21, $22, $23, $24, $25, $26)
+  RETURNING trial_id`;
+
+/** Where a transaction stands when it runs: which attempt, for idempotent retries. */
+interface Attempt {
+  client: PoolClient;
+  /** 0 on the first try; later tries may follow a commit whose reply was lost. */
+  retry: number;
+}
+
+/**
+ * The RDB trial store, for studies shared by several machines (as Optuna's RDBStorage).
+ *
+ * Tables are prefixed `asc_` so that the store can live in any database. The schema is
+ * created and migrated by `open` under a transaction-scoped advisory lock, so that any
+ * number of processes may open a new database at once. Claims lock the study row
+ * (`SELECT ... FOR UPDATE`), which serialises the claims of one study across every
+ * machine; re-offers are additionally taken `FOR UPDATE SKIP LOCKED`. Timestamps come from
+ * the server's clock.
+ *
+ * Connection loss: every operation is one transaction, retried with exponential backoff
+ * on connection errors, server restarts and serialisation failures for up to
+ * `retryForMs`, then reported as TrialStoreError. A retry may follow a commit whose reply
+ * was lost; the writes that matter are made idempotent for that case (see claimTrial and
+ * finishTrial).
+ */
+export class PostgresTrialStore implements TrialStore {
+  private closed = false;
+
+  private constructor(
+    readonly location: string,
+    private readonly pool: Pool,
+    private readonly retryForMs: number,
+  ) {}
+
+  /** Connects to `url` (postgresql://user@host:port/db), creating or migrating the schema. */
+  static async open(url: string, o: PostgresStoreOptions = {}): Promise<PostgresTrialStore> {
+    const location = redactUrl(url);
+    const config: PoolConfig = {
+      connectionString: url,
+      max: o.maxConnections ?? 4,
+      connectionTimeoutMillis: o.connectTimeoutMs ?? 10_000,
+      idleTimeoutMillis: 30_000,
+      keepAlive: true,
+      application_name: 'asc-nas',
+      types: pgTypes,
+    };
+    let pool: Pool;
+    try {
+      pool = new Pool(config);
+    } catch (err) {
+      throw new TrialStoreError(`not a usable PostgreSQL URL: ${message(err)}`, location, err);
+    }
+    // A server restart breaks idle connections; the pool drops them, and the next
+    // operation reconnects. Without these listeners the error would crash the process.
+    pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
+    const store = new PostgresTrialStore(location, pool, o.retryForMs ?? 120_000);
+    try {
+      await store.migrate();
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      if (err instanceof TrialStoreError) throw err;
+      throw new TrialStoreError(`not a usable trial store: ${message(err)}`, location, err);
+    }
+    return store;
+  }
+
+  private migrate(): Promise<void> {
+    return this.transaction(async ({ client }) => {
+      // Serialises every process migrating this database; released at commit.
+      await client.query('SELECT pg_advisory_xact_lock($1)', [POSTGRES_SCHEMA_LOCK_KEY]);
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS asc_schema_version (version INTEGER NOT NULL)',
+      );
+      const rows = (
+        await client.query<{ version: number }>('SELECT version FROM asc_schema_version')
+      ).rows;
+      const version = rows[0]?.version ?? 0;
+      if (version > POSTGRES_MIGRATIONS.length) {
+        throw new TrialStoreError(
+          `schema version ${version} is newer than this asc understands (${POSTGRES_MIGRATIONS.length}); upgrade asc`,
+          this.location,
+        );
+      }
+      for (let v = version; v < POSTGRES_MIGRATIONS.length; v++) {
+        await client.query(POSTGRES_MIGRATIONS[v]);
+      }
+      if (rows.length === 0) {
+        await client.query('INSERT INTO asc_schema_version (version) VALUES ($1)', [
+          POSTGRES_MIGRATIONS.length,
+        ]);
+      } else if (version !== POSTGRES_MIGRATIONS.length) {
+        await client.query('UPDATE asc_schema_version SET version = $1', [
+          POSTGRES_MIGRATIONS.length,
+        ]);
+      }
+    });
+  }
+
+  /** Runs `fn` in a transaction, retrying the whole transaction on transient errors. */
+  private async transaction<T>(fn: (a: Attempt) => Promise<T>): Promise<T> {
+    if (this.closed) throw new TrialStoreError('the store is closed', this.location);
+    const deadline = Date.now() + this.retryForMs;
+    for (let retry = 0; ; retry++) {
+      try {
+        return await this.attempt(fn, retry);
+      } catch (err) {
+        if (!isTransient(err)) throw err;
+        const waitMs = Math.min(2000, 25 * 2 ** retry) * (0.5 + Math.random());
+        if (Date.now() + waitMs > deadline || this.closed) {
+          throw new TrialStoreError(
+            `gave up after ${retry + 1} attempts over ${(this.retryForMs / 1000).toFixed(1)} s: ${message(err)}`,
+            this.location,
+            err,
+          );
+        }
+        await new Promise((r) => setTimeout(r, waitMs));
+      }
+    }
+  }
+
+  private async attempt<T>(fn: (a: Attempt) => Promise<T>, retry: number): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const out = await fn({ client, retry });
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      if (isTransient(err)) broken = err as Error;
+      else {
+        await client.query('ROLLBACK').catch((e: Error) => {
+          broken = e;
+        });
+      }
+      throw err;
+    } finally {
+      // A connection that failed is destroyed rather than returned to the pool.
+      client.release(broken);
+    }
+  }
+
+  async createStudy(init: StudyInit): Promise<StudyRecord> {
+    return this.transaction(async ({ client }) => {
+      await client.query(
+        `INSERT INTO asc_studies (name, seed, config, feature_config_hash, created_at)
+         VALUES ($1, $2, $3, $4, ${NOW_MS}) ON CONFLICT (name) DO NOTHING`,
+        [init.name, init.seed, JSON.stringify(init.config), init.featureConfigHash ?? null],
+      );
+      return (await this.studyRow(client, init.name)) as StudyRecord;
+    });
+  }
+
+  async getStudy(name: string): Promise<StudyRecord | null> {
+    return this.transaction(({ client }) => this.studyRow(client, name));
+  }
+
+  async listStudies(): Promise<StudyRecord[]> {
+    return this.transaction(async ({ client }) => {
+      const rows = (await client.query<StudyRow>('SELECT * FROM asc_studies ORDER BY study_id'))
+        .rows;
+      return rows.map(toStudy);
+    });
+  }
+
+  private async studyRow(
+    client: PoolClient,
+    name: string,
+    lock = false,
+  ): Promise<StudyRecord | null> {
+    const rows = (
+      await client.query<StudyRow>(
+        `SELECT * FROM asc_studies WHERE name = $1${lock ? ' FOR UPDATE' : ''}`,
+        [name],
+      )
+    ).rows;
+    return rows.length > 0 ? toStudy(rows[0]) : null;
+  }
+
+  private async requireStudy(client: PoolClient, name: string, lock = false): Promise<StudyRecord> {
+    const s = await this.studyRow(client, name, lock);
+    if (!s) throw new TrialStoreError(`no study named "${name}"`, this.location);
+    return s;
+  }
+
+  async claimTrial(studyName: string, request: ClaimRequest): Promise<ClaimOutcome> {
+    return this.transaction(async ({ client, retry }): Promise<ClaimOutcome> => {
+      // The study row lock serialises claims of this study across every process.
+      const study = await this.requireStudy(client, studyName, true);
+      const firstHash = await client.query<{ hash: string }>(
+        `SELECT feature_config_hash AS hash FROM asc_trials
+         WHERE study_id = $1 AND feature_config_hash IS NOT NULL ORDER BY trial_id LIMIT 1`,
+        [study.studyId],
+      );
+      checkFeatureConfig(
+        this.location,
+        study.name,
+        study.featureConfigHash ?? firstHash.rows[0]?.hash ?? null,
+        request.featureConfigHash,
+      );
+      const { identity } = request;
+      if (retry > 0) {
+        // The previous try may have committed before the connection broke: a worker runs
+        // one trial at a time, so a running trial of this worker that has never been
+        // heartbeated since its claim is that claim.
+        const mine = await client.query<{ trial_id: number }>(
+          `SELECT trial_id FROM asc_trials WHERE study_id = $1 AND worker = $2
+             AND status = 'running' AND heartbeat_at = started_at ORDER BY trial_id DESC LIMIT 1`,
+          [study.studyId, identity.worker],
+        );
+        if (mine.rows.length > 0) {
+          return { kind: 'claimed', trial: (await this.trialById(client, mine.rows[0].trial_id))! };
+        }
+      }
+      const counts = await this.counts(client, study.studyId);
+      if (counts.complete >= request.targetComplete)
+        return { kind: 'done', complete: counts.complete };
+      if (counts.complete + counts.running >= request.targetComplete) {
+        return { kind: 'wait', complete: counts.complete, running: counts.running };
+      }
+      const number = (
+        await client.query<{ n: number }>(
+          'SELECT COALESCE(MAX(number), -1) + 1 AS n FROM asc_trials WHERE study_id = $1',
+          [study.studyId],
+        )
+      ).rows[0].n;
+      const requeued = (
+        await client.query<TrialRow>(
+          `SELECT * FROM asc_trials WHERE study_id = $1 AND requeued
+           ORDER BY sample_index, trial_id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+          [study.studyId],
+        )
+      ).rows[0];
+      // worker, host, pid, error, feature config
+      const who = [
+        identity.worker,
+        identity.host,
+        identity.pid,
+        null,
+        request.featureConfigHash ?? null,
+      ];
+      let trialId: number;
+      if (requeued) {
+        await client.query('UPDATE asc_trials SET requeued = false WHERE trial_id = $1', [
+          requeued.trial_id,
+        ]);
+        trialId = await this.insertTrial(client, [
+          study.studyId,
+          number,
+          requeued.sample_index,
+          requeued.arch_id,
+          JSON.stringify(requeued.spec),
+          requeued.seed,
+          'running',
+          requeued.params,
+          requeued.size_kib,
+          requeued.size_kib_fp16,
+          requeued.rejected_by_size,
+          ...unfinished,
+          ...who,
+          requeued.trial_id,
+          false,
+        ]);
+      } else {
+        let index = study.nextSampleIndex;
+        let p = request.propose(index);
+        while (
+          (
+            await client.query(
+              'SELECT 1 FROM asc_trials WHERE study_id = $1 AND arch_id = $2 LIMIT 1',
+              [study.studyId, p.archId],
+            )
+          ).rows.length > 0
+        ) {
+          p = request.propose(++index);
+        }
+        trialId = await this.insertTrial(client, [
+          study.studyId,
+          number,
+          p.sampleIndex,
+          p.archId,
+          JSON.stringify(p.spec),
+          p.seed,
+          'running',
+          p.params,
+          p.sizeKiB,
+          p.sizeKiBFp16,
+          p.rejectedBySize,
+          ...unfinished,
+          ...who,
+          null,
+          false,
+        ]);
+        await client.query('UPDATE asc_studies SET next_sample_index = $1 WHERE study_id = $2', [
+          index + 1,
+          study.studyId,
+        ]);
+      }
+      return { kind: 'claimed', trial: (await this.trialById(client, trialId))! };
+    });
+  }
+
+  private async insertTrial(client: PoolClient, values: unknown[]): Promise<number> {
+    return (await client.query<{ trial_id: number }>(INSERT_TRIAL, values)).rows[0].trial_id;
+  }
+
+  private async counts(client: PoolClient, studyId: number): Promise<Record<TrialStatus, number>> {
+    const out = Object.fromEntries(TRIAL_STATUSES.map((s) => [s, 0])) as Record<
+      TrialStatus,
+      number
+    >;
+    const rows = (
+      await client.query<{ status: TrialStatus; n: number }>(
+        'SELECT status, COUNT(*) AS n FROM asc_trials WHERE study_id = $1 GROUP BY status',
+        [studyId],
+      )
+    ).rows;
+    for (const r of rows) out[r.status] = r.n;
+    return out;
+  }
+
+  async heartbeat(trialId: number, worker: string): Promise<boolean> {
+    return this.transaction(({ client }) => this.touch(client, trialId, worker));
+  }
+
+  private async touch(client: PoolClient, trialId: number, worker: string): Promise<boolean> {
+    const r = await client.query(
+      `UPDATE asc_trials SET heartbeat_at = ${NOW_MS}
+       WHERE trial_id = $1 AND worker = $2 AND status = 'running'`,
+      [trialId, worker],
+    );
+    return r.rowCount === 1;
+  }
+
+  async reportEpoch(trialId: number, worker: string, m: EpochMetrics): Promise<boolean> {
+    return this.transaction(async ({ client }) => {
+      if (!(await this.touch(client, trialId, worker))) return false;
+      await client.query(INSERT_EPOCH, epochValues(trialId, m));
+      return true;
+    });
+  }
+
+  async finishTrial(trialId: number, worker: string, outcome: TrialOutcome): Promise<boolean> {
+    return this.transaction(async ({ client, retry }) => {
+      const owned = `WHERE trial_id = $1 AND worker = $2 AND status = 'running'`;
+      let changed: number | null;
+      if (outcome.status === 'complete') {
+        const r = outcome.result;
+        changed = (
+          await client.query(
+            `UPDATE asc_trials SET status = 'complete', accuracy = $3, loss = $4,
+               segment_accuracy = $5, backend = $6, seconds = $7, ended_at = ${NOW_MS},
+               heartbeat_at = ${NOW_MS} ${owned}`,
+            [
+              trialId,
+              worker,
+              r.accuracy,
+              r.loss,
+              r.segmentAccuracy ?? null,
+              r.backend ?? null,
+              r.seconds,
+            ],
+          )
+        ).rowCount;
+        if (changed === 1) {
+          for (const m of r.epochs) await client.query(INSERT_EPOCH, epochValues(trialId, m));
+        }
+      } else {
+        const error = outcome.status === 'failed' ? outcome.error : (outcome.reason ?? null);
+        const requeue =
+          outcome.status === 'interrupted' ||
+          (outcome.status === 'failed' && outcome.requeue === true);
+        changed = (
+          await client.query(
+            `UPDATE asc_trials SET status = $3, error = $4, requeued = $5, ended_at = ${NOW_MS},
+               heartbeat_at = ${NOW_MS} ${owned}`,
+            [trialId, worker, outcome.status, error, requeue],
+          )
+        ).rowCount;
+      }
+      if (changed === 1) return true;
+      if (retry === 0) return false;
+      // The previous try may have committed before the connection broke.
+      const done = await client.query(
+        'SELECT 1 FROM asc_trials WHERE trial_id = $1 AND worker = $2 AND status = $3',
+        [trialId, worker, outcome.status],
+      );
+      return done.rows.length === 1;
+    });
+  }
+
+  async failStaleTrials(
+    studyName: string,
+    o: { heartbeatTimeoutMs: number; deadWorkers?: readonly string[] },
+  ): Promise<TrialRecord[]> {
+    return this.transaction(async ({ client }) => {
+      const study = await this.requireStudy(client, studyName);
+      const marked = await client.query<{ trial_id: number }>(
+        `UPDATE asc_trials SET status = 'failed', requeued = true, ended_at = ${NOW_MS},
+           error = CASE WHEN worker = ANY($3::text[])
+             THEN 'worker ' || worker || ' died (its process is gone)'
+             ELSE 'worker ' || worker || ' sent no heartbeat for '
+               || to_char((${NOW_MS} - heartbeat_at) / 1000.0, 'FM9999999990.0') || ' s' END
+         WHERE study_id = $1 AND status = 'running'
+           AND (worker = ANY($3::text[]) OR ${NOW_MS} - heartbeat_at > $2)
+         RETURNING trial_id`,
+        [study.studyId, o.heartbeatTimeoutMs, o.deadWorkers ?? []],
+      );
+      const ids = marked.rows.map((r) => r.trial_id);
+      if (ids.length === 0) return [];
+      const rows = (
+        await client.query<TrialRow>(
+          `${TRIAL_SELECT} WHERE t.trial_id = ANY($1::bigint[]) ORDER BY t.trial_id`,
+          [ids],
+        )
+      ).rows;
+      return rows.map(toTrial);
+    });
+  }
+
+  async getTrial(trialId: number): Promise<TrialRecord | null> {
+    return this.transaction(({ client }) => this.trialById(client, trialId));
+  }
+
+  private async trialById(client: PoolClient, trialId: number): Promise<TrialRecord | null> {
+    const rows = (await client.query<TrialRow>(`${TRIAL_SELECT} WHERE t.trial_id = $1`, [trialId]))
+      .rows;
+    return rows.length > 0 ? toTrial(rows[0]) : null;
+  }
+
+  async getTrials(
+    studyName: string,
+    filter: { status?: readonly TrialStatus[] } = {},
+  ): Promise<TrialRecord[]> {
+    return this.transaction(async ({ client }) => {
+      const study = await this.requireStudy(client, studyName);
+      const statuses = filter.status ?? TRIAL_STATUSES;
+      const rows = (
+        await client.query<TrialRow>(
+          `${TRIAL_SELECT} WHERE t.study_id = $1 AND t.status = ANY($2::text[]) ORDER BY t.number`,
+          [study.studyId, [...statuses]],
+        )
+      ).rows;
+      return rows.map(toTrial);
+    });
+  }
+
+  async countTrials(studyName: string): Promise<Record<TrialStatus, number>> {
+    return this.transaction(async ({ client }) =>
+      this.counts(client, (await this.requireStudy(client, studyName)).studyId),
+    );
+  }
+
+  async importStudy(study: StudyRecord, trials: readonly TrialRecord[]): Promise<StudyRecord> {
+    return this.transaction(async ({ client }) => {
+      if (await this.studyRow(client, study.name)) {
+        throw new TrialStoreError(`a study named "${study.name}" already exists`, this.location);
+      }
+      const studyId = (
+        await client.query<{ study_id: number }>(
+          `INSERT INTO asc_studies (name, seed, config, feature_config_hash, next_sample_index, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6) RETURNING study_id`,
+          [
+            study.name,
+            study.seed,
+            JSON.stringify(study.config),
+            study.featureConfigHash,
+            study.nextSampleIndex,
+            study.createdAt,
+          ],
+        )
+      ).rows[0].study_id;
+      const newIds = new Map<number, number>();
+      for (const t of [...trials].sort((a, b) => a.number - b.number)) {
+        const retryOf = t.retryOf === null ? null : newIds.get(t.retryOf);
+        if (retryOf === undefined) {
+          throw new TrialStoreError(
+            `trial ${t.number} of study "${study.name}" retries trial id ${t.retryOf}, which is not among the trials copied before it`,
+            this.location,
+          );
+        }
+        const trialId = await this.insertTrial(client, [
+          studyId,
+          t.number,
+          t.sampleIndex,
+          t.archId,
+          JSON.stringify(t.spec),
+          t.seed,
+          t.status,
+          t.params,
+          t.sizeKiB,
+          t.sizeKiBFp16,
+          t.rejectedBySize,
+          t.accuracy,
+          t.loss,
+          t.segmentAccuracy,
+          t.backend,
+          t.seconds,
+          t.startedAt,
+          t.endedAt,
+          t.heartbeatAt,
+          t.worker,
+          t.host,
+          t.pid,
+          t.error,
+          t.featureConfigHash,
+          retryOf,
+          t.requeued,
+        ]);
+        newIds.set(t.trialId, trialId);
+        for (const m of t.epochs) await client.query(INSERT_EPOCH, epochValues(trialId, m));
+      }
+      return (await this.studyRow(client, study.name)) as StudyRecord;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+}
+
+/** Result columns of a trial just claimed (no result, no end; times from the server). */
+const unfinished = [null, null, null, null, null, null, null, null];
+
+function epochValues(trialId: number, m: EpochMetrics): unknown[] {
+  return [
+    trialId,
+    m.epoch,
+    m.trainLoss,
+    m.testLoss,
+    m.testAccuracy,
+    m.segmentAccuracy,
+    m.seconds,
+    m.samplesPerSec,
+  ];
+}
+
+/**
+ * Errors worth retrying: the connection broke or could not be made, the server is
+ * shutting down or starting, or the transaction lost a serialisation race.
+ */
+function isTransient(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (code === '40001' || code === '40P01') return true;
+    if (code.startsWith('08')) return true;
+    if (code === '57P01' || code === '57P02' || code === '57P03') return true;
+    const network = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'];
+    if (network.includes(code) || code === 'ENETUNREACH' || code === 'EAI_AGAIN') return true;
+  }
+  return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect|not queryable/i.test(
+    message(err),
+  );
+}
+
+function toTrial(r: TrialRow): TrialRecord {
+  return {
+    trialId: r.trial_id,
+    number: r.number,
+    studyName: r.study_name,
+    sampleIndex: r.sample_index,
+    archId: r.arch_id,
+    spec: r.spec,
+    seed: r.seed,
+    status: r.status,
+    params: r.params,
+    sizeKiB: r.size_kib,
+    sizeKiBFp16: r.size_kib_fp16,
+    rejectedBySize: r.rejected_by_size,
+    accuracy: r.accuracy,
+    loss: r.loss,
+    segmentAccuracy: r.segment_accuracy,
+    backend: r.backend,
+    seconds: r.seconds,
+    epochs: r.epochs,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    heartbeatAt: r.heartbeat_at,
+    worker: r.worker,
+    host: r.host,
+    pid: r.pid,
+    error: r.error,
+    featureConfigHash: r.feature_config_hash,
+    retryOf: r.retry_of,
+    requeued: r.requeued,
+  };
+}
+
+function toStudy(row: StudyRow): StudyRecord {
+  return {
+    studyId: row.study_id,
+    name: row.name,
+    seed: row.seed,
+    config: row.config,
+    featureConfigHash: row.feature_config_hash,
+    nextSampleIndex: row.next_sample_index,
+    createdAt: row.created_at,
+  };
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
