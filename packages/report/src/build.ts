@@ -1,6 +1,7 @@
-import type { TrialRecord } from '@asc/zoo';
+import type { StudyAnalysis, TrialRecord } from '@asc/zoo';
+import { configurationTables, growthMeansTable } from './analysis';
 import { retrainingTable, searchFacts, sizeWindowOf } from './facts';
-import { figure3, figure4, growthMeansTable, scoredTrials, type ScoredTrial } from './figures';
+import { figure3, figure4, scoredTrials, type ScoredTrial } from './figures';
 import type { GitRevision } from './fingerprint';
 import type { ReportModel, Section, Table } from './model';
 import { PAPER_TABLE4 } from './paper';
@@ -16,38 +17,6 @@ export interface ManifestContext {
   packages: Record<string, string | null>;
   /** The caller's description of the runtime: native addon build, Node, machine. */
   environment: Record<string, unknown>;
-}
-
-/** The selected candidates: highest accuracy and lowest loss among the scored trials. */
-export interface Selection {
-  bestAccuracy: ScoredTrial | null;
-  lowestLoss: ScoredTrial | null;
-}
-
-/**
- * The paper's selection: the highest accuracy (ties: lower loss, then earlier trial) and
- * the lowest loss (ties: higher accuracy, then earlier trial).
- */
-export function selectCandidates(scored: readonly ScoredTrial[]): Selection {
-  let bestAccuracy: ScoredTrial | null = null;
-  let lowestLoss: ScoredTrial | null = null;
-  for (const t of scored) {
-    if (
-      bestAccuracy === null ||
-      t.accuracy > bestAccuracy.accuracy ||
-      (t.accuracy === bestAccuracy.accuracy && t.loss < bestAccuracy.loss)
-    ) {
-      bestAccuracy = t;
-    }
-    if (
-      lowestLoss === null ||
-      t.loss < lowestLoss.loss ||
-      (t.loss === lowestLoss.loss && t.accuracy > lowestLoss.accuracy)
-    ) {
-      lowestLoss = t;
-    }
-  }
-  return { bestAccuracy, lowestLoss };
 }
 
 function paperTable4(): Table {
@@ -135,18 +104,18 @@ function missingParts(snapshot: StudySnapshot, scored: readonly ScoredTrial[]): 
 
 /**
  * The report of a study, as plain data. Pure: every number comes from `snapshot` (the
- * study's records) and the paper's published values; `selection` is the zoo's choice of
- * the best-accuracy and lowest-loss candidates.
+ * study's records) and the paper's published values; `analysis` is the zoo's analysis of
+ * the trials, with its choice of the best-accuracy and lowest-loss candidates.
  */
 export function buildReport(
   snapshot: StudySnapshot,
-  selection: Selection,
-  analysis: Table[],
+  analysis: StudyAnalysis,
   context: ManifestContext,
 ): ReportModel {
+  const { selection } = analysis;
   const scored = scoredTrials(snapshot.trials);
-  const window = sizeWindowOf(snapshot.study?.config ?? null) ?? sizeWindowOf(snapshot.studyJson);
-  const means = growthMeansTable(scored);
+  const window = sizeWindowOf(snapshot.study?.config ?? null);
+  const means = growthMeansTable(analysis);
   const selected = [
     ...(selection.bestAccuracy
       ? [table3('table3-best-accuracy', 'best-accuracy', selection.bestAccuracy)]
@@ -160,7 +129,7 @@ export function buildReport(
     selection.bestAccuracy.trialId === selection.lowestLoss?.trialId;
   const sections: Section[] = [
     section('The search', {
-      facts: searchFacts(snapshot),
+      facts: searchFacts(snapshot, analysis),
       tables: [retrainingTable(snapshot.runs.runs)],
     }),
     section('Table 3: the selected architectures', {
@@ -196,7 +165,7 @@ export function buildReport(
     }),
     section('Accuracy against configuration', {
       notes: ["Statistics of the complete candidates by configuration, from the zoo's analysis."],
-      tables: analysis,
+      tables: configurationTables(analysis),
     }),
   ];
   return {

@@ -1,21 +1,19 @@
-import { TRIAL_STATUSES, type TrialRecord } from '@asc/zoo';
+import { TRIAL_STATUSES, type StudyAnalysis } from '@asc/zoo';
 import type { Fact, Table } from './model';
 import type { RunRecord } from './runRecord';
 import { mean, median, sum } from './stats';
 import type { StudySnapshot } from './studyData';
 
-/** The size window `{minKiB, maxKiB}` found among the study config's top-level values. */
+/** The sampler's size window, as the zoo's Study records it in the study config. */
 export function sizeWindowOf(
   config: Record<string, unknown> | null,
 ): { min: number; max: number } | null {
-  for (const value of Object.values(config ?? {})) {
-    if (typeof value === 'object' && value !== null) {
-      const w = value as Record<string, unknown>;
-      if (typeof w.minKiB === 'number' && typeof w.maxKiB === 'number')
-        return { min: w.minKiB, max: w.maxKiB };
-    }
-  }
-  return null;
+  const sampler = config?.sampler as
+    { window?: { minKiB?: unknown; maxKiB?: unknown } } | undefined;
+  const w = sampler?.window;
+  return typeof w?.minKiB === 'number' && typeof w.maxKiB === 'number'
+    ? { min: w.minKiB, max: w.maxKiB }
+    : null;
 }
 
 function seconds(s: number | null): string {
@@ -31,33 +29,24 @@ function countBy<T>(items: readonly T[], key: (t: T) => string): string {
   return [...counts].map(([k, n]) => `${k} (${n})`).join(', ') || 'none recorded';
 }
 
-/** Rejected raw draws up to the last proposal (the sampler's count is cumulative). */
-function rejectedBySize(trials: readonly TrialRecord[]): number {
-  let last: TrialRecord | null = null;
-  for (const t of trials) if (last === null || t.sampleIndex > last.sampleIndex) last = t;
-  return last?.rejectedBySize ?? 0;
-}
-
 /** The search's own facts: what ran, what failed, where, and how long it took. */
-export function searchFacts(snapshot: StudySnapshot): Fact[] {
+export function searchFacts(snapshot: StudySnapshot, analysis: StudyAnalysis): Fact[] {
   const { study, trials } = snapshot;
   const facts: Fact[] = [];
   if (study) {
     facts.push({ label: 'study', value: `${study.name} (seed ${study.seed})` });
     facts.push({ label: 'trial store', value: snapshot.storeLocation ?? 'none' });
   }
-  const window = sizeWindowOf(study?.config ?? null) ?? sizeWindowOf(snapshot.studyJson);
+  const window = sizeWindowOf(study?.config ?? null);
   if (window)
     facts.push({
       label: 'size window (KiB, float32)',
       value: `${window.min} < size < ${window.max}`,
     });
-  const byStatus = Object.fromEntries(
-    TRIAL_STATUSES.map((s) => [s, trials.filter((t) => t.status === s).length]),
-  );
   facts.push({ label: 'trials recorded', value: String(trials.length) });
-  for (const status of TRIAL_STATUSES)
-    facts.push({ label: `trials ${status}`, value: String(byStatus[status]) });
+  for (const status of TRIAL_STATUSES) {
+    facts.push({ label: `trials ${status}`, value: String(analysis.counts[status]) });
+  }
   facts.push({
     label: 'trials that re-ran an interrupted or lost one',
     value: String(trials.filter((t) => t.retryOf !== null).length),
@@ -68,7 +57,7 @@ export function searchFacts(snapshot: StudySnapshot): Fact[] {
   });
   facts.push({
     label: 'samples rejected by size (raw draws outside the window)',
-    value: String(rejectedBySize(trials)),
+    value: String(analysis.rejectedBySize),
   });
   const complete = trials.filter((t) => t.status === 'complete' && t.seconds !== null);
   const perCandidate = complete.map((t) => t.seconds as number);

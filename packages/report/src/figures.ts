@@ -8,8 +8,7 @@ import {
   type ScatterPoint,
 } from './charts';
 import type { Figure, Table } from './model';
-import { PAPER_GROWTH_MEANS } from './paper';
-import { binEdges, histogram, mean, niceBins, standardDeviation } from './stats';
+import { binEdges, histogram, niceBins } from './stats';
 
 /** A complete trial with its metrics (what Figures 3 and 4 plot). */
 export type ScoredTrial = TrialRecord & { accuracy: number; loss: number };
@@ -74,51 +73,6 @@ export function figure3(
   };
 }
 
-/** Growth ratios of the paper's search space, largest first as in Section 4.4. */
-function growthRatios(scored: readonly ScoredTrial[]): number[] {
-  const ratios = new Set<number>([
-    ...PAPER_GROWTH_MEANS.keys(),
-    ...scored.map((t) => t.spec.growth),
-  ]);
-  return [...ratios].sort((a, b) => b - a);
-}
-
-/** The mean accuracy per growth ratio beside Figure 4, with the paper's means. */
-export function growthMeansTable(scored: readonly ScoredTrial[]): Table {
-  const rows = growthRatios(scored).map((growth) => {
-    const group = scored.filter((t) => t.spec.growth === growth);
-    return {
-      growth,
-      candidates: group.length,
-      meanAccuracy: mean(group.map((t) => t.accuracy)),
-      meanSizeKiB: mean(group.map((t) => t.sizeKiB)),
-      sdSizeKiB: standardDeviation(group.map((t) => t.sizeKiB)),
-      paperMeanAccuracy: PAPER_GROWTH_MEANS.get(growth) ?? null,
-    };
-  });
-  return {
-    id: 'growth-ratio-means',
-    title: 'Mean accuracy per growth ratio',
-    caption:
-      'Complete candidates of this study grouped by the growth ratio of filter number; ' +
-      "the paper's means (Section 4.4) for reference.",
-    columns: [
-      { key: 'growth', label: 'growth ratio', format: { kind: 'fixed', decimals: 2 } },
-      { key: 'candidates', label: 'candidates', format: { kind: 'integer' } },
-      { key: 'meanAccuracy', label: 'mean accuracy', format: { kind: 'percent', decimals: 2 } },
-      { key: 'meanSizeKiB', label: 'mean size (KiB)', format: { kind: 'fixed', decimals: 1 } },
-      { key: 'sdSizeKiB', label: 'size s.d. (KiB)', format: { kind: 'fixed', decimals: 1 } },
-      {
-        key: 'paperMeanAccuracy',
-        label: 'paper mean accuracy',
-        format: { kind: 'percent', decimals: 1 },
-      },
-    ],
-    rows,
-    notes: [],
-  };
-}
-
 /**
  * Figure 4: per growth ratio, the fraction of its candidates in each accuracy bin (bins
  * shared by all ratios), with this study's mean; the paper's mean is drawn when it falls
@@ -127,7 +81,8 @@ export function growthMeansTable(scored: readonly ScoredTrial[]): Table {
 export function figure4(scored: readonly ScoredTrial[], means: Table): Figure {
   const bins = niceBins(scored.map((t) => t.accuracy));
   const bars: HistogramBar[] = [];
-  for (const growth of growthRatios(scored)) {
+  // Panels for the ratios of the table beside the figure (the paper's five at least).
+  for (const growth of means.rows.map((r) => r.growth as number)) {
     const group = scored.filter((t) => t.spec.growth === growth);
     if (group.length === 0) continue;
     histogram(

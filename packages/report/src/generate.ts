@@ -1,8 +1,8 @@
 import * as path from 'path';
-import { buildReport, selectCandidates } from './build';
-import { scoredTrials } from './figures';
+import { analyseTrials } from '@asc/zoo';
+import { buildReport } from './build';
 import { gitRevision } from './fingerprint';
-import type { ReportModel, Table } from './model';
+import type { ReportModel } from './model';
 import { loadStudy } from './studyData';
 import { reportToolVersions } from './versions';
 import { writeReport, type ReportFiles } from './write';
@@ -30,10 +30,7 @@ export interface GeneratedReport {
 /** Reads a study directory and writes its report (HTML, Markdown, figures, tables). */
 export async function generateReport(options: GenerateReportOptions): Promise<GeneratedReport> {
   const snapshot = await loadStudy(options.studyDir, { datasetDir: options.datasetDir });
-  const scored = scoredTrials(snapshot.trials);
-  const selection = selectCandidates(scored);
-  const analysis: Table[] = [];
-  const model = buildReport(snapshot, selection, analysis, {
+  const model = buildReport(snapshot, analyseTrials(snapshot.trials), {
     generatedAt: options.now ?? new Date(),
     git: gitRevision(__dirname),
     packages: { ...reportToolVersions(), ...options.packages },

@@ -13,6 +13,7 @@ export * from './studyData';
 export * from './figures';
 export * from './tables';
 export * from './facts';
+export * from './analysis';
 export * from './build';
 export * from './write';
 export * from './generate';

@@ -3,7 +3,7 @@ import {
   sizeOfParams,
   validateArchSpec,
   ArchSpecError,
-  type TrialRecord,
+  type Candidate,
 } from '@asc/zoo';
 import type { Cell, Table } from './model';
 import { paperRowFor, PAPER_TABLE4 } from './paper';
@@ -13,7 +13,7 @@ import type { RunRecord } from './runRecord';
 const LAYER_WORDING = /^(\d+ × \d+) (.+?)(?: \((\d+)\))?$/;
 
 /** Table 3 for one selected candidate: its layers in the paper's wording, from its spec. */
-export function table3(id: string, role: string, trial: TrialRecord): Table {
+export function table3(id: string, role: string, trial: Candidate): Table {
   const rows = layerTable(trial.spec).map((row, i) => {
     const match = LAYER_WORDING.exec(row.layer);
     return {
@@ -31,7 +31,7 @@ export function table3(id: string, role: string, trial: TrialRecord): Table {
     title: `Table 3: ${role} candidate`,
     caption:
       `Trial ${trial.trialId} (${trial.archId}), accuracy ${percent(trial.accuracy)}, ` +
-      `loss ${trial.loss?.toFixed(4) ?? 'n/a'} after the search recipe; ${params.toLocaleString('en-US')} ` +
+      `loss ${trial.loss.toFixed(4)} after the search recipe; ${params.toLocaleString('en-US')} ` +
       `trainable parameters (${sizeOfParams(params).KiB.toFixed(1)} KiB float32). ` +
       'Number in ( ): output filters.',
     columns: [
@@ -46,8 +46,8 @@ export function table3(id: string, role: string, trial: TrialRecord): Table {
   };
 }
 
-function percent(x: number | null): string {
-  return x === null ? 'n/a' : `${(x * 100).toFixed(2)}%`;
+function percent(x: number): string {
+  return `${(x * 100).toFixed(2)}%`;
 }
 
 /** Trainable parameters of a run: as recorded, else counted from its recorded spec. */

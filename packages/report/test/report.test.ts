@@ -274,6 +274,33 @@ describe('report of a small study built through the store API', () => {
       `| compute, all trials (evaluator-reported seconds) | ${(total / 60).toFixed(1)} min`,
     );
     expect(md).toContain('tfjs-cpu-native');
+    expect(md).toContain('| size window (KiB, float32) | 250 < size < 500 |');
+  });
+
+  it('the configuration statistics match groups recomputed from the store', () => {
+    const byBlocks = readTable(report, 'accuracy-by-blocks');
+    for (const n of [2, 3, 4]) {
+      const group = complete.filter((t) => t.spec.blocks.length === n);
+      const row = byBlocks.rows.find((r) => r.group === String(n))!;
+      expect(row.count).toBe(group.length);
+      if (group.length > 0) {
+        close(12)(
+          row.meanAccuracy as number,
+          group.reduce((s, t) => s + (t.accuracy as number), 0) / group.length,
+        );
+        expect(row.maxAccuracy).toBe(Math.max(...group.map((t) => t.accuracy as number)));
+      }
+    }
+    const byPooling = readTable(report, 'accuracy-by-pooling');
+    const allAvg = complete.filter((t) => t.spec.blocks.every((b) => b[2] === 'avg')).length;
+    const allMax = complete.filter((t) => t.spec.blocks.every((b) => b[2] === 'max')).length;
+    expect(byPooling.rows.map((r) => r.count)).toEqual([
+      allAvg,
+      allMax,
+      complete.length - allAvg - allMax,
+    ]);
+    const overall = readTable(report, 'accuracy-overall');
+    expect(overall.rows[0].count).toBe(complete.length);
   });
 
   it('writes a manifest with the seeds, recipes, feature hash and the dataset fingerprint', () => {

@@ -1,7 +1,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { RandomSampler, SqliteTrialStore, type TrialOutcome, type WorkerIdentity } from '@asc/zoo';
+import {
+  RandomSampler,
+  SqliteTrialStore,
+  Study,
+  type TrialOutcome,
+  type WorkerIdentity,
+} from '@asc/zoo';
 
 /**
  * A small study written the way `asc search` and `asc train` write one: trials through
@@ -82,11 +88,12 @@ export async function buildFixtureStudy(o: FixtureOptions): Promise<Fixture> {
   const next = metricsStream(seed);
   const who: WorkerIdentity = { worker: 'fixture-host:1:0', host: 'fixture-host', pid: 1 };
   try {
-    await store.createStudy({
+    await Study.open(store, {
       name: FIXTURE_STUDY,
       seed,
-      config: { window: FIXTURE_WINDOW, epochs: 3 },
+      window: FIXTURE_WINDOW,
       featureConfigHash: 'feature-hash-0001',
+      extra: { recipe: { epochs: 3 } },
     });
     const plan: TrialOutcome['status'][] = [
       ...Array<TrialOutcome['status']>(o.complete).fill('complete'),
