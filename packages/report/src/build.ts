@@ -61,6 +61,7 @@ function manifest(snapshot: StudySnapshot, context: ManifestContext): Record<str
     },
     featureConfigHash: study?.featureConfigHash ?? snapshot.studyJson?.featureConfigHash ?? null,
     trialFeatureConfigHashes: [...new Set(snapshot.trials.map((t) => t.featureConfigHash))],
+    runFeatureConfigHashes: Object.fromEntries(runs.runs.map((r) => [r.name, r.featureConfigHash])),
     dataset: snapshot.dataset,
     seeds: {
       study: study?.seed ?? null,
@@ -97,7 +98,9 @@ function missingParts(snapshot: StudySnapshot, scored: readonly ScoredTrial[]): 
   if (snapshot.runs.runs.length === 0)
     missing.push('No retrained runs under retrain/: Table 4 is empty.');
   if (snapshot.dataset === null && !snapshot.problems.some((p) => p.startsWith('dataset'))) {
-    missing.push('No dataset directory recorded in study.json: the dataset fingerprint is absent.');
+    missing.push(
+      'No dataset directory recorded in study.json or a run record: the dataset fingerprint is absent.',
+    );
   }
   return missing;
 }

@@ -90,13 +90,19 @@ export function searchFacts(snapshot: StudySnapshot, analysis: StudyAnalysis): F
   return facts;
 }
 
-function backendText(backend: unknown): string {
+/** The trainer's backend record in words: package, version, tfjs backend, threads. */
+export function backendText(backend: unknown): string {
   if (backend === null || backend === undefined) return 'not recorded';
   if (typeof backend === 'string') return backend;
-  if (typeof backend === 'object' && !Array.isArray(backend)) {
-    return Object.entries(backend as Record<string, unknown>)
-      .map(([k, v]) => `${k} ${typeof v === 'string' ? v : JSON.stringify(v)}`)
-      .join(', ');
+  const b = backend as Record<string, unknown>;
+  if (typeof b.name === 'string') {
+    const parts = [
+      [b.package, b.version].filter((v) => typeof v === 'string').join(' '),
+      `backend ${b.name}`,
+      typeof b.threads === 'number' ? `${b.threads} threads` : '',
+      b.nativeKernels === true ? 'native kernels' : '',
+    ];
+    return parts.filter((p) => p !== '').join(', ');
   }
   return JSON.stringify(backend);
 }

@@ -35,6 +35,9 @@ export interface RunRecord {
   export: { fp32Bytes: number; fp16Bytes: number } | null;
   /** Trainable parameters, when the record states them. */
   params: number | null;
+  /** The dataset and feature configuration the run trained on, as recorded. */
+  datasetDir: string | null;
+  featureConfigHash: string | null;
 }
 
 function isObject(x: unknown): x is Record<string, unknown> {
@@ -52,8 +55,15 @@ function optionalNumber(file: string, field: string, x: unknown): number | null 
   return x === undefined || x === null ? null : finiteNumber(file, field, x);
 }
 
-function epochsOfRecipe(recipe: unknown): number | null {
-  return isObject(recipe) && typeof recipe.epochs === 'number' ? recipe.epochs : null;
+// The trainer records the planned epochs at the top level; its recipe holds them too.
+function epochsPlanned(x: Record<string, unknown>): number | null {
+  if (typeof x.epochs === 'number') return x.epochs;
+  return isObject(x.recipe) && typeof x.recipe.epochs === 'number' ? x.recipe.epochs : null;
+}
+
+function dataField(x: Record<string, unknown>, key: string): string | null {
+  const value = isObject(x.data) ? x.data[key] : undefined;
+  return typeof value === 'string' && value !== '' ? value : null;
 }
 
 /** Checks a parsed run.json and keeps the fields the report needs. */
@@ -98,11 +108,13 @@ export function parseRunRecord(name: string, file: string, x: unknown): RunRecor
     recipe: x.recipe ?? null,
     seed: optionalNumber(file, 'seed', x.seed),
     epochsDone: optionalNumber(file, 'epochsDone', x.epochsDone) ?? history.length,
-    epochsPlanned: epochsOfRecipe(x.recipe),
+    epochsPlanned: epochsPlanned(x),
     trainingSeconds,
     final,
     export: exported,
     params: optionalNumber(file, 'params', x.params),
+    datasetDir: dataField(x, 'datasetDir'),
+    featureConfigHash: dataField(x, 'featureConfigHash'),
   };
 }
 

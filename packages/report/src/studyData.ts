@@ -89,7 +89,10 @@ function stringField(o: Record<string, unknown> | null, key: string): string | n
 }
 
 export interface LoadStudyOptions {
-  /** The dataset to fingerprint; default: study.json's `dataset` (relative to the study). */
+  /**
+   * The dataset to fingerprint; default: study.json's `dataset` (relative to the study),
+   * else the dataset directory the first run record names.
+   */
   datasetDir?: string;
 }
 
@@ -128,7 +131,13 @@ export async function loadStudy(
     }
   }
 
-  const datasetSetting = options.datasetDir ?? stringField(studyJson, 'dataset');
+  const runs = readRunRecords(dir);
+  // The dataset the study names, else the one its runs trained on.
+  const datasetSetting =
+    options.datasetDir ??
+    stringField(studyJson, 'dataset') ??
+    runs.runs.find((r) => r.datasetDir !== null)?.datasetDir ??
+    null;
   let dataset: DatasetFingerprint | null = null;
   if (datasetSetting !== null) {
     try {
@@ -145,7 +154,7 @@ export async function loadStudy(
     storeLocation,
     study,
     trials,
-    runs: readRunRecords(dir),
+    runs,
     dataset,
     problems,
   };

@@ -275,6 +275,17 @@ describe('report of a small study built through the store API', () => {
     );
     expect(md).toContain('tfjs-cpu-native');
     expect(md).toContain('| size window (KiB, float32) | 250 < size < 500 |');
+    const retraining = readTable(report, 'retraining');
+    expect(retraining.rows[0]).toEqual(
+      expect.objectContaining({
+        run: 'best-accuracy',
+        backend: '@tensorflow/tfjs 4.22.0, backend cpu, 2 threads, native kernels',
+        seed: 42,
+        epochsDone: 2,
+        epochsPlanned: 2,
+        trainingSeconds: 61 + 62,
+      }),
+    );
   });
 
   it('the configuration statistics match groups recomputed from the store', () => {
