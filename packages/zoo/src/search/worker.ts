@@ -143,6 +143,15 @@ async function runTrial(
   emit({ type: 'start', worker, trial: summary });
   const controller = new AbortController();
   let lost = false;
+  // The store gave up reaching its database while the evaluator reported an epoch: the
+  // worker abandons the trial (left running, it is re-offered once found dead) and stops,
+  // rather than recording a store outage as the evaluator's failure.
+  let unreachable: { error: unknown } | undefined;
+  const storeGaveUp = (error: unknown): never => {
+    unreachable = { error };
+    controller.abort(error);
+    throw error;
+  };
   const onStop = () => controller.abort(new Error('the search is stopping'));
   o.signal?.addEventListener('abort', onStop, { once: true });
   if (o.signal?.aborted) onStop();
@@ -165,7 +174,7 @@ async function runTrial(
         epochs: o.epochs,
         signal: controller.signal,
         reportEpoch: async (m) => {
-          if (!(await store.reportEpoch(trial.trialId, worker, m)) && !lost) {
+          if (!(await store.reportEpoch(trial.trialId, worker, m).catch(storeGaveUp)) && !lost) {
             lost = true;
             controller.abort(new Error('the trial was taken away from this worker'));
           }
@@ -175,6 +184,7 @@ async function runTrial(
         await abandonAfterAbort(evaluation, controller.signal, o.abortGraceMs ?? 30_000),
       );
     } catch (err) {
+      if (unreachable) throw unreachable.error;
       if (lost) {
         emit({ type: 'lost', worker, trial: summary });
         return 'lost';
