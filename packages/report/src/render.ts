@@ -52,7 +52,23 @@ export async function renderVegaLiteSvg(
   figureId: string,
   spec: Record<string, unknown>,
 ): Promise<string> {
-  const { vega, vegaLite } = await loadLibraries();
+  let vega: VegaModule;
+  let vegaLite: VegaLiteModule;
+  try {
+    ({ vega, vegaLite } = await loadLibraries());
+  } catch (err) {
+    libraries = undefined;
+    const code = (err as { code?: string }).code;
+    const hint =
+      code === 'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING' ||
+      /experimental-vm-modules/.test(String(err))
+        ? " (inside Jest, run node with --experimental-vm-modules, as packages/report's test script does)"
+        : '';
+    throw new ChartRenderError(
+      figureId,
+      `cannot load vega/vega-lite: ${(err as Error).message}${hint}`,
+    );
+  }
   let view: InstanceType<VegaModule['View']> | undefined;
   try {
     const compiled = vegaLite.compile(spec).spec;

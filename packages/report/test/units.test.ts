@@ -1,5 +1,8 @@
 import {
   binEdges,
+  ChartRenderError,
+  renderVegaLiteSvg,
+  svgToPng,
   formatCell,
   histogram,
   median,
@@ -94,5 +97,33 @@ describe('run records', () => {
       'f: model: must be a non-empty string',
     );
     expect(() => parseRunRecord('B', 'f', [])).toThrow('f: a run record must be a JSON object');
+  });
+});
+
+describe('chart rendering', () => {
+  it('names the figure when a spec cannot be compiled', async () => {
+    await expect(
+      renderVegaLiteSvg('figure9', { data: { values: [] }, layer: 'not-a-list' }),
+    ).rejects.toThrow(ChartRenderError);
+    await expect(
+      renderVegaLiteSvg('figure9', { data: { values: [] }, layer: 'not-a-list' }),
+    ).rejects.toThrow(/^figure 'figure9': /);
+  });
+
+  it('renders an SVG that resvg turns into a PNG of twice its size', async () => {
+    const svg = await renderVegaLiteSvg('f', {
+      width: 100,
+      height: 50,
+      data: { values: [{ x: 1, y: 2 }] },
+      mark: 'point',
+      encoding: {
+        x: { field: 'x', type: 'quantitative' },
+        y: { field: 'y', type: 'quantitative' },
+      },
+    });
+    const width = Number(/<svg[^>]* width="(\d+)"/.exec(svg)![1]);
+    const png = svgToPng('f', svg, 2);
+    // The PNG's IHDR chunk holds the width as a big-endian 32-bit integer at byte 16.
+    expect(png.readUInt32BE(16)).toBe(width * 2);
   });
 });
