@@ -55,7 +55,10 @@ export class Study {
     readonly store: TrialStore,
     readonly record: StudyRecord,
     readonly sampler: RandomSampler,
-  ) {}
+  ) {
+    // Count the space now, not inside the first claim's write transaction.
+    sampler.capacity();
+  }
 
   get name(): string {
     return this.record.name;
