@@ -5,6 +5,7 @@ import { datasetCommand } from './dataset';
 import { infoCommand } from './info';
 import { runCommand } from './run';
 import { reportCommand } from './report';
+import { studyCommand } from './study';
 
 // Every top-level command of asc, one module each.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -12,6 +13,7 @@ export const commands: CommandModule<GlobalOptions, any>[] = [
   infoCommand,
   benchCommand,
   reportCommand,
+  studyCommand,
   datasetCommand,
   runCommand,
 ];
