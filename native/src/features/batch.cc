@@ -20,30 +20,40 @@ double secondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-ClipOutcome processOne(const std::string& path, const BatchOptions& options, ScalogramExtractor& extractor) {
+// Per-thread state: buffers keep their capacity from file to file.
+struct Worker {
+  explicit Worker(const ScalogramConfig& config) : extractor(config) {}
+  ScalogramExtractor extractor;
+  std::vector<std::uint8_t> bytes;
+  std::vector<std::uint8_t> shard;
+  WavAudio audio;
+  Segments segments;
+};
+
+ClipOutcome processOne(const std::string& path, const BatchOptions& options, Worker& w) {
   const auto t0 = std::chrono::steady_clock::now();
   ClipOutcome out;
   try {
-    const std::vector<std::uint8_t> bytes = readFileBytes(path);
-    out.audioBytes = bytes.size();
-    out.audioHash = contentHash(bytes.data(), bytes.size());
+    readFileBytesInto(path, w.bytes);
+    out.audioBytes = w.bytes.size();
+    out.audioHash = contentHash(w.bytes.data(), w.bytes.size());
     out.shardFile = shardFileName(out.audioHash, options.dtype);
     const std::string shardPath = options.shardDir + "/" + out.shardFile;
     ShardInfo expected;
     expected.dtype = options.dtype;
     expected.segmentFrames = static_cast<std::uint32_t>(options.config.segmentFrames);
-    expected.bands = static_cast<std::uint32_t>(extractor.bands());
-    if (verifyShard(shardPath, expected, &out.shard)) {
+    expected.bands = static_cast<std::uint32_t>(w.extractor.bands());
+    if (verifyShard(shardPath, expected, &out.shard, w.shard)) {
       out.status = ClipStatus::kReused;
     } else {
       struct stat st;
       out.repaired = ::stat(shardPath.c_str(), &st) == 0;
-      const WavAudio audio = decodeWav(bytes.data(), bytes.size());
-      out.encoding = audio.encoding;
-      out.sampleRateHz = audio.sampleRateHz;
-      const Segments seg = extractor.computeSegments(audio);
-      const std::vector<std::uint8_t> shard = encodeShard(seg, audio.channels, options.dtype, &out.shard);
-      writeFileAtomically(shardPath, shard);
+      decodeWavInto(w.bytes.data(), w.bytes.size(), w.audio);
+      out.encoding = w.audio.encoding;
+      out.sampleRateHz = w.audio.sampleRateHz;
+      w.extractor.computeSegments(w.audio, w.segments);
+      encodeShard(w.segments, w.audio.channels, options.dtype, &out.shard, w.shard);
+      writeFileAtomically(shardPath, w.shard);
       out.status = ClipStatus::kExtracted;
     }
   } catch (const WavError& e) {
@@ -74,7 +84,7 @@ void runBatch(const std::vector<std::string>& paths, const BatchOptions& options
   // One long-lived loop per thread pulling the next file: files differ in length, so
   // equal static chunks would leave a thread idle at the end.
   pool.parallelFor(threads, 1, [&](std::size_t, std::size_t) {
-    ScalogramExtractor extractor(options.config);
+    Worker worker(options.config);
     for (;;) {
       const std::size_t i = next.fetch_add(1);
       if (i >= paths.size()) return;
@@ -82,7 +92,7 @@ void runBatch(const std::vector<std::string>& paths, const BatchOptions& options
       if (cancel.load()) {
         out.status = ClipStatus::kCancelled;
       } else {
-        out = processOne(paths[i], options, extractor);
+        out = processOne(paths[i], options, worker);
       }
       out.index = i;
       onOutcome(std::move(out));
@@ -95,7 +105,9 @@ Segments computeClipSegments(const std::string& path, const ScalogramConfig& con
   const WavAudio audio = decodeWav(bytes.data(), bytes.size());
   if (channels) *channels = audio.channels;
   ScalogramExtractor extractor(config);
-  return extractor.computeSegments(audio);
+  Segments segments;
+  extractor.computeSegments(audio, segments);
+  return segments;
 }
 
 }  // namespace asc::features

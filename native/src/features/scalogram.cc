@@ -8,6 +8,8 @@
 #include <string>
 #include <tuple>
 
+#include "features/decibels.h"
+
 namespace asc::features {
 
 void validateConfig(const ScalogramConfig& c) {
@@ -37,67 +39,61 @@ ScalogramExtractor::ScalogramExtractor(const ScalogramConfig& config)
     : config_((validateConfig(config), config)),
       bank_(sharedSparseBank(config.nFft, config.J, config.Q)),
       stft_(config.nFft, config.windowSamples, config.hopSamples, config.window),
-      power_(stft_.bins()) {}
+      spectra_(static_cast<std::size_t>(stft_.bins()) * SparseBank::kBlock, 0.0f),
+      block_(static_cast<std::size_t>(bank_->bands()) * SparseBank::kBlock, 0.0f) {}
 
-std::vector<float> ScalogramExtractor::channelDb(const float* samples, std::size_t n) {
+void ScalogramExtractor::channelDb(const float* samples, std::size_t n, std::vector<float>& db) {
+  constexpr int kBlock = SparseBank::kBlock;
   const std::size_t frames = stftFrameCount(n, config_.nFft, config_.hopSamples);
   const int bands = bank_->bands();
-  std::vector<float> db(frames * bands);
-  if (config_.scale == ScaleKind::kPowerDb) {
-    float peak = -1e30f;
-    for (std::size_t m = 0; m < frames; ++m) {
-      stft_.powerFrame(samples, n, m, power_.data());
-      float* row = db.data() + m * bands;
-      bank_->apply(power_.data(), row);
-      for (int b = 0; b < bands; ++b) {
-        row[b] = 10.0f * std::log10(std::max(row[b], 1e-10f));
-        peak = std::max(peak, row[b]);
-      }
-    }
-    const float floor = peak - static_cast<float>(config_.topDb);
-    for (float& v : db) v = std::max(v, floor);
-  } else {
-    for (std::size_t m = 0; m < frames; ++m) {
-      stft_.powerFrame(samples, n, m, power_.data());
-      // 20 log10(max(|X|, 1e-5)) == 10 log10(max(|X|^2, 1e-10))
-      for (float& p : power_) p = 10.0f * std::log10(std::max(p, 1e-10f));
-      bank_->apply(power_.data(), db.data() + m * bands);
+  const bool powerDb = config_.scale == ScaleKind::kPowerDb;
+  db.resize(frames * bands);
+  for (std::size_t m0 = 0; m0 < frames; m0 += kBlock) {
+    const int inBlock = static_cast<int>(std::min<std::size_t>(kBlock, frames - m0));
+    for (int f = 0; f < inBlock; ++f) stft_.powerFrame(samples, n, m0 + f, spectra_.data() + f, kBlock);
+    // The unused lanes of a last, partial block keep earlier values; their results are
+    // never read.
+    // 'log-magnitude': 20 log10(max(|X|, 1e-5)) == 10 log10(max(|X|^2, 1e-10))
+    if (!powerDb) toDecibels(spectra_.data(), spectra_.size());
+    bank_->applyBlock(spectra_.data(), block_.data());
+    for (int f = 0; f < inBlock; ++f) {
+      float* row = db.data() + (m0 + f) * bands;
+      for (int b = 0; b < bands; ++b) row[b] = block_[b * kBlock + f];
     }
   }
-  return db;
+  if (powerDb) {
+    toDecibels(db.data(), db.size());
+    float peak = -1e30f;
+    for (float v : db) peak = std::max(peak, v);
+    const float floor = peak - static_cast<float>(config_.topDb);
+    for (float& v : db) v = std::max(v, floor);
+  }
 }
 
-Segments ScalogramExtractor::computeSegments(const WavAudio& audio) {
+void ScalogramExtractor::computeSegments(const WavAudio& audio, Segments& out) {
   if (audio.sampleRateHz != config_.sampleRateHz) {
     throw WavError(WavErrorCode::kSampleRate, "sample rate " + std::to_string(audio.sampleRateHz) + " Hz, expected " + std::to_string(config_.sampleRateHz) + " Hz");
   }
   const std::size_t n = audio.frames;
-  const std::vector<float> left = channelDb(audio.samples[0].data(), n);
-  std::vector<float> right;
-  if (audio.channels > 1) right = channelDb(audio.samples[1].data(), n);
+  channelDb(audio.samples[0].data(), n, left_);
+  const bool stereo = audio.channels > 1;
+  if (stereo) channelDb(audio.samples[1].data(), n, right_);
 
-  Segments out;
   out.bands = bank_->bands();
   out.segmentFrames = config_.segmentFrames;
-  out.frames = left.size() / out.bands;
+  out.frames = left_.size() / out.bands;
   out.count = (out.frames + config_.segmentFrames - 1) / config_.segmentFrames;
-  const std::size_t planeValues = out.count * out.segmentFrames * out.bands;
-  // Padding frames hold -topDb in both planes (docs/scalogram.md step 7).
-  out.values.assign(planeValues * 2, -static_cast<float>(config_.topDb));
   const std::size_t valid = out.frames * out.bands;
+  out.values.resize(out.count * out.segmentFrames * out.bands * 2);
   float* dst = out.values.data();
-  if (right.empty()) {
-    for (std::size_t i = 0; i < valid; ++i) {
-      dst[2 * i] = left[i];
-      dst[2 * i + 1] = 0.0f;
-    }
-  } else {
-    for (std::size_t i = 0; i < valid; ++i) {
-      dst[2 * i] = 0.5f * (left[i] + right[i]);
-      dst[2 * i + 1] = left[i] - right[i];
-    }
+  const float* l = left_.data();
+  const float* r = right_.data();
+  for (std::size_t i = 0; i < valid; ++i) {
+    dst[2 * i] = stereo ? 0.5f * (l[i] + r[i]) : l[i];
+    dst[2 * i + 1] = stereo ? l[i] - r[i] : 0.0f;
   }
-  return out;
+  // Padding frames hold -topDb in both planes (docs/scalogram.md step 7).
+  std::fill(out.values.begin() + 2 * valid, out.values.end(), -static_cast<float>(config_.topDb));
 }
 
 }  // namespace asc::features

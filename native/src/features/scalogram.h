@@ -34,18 +34,22 @@ class ScalogramExtractor {
   const ScalogramConfig& config() const { return config_; }
   int bands() const { return bank_->bands(); }
 
-  // The (frames x bands) dB matrix of one channel.
-  std::vector<float> channelDb(const float* samples, std::size_t n);
+  // The (frames x bands) dB matrix of one channel, into `db` (resized; its capacity is
+  // reused from clip to clip, which saves ~250 page faults per clip).
+  void channelDb(const float* samples, std::size_t n, std::vector<float>& db);
 
-  // Checks the sample rate (WavError kSampleRate) and computes the segments. Mono input
-  // gives mid = the channel and side = 0.
-  Segments computeSegments(const WavAudio& audio);
+  // Checks the sample rate (WavError kSampleRate) and computes the segments into `out`.
+  // Mono input gives mid = the channel and side = 0.
+  void computeSegments(const WavAudio& audio, Segments& out);
 
  private:
   ScalogramConfig config_;
   std::shared_ptr<const SparseBank> bank_;
   Stft stft_;
-  std::vector<float> power_;
+  std::vector<float> spectra_;  // bins x kBlock, interleaved
+  std::vector<float> block_;    // bands x kBlock
+  std::vector<float> left_;
+  std::vector<float> right_;
 };
 
 }  // namespace asc::features

@@ -83,10 +83,11 @@ struct FileCloser {
 
 }  // namespace
 
-std::vector<std::uint8_t> encodeShard(const Segments& seg, int channels, ShardDtype dtype, ShardInfo* info) {
+void encodeShard(const Segments& seg, int channels, ShardDtype dtype, ShardInfo* info, std::vector<std::uint8_t>& bytes) {
   const std::size_t values = seg.values.size();
   const std::size_t bytesPer = dtype == ShardDtype::kFloat16 ? 2 : 4;
-  std::vector<std::uint8_t> bytes(kShardHeaderBytes + values * bytesPer, 0);
+  bytes.resize(kShardHeaderBytes + values * bytesPer);
+  std::memset(bytes.data(), 0, kShardHeaderBytes);
   std::uint8_t* payload = bytes.data() + kShardHeaderBytes;
   if (dtype == ShardDtype::kFloat16) {
     toHalf(seg.values.data(), values, payload);
@@ -115,7 +116,6 @@ std::vector<std::uint8_t> encodeShard(const Segments& seg, int channels, ShardDt
   put32(h + 40, s.checksum);
   put64(h + 48, s.payloadBytes);
   if (info) *info = s;
-  return bytes;
 }
 
 void writeFileAtomically(const std::string& path, const std::vector<std::uint8_t>& bytes) {
@@ -140,10 +140,9 @@ void writeFileAtomically(const std::string& path, const std::vector<std::uint8_t
   }
 }
 
-bool verifyShard(const std::string& path, const ShardInfo& expected, ShardInfo* info) {
-  std::vector<std::uint8_t> bytes;
+bool verifyShard(const std::string& path, const ShardInfo& expected, ShardInfo* info, std::vector<std::uint8_t>& bytes) {
   try {
-    bytes = readFileBytes(path);
+    readFileBytesInto(path, bytes);
   } catch (const WavError&) {
     return false;
   }

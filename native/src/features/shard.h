@@ -26,8 +26,9 @@ struct ShardInfo {
   std::uint64_t payloadBytes = 0;
 };
 
-// Header + payload bytes of a shard (float16: IEEE half, round to nearest even).
-std::vector<std::uint8_t> encodeShard(const Segments& segments, int channels, ShardDtype dtype, ShardInfo* info);
+// Header + payload bytes of a shard into `bytes` (float16: IEEE half, round to nearest
+// even).
+void encodeShard(const Segments& segments, int channels, ShardDtype dtype, ShardInfo* info, std::vector<std::uint8_t>& bytes);
 
 // Writes bytes to `path` through a temporary file in the same directory and a rename,
 // so a reader sees the whole shard or none. Throws std::runtime_error.
@@ -35,7 +36,8 @@ void writeFileAtomically(const std::string& path, const std::vector<std::uint8_t
 
 // Reads the shard at `path` and checks its header against `expected` (dtype, frames per
 // segment, bands) and its payload against the checksum. Returns false when the file is
-// missing, short, of another layout or corrupt; `info` then is unspecified.
-bool verifyShard(const std::string& path, const ShardInfo& expected, ShardInfo* info);
+// missing, short, of another layout or corrupt; `info` then is unspecified. `scratch`
+// holds the file's bytes.
+bool verifyShard(const std::string& path, const ShardInfo& expected, ShardInfo* info, std::vector<std::uint8_t>& scratch);
 
 }  // namespace asc::features

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace asc::features {
 
@@ -30,20 +31,22 @@ SparseBank::SparseBank(const MorletBank& bank) : bands_(bank.bands), bins_(bank.
   }
 }
 
-void SparseBank::apply(const float* spectrum, float* out) const {
+// One vector of kBlock floats (GCC/Clang vector extension): written this way the loop
+// over k becomes one broadcast multiply-add per kept weight; left to the auto-vectoriser
+// it was vectorised across k with permutes and ran 3x slower.
+typedef float Lanes __attribute__((vector_size(sizeof(float) * SparseBank::kBlock)));
+
+void SparseBank::applyBlock(const float* spectra, float* out) const {
   for (int b = 0; b < bands_; ++b) {
     const float* w = weights_.data() + offset_[b];
-    const float* s = spectrum + begin_[b];
-    const int n = length_[b];
-    // Eight independent partial sums let the compiler vectorise without -ffast-math.
-    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int k = 0;
-    for (; k + 8 <= n; k += 8) {
-      for (int j = 0; j < 8; ++j) acc[j] += w[k + j] * s[k + j];
+    const float* s = spectra + static_cast<std::size_t>(begin_[b]) * kBlock;
+    Lanes acc = {};
+    for (int k = 0; k < length_[b]; ++k, s += kBlock) {
+      Lanes v;
+      std::memcpy(&v, s, sizeof v);
+      acc += w[k] * v;
     }
-    float total = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for (; k < n; ++k) total += w[k] * s[k];
-    out[b] = total;
+    std::memcpy(out + static_cast<std::size_t>(b) * kBlock, &acc, sizeof acc);
   }
 }
 

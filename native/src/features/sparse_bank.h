@@ -18,8 +18,12 @@ class SparseBank {
   int bins() const { return bins_; }
   std::size_t nonZeros() const { return weights_.size(); }
 
-  // out[b] = sum_k weights[b, k] * spectrum[k] over the kept bins.
-  void apply(const float* spectrum, float* out) const;
+  // Frames are processed kBlock at a time, interleaved (spectra[k * kBlock + f]), so each
+  // kept weight is one 8-wide multiply-add: short rows then cost no horizontal sums.
+  static constexpr int kBlock = 8;
+
+  // out[b * kBlock + f] = sum_k weights[b, k] * spectra[k * kBlock + f] over the kept bins.
+  void applyBlock(const float* spectra, float* out) const;
 
   static constexpr double kRelativeFloor = 1e-13;
 

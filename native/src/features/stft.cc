@@ -67,7 +67,7 @@ Stft::Stft(int nFft, int windowSamples, int hopSamples, WindowKind window)
   std::memset(in_.get(), 0, sizeof(float) * nFft);
 }
 
-void Stft::powerFrame(const float* signal, std::size_t samples, std::size_t frame, float* power) {
+void Stft::powerFrame(const float* signal, std::size_t samples, std::size_t frame, float* power, std::size_t stride) {
   // Frame m covers padded samples m*hop .. m*hop + nFft - 1; padded index i is signal
   // index i - nFft/2.
   const std::ptrdiff_t first = static_cast<std::ptrdiff_t>(frame * hop_) + windowStart_ - nFft_ / 2;
@@ -82,7 +82,7 @@ void Stft::powerFrame(const float* signal, std::size_t samples, std::size_t fram
   fftwf_execute_dft_r2c(plan_, in_.get(), out_.get());
   const fftwf_complex* X = out_.get();
   const int bins = nFft_ / 2 + 1;
-  for (int k = 0; k < bins; ++k) power[k] = X[k][0] * X[k][0] + X[k][1] * X[k][1];
+  for (int k = 0; k < bins; ++k) power[k * stride] = X[k][0] * X[k][0] + X[k][1] * X[k][1];
 }
 
 }  // namespace asc::features

@@ -26,8 +26,8 @@ class Stft {
 
   int bins() const { return nFft_ / 2 + 1; }
 
-  // Writes |X[frame, k]|^2 for k = 0..nFft/2 into `power` (bins() floats).
-  void powerFrame(const float* signal, std::size_t samples, std::size_t frame, float* power);
+  // Writes |X[frame, k]|^2 for k = 0..nFft/2 to power[k * stride].
+  void powerFrame(const float* signal, std::size_t samples, std::size_t frame, float* power, std::size_t stride = 1);
 
  private:
   struct FloatFree {

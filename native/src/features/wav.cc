@@ -63,13 +63,27 @@ std::string tagName(std::uint16_t tag) {
   }
 }
 
-template <typename Convert>
-void deinterleave(const std::uint8_t* data, std::size_t frames, int channels, int bytes, Convert convert, WavAudio& out) {
-  for (int c = 0; c < channels; ++c) out.samples[c].resize(frames);
-  const std::size_t stride = static_cast<std::size_t>(bytes) * channels;
+// Converts interleaved samples to planar floats; the channel count is a template
+// argument so the inner loop has no per-sample indirection.
+template <int Channels, int Bytes, typename Convert>
+void deinterleaveFixed(const std::uint8_t* data, std::size_t frames, Convert convert, WavAudio& out) {
+  float* dst[Channels];
+  for (int c = 0; c < Channels; ++c) {
+    out.samples[c].resize(frames);
+    dst[c] = out.samples[c].data();
+  }
   for (std::size_t i = 0; i < frames; ++i) {
-    const std::uint8_t* frame = data + i * stride;
-    for (int c = 0; c < channels; ++c) out.samples[c][i] = convert(frame + c * bytes);
+    const std::uint8_t* frame = data + i * (Channels * Bytes);
+    for (int c = 0; c < Channels; ++c) dst[c][i] = convert(frame + c * Bytes);
+  }
+}
+
+template <int Bytes, typename Convert>
+void deinterleave(const std::uint8_t* data, std::size_t frames, int channels, Convert convert, WavAudio& out) {
+  if (channels == 1) {
+    deinterleaveFixed<1, Bytes>(data, frames, convert, out);
+  } else {
+    deinterleaveFixed<2, Bytes>(data, frames, convert, out);
   }
 }
 
@@ -89,6 +103,12 @@ const char* wavErrorCodeName(WavErrorCode code) {
 }
 
 WavAudio decodeWav(const std::uint8_t* data, std::size_t size) {
+  WavAudio out;
+  decodeWavInto(data, size, out);
+  return out;
+}
+
+void decodeWavInto(const std::uint8_t* data, std::size_t size, WavAudio& out) {
   if (size < 12 || std::memcmp(data, "RIFF", 4) != 0 || std::memcmp(data + 8, "WAVE", 4) != 0) {
     throw WavError(WavErrorCode::kNotRiffWave, "not a RIFF/WAVE file");
   }
@@ -146,7 +166,6 @@ WavAudio decodeWav(const std::uint8_t* data, std::size_t size) {
   const std::size_t frames = bodySize / f.blockAlign;
   if (frames == 0) throw WavError(WavErrorCode::kEmpty, "the data chunk holds no samples");
 
-  WavAudio out;
   out.sampleRateHz = f.sampleRateHz;
   out.channels = f.channels;
   out.frames = frames;
@@ -154,13 +173,13 @@ WavAudio decodeWav(const std::uint8_t* data, std::size_t size) {
   switch (f.tag == kFormatFloat ? -bits : bits) {
     case 16:
       out.encoding = "pcm16";
-      deinterleave(body, frames, f.channels, 2, [](const std::uint8_t* p) {
+      deinterleave<2>(body, frames, f.channels, [](const std::uint8_t* p) {
         return static_cast<float>(static_cast<std::int16_t>(u16(p))) * (1.0f / 32768.0f);
       }, out);
       break;
     case 24:
       out.encoding = "pcm24";
-      deinterleave(body, frames, f.channels, 3, [](const std::uint8_t* p) {
+      deinterleave<3>(body, frames, f.channels, [](const std::uint8_t* p) {
         // Sign-extend by placing the 24 bits at the top of an int32.
         const std::int32_t v = static_cast<std::int32_t>((static_cast<std::uint32_t>(p[0]) << 8) | (static_cast<std::uint32_t>(p[1]) << 16) | (static_cast<std::uint32_t>(p[2]) << 24)) >> 8;
         return static_cast<float>(v) * (1.0f / 8388608.0f);
@@ -168,13 +187,13 @@ WavAudio decodeWav(const std::uint8_t* data, std::size_t size) {
       break;
     case 32:
       out.encoding = "pcm32";
-      deinterleave(body, frames, f.channels, 4, [](const std::uint8_t* p) {
+      deinterleave<4>(body, frames, f.channels, [](const std::uint8_t* p) {
         return static_cast<float>(static_cast<double>(static_cast<std::int32_t>(u32(p))) * (1.0 / 2147483648.0));
       }, out);
       break;
     case -32:
       out.encoding = "float32";
-      deinterleave(body, frames, f.channels, 4, [](const std::uint8_t* p) {
+      deinterleave<4>(body, frames, f.channels, [](const std::uint8_t* p) {
         float v;
         std::memcpy(&v, p, 4);
         return v;
@@ -182,7 +201,7 @@ WavAudio decodeWav(const std::uint8_t* data, std::size_t size) {
       break;
     default:
       out.encoding = "float64";
-      deinterleave(body, frames, f.channels, 8, [](const std::uint8_t* p) {
+      deinterleave<8>(body, frames, f.channels, [](const std::uint8_t* p) {
         double v;
         std::memcpy(&v, p, 8);
         return static_cast<float>(v);
@@ -200,10 +219,15 @@ WavAudio decodeWav(const std::uint8_t* data, std::size_t size) {
       }
     }
   }
-  return out;
 }
 
 std::vector<std::uint8_t> readFileBytes(const std::string& path) {
+  std::vector<std::uint8_t> bytes;
+  readFileBytesInto(path, bytes);
+  return bytes;
+}
+
+void readFileBytesInto(const std::string& path, std::vector<std::uint8_t>& bytes) {
   struct Closer {
     void operator()(std::FILE* f) const { std::fclose(f); }
   };
@@ -213,11 +237,10 @@ std::vector<std::uint8_t> readFileBytes(const std::string& path) {
   const long size = std::ftell(file.get());
   if (size < 0) throw WavError(WavErrorCode::kIo, std::string("cannot tell size: ") + std::strerror(errno));
   std::fseek(file.get(), 0, SEEK_SET);
-  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
+  bytes.resize(static_cast<std::size_t>(size));
   const std::size_t n = std::fread(bytes.data(), 1, bytes.size(), file.get());
   bytes.resize(n);
   if (std::ferror(file.get())) throw WavError(WavErrorCode::kIo, std::string("read failed: ") + std::strerror(errno));
-  return bytes;
 }
 
 }  // namespace asc::features

@@ -47,7 +47,11 @@ struct WavAudio {
 // are skipped; odd-sized chunks are followed by one pad byte. Throws WavError.
 WavAudio decodeWav(const std::uint8_t* data, std::size_t size);
 
+// The same into `out`, whose sample buffers keep their capacity from clip to clip.
+void decodeWavInto(const std::uint8_t* data, std::size_t size, WavAudio& out);
+
 // Reads a whole file into memory; throws WavError(kIo) naming the OS error.
 std::vector<std::uint8_t> readFileBytes(const std::string& path);
+void readFileBytesInto(const std::string& path, std::vector<std::uint8_t>& bytes);
 
 }  // namespace asc::features
