@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import type { GlobalOptions } from '../cli/command';
 import { benchCommand } from './bench';
 import { datasetCommand } from './dataset';
+import { featuresCommand } from './features';
 import { infoCommand } from './info';
 import { runCommand } from './run';
 import { reportCommand } from './report';
@@ -16,4 +17,5 @@ export const commands: CommandModule<GlobalOptions, any>[] = [
   studyCommand,
   datasetCommand,
   runCommand,
+  featuresCommand,
 ];
