@@ -1,6 +1,9 @@
 import * as fs from 'fs';
 import { WavError } from './errors';
 
+// Aliases of Math: global lookups inside a vm context (as under Jest) are ~100x slower.
+const { floor, min, round } = Math;
+
 /** What a WAV file's header says. */
 export interface WavHeader {
   /** 'pcm': signed integers (8-bit unsigned); 'float': IEEE floats. */
@@ -54,7 +57,7 @@ export function readWavHeader(file: string): WavHeader {
       if (id === 'fmt ') {
         if (size < 16)
           throw new WavError(file, `'fmt ' chunk is ${size} bytes, expected at least 16`);
-        fmt = readAt(fd, body, Math.min(size, 40));
+        fmt = readAt(fd, body, min(size, 40));
       } else if (id === 'data') {
         if (!fmt) throw new WavError(file, "'data' chunk comes before the 'fmt ' chunk");
         return headerFrom(file, fmt, body, size, fileBytes);
@@ -103,7 +106,7 @@ function headerFrom(
       `truncated: the data chunk claims ${dataBytes} bytes but only ${fileBytes - dataOffset} follow`,
     );
   }
-  const frames = Math.floor(dataBytes / blockAlign);
+  const frames = floor(dataBytes / blockAlign);
   return {
     encoding,
     sampleRateHz,
@@ -184,7 +187,7 @@ export function encodeWavPcm24(channels: readonly Float64Array[], sampleRateHz: 
   for (let c = 0; c < count; c++) {
     const samples = channels[c];
     for (let i = 0, at = 44 + c * bytesPerSample; i < frames; i++, at += count * bytesPerSample) {
-      let v = Math.round(samples[i] * full);
+      let v = round(samples[i] * full);
       if (v > full) v = full;
       else if (v < -full - 1) v = -full - 1;
       buffer[at] = v & 0xff;
