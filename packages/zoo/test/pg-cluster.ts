@@ -1,4 +1,6 @@
 import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
 
@@ -10,9 +12,9 @@ export const PG_ENV = {
 } as const;
 
 /** The test cluster's URL, or why there is none. */
-export function pgTestCluster(): { url: string; state?: string } | { skip: string } {
+export function pgTestCluster(): { url: string } | { skip: string } {
   const url = process.env[PG_ENV.url];
-  if (url) return { url, state: process.env[PG_ENV.state] };
+  if (url) return { url };
   return {
     skip:
       process.env[PG_ENV.skip] ??
@@ -63,8 +65,30 @@ async function withAdmin(url: string, fn: (c: Client) => Promise<unknown>): Prom
   }
 }
 
-/** Restarts the test cluster (pg_ctl restart -m fast): every connection is cut. */
+const SCRIPT = path.resolve(__dirname, '..', '..', '..', 'scripts', 'pg-test-cluster.sh');
+
+/**
+ * Starts a throwaway cluster (scripts/pg-test-cluster.sh) in a new temporary directory.
+ * Throws with the script's explanation when PostgreSQL is missing or does not start.
+ */
+export function startPgCluster(): { url: string; state: string } {
+  const state = fs.mkdtempSync(path.join(os.tmpdir(), 'asc-pg-'));
+  try {
+    execFileSync('bash', [SCRIPT, 'start', state], { stdio: ['ignore', 'pipe', 'pipe'] });
+    return { url: fs.readFileSync(path.join(state, 'url'), 'utf8').trim(), state };
+  } catch (err) {
+    fs.rmSync(state, { recursive: true, force: true });
+    const stderr = String((err as { stderr?: Buffer }).stderr ?? '').trim();
+    throw new Error(stderr || (err as Error).message);
+  }
+}
+
+/** Stops a cluster startPgCluster started and removes its directory. */
+export function stopPgCluster(state: string): void {
+  execFileSync('bash', [SCRIPT, 'stop', state], { stdio: 'inherit' });
+}
+
+/** Restarts a cluster (pg_ctl restart -m fast): every connection is cut. */
 export function restartPgCluster(state: string): void {
-  const script = path.resolve(__dirname, '..', '..', '..', 'scripts', 'pg-test-cluster.sh');
-  execFileSync('bash', [script, 'restart', state], { stdio: 'inherit' });
+  execFileSync('bash', [SCRIPT, 'restart', state], { stdio: 'inherit' });
 }

@@ -6,7 +6,13 @@ import { RandomSampler } from '../src/sampler';
 import type { SearchOptions, SearchSummary } from '../src/search/run-search';
 import { PostgresTrialStore } from '../src/store/postgres-store';
 import type { TrialRecord } from '../src/store/trial-store';
-import { createTestDatabase, describePg, pgTestCluster, restartPgCluster } from './pg-cluster';
+import {
+  createTestDatabase,
+  describePg,
+  restartPgCluster,
+  startPgCluster,
+  stopPgCluster,
+} from './pg-cluster';
 
 // The built search driver: the processes below run what `asc search` runs.
 const zooDist = path.resolve(__dirname, '..', 'dist', 'search', 'run-search.js');
@@ -117,7 +123,8 @@ function expectExactlyNTrials(trials: TrialRecord[]): void {
   for (const t of trials) if (t.retryOf !== null) expect(byId.has(t.retryOf)).toBe(true);
 }
 
-describePg('search on PostgreSQL: 3 processes x 2 workers on one study', (clusterUrl) => {
+describePg('search on PostgreSQL: 3 processes x 2 workers on one study', (sharedClusterUrl) => {
+  let clusterUrl = sharedClusterUrl;
   let db: { url: string; drop(): Promise<void> };
   let store: PostgresTrialStore;
   let searches: SearchProcess[] = [];
@@ -186,13 +193,20 @@ describePg('search on PostgreSQL: 3 processes x 2 workers on one study', (cluste
     expect(trials.filter((t) => t.status === 'failed').length).toBeGreaterThan(0);
   });
 
-  // Restarting needs the cluster pg-global-setup started (not one named by ASC_PG_TEST_URL).
-  const cluster = pgTestCluster();
-  const state = 'state' in cluster ? cluster.state : undefined;
-  if (!state) process.stderr.write('[pg tests] restart test skipped: the cluster is not ours\n');
-  (state ? it : it.skip)(
-    'end with N complete trials when the database restarts mid-way',
-    async () => {
+  // The restart cuts every connection of its cluster: it gets a cluster of its own so
+  // that it cannot disturb tests running beside it on the shared one.
+  describe('on a cluster of its own', () => {
+    let own: { url: string; state: string } | undefined;
+    beforeAll(() => {
+      own = startPgCluster();
+      clusterUrl = own.url;
+    });
+    afterAll(() => {
+      clusterUrl = sharedClusterUrl;
+      if (own) stopPgCluster(own.state);
+    });
+
+    it('end with N complete trials when the database restarts mid-way', async () => {
       searches = [0, 1, 2].map((i) => startSearch(db.url, i));
       await waitFor('a third of the trials', async () => (await complete()) >= TRIALS / 3);
       const startedAt = async () => {
@@ -204,7 +218,7 @@ describePg('search on PostgreSQL: 3 processes x 2 workers on one study', (cluste
       };
       const before = await startedAt();
       expect(await complete()).toBeLessThan(TRIALS);
-      restartPgCluster(state!);
+      restartPgCluster(own!.state);
       expect(await startedAt()).not.toBe(before);
       const exits = await Promise.all(searches.map((s) => s.exit));
       expect(exits.map((e) => [e.code, e.summary?.end])).toEqual([
@@ -213,6 +227,6 @@ describePg('search on PostgreSQL: 3 processes x 2 workers on one study', (cluste
         [0, 'done'],
       ]);
       expectExactlyNTrials(await store.getTrials('shared'));
-    },
-  );
+    });
+  });
 });
