@@ -7,6 +7,9 @@ import { infoCommand } from './info';
 import { runCommand } from './run';
 import { reportCommand } from './report';
 import { studyCommand } from './study';
+import { trainCommand } from './train';
+import { evalCommand } from './eval';
+import { predictCommand } from './predict';
 
 // Every top-level command of asc, one module each.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -18,4 +21,7 @@ export const commands: CommandModule<GlobalOptions, any>[] = [
   datasetCommand,
   runCommand,
   featuresCommand,
+  trainCommand,
+  evalCommand,
+  predictCommand,
 ];
