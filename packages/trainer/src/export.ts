@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type * as tfType from '@tensorflow/tfjs';
+import { registerZooLayers } from '@asc/zoo';
 import { writeFileAtomic, writeJsonAtomic } from './atomic';
 import { toFloat16 } from './float16';
 
@@ -140,9 +141,11 @@ export function fileSystemLoader(tf: Tf, modelJsonPath: string): tfType.io.IOHan
   };
 }
 
+/** Loads an exported model; the zoo's custom layers (Swish, ...) are registered first. */
 export async function loadExportedModel(
   tf: Tf,
   modelJsonPath: string,
 ): Promise<tfType.LayersModel> {
+  registerZooLayers(tf);
   return tf.loadLayersModel(fileSystemLoader(tf, modelJsonPath));
 }

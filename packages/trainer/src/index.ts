@@ -93,3 +93,4 @@ export {
   type RunRecord,
 } from './run-record';
 export { loadRecipe, trainRun, TrainRunUsageError, type TrainRunOptions } from './train-run';
+export { evaluateRun, predictFiles, type FilePrediction, type RunModelOptions } from './run-eval';

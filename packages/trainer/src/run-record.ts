@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeJsonAtomic } from './atomic';
+import type { FeatureConfig } from '@asc/native';
 import type { BackendInfo } from './backend';
 import type { Normalisation } from './normalisation';
 import type { Recipe } from './recipe';
@@ -70,6 +71,8 @@ export interface RunRecord {
     datasetDir: string | null;
     cacheDir: string | null;
     featureConfigHash: string | null;
+    /** The cache's FeatureConfig, so predict computes the same features for new audio. */
+    featureConfig: FeatureConfig | null;
     inputShape: [number, number, number];
     classes: string[];
     trainClips: number;

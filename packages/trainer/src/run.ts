@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import type * as tfType from '@tensorflow/tfjs';
+import type { FeatureConfig } from '@asc/native';
 import type { BackendInfo } from './backend';
 import { readCheckpoint, writeCheckpoint } from './checkpoint';
 import { exportLayersModel, loadExportedModel } from './export';
@@ -59,7 +60,12 @@ export interface RunTrainingOptions {
   classes: string[];
   /** Fitted on `train` when absent. */
   normalisation?: Normalisation;
-  data?: { datasetDir: string | null; cacheDir: string | null; featureConfigHash: string | null };
+  data?: {
+    datasetDir: string | null;
+    cacheDir: string | null;
+    featureConfigHash: string | null;
+    featureConfig: FeatureConfig | null;
+  };
   onProgress?: (p: RunProgress) => void;
   signal?: AbortSignal;
 }
@@ -199,6 +205,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunRecor
         datasetDir: options.data?.datasetDir ?? null,
         cacheDir: options.data?.cacheDir ?? null,
         featureConfigHash: options.data?.featureConfigHash ?? null,
+        featureConfig: options.data?.featureConfig ?? null,
         inputShape,
         classes,
         trainClips: options.train.clips.length,

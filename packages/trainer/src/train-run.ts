@@ -93,7 +93,12 @@ export async function trainRun(options: TrainRunOptions): Promise<RunRecord> {
       train: data.train,
       evaluate: data.evaluate,
       classes: data.classes,
-      data: { datasetDir, cacheDir, featureConfigHash: data.cache.configHash },
+      data: {
+        datasetDir,
+        cacheDir,
+        featureConfigHash: data.cache.configHash,
+        featureConfig: data.cache.config,
+      },
       onProgress: options.onProgress,
       signal: options.signal,
     });

@@ -1,0 +1,159 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { runAsc } from './helpers';
+
+// End to end through the built CLI: a short synthetic dataset (2 s clips: 2 segments
+// each), its feature cache, a small architecture from a spec file, 2 epochs.
+describe('asc train / eval / predict', () => {
+  let dir: string;
+  let dataset: string;
+  let cache: string;
+  let run: string;
+  let spec: string;
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'asc-train-'));
+    dataset = path.join(dir, 'dataset');
+    cache = path.join(dir, 'cache');
+    run = path.join(dir, 'run');
+    spec = path.join(dir, 'tiny.json');
+    fs.writeFileSync(
+      spec,
+      JSON.stringify({
+        stemFilters: 8,
+        growth: 1,
+        blocks: [
+          [0, 1, 'avg'],
+          [0, 1, 'avg'],
+        ],
+      }),
+    );
+    const synth = runAsc([
+      'dataset',
+      'synth',
+      '--out',
+      dataset,
+      '--clips',
+      '24',
+      '--seconds',
+      '2',
+      '--seed',
+      '3',
+    ]);
+    if (synth.status !== 0) throw new Error(`asc dataset synth failed: ${synth.stderr}`);
+    const features = runAsc(['features', '--dataset', dataset, '--cache', cache]);
+    if (features.status !== 0) throw new Error(`asc features failed: ${features.stderr}`);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('trains, writes the run record and both exports, and a re-run resumes (here: is done)', () => {
+    const args = ['train', '--model', spec, '--dataset', dataset, '--cache', cache, '--run', run];
+    const r = runAsc([...args, '--recipe', 'search', '--epochs', '2', '--seed', '5', '--json']);
+    expect(r.status).toBe(0);
+    const result = r.json();
+    expect(result).toMatchObject({ model: 'id_015015_8_1.000', epochsDone: 2 });
+    expect(r.stderr).toMatch(/^backend cpu/m);
+    expect(r.stderr).toMatch(/epoch 2\/2: train loss/);
+    const record = JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8'));
+    expect(record.status).toBe('complete');
+    expect(record.history).toHaveLength(2);
+    expect(record.data.trainClips + record.data.evaluateClips).toBe(24);
+    expect(record.data.featureConfigHash).toMatch(/^[0-9a-f]+$/);
+    expect(record.export.fp32Bytes).toBe(2 * record.export.fp16Bytes);
+    expect(record.export.fp16MaxAbsDiff).toBeLessThan(1e-2);
+    expect(result.testAccuracy).toBe(record.final.testAccuracy);
+    const log = fs
+      .readFileSync(path.join(run, 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(log[0]).toMatchObject({ event: 'start', backend: { name: 'cpu' }, seed: 5 });
+    expect(typeof log[0].backend.version).toBe('string');
+    expect(typeof log[0].backend.threads).toBe('number');
+
+    // Same command again: the run is complete, nothing is retrained.
+    const again = runAsc([...args, '--recipe', 'search', '--epochs', '2', '--seed', '5', '--json']);
+    expect(again.status).toBe(0);
+    expect(again.json()).toEqual(result);
+    // A different seed in the same directory is refused, naming the field.
+    const other = runAsc([...args, '--recipe', 'search', '--epochs', '2', '--seed', '6', '--json']);
+    expect(other.status).toBe(1);
+    expect(other.json().error).toMatch(/different seed/);
+  });
+
+  it('eval reproduces the run record; fp16 agrees', () => {
+    const record = JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8'));
+    const r = runAsc(['eval', '--run', run, '--json']);
+    expect(r.status).toBe(0);
+    const m = r.json();
+    expect(m.testAccuracy).toBe(record.final.testAccuracy);
+    expect(m.testLoss as number).toBeCloseTo(record.final.testLoss, 6);
+    expect(m.confusion).toEqual(record.final.confusion);
+    const h = runAsc(['eval', '--run', run, '--dtype', 'float16', '--json']);
+    expect(h.status).toBe(0);
+    expect(Math.abs((h.json().testLoss as number) - record.final.testLoss)).toBeLessThan(1e-2);
+  });
+
+  it('predict prints class probabilities per file and names a bad file', () => {
+    const wavs = fs
+      .readdirSync(path.join(dataset, 'audio'))
+      .slice(0, 2)
+      .map((f) => path.join(dataset, 'audio', f));
+    const r = runAsc(['predict', '--run', run, ...wavs, '--json']);
+    expect(r.status).toBe(0);
+    const predictions = r.json().predictions as {
+      file: string;
+      probabilities: Record<string, number>;
+      predicted: string;
+      segments: number;
+    }[];
+    expect(predictions.map((p) => p.file)).toEqual(wavs);
+    for (const p of predictions) {
+      expect(Object.keys(p.probabilities)).toEqual(['indoor', 'outdoor', 'transportation']);
+      for (const v of Object.values(p.probabilities)) expect(v > 0 && v < 1).toBe(true);
+      expect(p.segments).toBe(2);
+    }
+    const bad = path.join(dir, 'not-audio.wav');
+    fs.writeFileSync(bad, 'hello');
+    const b = runAsc(['predict', '--run', run, bad, '--json']);
+    expect(b.status).toBe(1);
+    expect(b.json().error).toContain('not-audio.wav');
+  });
+
+  it('rejects bad flags and unfinished runs with clear errors', () => {
+    const r = runAsc([
+      'train',
+      '--model',
+      spec,
+      '--dataset',
+      dataset,
+      '--cache',
+      cache,
+      '--run',
+      path.join(dir, 'x'),
+      '--epochs',
+      '0',
+      '--json',
+    ]);
+    expect(r.status).toBe(2);
+    expect(r.json().error).toMatch(/--epochs/);
+    const e = runAsc(['eval', '--run', path.join(dir, 'nothing-here'), '--json']);
+    expect(e.status).toBe(1);
+    expect(e.json().error).toMatch(/run.json: no run record/);
+    const m = runAsc([
+      'train',
+      '--model',
+      'no-such-model',
+      '--dataset',
+      dataset,
+      '--cache',
+      cache,
+      '--run',
+      path.join(dir, 'y'),
+      '--json',
+    ]);
+    expect(m.status).toBe(1);
+    expect(m.json().error).toMatch(/no-such-model/);
+  });
+});
