@@ -1,0 +1,143 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { encodeWavPcm24 } from '@asc/datasets';
+import { openFeatureCache } from '@asc/native';
+import { runAsc } from './helpers';
+
+// `asc features` end to end on a hand-written six-file dataset with one broken file.
+
+const FILES: [string, string, string][] = [
+  ['audio/airport-lisbon-1000-40000-a.wav', 'indoor', 'train'],
+  ['audio/park-helsinki-1003-40003-a.wav', 'outdoor', 'train'],
+  ['audio/bus-milan-1006-40006-a.wav', 'transportation', 'train'],
+  ['audio/shopping_mall-paris-1002-40002-a.wav', 'indoor', 'evaluate'],
+  ['audio/public_square-lyon-1005-40005-a.wav', 'outdoor', 'evaluate'],
+  ['audio/tram-vienna-1008-40008-a.wav', 'transportation', 'evaluate'],
+];
+const BROKEN = FILES[4][0];
+
+function writeDataset(broken: string[]): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'asc-features-cli-'));
+  fs.mkdirSync(path.join(root, 'audio'));
+  fs.mkdirSync(path.join(root, 'evaluation_setup'));
+  const id = (f: string): string => f.split('-').slice(1, 3).join('-');
+  const meta = ['filename\tscene_label\tidentifier\tsource_label'];
+  const split: Record<string, string[]> = {
+    train: ['filename\tscene_label'],
+    evaluate: ['filename\tscene_label'],
+  };
+  const test = ['filename'];
+  FILES.forEach(([file, label, s], i) => {
+    meta.push(`${file}\t${label}\t${id(file)}\ta`);
+    split[s].push(`${file}\t${label}`);
+    if (s === 'evaluate') test.push(file);
+    const n = 48000;
+    const tone = Float64Array.from(
+      { length: n },
+      (_, k) => 0.3 * Math.sin((2 * Math.PI * (200 + 100 * i) * k) / 48000),
+    );
+    fs.writeFileSync(
+      path.join(root, file),
+      broken.includes(file)
+        ? 'RIFF....garbage'
+        : encodeWavPcm24([tone, tone.map((v) => 0.5 * v)], 48000),
+    );
+  });
+  fs.writeFileSync(path.join(root, 'meta.csv'), meta.join('\n') + '\n');
+  fs.writeFileSync(
+    path.join(root, 'evaluation_setup', 'fold1_train.csv'),
+    split.train.join('\n') + '\n',
+  );
+  fs.writeFileSync(
+    path.join(root, 'evaluation_setup', 'fold1_evaluate.csv'),
+    split.evaluate.join('\n') + '\n',
+  );
+  fs.writeFileSync(path.join(root, 'evaluation_setup', 'fold1_test.csv'), test.join('\n') + '\n');
+  return root;
+}
+
+describe('asc features', () => {
+  const root = writeDataset([BROKEN]);
+  const cache = path.join(root, 'cache');
+
+  it('extracts every good file, lists the broken one and exits 0', () => {
+    const r = runAsc(['features', '--dataset', root, '--cache', cache, '--threads', '2', '--json']);
+    expect(r.status).toBe(0);
+    const out = r.json();
+    expect(Object.keys(out).sort()).toEqual([
+      'extracted',
+      'failed',
+      'files',
+      'filesPerSec',
+      'reused',
+      'seconds',
+    ]);
+    expect(out).toMatchObject({ files: 6, extracted: 5, reused: 0 });
+    expect(out.failed).toEqual([{ file: BROKEN, error: expect.stringContaining(BROKEN) }]);
+    expect(r.stderr).toContain(`failed: ${BROKEN}`);
+    const c = openFeatureCache(cache);
+    expect(c.files()).toHaveLength(5);
+    expect(c.read(FILES[0][0]).shape).toEqual([1, 128, 128, 2]);
+  });
+
+  it('reuses the cache on a second run', () => {
+    const r = runAsc(['features', '--dataset', root, '--cache', cache, '--json']);
+    expect(r.status).toBe(0);
+    expect(r.json()).toMatchObject({ files: 6, extracted: 0, reused: 5 });
+  });
+
+  it('writes float16 with the TypeScript backend when asked', () => {
+    const dir16 = path.join(root, 'cache16');
+    const r = runAsc([
+      'features',
+      '--dataset',
+      root,
+      '--cache',
+      dir16,
+      '--dtype',
+      'float16',
+      '--backend',
+      'js',
+      '--json',
+    ]);
+    expect(r.status).toBe(0);
+    expect(r.json()).toMatchObject({ extracted: 5 });
+    expect(openFeatureCache(dir16).entry(FILES[0][0]).dtype).toBe('float16');
+  });
+
+  it('exits 1 when no file succeeds', () => {
+    const allBroken = writeDataset(FILES.map((f) => f[0]));
+    const r = runAsc([
+      'features',
+      '--dataset',
+      allBroken,
+      '--cache',
+      path.join(allBroken, 'c'),
+      '--json',
+    ]);
+    expect(r.status).toBe(1);
+    expect(r.json()).toMatchObject({ files: 6, extracted: 0, exitCode: 1 });
+  });
+
+  it.each([[['--threads', '0']], [['--dtype', 'float8']], [['--backend', 'gpu']]])(
+    'exits 2 on a bad flag %j',
+    (flags) => {
+      const r = runAsc(['features', '--dataset', root, '--cache', cache, ...flags, '--json']);
+      expect(r.status).toBe(2);
+    },
+  );
+
+  it('exits 2 on a missing dataset directory', () => {
+    const r = runAsc([
+      'features',
+      '--dataset',
+      path.join(root, 'nope'),
+      '--cache',
+      cache,
+      '--json',
+    ]);
+    expect(r.status).toBe(2);
+    expect(r.json().error).toContain('nope');
+  });
+});
