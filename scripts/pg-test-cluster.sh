@@ -4,6 +4,8 @@
 #   scripts/pg-test-cluster.sh start STATE_DIR   initdb + pg_ctl start in STATE_DIR on a free
 #                                                127.0.0.1 port; writes STATE_DIR/url
 #   scripts/pg-test-cluster.sh restart STATE_DIR pg_ctl restart (fast), same port
+#   scripts/pg-test-cluster.sh pause STATE_DIR   pg_ctl stop (fast), keeping the cluster
+#   scripts/pg-test-cluster.sh resume STATE_DIR  pg_ctl start again on the same port
 #   scripts/pg-test-cluster.sh stop STATE_DIR    pg_ctl stop (immediate) and remove STATE_DIR
 #
 # Uses Debian's binaries (/usr/lib/postgresql/*/bin, newest first) or those on PATH.
@@ -16,7 +18,7 @@ set -euo pipefail
 command=${1:-}
 state=${2:-}
 if [[ -z "$command" || -z "$state" ]]; then
-  echo "usage: $0 start|restart|stop STATE_DIR" >&2
+  echo "usage: $0 start|restart|pause|resume|stop STATE_DIR" >&2
   exit 2
 fi
 
@@ -64,6 +66,12 @@ fi
 data="$state/data"
 log="$state/postgres.log"
 
+server_start() {
+  as_owner "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $1 -k $state -c fsync=off -c max_connections=200" \
+    start >/dev/null
+}
+
 case "$command" in
   start)
     mkdir -p "$state"
@@ -79,9 +87,7 @@ case "$command" in
     # Another process may take the port between choosing and binding it: try a few.
     for attempt in 1 2 3 4 5; do
       port=$(free_port)
-      if as_owner "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $state -c fsync=off -c max_connections=200" \
-        start >/dev/null; then
+      if server_start "$port"; then
         echo "$port" >"$state/port"
         echo "postgresql://$pg_user@127.0.0.1:$port/postgres" >"$state/url"
         cat "$state/url"
@@ -95,6 +101,12 @@ case "$command" in
   restart)
     as_owner "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 -m fast restart >/dev/null
     ;;
+  pause)
+    as_owner "$bin/pg_ctl" -D "$data" -w -t 60 -m fast stop >/dev/null
+    ;;
+  resume)
+    server_start "$(cat "$state/port")"
+    ;;
   stop)
     if [[ -d "$data" ]]; then
       as_owner "$bin/pg_ctl" -D "$data" -w -t 60 -m immediate stop >/dev/null 2>&1 || true
@@ -102,7 +114,7 @@ case "$command" in
     rm -rf "$state"
     ;;
   *)
-    echo "usage: $0 start|restart|stop STATE_DIR" >&2
+    echo "usage: $0 start|restart|pause|resume|stop STATE_DIR" >&2
     exit 2
     ;;
 esac

@@ -88,7 +88,10 @@ export function stopPgCluster(state: string): void {
   execFileSync('bash', [SCRIPT, 'stop', state], { stdio: 'inherit' });
 }
 
-/** Restarts a cluster (pg_ctl restart -m fast): every connection is cut. */
-export function restartPgCluster(state: string): void {
-  execFileSync('bash', [SCRIPT, 'restart', state], { stdio: 'inherit' });
+/**
+ * Acts on a running cluster: 'restart' (pg_ctl restart -m fast: every connection is cut),
+ * 'pause' (the server stops; its files stay) or 'resume' (it starts again, same port).
+ */
+export function controlPgCluster(state: string, action: 'restart' | 'pause' | 'resume'): void {
+  execFileSync('bash', [SCRIPT, action, state], { stdio: 'inherit' });
 }

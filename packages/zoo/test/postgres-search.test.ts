@@ -7,9 +7,9 @@ import type { SearchOptions, SearchSummary } from '../src/search/run-search';
 import { PostgresTrialStore } from '../src/store/postgres-store';
 import type { TrialRecord } from '../src/store/trial-store';
 import {
+  controlPgCluster,
   createTestDatabase,
   describePg,
-  restartPgCluster,
   startPgCluster,
   stopPgCluster,
 } from './pg-cluster';
@@ -31,19 +31,26 @@ runSearch({ ...JSON.parse(process.argv[2]), handleSignals: true }).then(
 const TRIALS = 18;
 const SEED = 11;
 
+interface SearchExit {
+  code: number | null;
+  signal: string | null;
+  stderr: string;
+  summary?: SearchSummary;
+}
+
 interface SearchProcess {
   child: ChildProcess;
-  exit: Promise<{ code: number | null; signal: string | null; summary?: SearchSummary }>;
+  exit: Promise<SearchExit>;
 }
 
 /** One `asc search`-like process with 2 worker processes, in its own process group. */
-function startSearch(url: string, index: number): SearchProcess {
+function startSearch(url: string, index: number, workers = 2): SearchProcess {
   const options: SearchOptions = {
     storeLocation: url,
     studyName: 'shared',
     seed: SEED,
     trials: TRIALS,
-    workers: 2,
+    workers,
     epochs: 3,
     evaluatorModule: evaluator,
     heartbeat: { intervalMs: 200, timeoutMs: 4000 },
@@ -59,19 +66,19 @@ function startSearch(url: string, index: number): SearchProcess {
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exit = new Promise<{ code: number | null; signal: string | null; summary?: SearchSummary }>(
-    (resolve) =>
-      child.on('close', (code, signal) => {
-        const last = stdout.trim().split('\n').pop();
-        if (code !== 0 && signal === null) {
-          process.stderr.write(`search process ${index} exited ${code}:\n${stderr}\n`);
-        }
-        resolve({
-          code,
-          signal,
-          summary: code === 0 && last ? (JSON.parse(last) as SearchSummary) : undefined,
-        });
-      }),
+  const exit = new Promise<SearchExit>((resolve) =>
+    child.on('close', (code, signal) => {
+      const last = stdout.trim().split('\n').pop();
+      if (code !== 0 && signal === null) {
+        process.stderr.write(`search process ${index} exited ${code}:\n${stderr}\n`);
+      }
+      resolve({
+        code,
+        signal,
+        stderr,
+        summary: code === 0 && last ? (JSON.parse(last) as SearchSummary) : undefined,
+      });
+    }),
   );
   return { child, exit };
 }
@@ -218,7 +225,7 @@ describePg('search on PostgreSQL: 3 processes x 2 workers on one study', (shared
       };
       const before = await startedAt();
       expect(await complete()).toBeLessThan(TRIALS);
-      restartPgCluster(own!.state);
+      controlPgCluster(own!.state, 'restart');
       expect(await startedAt()).not.toBe(before);
       const exits = await Promise.all(searches.map((s) => s.exit));
       expect(exits.map((e) => [e.code, e.summary?.end])).toEqual([
@@ -226,6 +233,36 @@ describePg('search on PostgreSQL: 3 processes x 2 workers on one study', (shared
         [0, 'done'],
         [0, 'done'],
       ]);
+      expectExactlyNTrials(await store.getTrials('shared'));
+    });
+
+    it('a search that loses its database stops and leaves its running trials to be re-run', async () => {
+      // Worker processes reopen the store from the URL: it carries the short retry bound.
+      const search = startSearch(`${db.url}?asc_retry_ms=1500`, 0);
+      searches = [search];
+      let running: TrialRecord[] = [];
+      await waitFor('trials complete and running', async () => {
+        if ((await complete()) < 3) return false;
+        running = await store.getTrials('shared', { status: ['running'] });
+        return running.length > 0;
+      });
+      controlPgCluster(own!.state, 'pause');
+      const lost = await search.exit;
+      controlPgCluster(own!.state, 'resume');
+      expect(lost.code).toBe(1);
+      expect(lost.stderr).toMatch(/gave up after \d+ attempts/);
+      // Abandoned, not failed: no trial carries the outage as an evaluator failure.
+      const after = await store.getTrials('shared');
+      expect(after.filter((t) => t.status !== 'complete' && t.status !== 'running')).toEqual([]);
+      for (const t of running) {
+        expect(after.find((a) => a.trialId === t.trialId)?.status).toMatch(/running|complete/);
+      }
+      expect(after.filter((t) => t.status === 'running').length).toBeGreaterThan(0);
+      // Resuming the study re-runs them (their processes are gone) and finishes it.
+      const resumed = startSearch(db.url, 1);
+      searches.push(resumed);
+      const done = await resumed.exit;
+      expect([done.code, done.summary?.end]).toEqual([0, 'done']);
       expectExactlyNTrials(await store.getTrials('shared'));
     });
   });

@@ -147,11 +147,17 @@ export class PostgresTrialStore implements TrialStore {
     private readonly retryForMs: number,
   ) {}
 
-  /** Connects to `url` (postgresql://user@host:port/db), creating or migrating the schema. */
+  /**
+   * Connects to `url` (postgresql://user@host:port/db), creating or migrating the schema.
+   * The URL may carry `asc_retry_ms=N` (how long to retry an unreachable server, the
+   * default of `retryForMs`), so that worker processes, which reopen the store from its
+   * URL alone, retry as long as their driver.
+   */
   static async open(url: string, o: PostgresStoreOptions = {}): Promise<PostgresTrialStore> {
     const location = redactUrl(url);
+    const { connectionString, retryMs } = splitRetryParameter(url, location);
     const config: PoolConfig = {
-      connectionString: url,
+      connectionString,
       max: o.maxConnections ?? 4,
       connectionTimeoutMillis: o.connectTimeoutMs ?? 10_000,
       idleTimeoutMillis: 30_000,
@@ -169,7 +175,7 @@ export class PostgresTrialStore implements TrialStore {
     // operation reconnects. Without these listeners the error would crash the process.
     pool.on('error', () => undefined);
     pool.on('connect', (client) => client.on('error', () => undefined));
-    const store = new PostgresTrialStore(location, pool, o.retryForMs ?? 120_000);
+    const store = new PostgresTrialStore(location, pool, o.retryForMs ?? retryMs ?? 120_000);
     try {
       await store.migrate();
     } catch (err) {
@@ -635,6 +641,24 @@ export class PostgresTrialStore implements TrialStore {
     this.closed = true;
     await this.pool.end();
   }
+}
+
+/** Takes `asc_retry_ms` out of the URL (pg would ignore it) and checks it. */
+function splitRetryParameter(
+  url: string,
+  location: string,
+): { connectionString: string; retryMs?: number } {
+  const match = /([?&])asc_retry_ms=([^&]*)&?/.exec(url);
+  if (!match) return { connectionString: url };
+  const retryMs = Number(match[2]);
+  if (!Number.isFinite(retryMs) || retryMs < 0) {
+    throw new TrialStoreError(
+      `asc_retry_ms must be a number of milliseconds >= 0, got "${match[2]}"`,
+      location,
+    );
+  }
+  const rest = url.slice(0, match.index) + (match[0].endsWith('&') ? match[1] : '');
+  return { connectionString: rest + url.slice(match.index + match[0].length), retryMs };
 }
 
 /** Result columns of a trial just claimed (no result, no end; times from the server). */
