@@ -132,7 +132,12 @@ export function accuracyVsSizeSpec(
 export function accuracyByGrowthSpec(
   bars: HistogramBar[],
   means: MeanMark[],
+  binEdges: number[],
 ): Record<string, unknown> {
+  // Ticks on the bin edges, with as many decimals as the edges need.
+  const decimals = [0, 1, 2, 3].find((d) =>
+    binEdges.every((e) => Math.abs(Number((e * 100).toFixed(d)) - e * 100) < 1e-7),
+  );
   const rows = [
     ...bars.map((b) => ({ ...b, panel: growthLabel(b.growth), kind: 'bar' })),
     ...means.map((m) => ({ ...m, panel: growthLabel(m.growth), kind: 'mean' })),
@@ -170,8 +175,8 @@ export function accuracyByGrowthSpec(
               field: 'binStart',
               type: 'quantitative',
               title: 'candidate accuracy',
-              axis: { format: '.1%' },
-              scale: { zero: false },
+              axis: { format: `.${decimals ?? 3}%`, values: binEdges },
+              scale: { zero: false, nice: false },
             },
             x2: { field: 'binEnd' },
             y: { field: 'fraction', type: 'quantitative', title: 'fraction' },

@@ -125,7 +125,13 @@ export function figure4(scored: readonly ScoredTrial[], means: Table): Figure {
       'Normalised histograms of candidate accuracy per growth ratio of filter number ' +
       `(bin width ${(bins.width * 100).toFixed(2)} points; each ratio's bars sum to 1), ` +
       "with each ratio's mean accuracy as a vertical line.",
-    vegaLite: accuracyByGrowthSpec(bars, marks),
+    vegaLite: accuracyByGrowthSpec(
+      bars,
+      marks,
+      Array.from({ length: bins.count + 1 }, (_, i) =>
+        i < bins.count ? binEdges(bins, i)[0] : hi,
+      ),
+    ),
     data: {
       id: 'figure4-data',
       title: 'Figure 4 data',
