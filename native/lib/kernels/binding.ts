@@ -34,6 +34,9 @@ export const BINARY_OPS = {
   SquaredDifference: 4,
   Maximum: 5,
   Minimum: 6,
+  SigmoidGrad: 7,
+  SquareGrad: 8,
+  ReluGrad: 9,
 } as const;
 
 export const UNARY_OPS = {
@@ -101,6 +104,20 @@ export interface KernelBinding {
     scale: F32 | null,
     epsilon: number,
     out: F32,
+  ): void;
+  batchNormGrad(
+    x: F32,
+    dy: F32,
+    channels: number,
+    mean: F32,
+    variance: F32,
+    scale: F32 | null,
+    epsilon: number,
+    dx: F32,
+    dMean: F32,
+    dVariance: F32,
+    dScale: F32,
+    dOffset: F32,
   ): void;
   setThreads(n: number): void;
   threads(): number;

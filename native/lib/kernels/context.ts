@@ -19,6 +19,7 @@ export interface CpuBackend {
     has(dataId: object): boolean;
   };
   makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
+  incRef(dataId: object): void;
 }
 
 /** Everything a native kernel needs: tfjs (for its shape helpers), the addon, the pool. */
@@ -36,14 +37,32 @@ export class NativeContext {
     return entry?.values instanceof Float32Array ? entry.values : null;
   }
 
+  /** A new tensor sharing the data of `t` (as tfjs's own Identity and Reshape do). */
+  alias(args: KernelArgs, t: TensorInfo, shape: number[]): TensorInfo {
+    (args.backend as CpuBackend).incRef(t.dataId);
+    return { dataId: t.dataId, shape, dtype: t.dtype };
+  }
+
   /** An output tensor of `shape`, filled by `fill` (which must write every value). */
   output(args: KernelArgs, shape: number[], fill: (out: Float32Array) => void): TensorInfo {
-    const length = shape.reduce((a, b) => a * b, 1);
-    const out = this.pool ? this.pool.take(length) : new Float32Array(length);
+    const out = this.allocate(shape);
     fill(out);
     return (args.backend as CpuBackend).makeTensorInfo(shape, 'float32', out);
+  }
+
+  /** Uninitialised memory for an output of `shape` (wrap it with `tensor`). */
+  allocate(shape: number[]): Float32Array {
+    const length = shape.reduce((a, b) => a * b, 1);
+    return this.pool ? this.pool.take(length) : new Float32Array(length);
+  }
+
+  tensor(args: KernelArgs, shape: number[], values: Float32Array): TensorInfo {
+    return (args.backend as CpuBackend).makeTensorInfo(shape, 'float32', values);
   }
 }
 
 /** A replacement kernel: its result, or null when it does not handle these arguments. */
-export type NativeKernel = (args: KernelArgs, ctx: NativeContext) => TensorInfo | null;
+export type NativeKernel = (
+  args: KernelArgs,
+  ctx: NativeContext,
+) => TensorInfo | TensorInfo[] | null;

@@ -5,6 +5,10 @@ function size(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+function sameShape(p: number[], q: number[]): boolean {
+  return p.length === q.length && p.every((d, i) => d === q[i]);
+}
+
 export function binary(op: keyof typeof BINARY_OPS): NativeKernel {
   const code = BINARY_OPS[op];
   return (args, ctx) => {
@@ -13,6 +17,15 @@ export function binary(op: keyof typeof BINARY_OPS): NativeKernel {
     const bv = ctx.values(args, b);
     if (!a || !b || !av || !bv) return null;
     const outShape = ctx.tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    // x * 1 is x, bit for bit: tfjs-layers' swish multiplies by alpha = 1 on every call.
+    if (op === 'Multiply') {
+      if (bv.length === 1 && bv[0] === 1 && sameShape(a.shape, outShape)) {
+        return ctx.alias(args, a, outShape);
+      }
+      if (av.length === 1 && av[0] === 1 && sameShape(b.shape, outShape)) {
+        return ctx.alias(args, b, outShape);
+      }
+    }
     return ctx.output(args, outShape, (out) =>
       ctx.native.binary(code, av, a.shape, bv, b.shape, out, outShape),
     );

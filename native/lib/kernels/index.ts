@@ -1,5 +1,6 @@
 export {
   NATIVE_KERNELS,
+  nativeKernelMemoryStats,
   nativeKernelThreads,
   registerNativeKernels,
   setNativeKernelThreads,

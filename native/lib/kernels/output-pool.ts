@@ -15,6 +15,7 @@ export class OutputPool {
   /** Arrays we handed out, by buffer, with how many tensors were made from them. */
   private readonly issued = new WeakMap<ArrayBuffer, { array: Float32Array; writes: number }>();
   private pooledBytes = 0;
+  private readonly counts = { fresh: 0, freshBytes: 0, reused: 0, reusedBytes: 0, dropped: 0 };
 
   constructor(
     /** Arrays shorter than this come from `new` and are never pooled. */
@@ -27,7 +28,14 @@ export class OutputPool {
   take(length: number): Float32Array {
     if (length < this.minLength) return new Float32Array(length);
     const reused = this.free.get(length)?.pop();
-    if (reused) this.pooledBytes -= reused.byteLength;
+    if (reused) {
+      this.pooledBytes -= reused.byteLength;
+      this.counts.reused += 1;
+      this.counts.reusedBytes += reused.byteLength;
+    } else {
+      this.counts.fresh += 1;
+      this.counts.freshBytes += length * 4;
+    }
     const array = reused ?? new Float32Array(length);
     this.issued.set(array.buffer as ArrayBuffer, { array, writes: 0 });
     return array;
@@ -54,7 +62,10 @@ export class OutputPool {
     const entry = this.issued.get(values.buffer as ArrayBuffer);
     if (!entry || entry.array !== values) return;
     this.issued.delete(values.buffer as ArrayBuffer);
-    if (this.pooledBytes + values.byteLength > this.maxPooledBytes) return;
+    if (this.pooledBytes + values.byteLength > this.maxPooledBytes) {
+      this.counts.dropped += 1;
+      return;
+    }
     let list = this.free.get(values.length);
     if (!list) {
       list = [];
@@ -67,6 +78,11 @@ export class OutputPool {
   /** Bytes held in free lists now. */
   get heldBytes(): number {
     return this.pooledBytes;
+  }
+
+  /** Allocation counters since creation: fresh arrays, reused ones, releases dropped. */
+  get stats(): Readonly<typeof this.counts> {
+    return { ...this.counts };
   }
 
   clear(): void {

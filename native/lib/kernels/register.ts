@@ -1,9 +1,11 @@
 import type * as tfjs from '@tensorflow/tfjs';
+import * as os from 'os';
 import { AddonUnavailableError } from '../addon';
 import { kernelBinding, type KernelBinding } from './binding';
 import * as conv from './conv';
 import { NativeContext, type KernelArgs, type NativeKernel, type Tfjs } from './context';
 import * as ew from './elementwise';
+import { GRADIENT_KERNELS, NATIVE_GRADIENTS } from './gradients';
 import * as mm from './matmul';
 import { OutputPool } from './output-pool';
 import * as pool from './pool';
@@ -79,12 +81,19 @@ type Hookable = Record<HookedMethod, (...a: unknown[]) => unknown> & {
 interface Registration {
   tf: Tfjs;
   originals: Map<string, KernelConfig>;
+  originalGradients: Map<string, tfjs.GradConfig>;
+  addedKernels: string[];
   backend: Hookable | null;
   ownMethods: Map<HookedMethod, PropertyDescriptor | undefined>;
   pool: OutputPool | null;
 }
 
 let current: Registration | null = null;
+
+/** Counters of the output pool of the current registration (null when none). */
+export function nativeKernelMemoryStats(): OutputPool['stats'] | null {
+  return current?.pool?.stats ?? null;
+}
 
 function hookBackend(backend: Hookable, pool: OutputPool, reg: Registration): void {
   for (const name of HOOKED_METHODS) {
@@ -155,10 +164,14 @@ export function registerNativeKernels(
     return { active: true, kernels: [...current.originals.keys()], threads: native.threads() };
   }
   const reuse = options.reuseMemory ?? true;
-  const outputPool = reuse ? new OutputPool(32 * 1024, 2 ** 31) : null;
+  // Arrays under 128 KiB come from V8's heap cheaply; the free lists may hold up to a
+  // quarter of the machine's memory (a training step's activations come back each step).
+  const outputPool = reuse ? new OutputPool(32 * 1024, os.totalmem() / 4) : null;
   const reg: Registration = {
     tf,
     originals: new Map(),
+    originalGradients: new Map(),
+    addedKernels: [],
     backend: null,
     ownMethods: new Map(),
     pool: outputPool,
@@ -176,6 +189,25 @@ export function registerNativeKernels(
     });
     reg.originals.set(name, original);
   }
+  for (const [name, impl] of Object.entries(GRADIENT_KERNELS)) {
+    tf.registerKernel({
+      kernelName: name,
+      backendName: 'cpu',
+      kernelFunc: ((args: KernelArgs) => {
+        const result = impl(args, ctx);
+        // The gradients check their inputs before dispatching, so this is a bug.
+        if (!result) throw new Error(`${name}: arguments the native kernel does not handle`);
+        return result;
+      }) as unknown as tfjs.KernelFunc,
+    });
+    reg.addedKernels.push(name);
+  }
+  for (const [name, rewrite] of Object.entries(NATIVE_GRADIENTS)) {
+    const original = tf.getGradient(name);
+    if (!original) continue;
+    tf.registerGradient({ ...original, gradFunc: rewrite(tf, original.gradFunc) });
+    reg.originalGradients.set(name, original);
+  }
   if (outputPool) {
     reg.backend = tf.findBackend('cpu') as unknown as Hookable;
     hookBackend(reg.backend, outputPool, reg);
@@ -191,6 +223,8 @@ export function unregisterNativeKernels(tf: Tfjs): void {
     tf.unregisterKernel(name, 'cpu');
     tf.registerKernel(original);
   }
+  for (const name of current.addedKernels) tf.unregisterKernel(name, 'cpu');
+  for (const original of current.originalGradients.values()) tf.registerGradient(original);
   unhookBackend(current);
   current.pool?.clear();
   current = null;

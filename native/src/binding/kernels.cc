@@ -3,6 +3,7 @@
 // array allocated by the caller. Sizes are checked here, once, against the geometry.
 #include <napi.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -251,7 +252,7 @@ Napi::Value MatMul(const Napi::CallbackInfo& info) {
 // binary(op, a, aShape, b, bShape, out, outShape)
 Napi::Value Binary(const Napi::CallbackInfo& info) {
   const double op = number(info, 0, "op");
-  if (op < 0 || op > 6) throw Napi::RangeError::New(info.Env(), "unknown binary op");
+  if (op < 0 || op > 9) throw Napi::RangeError::New(info.Env(), "unknown binary op");
   Floats a = floats(info, 1, "a"), b = floats(info, 3, "b"), out = floats(info, 5, "out");
   const kernels::Shape aShape = shapeArg(info, 2, "aShape"), bShape = shapeArg(info, 4, "bShape");
   const kernels::Shape outShape = shapeArg(info, 6, "outShape");
@@ -334,6 +335,36 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// batchNormGrad(x, dy, channels, mean, variance, scale | null, epsilon,
+//               dx, dMean, dVariance, dScale, dOffset)
+Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
+  Floats x = floats(info, 0, "x"), dy = floats(info, 1, "dy");
+  const std::size_t channels = count(info, 2, "channels");
+  if (channels == 0 || x.ElementLength() % channels != 0) {
+    throw Napi::RangeError::New(info.Env(), "x must hold whole rows of `channels` values");
+  }
+  expectLength(info.Env(), dy, x.ElementLength(), "dy");
+  Floats mean = floats(info, 3, "mean"), variance = floats(info, 4, "variance");
+  expectLength(info.Env(), mean, channels, "mean");
+  expectLength(info.Env(), variance, channels, "variance");
+  std::size_t scaleLength = 0;
+  const float* scale = optionalFloats(info, 5, "scale", &scaleLength);
+  if (scale && scaleLength != channels) {
+    throw Napi::RangeError::New(info.Env(), "scale needs `channels` values");
+  }
+  const float epsilon = static_cast<float>(number(info, 6, "epsilon"));
+  Floats dx = floats(info, 7, "dx");
+  expectLength(info.Env(), dx, x.ElementLength(), "dx");
+  Floats perChannel[4] = {floats(info, 8, "dMean"), floats(info, 9, "dVariance"),
+                          floats(info, 10, "dScale"), floats(info, 11, "dOffset")};
+  for (Floats& f : perChannel) expectLength(info.Env(), f, channels, "per-channel gradient");
+  kernels::batchNormGrad(x.Data(), dy.Data(), x.ElementLength() / channels, channels, mean.Data(),
+                         variance.Data(), scale, epsilon,
+                         {dx.Data(), perChannel[0].Data(), perChannel[1].Data(),
+                          perChannel[2].Data(), perChannel[3].Data()});
+  return info.Env().Undefined();
+}
+
 Napi::Value SetKernelThreads(const Napi::CallbackInfo& info) {
   const std::size_t n = count(info, 0, "threads");
   if (n < 1 || n > 1024) throw Napi::RangeError::New(info.Env(), "threads must be 1..1024");
@@ -365,6 +396,7 @@ void InitKernels(Napi::Env env, Napi::Object exports) {
   k.Set("sumReduce", Napi::Function::New(env, SumReduce));
   k.Set("tile", Napi::Function::New(env, Tile));
   k.Set("batchNorm", Napi::Function::New(env, BatchNorm));
+  k.Set("batchNormGrad", Napi::Function::New(env, BatchNormGrad));
   k.Set("setThreads", Napi::Function::New(env, SetKernelThreads));
   k.Set("threads", Napi::Function::New(env, KernelThreads));
   exports.Set("kernels", k);

@@ -36,6 +36,17 @@ struct MaxF {
 struct MinF {
   float operator()(float a, float b) const { return a < b || std::isnan(a) ? a : b; }
 };
+struct SigmoidGradF {
+  float operator()(float y, float dy) const { return dy * (y * (1.0f - y)); }
+};
+struct SquareGradF {
+  float operator()(float x, float dy) const { return dy * (x * 2.0f); }
+};
+struct ReluGradF {
+  float operator()(float x, float dy) const {
+    return dy * (std::isnan(x) ? x : (x > 0.0f ? 1.0f : 0.0f));
+  }
+};
 
 // One innermost run: strides are 0 (broadcast) or 1.
 template <class F>
@@ -156,6 +167,12 @@ void binaryBroadcast(BinaryOp op, const float* a, const Shape& aShape, const flo
       return binaryPlanned(MaxF{}, a, b, out, p);
     case BinaryOp::Minimum:
       return binaryPlanned(MinF{}, a, b, out, p);
+    case BinaryOp::SigmoidGrad:
+      return binaryPlanned(SigmoidGradF{}, a, b, out, p);
+    case BinaryOp::SquareGrad:
+      return binaryPlanned(SquareGradF{}, a, b, out, p);
+    case BinaryOp::ReluGrad:
+      return binaryPlanned(ReluGradF{}, a, b, out, p);
   }
 }
 
@@ -292,6 +309,50 @@ void batchNorm(const float* x, std::size_t rows, std::size_t channels, const Bat
       const float* xr = x + r * channels;
       float* o = out + r * channels;
       for (std::size_t c = 0; c < channels; ++c) o[c] = offset[c] + (xr[c] - mean[c]) * factor[c];
+    }
+  });
+}
+
+void batchNormGrad(const float* x, const float* dy, std::size_t rows, std::size_t channels,
+                   const float* mean, const float* variance, const float* scale, float epsilon,
+                   const BatchNormGrads& out) {
+  // Pass 1: per-channel sum(dy) and sum(dy * (x - mean)), per-thread parts in double.
+  const std::size_t parts = partCount(rows * channels, kStreamGrain);
+  std::vector<double> sums(parts * 2 * channels, 0.0);
+  forEachPart(rows, parts, [&](std::size_t p, std::size_t r0, std::size_t r1) {
+    double* sumDy = sums.data() + p * 2 * channels;
+    double* sumDyXc = sumDy + channels;
+    for (std::size_t r = r0; r < r1; ++r) {
+      const float* xr = x + r * channels;
+      const float* dr = dy + r * channels;
+      for (std::size_t c = 0; c < channels; ++c) {
+        sumDy[c] += dr[c];
+        sumDyXc[c] += static_cast<double>(dr[c]) * (xr[c] - mean[c]);
+      }
+    }
+  });
+  std::vector<float> factor(channels);
+  for (std::size_t c = 0; c < channels; ++c) {
+    double sumDy = 0, sumDyXc = 0;
+    for (std::size_t p = 0; p < parts; ++p) {
+      sumDy += sums[p * 2 * channels + c];
+      sumDyXc += sums[p * 2 * channels + channels + c];
+    }
+    const double r = 1.0 / std::sqrt(static_cast<double>(variance[c]) + epsilon);
+    const double s = scale ? scale[c] : 1.0;
+    factor[c] = static_cast<float>(r * s);
+    out.dMean[c] = static_cast<float>(-r * s * sumDy);
+    out.dVariance[c] = static_cast<float>(-0.5 * r * r * r * s * sumDyXc);
+    out.dScale[c] = static_cast<float>(r * sumDyXc);
+    out.dOffset[c] = static_cast<float>(sumDy);
+  }
+  // Pass 2: dx.
+  const std::size_t grain = std::max<std::size_t>(1, kStreamGrain / std::max<std::size_t>(1, channels));
+  parallelRange(rows, grain, [&](std::size_t r0, std::size_t r1) {
+    for (std::size_t r = r0; r < r1; ++r) {
+      const float* dr = dy + r * channels;
+      float* o = out.dx + r * channels;
+      for (std::size_t c = 0; c < channels; ++c) o[c] = dr[c] * factor[c];
     }
   });
 }

@@ -9,7 +9,21 @@ namespace asc::kernels {
 
 using Shape = std::vector<std::size_t>;
 
-enum class BinaryOp { Add, Sub, Mul, Div, SquaredDifference, Maximum, Minimum };
+// The last three are gradients written as one pass each, in tfjs's own operation order:
+// SigmoidGrad(y, dy) = dy * (y * (1 - y)), SquareGrad(x, dy) = dy * (x * 2),
+// ReluGrad(x, dy) = dy * step(x).
+enum class BinaryOp {
+  Add,
+  Sub,
+  Mul,
+  Div,
+  SquaredDifference,
+  Maximum,
+  Minimum,
+  SigmoidGrad,
+  SquareGrad,
+  ReluGrad
+};
 enum class UnaryOp { Sigmoid, Square, Rsqrt, Sqrt, Neg, Relu, Exp, Abs, Reciprocal, Step };
 
 // out (outShape) = a op b, where aShape and bShape broadcast to outShape numpy-style.
@@ -43,5 +57,21 @@ struct BatchNormParams {
 };
 void batchNorm(const float* x, std::size_t rows, std::size_t channels, const BatchNormParams& p,
                float* out);
+
+// The gradients of batchNorm with per-channel mean, variance and scale (scale may be
+// null: 1), as tfjs's FusedBatchNorm gradient defines them, in two passes instead of a
+// dozen: dx = dy * scale * r, dMean = -r * scale * sum(dy), dVariance = -r^3 / 2 * scale *
+// sum(dy * (x - mean)), dScale = r * sum(dy * (x - mean)), dOffset = sum(dy), with
+// r = 1 / sqrt(variance + epsilon) and sums over rows.
+struct BatchNormGrads {
+  float* dx;
+  float* dMean;
+  float* dVariance;
+  float* dScale;
+  float* dOffset;
+};
+void batchNormGrad(const float* x, const float* dy, std::size_t rows, std::size_t channels,
+                   const float* mean, const float* variance, const float* scale, float epsilon,
+                   const BatchNormGrads& out);
 
 }  // namespace asc::kernels

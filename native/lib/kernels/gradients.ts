@@ -1,0 +1,155 @@
+import type * as tfjs from '@tensorflow/tfjs';
+import type { NativeKernel, Tfjs } from './context';
+import { binary } from './elementwise';
+
+/**
+ * Gradients that tfjs writes as chains of elementwise ops, each a full pass over
+ * activation-sized tensors, rewritten as one native kernel each (same arithmetic, same
+ * operation order). They replace the global gradient configs while the native kernels
+ * are registered, and only act when the active backend is 'cpu' with float32 tensors;
+ * anything else goes to the original gradient. Unlike tfjs's own, these gradients are not
+ * differentiable again (no second-order gradients through them).
+ */
+
+type Tensor = tfjs.Tensor;
+type GradConfig = tfjs.GradConfig;
+type GradFunc = GradConfig['gradFunc'];
+
+/** Extra kernels the gradients below dispatch (registered on 'cpu' only). */
+export const GRADIENT_KERNELS: Readonly<Record<string, NativeKernel>> = {
+  AscSigmoidGrad: binary('SigmoidGrad'),
+  AscSquareGrad: binary('SquareGrad'),
+  AscReluGrad: binary('ReluGrad'),
+  AscBroadcastDiv: (args, ctx) => {
+    const { x } = args.inputs;
+    const xv = ctx.values(args, x);
+    const shape = args.attrs?.shape as number[];
+    const divisor = new Float32Array([Number(args.attrs?.divisor)]);
+    if (!x || !xv) return null;
+    return ctx.output(args, shape, (out) =>
+      ctx.native.binary(3, xv, x.shape, divisor, [], out, shape),
+    );
+  },
+  AscBatchNormGrad: (args, ctx) => {
+    const { x, dy, mean, variance, scale } = args.inputs;
+    const xv = ctx.values(args, x);
+    const dyv = ctx.values(args, dy);
+    const mv = ctx.values(args, mean);
+    const vv = ctx.values(args, variance);
+    const sv = scale ? ctx.values(args, scale) : null;
+    if (!x || !mean || !xv || !dyv || !mv || !vv || (scale && !sv)) return null;
+    const channels = mean.shape[0];
+    const dx = ctx.allocate(x.shape);
+    const perChannel = [0, 1, 2, 3].map(() => new Float32Array(channels));
+    const epsilon = Number(args.attrs?.varianceEpsilon ?? 0.001);
+    ctx.native.batchNormGrad(
+      xv,
+      dyv,
+      channels,
+      mv,
+      vv,
+      sv,
+      epsilon,
+      dx,
+      ...(perChannel as [Float32Array, Float32Array, Float32Array, Float32Array]),
+    );
+    return [
+      ctx.tensor(args, x.shape, dx),
+      ...perChannel.map((v) => ctx.tensor(args, [channels], v)),
+    ];
+  },
+};
+
+function usable(tf: Tfjs, tensors: (Tensor | null | undefined)[]): boolean {
+  return tf.getBackend() === 'cpu' && tensors.every((t) => !t || t.dtype === 'float32');
+}
+
+function sameShape(a: Tensor, b: Tensor): boolean {
+  return a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+}
+
+function run(tf: Tfjs, name: string, inputs: Record<string, Tensor>, attrs = {}): Tensor {
+  return tf.engine().runKernel(name, inputs as never, attrs) as Tensor;
+}
+
+/** A gradient of the form dx = f(saved, dy) computed by one same-shape binary kernel. */
+function pointwise(kernel: string): (tf: Tfjs, original: GradFunc) => GradFunc {
+  return (tf, original) => (dy, saved, attrs) => {
+    const [s] = saved;
+    const d = dy as Tensor;
+    if (!usable(tf, [s, d]) || !sameShape(s, d)) return original(dy, saved, attrs);
+    return { x: () => run(tf, kernel, { a: s, b: d }) };
+  };
+}
+
+const meanGrad =
+  (tf: Tfjs, original: GradFunc): GradFunc =>
+  (dy, saved, attrs) => {
+    const [x] = saved;
+    const d = dy as Tensor;
+    if (!usable(tf, [x, d])) return original(dy, saved, attrs);
+    const axes = tf.util.parseAxisParam((attrs as { axis: number | number[] }).axis, x.shape);
+    const expanded = x.shape.slice();
+    for (const a of axes) expanded[a] = 1;
+    const reduceSize = axes.reduce((n, a) => n * x.shape[a], 1);
+    return {
+      x: () =>
+        run(
+          tf,
+          'AscBroadcastDiv',
+          { x: tf.reshape(d, expanded) },
+          { shape: x.shape, divisor: reduceSize },
+        ),
+    };
+  };
+
+const batchNormGrad =
+  (tf: Tfjs, original: GradFunc): GradFunc =>
+  (dy, saved, attrs) => {
+    const [x, mean, variance, scale] = saved;
+    const d = dy as Tensor;
+    const channels = x.shape[x.shape.length - 1];
+    const perChannel = (t: Tensor | undefined) =>
+      !t || (t.shape.length === 1 && t.shape[0] === channels);
+    if (
+      !usable(tf, [x, d, mean, variance, scale]) ||
+      x.shape.length !== 4 ||
+      !sameShape(x, d) ||
+      !mean ||
+      !variance ||
+      mean.shape.length !== 1 ||
+      !perChannel(mean) ||
+      !perChannel(variance) ||
+      !perChannel(scale)
+    ) {
+      return original(dy, saved, attrs);
+    }
+    // All five come from one kernel call, made here and not in the closures: tfjs runs
+    // each closure in its own tidy, which would dispose the outputs the others need.
+    // Outputs no closure asks for are disposed with the backward pass's scope.
+    const inputs: Record<string, Tensor> = { x, dy: d, mean, variance };
+    if (scale) inputs.scale = scale;
+    const [dx, dMean, dVariance, dScale, dOffset] = tf
+      .engine()
+      .runKernel('AscBatchNormGrad', inputs as never, {
+        varianceEpsilon: (attrs as { varianceEpsilon?: number }).varianceEpsilon ?? 0.001,
+      }) as Tensor[];
+    return {
+      x: () => dx,
+      mean: () => dMean,
+      variance: () => dVariance,
+      scale: () => dScale,
+      offset: () => dOffset,
+    };
+  };
+
+/** Gradient rewrites by kernel name: each takes tfjs and the original gradient. */
+export const NATIVE_GRADIENTS: Readonly<
+  Record<string, (tf: Tfjs, original: GradFunc) => GradFunc>
+> = {
+  Sigmoid: pointwise('AscSigmoidGrad'),
+  Square: pointwise('AscSquareGrad'),
+  Relu: pointwise('AscReluGrad'),
+  Mean: meanGrad,
+  FusedBatchNorm: batchNormGrad,
+};

@@ -1,0 +1,155 @@
+import * as tf from '@tensorflow/tfjs';
+import { expectSameBothWays, randTensor, rng } from './kernels-helpers';
+import { registerNativeKernels, unregisterNativeKernels } from '../lib';
+
+// The gradient rewrites (Sigmoid, Square, Relu, Mean, FusedBatchNorm) against tfjs's own
+// gradients, and the native gradients of the convolutions and pools against central
+// finite differences of the native forward kernels.
+
+beforeAll(async () => {
+  tf.enableProdMode();
+  await tf.setBackend('cpu');
+});
+
+afterEach(() => unregisterNativeKernels(tf));
+
+describe('gradient rewrites match tfjs gradients', () => {
+  const r = rng(21);
+  const x = randTensor(r, [3, 6, 5, 7]);
+
+  test('Sigmoid, Square, Relu and swish', () => {
+    expectSameBothWays('pointwise grads', () => {
+      const swish = (a: tf.Tensor) => tf.mul(tf.sigmoid(tf.mul(a, 1)), a);
+      return [
+        tf.grad((a: tf.Tensor) => tf.sigmoid(a.mul(3)).sum())(x),
+        tf.grad((a: tf.Tensor) => tf.square(a).mul(x).sum())(x),
+        tf.grad((a: tf.Tensor) => tf.relu(a).mul(x).sum())(x),
+        tf.grad((a: tf.Tensor) => swish(a).mul(x).sum())(x),
+      ];
+    });
+  });
+
+  test.each([[[0, 1, 2]], [[1, 2]], [[3]], [[0, 1, 2, 3]]])('Mean over %j', (axes) => {
+    expectSameBothWays(`mean grad ${JSON.stringify(axes)}`, () => [
+      tf.grad((a: tf.Tensor) => tf.mean(a, axes).square().sum())(x),
+      tf.grad((a: tf.Tensor) => tf.mean(a, axes, true).mul(2).sum())(x),
+    ]);
+  });
+
+  test('batch normalisation in training mode (moments of the batch)', () => {
+    const gamma = randTensor(r, [7]);
+    const beta = randTensor(r, [7]);
+    const w = randTensor(r, [3, 6, 5, 7]);
+    expectSameBothWays('batch-norm grads', () => {
+      const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        const { mean, variance } = tf.moments(a, [0, 1, 2]);
+        return tf.batchNorm(a, mean, variance, b, g, 1e-3).mul(w).sum();
+      };
+      return tf.grads(f)([x, gamma, beta]);
+    });
+  });
+
+  // (tfjs itself cannot differentiate batchNorm without scale and offset.)
+  test('batch normalisation with fixed statistics', () => {
+    const mean = randTensor(r, [7]);
+    const variance = tf.tidy(() => randTensor(r, [7]).abs().add(0.5));
+    const gamma = randTensor(r, [7]);
+    const beta = randTensor(r, [7]);
+    const w = randTensor(r, [3, 6, 5, 7]);
+    expectSameBothWays('batch-norm grads, fixed statistics', () =>
+      tf.grads((a: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor) =>
+        tf.batchNorm(a, m, v, beta, g).mul(w).sum(),
+      )([x, mean, variance, gamma]),
+    );
+  });
+});
+
+/** Central differences of f at x, for every element of x (small x only). */
+function finiteDifferences(f: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor, h = 1e-2): Float32Array {
+  const base = x.dataSync().slice();
+  const out = new Float32Array(base.length);
+  for (let i = 0; i < base.length; ++i) {
+    const at = (delta: number) => {
+      const v = base.slice();
+      v[i] += delta;
+      return tf.tidy(() => f(tf.tensor(v, x.shape)).dataSync()[0]);
+    };
+    out[i] = (at(h) - at(-h)) / (2 * h);
+  }
+  return out;
+}
+
+function expectClose(actual: Float32Array, expected: Float32Array, tolerance: number): void {
+  let scale = 0;
+  for (const v of expected) scale = Math.max(scale, Math.abs(v));
+  for (let i = 0; i < expected.length; ++i) {
+    expect(Math.abs(actual[i] - expected[i])).toBeLessThanOrEqual(
+      tolerance * Math.max(scale, 1e-3),
+    );
+  }
+}
+
+describe('native gradients against finite differences', () => {
+  const r = rng(33);
+  const x = randTensor(r, [2, 5, 5, 3]);
+  const w = randTensor(r, [3, 3, 3, 4]);
+  const dw = randTensor(r, [3, 3, 3, 1]);
+  // Weights on the output make the objective's gradient non-uniform.
+  const cases: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, tf.Tensor][] = [
+    [
+      'conv2d 3x3 stride 2 same',
+      (a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'),
+      w,
+    ],
+    [
+      'conv2d 3x3 stride 1 valid',
+      (a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid'),
+      w,
+    ],
+    [
+      'depthwise 3x3 stride 1 same',
+      (a, b) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'),
+      dw,
+    ],
+    [
+      'depthwise 3x3 stride 2 same',
+      (a, b) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'),
+      dw,
+    ],
+  ];
+  test.each(cases)('%s: d/dx and d/dfilter', (_label, op, filter) => {
+    const handle = registerNativeKernels(tf);
+    expect(handle.active).toBe(true);
+    const objective = (a: tf.Tensor, b: tf.Tensor) => {
+      const y = op(a, b);
+      return y.mul(tf.linspace(-1, 1, y.size).reshape(y.shape)).sum() as tf.Scalar;
+    };
+    const [gx, gw] = tf.grads(objective)([x, filter]);
+    expectClose(
+      gx.dataSync() as Float32Array,
+      finiteDifferences((a) => objective(a, filter), x),
+      2e-3,
+    );
+    expectClose(
+      gw.dataSync() as Float32Array,
+      finiteDifferences((b) => objective(x, b), filter),
+      2e-3,
+    );
+  });
+
+  test.each([
+    ['max', (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid')],
+    // 'valid': with padding, tfjs's AvgPoolGrad divides by the whole window while its
+    // AvgPool divides by the pixels inside the image, so only unpadded windows agree.
+    ['average', (a: tf.Tensor) => tf.avgPool(a as tf.Tensor4D, 3, 2, 'valid')],
+  ] as const)('%s pooling: d/dx', (_label, op) => {
+    registerNativeKernels(tf);
+    const objective = (a: tf.Tensor) => {
+      const y = op(a);
+      return y.mul(tf.linspace(-1, 1, y.size).reshape(y.shape)).sum() as tf.Scalar;
+    };
+    const g = tf.grad(objective)(x);
+    // A small step so no perturbed value overtakes its window's maximum.
+    expectClose(g.dataSync() as Float32Array, finiteDifferences(objective, x, 1e-3), 5e-3);
+  });
+});
