@@ -12,19 +12,22 @@ namespace {
 
 std::mutex gPlanMutex;
 
-// Plans live for the whole process; FFTW_MEASURE costs tens of milliseconds once per
-// size and makes every later frame faster.
-fftwf_plan sharedR2cPlan(int nFft) {
+// Plans live for the whole process; FFTW_MEASURE costs ~0.2 s once per size and makes
+// every later frame faster.
+fftwf_plan sharedForwardPlan(int nFft) {
   static std::map<int, fftwf_plan> plans;
   std::lock_guard<std::mutex> lock(gPlanMutex);
   auto it = plans.find(nFft);
   if (it != plans.end()) return it->second;
-  float* in = fftwf_alloc_real(nFft);
-  fftwf_complex* out = fftwf_alloc_complex(nFft / 2 + 1);
-  if (!in || !out) throw std::bad_alloc();
-  fftwf_plan plan = fftwf_plan_dft_r2c_1d(nFft, in, out, FFTW_MEASURE);
-  fftwf_free(in);
-  fftwf_free(out);
+  std::vector<float*> scratch;
+  for (int i = 0; i < 4; ++i) {
+    scratch.push_back(fftwf_alloc_real(nFft));
+    if (!scratch.back()) throw std::bad_alloc();
+  }
+  fftwf_iodim dim{nFft, 1, 1};
+  // (re, im) -> (re, im) in this argument order is the forward transform.
+  fftwf_plan plan = fftwf_plan_guru_split_dft(1, &dim, 0, nullptr, scratch[0], scratch[1], scratch[2], scratch[3], FFTW_MEASURE);
+  for (float* p : scratch) fftwf_free(p);
   plans.emplace(nFft, plan);
   return plan;
 }
@@ -53,36 +56,71 @@ Stft::Stft(int nFft, int windowSamples, int hopSamples, WindowKind window)
       hop_(hopSamples),
       windowStart_((nFft - windowSamples) / 2),
       window_(windowSamples),
-      in_(fftwf_alloc_real(nFft)),
-      out_(fftwf_alloc_complex(nFft / 2 + 1)),
-      plan_(sharedR2cPlan(nFft)) {
-  if (!in_ || !out_) throw std::bad_alloc();
+      inRe_(fftwf_alloc_real(nFft)),
+      inIm_(fftwf_alloc_real(nFft)),
+      outRe_(fftwf_alloc_real(nFft)),
+      outIm_(fftwf_alloc_real(nFft)),
+      powerA_(fftwf_alloc_real(nFft / 2 + 1)),
+      powerB_(fftwf_alloc_real(nFft / 2 + 1)),
+      plan_(sharedForwardPlan(nFft)) {
+  if (!inRe_ || !inIm_ || !outRe_ || !outIm_ || !powerA_ || !powerB_) throw std::bad_alloc();
   const double pi = std::acos(-1.0);
   const double a0 = window == WindowKind::kHamming ? 0.54 : 0.5;
   const double a1 = window == WindowKind::kHamming ? 0.46 : 0.5;
   for (int n = 0; n < windowSamples; ++n) {
     window_[n] = static_cast<float>(a0 - a1 * std::cos(2.0 * pi * n / windowSamples));  // periodic
   }
-  // Samples outside the window stay zero: r2c leaves its input untouched.
-  std::memset(in_.get(), 0, sizeof(float) * nFft);
+  // Samples outside the window stay zero: FFTW leaves an out-of-place input untouched.
+  std::memset(inRe_.get(), 0, sizeof(float) * nFft);
+  std::memset(inIm_.get(), 0, sizeof(float) * nFft);
 }
 
-void Stft::powerFrame(const float* signal, std::size_t samples, std::size_t frame, float* power, std::size_t stride) {
+// The windowed samples of `frame` into out[windowStart .. windowStart + window).
+void Stft::windowed(const float* signal, std::size_t samples, std::size_t frame, float* out) const {
   // Frame m covers padded samples m*hop .. m*hop + nFft - 1; padded index i is signal
   // index i - nFft/2.
   const std::ptrdiff_t first = static_cast<std::ptrdiff_t>(frame * hop_) + windowStart_ - nFft_ / 2;
   const int w = static_cast<int>(window_.size());
-  float* in = in_.get() + windowStart_;
+  const float* win = window_.data();
+  float* in = out + windowStart_;
   if (first >= 0 && first + w <= static_cast<std::ptrdiff_t>(samples)) {
     const float* x = signal + first;
-    for (int k = 0; k < w; ++k) in[k] = x[k] * window_[k];
+    for (int k = 0; k < w; ++k) in[k] = x[k] * win[k];
   } else {
-    for (int k = 0; k < w; ++k) in[k] = reflected(signal, samples, first + k) * window_[k];
+    for (int k = 0; k < w; ++k) in[k] = reflected(signal, samples, first + k) * win[k];
   }
-  fftwf_execute_dft_r2c(plan_, in_.get(), out_.get());
-  const fftwf_complex* X = out_.get();
-  const int bins = nFft_ / 2 + 1;
-  for (int k = 0; k < bins; ++k) power[k * stride] = X[k][0] * X[k][0] + X[k][1] * X[k][1];
+}
+
+void Stft::powerFramePair(const float* signal, std::size_t samples, std::size_t frame, float* first, float* second,
+                          std::size_t stride) {
+  windowed(signal, samples, frame, inRe_.get());
+  if (second) {
+    windowed(signal, samples, frame + 1, inIm_.get());
+  } else {
+    std::memset(inIm_.get() + windowStart_, 0, sizeof(float) * window_.size());
+  }
+  fftwf_execute_split_dft(plan_, inRe_.get(), inIm_.get(), outRe_.get(), outIm_.get());
+  // A[k] = (Z[k] + conj Z[N-k]) / 2, B[k] = (Z[k] - conj Z[N-k]) / 2i, Z[N] = Z[0].
+  const float* zr = outRe_.get();
+  const float* zi = outIm_.get();
+  float* pa = powerA_.get();
+  float* pb = powerB_.get();
+  const int half = nFft_ / 2;
+  pa[0] = zr[0] * zr[0];
+  pb[0] = zi[0] * zi[0];
+  for (int k = 1; k <= half; ++k) {
+    const int j = nFft_ - k;
+    const float sr = zr[k] + zr[j];
+    const float di = zi[k] - zi[j];
+    const float dr = zr[k] - zr[j];
+    const float si = zi[k] + zi[j];
+    pa[k] = 0.25f * (sr * sr + di * di);
+    pb[k] = 0.25f * (dr * dr + si * si);
+  }
+  for (int k = 0; k <= half; ++k) first[k * stride] = pa[k];
+  if (second) {
+    for (int k = 0; k <= half; ++k) second[k * stride] = pb[k];
+  }
 }
 
 }  // namespace asc::features
