@@ -5,7 +5,7 @@ import { REPORT_FILES } from './files';
 import { reportToHtml } from './html';
 import { reportToMarkdown } from './markdown';
 import { allFigures, allTables, type ReportModel } from './model';
-import { renderVegaLiteSvg, svgToPng } from './render';
+import { renderVegaLiteSvgs, svgToPng } from './render';
 
 /** The files a report consists of (absolute paths). */
 export interface ReportFiles {
@@ -62,10 +62,10 @@ export async function writeReport(model: ReportModel, outDir: string): Promise<R
     manifest: at(REPORT_FILES.manifest),
   };
 
-  const svgs = new Map<string, string>();
-  for (const figure of allFigures(model)) {
-    const svg = await renderVegaLiteSvg(figure.id, figure.vegaLite);
-    svgs.set(figure.id, svg);
+  const figures = allFigures(model);
+  const svgs = await renderVegaLiteSvgs(figures.map((f) => ({ id: f.id, spec: f.vegaLite })));
+  for (const figure of figures) {
+    const svg = svgs.get(figure.id) as string;
     const svgFile = at(REPORT_FILES.figureSvg(figure.id));
     const pngFile = at(REPORT_FILES.figurePng(figure.id));
     writeAtomic(svgFile, svg);

@@ -1,7 +1,7 @@
 import {
   binEdges,
   ChartRenderError,
-  renderVegaLiteSvg,
+  renderVegaLiteSvgs,
   svgToPng,
   formatCell,
   histogram,
@@ -101,26 +101,27 @@ describe('run records', () => {
 });
 
 describe('chart rendering', () => {
-  it('names the figure when a spec cannot be compiled', async () => {
-    await expect(
-      renderVegaLiteSvg('figure9', { data: { values: [] }, layer: 'not-a-list' }),
-    ).rejects.toThrow(ChartRenderError);
-    await expect(
-      renderVegaLiteSvg('figure9', { data: { values: [] }, layer: 'not-a-list' }),
-    ).rejects.toThrow(/^figure 'figure9': /);
+  const point = {
+    width: 100,
+    height: 50,
+    data: { values: [{ x: 1, y: 2 }] },
+    mark: 'point',
+    encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
+  };
+
+  it('names the figure whose spec cannot be compiled', async () => {
+    const jobs = [
+      { id: 'good', spec: point },
+      { id: 'figure9', spec: { data: { values: [] }, layer: 'not-a-list' } },
+    ];
+    const failure = renderVegaLiteSvgs(jobs);
+    await expect(failure).rejects.toThrow(ChartRenderError);
+    await expect(failure).rejects.toThrow(/^figure 'figure9': (?!the renderer)/);
   });
 
   it('renders an SVG that resvg turns into a PNG of twice its size', async () => {
-    const svg = await renderVegaLiteSvg('f', {
-      width: 100,
-      height: 50,
-      data: { values: [{ x: 1, y: 2 }] },
-      mark: 'point',
-      encoding: {
-        x: { field: 'x', type: 'quantitative' },
-        y: { field: 'y', type: 'quantitative' },
-      },
-    });
+    const svg = (await renderVegaLiteSvgs([{ id: 'f', spec: point }])).get('f')!;
+    expect(svg).toMatch(/^<svg/);
     const width = Number(/<svg[^>]* width="(\d+)"/.exec(svg)![1]);
     const png = svgToPng('f', svg, 2);
     // The PNG's IHDR chunk holds the width as a big-endian 32-bit integer at byte 16.
