@@ -11,7 +11,6 @@ import { SqliteTrialStore } from '../src/store/sqlite-store';
 import type { TrialRecord } from '../src/store/trial-store';
 
 const evaluator = path.join(__dirname, 'fixtures', 'hash-evaluator.js');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { expectedMetrics } = require(evaluator) as {
   expectedMetrics(id: string): { accuracy: number; loss: number };
 };

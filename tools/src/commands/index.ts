@@ -10,6 +10,9 @@ import { studyCommand } from './study';
 import { trainCommand } from './train';
 import { evalCommand } from './eval';
 import { predictCommand } from './predict';
+import { zooCommand } from './zoo';
+import { searchCommand } from './search';
+import { trialsCommand } from './trials';
 
 // Every top-level command of asc, one module each.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -24,4 +27,7 @@ export const commands: CommandModule<GlobalOptions, any>[] = [
   trainCommand,
   evalCommand,
   predictCommand,
+  zooCommand,
+  searchCommand,
+  trialsCommand,
 ];

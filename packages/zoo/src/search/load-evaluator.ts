@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import {
   DEFAULT_EVALUATOR_MODULE,
@@ -13,7 +14,8 @@ import {
  * (`@asc/trainer/evaluator`, or `@asc/trainer` itself when it exports createEvaluator).
  */
 export function resolveEvaluatorModule(spec: string | undefined, cwd = process.cwd()): string {
-  const isPath = (s: string) => s.startsWith('.') || path.isAbsolute(s);
+  const isPath = (s: string) =>
+    s.startsWith('.') || path.isAbsolute(s) || fs.existsSync(path.resolve(cwd, s));
   if (spec !== undefined) {
     try {
       return require.resolve(isPath(spec) ? path.resolve(cwd, spec) : spec, {

@@ -92,6 +92,9 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
   const epochs = o.epochs ?? 3;
   const heartbeat = validateHeartbeat(o.heartbeat ?? DEFAULT_HEARTBEAT);
   const emit = (e: SearchEvent) => o.onEvent?.(e);
+  // Before anything is written: a missing evaluator must not leave an empty study behind.
+  const evaluatorModule = resolveEvaluatorModule(o.evaluatorModule);
+  const script = workerScript();
 
   const store = await openTrialStore(o.storeLocation);
   try {
@@ -117,8 +120,6 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
       };
     };
     if ((await store.countTrials(study.name)).complete >= o.trials) return summary('done');
-    const evaluatorModule = resolveEvaluatorModule(o.evaluatorModule);
-    const script = workerScript();
     return await new Promise<SearchSummary>((resolve, reject) => {
       const children = new Map<number, ChildProcess>();
       const exits: WorkerExit[] = [];

@@ -1,0 +1,185 @@
+import * as path from 'path';
+import type { Argv } from 'yargs';
+import {
+  TRIAL_STATUSES,
+  analyseTrials,
+  openTrialStore,
+  redactUrl,
+  type TrialRecord,
+  type TrialStatus,
+} from '@asc/zoo';
+import * as fs from 'fs';
+import { defineCommand, type GlobalOptions } from '../cli/command';
+import { UsageError } from '../cli/errors';
+import { STUDY_CONFIG_FILE, STUDY_STORE_FILE, readStudyConfig } from './search';
+
+interface TrialsArgs {
+  study: string;
+  storage?: string;
+  csv: boolean;
+  status?: string[];
+  analysis: boolean;
+}
+
+/** Columns of the table and the CSV, in order. */
+const COLUMNS: [string, (t: TrialRecord) => string | number | null][] = [
+  ['number', (t) => t.number],
+  ['trial_id', (t) => t.trialId],
+  ['sample_index', (t) => t.sampleIndex],
+  ['arch_id', (t) => t.archId],
+  ['status', (t) => t.status],
+  ['accuracy', (t) => t.accuracy],
+  ['loss', (t) => t.loss],
+  ['segment_accuracy', (t) => t.segmentAccuracy],
+  ['params', (t) => t.params],
+  ['size_kb', (t) => t.sizeKiB],
+  ['size_kb_fp16', (t) => t.sizeKiBFp16],
+  ['epochs', (t) => t.epochs.length],
+  ['seconds', (t) => t.seconds],
+  ['backend', (t) => t.backend],
+  ['seed', (t) => t.seed],
+  ['started_at', (t) => new Date(t.startedAt).toISOString()],
+  ['ended_at', (t) => (t.endedAt === null ? null : new Date(t.endedAt).toISOString())],
+  ['worker', (t) => t.worker],
+  ['host', (t) => t.host],
+  ['retry_of', (t) => t.retryOf],
+  ['feature_config_hash', (t) => t.featureConfigHash],
+  ['error', (t) => (t.error === null ? null : t.error.split('\n')[0])],
+];
+
+/** RFC 4180 field: quoted when it holds a comma, quote or line break. */
+function csvField(v: string | number | null): string {
+  if (v === null) return '';
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(2)}%`);
+
+/** `asc trials`: the trials of a study as a table, JSON or CSV. */
+export const trialsCommand = defineCommand<TrialsArgs>({
+  command: 'trials',
+  describe: 'List the trials of a study (table, --json or --csv), or its analysis (--analysis)',
+  builder: (y: Argv<GlobalOptions>) =>
+    y
+      .option('study', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Study directory; with --storage, the study name',
+      })
+      .option('storage', {
+        type: 'string',
+        describe: 'Trial store URL (default: STUDY/trials.sqlite)',
+      })
+      .option('csv', { type: 'boolean', default: false, describe: 'Print CSV on stdout' })
+      .option('status', {
+        type: 'string',
+        array: true,
+        choices: TRIAL_STATUSES as string[],
+        describe: 'Only trials with these statuses',
+      })
+      .option('analysis', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'Print accuracy by growth ratio, blocks, module type and pooling, and the selection',
+      }) as Argv<TrialsArgs & GlobalOptions>,
+  run: async (args, out) => {
+    if (args.csv && args.json) throw new UsageError('--csv and --json exclude each other');
+    let location: string;
+    let name: string;
+    if (args.storage !== undefined) {
+      location = args.storage;
+      name = args.study;
+    } else {
+      const dir = path.resolve(args.study);
+      location = path.join(dir, STUDY_STORE_FILE);
+      if (!fs.existsSync(location))
+        throw new UsageError(`${dir}: no trial store (${STUDY_STORE_FILE}); run asc search first`);
+      const config = readStudyConfig(path.join(dir, STUDY_CONFIG_FILE));
+      name = typeof config?.name === 'string' ? config.name : path.basename(dir);
+    }
+    const store = await openTrialStore(location);
+    let trials: TrialRecord[];
+    try {
+      if (!(await store.getStudy(name))) {
+        const names = (await store.listStudies()).map((s) => s.name).join(', ') || 'none';
+        throw new UsageError(`no study "${name}" in ${redactUrl(location)} (it holds: ${names})`);
+      }
+      trials = await store.getTrials(name);
+    } finally {
+      await store.close();
+    }
+    const analysis = analyseTrials(trials);
+    const shown = args.status
+      ? trials.filter((t) => args.status!.includes(t.status as TrialStatus))
+      : trials;
+
+    if (args.csv) {
+      const lines = [
+        COLUMNS.map(([h]) => h).join(','),
+        ...shown.map((t) => COLUMNS.map(([, f]) => csvField(f(t))).join(',')),
+      ];
+      process.stdout.write(lines.join('\n') + '\n');
+      return undefined;
+    }
+    if (args.analysis) {
+      out.info(
+        `study "${name}": ${analysis.complete} complete trials, ${analysis.rejectedBySize} samples rejected by size`,
+      );
+      for (const [title, groups] of [
+        ['growth ratio', analysis.byGrowth],
+        ['blocks', analysis.byBlocks],
+        ['module type', analysis.byModule],
+        ['pooling', analysis.byPooling],
+      ] as const) {
+        out.info(`by ${title}:`);
+        for (const g of groups) {
+          out.info(
+            `  ${g.key.padEnd(12)} n=${String(g.count).padStart(4)}  mean ${pct(g.meanAccuracy)}  std ${
+              g.stdAccuracy === null ? '-' : (100 * g.stdAccuracy).toFixed(2)
+            }`,
+          );
+        }
+      }
+      return { study: name, analysis };
+    }
+    const widths = [6, 34, 11, 9, 8, 9];
+    out.info(
+      ['#', 'identifier', 'status', 'accuracy', 'loss', 'KB']
+        .map((h, i) => h.padEnd(widths[i]))
+        .join(' '),
+    );
+    for (const t of shown) {
+      out.info(
+        [
+          String(t.number).padEnd(widths[0]),
+          t.archId.padEnd(widths[1]),
+          (t.status + (t.retryOf !== null ? '*' : '')).padEnd(widths[2]),
+          pct(t.accuracy).padEnd(widths[3]),
+          (t.loss === null ? '-' : t.loss.toFixed(4)).padEnd(widths[4]),
+          t.sizeKiB.toFixed(1).padEnd(widths[5]),
+          t.error ? t.error.split('\n')[0] : '',
+        ]
+          .join(' ')
+          .trimEnd(),
+      );
+    }
+    const counts = analysis.counts;
+    out.info(
+      TRIAL_STATUSES.filter((s) => counts[s] > 0)
+        .map((s) => `${counts[s]} ${s}`)
+        .join(', ') +
+        (shown.some((t) => t.retryOf !== null)
+          ? '  (* = re-run of an interrupted or dead trial)'
+          : ''),
+    );
+    return {
+      study: name,
+      store: redactUrl(location),
+      counts,
+      trials: shown,
+      selection: analysis.selection,
+    };
+  },
+});
