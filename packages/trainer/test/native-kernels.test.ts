@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs';
+import { registerNativeKernels, unregisterNativeKernels } from '@asc/native';
+import { resolveModel } from '@asc/zoo';
+import {
+  fitNormalisation,
+  InputNormaliser,
+  Rng,
+  SEARCH_RECIPE,
+  seededCopy,
+  Trainer,
+  type Recipe,
+} from '../src';
+import { syntheticSet } from './helpers';
+
+// Training must not depend on which kernels run it: the same steps with tfjs's JS
+// kernels and with the addon's native kernels give the same losses and weights (up to
+// float32 summation order).
+const SHAPE: [number, number, number] = [16, 16, 2];
+
+async function trainOneEpoch(): Promise<{ losses: number[]; weights: Float32Array[] }> {
+  const set = syntheticSet({
+    clips: 8,
+    evaluateClips: 3,
+    segmentsPerClip: 2,
+    shape: SHAPE,
+    classes: 3,
+    seed: 2,
+  });
+  const spec = resolveModel({
+    stemFilters: 8,
+    growth: 1.5,
+    blocks: [
+      [3, 2, 'max'],
+      [0, 4, 'avg'],
+    ],
+  });
+  const built = spec.build(tf, { inputShape: SHAPE, classes: 3 });
+  const model = await seededCopy(tf, built, Rng.fromSeed(1));
+  built.dispose();
+  const recipe: Recipe = { ...SEARCH_RECIPE, batchSize: 8 };
+  const inputs = new InputNormaliser(tf, SHAPE, fitNormalisation(set.source, set.train));
+  const trainer = new Trainer({
+    tf,
+    model,
+    recipe,
+    inputs,
+    classes: 3,
+    train: { source: set.source, clips: set.train },
+    evaluate: { source: set.source, clips: set.evaluate },
+    rngs: { shuffle: Rng.fromSeed(3).state(), mixup: Rng.fromSeed(4).state() },
+  });
+  const { record } = await trainer.runEpoch(0);
+  const losses = [record.trainLoss, record.testLoss];
+  const weights = model.weights.map((w) => w.read().dataSync() as Float32Array);
+  trainer.dispose();
+  inputs.dispose();
+  model.dispose();
+  return { losses, weights };
+}
+
+describe('training with the native kernels', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+  afterAll(() => unregisterNativeKernels(tf));
+
+  it('matches the JS kernels', async () => {
+    const js = await trainOneEpoch();
+    const handle = registerNativeKernels(tf);
+    if (!handle.active) {
+      console.warn(`skipped: native kernels unavailable (${handle.reason})`);
+      return;
+    }
+    expect(handle.kernels).toEqual(expect.arrayContaining(['Conv2D', 'DepthwiseConv2dNative']));
+    const native = await trainOneEpoch();
+    native.losses.forEach((l, i) => expect(Math.abs(l - js.losses[i])).toBeLessThan(1e-4));
+    let maxDiff = 0;
+    native.weights.forEach((w, i) =>
+      w.forEach((v, j) => (maxDiff = Math.max(maxDiff, Math.abs(v - js.weights[i][j])))),
+    );
+    expect(maxDiff).toBeLessThan(1e-3);
+  });
+});
