@@ -65,6 +65,9 @@ fi
 
 data="$state/data"
 log="$state/postgres.log"
+# The cluster's owner may not be allowed into the caller's working directory.
+mkdir -p "$state"
+cd "$state"
 
 server_start() {
   as_owner "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 \
