@@ -7,7 +7,13 @@ export * from './sampler';
 export * from './search/evaluate';
 export * from './store/trial-store';
 export * from './store/sqlite-store';
-export * from './models/tf';
+export {
+  DEFAULT_INPUT_SHAPE,
+  trainableParams,
+  type BuildOptions,
+  type LayersModel,
+  type Tf,
+} from './models/tf';
 export * from './models/layers';
 export * from './models/build';
 export * from './models/baselines';

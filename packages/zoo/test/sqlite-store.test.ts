@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -59,5 +60,31 @@ describe('SqliteTrialStore specifics', () => {
     const b = await SqliteTrialStore.open(file);
     expect((await b.getStudy('s'))?.seed).toBe(1);
     await b.close();
+  });
+
+  it('serves 4 processes claiming as fast as they can without "database is locked"', async () => {
+    const file = path.join(dir, 'trials.sqlite');
+    await (await SqliteTrialStore.open(file)).close();
+    const script = path.join(__dirname, 'fixtures', 'claim-stress.js');
+    const runs = await Promise.all(
+      [0, 1, 2, 3].map(
+        (i) =>
+          new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+            const child = spawn(process.execPath, [script, file, '120', `w${i}`]);
+            let out = '';
+            let err = '';
+            child.stdout.on('data', (d) => (out += d));
+            child.stderr.on('data', (d) => (err += d));
+            child.on('close', (code) => resolve({ code, out, err }));
+          }),
+      ),
+    );
+    for (const r of runs) expect(r).toMatchObject({ code: 0, err: '' });
+    expect(runs.reduce((n, r) => n + Number(r.out), 0)).toBe(120);
+    const store = await SqliteTrialStore.open(file);
+    const trials = await store.getTrials('s');
+    await store.close();
+    expect(trials.map((t) => t.sampleIndex)).toEqual([...Array(120).keys()]);
+    expect(trials.every((t) => t.status === 'complete' && t.epochs.length === 1)).toBe(true);
   });
 });
