@@ -34,7 +34,7 @@ const CONFIG = {
   font: FONT,
   view: { stroke: '#c8c8c8' },
   axis: { labelFontSize: 11, titleFontSize: 12, grid: true, gridColor: '#ececec' },
-  legend: { labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 400 },
 };
 
 // Panel titles sort as text; two decimals keep 'g = 2.00' above 'g = 1.75'.
