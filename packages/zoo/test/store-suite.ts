@@ -151,6 +151,17 @@ export function describeTrialStore(
       expect(listed).toEqual(t);
     });
 
+    it('stores a NaN metric (a diverged loss) as null and keeps infinities', async () => {
+      const a = await claimed(3);
+      await store.reportEpoch(a.trialId, me.worker, {
+        ...result(0.5).epochs[0],
+        trainLoss: NaN,
+        testLoss: Infinity,
+      });
+      const [epoch] = (await store.getTrial(a.trialId))!.epochs;
+      expect(epoch).toMatchObject({ trainLoss: null, testLoss: Infinity, testAccuracy: 0.5 });
+    });
+
     it('hands out records the caller may mutate without touching the store', async () => {
       const a = await claimed(3);
       a.spec.blocks.pop();

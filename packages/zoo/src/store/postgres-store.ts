@@ -75,7 +75,7 @@ interface TrialRow {
   feature_config_hash: string | null;
   retry_of: number | null;
   requeued: boolean;
-  epochs: EpochMetrics[];
+  epochs: Record<keyof EpochMetrics, number | string | null>[];
 }
 
 interface StudyRow {
@@ -478,7 +478,7 @@ export class PostgresTrialStore implements TrialStore {
               worker,
               r.accuracy,
               r.loss,
-              r.segmentAccuracy ?? null,
+              real(r.segmentAccuracy),
               r.backend ?? null,
               r.seconds,
             ],
@@ -668,13 +668,25 @@ function epochValues(trialId: number, m: EpochMetrics): unknown[] {
   return [
     trialId,
     m.epoch,
-    m.trainLoss,
-    m.testLoss,
-    m.testAccuracy,
-    m.segmentAccuracy,
-    m.seconds,
-    m.samplesPerSec,
+    real(m.trainLoss),
+    real(m.testLoss),
+    real(m.testAccuracy),
+    real(m.segmentAccuracy),
+    real(m.seconds),
+    real(m.samplesPerSec),
   ];
+}
+
+/** A metric as stored: NaN (a diverged loss) becomes NULL, as SQLite stores it. */
+function real(x: number | null | undefined): number | null {
+  return x === undefined || x === null || Number.isNaN(x) ? null : x;
+}
+
+/** json_build_object writes infinite doubles as the strings "Infinity" and "-Infinity". */
+function epochFromJson(e: Record<keyof EpochMetrics, number | string | null>): EpochMetrics {
+  return Object.fromEntries(
+    Object.entries(e).map(([k, v]) => [k, typeof v === 'string' ? Number(v) : v]),
+  ) as unknown as EpochMetrics;
 }
 
 /**
@@ -714,7 +726,7 @@ function toTrial(r: TrialRow): TrialRecord {
     segmentAccuracy: r.segment_accuracy,
     backend: r.backend,
     seconds: r.seconds,
-    epochs: r.epochs,
+    epochs: r.epochs.map(epochFromJson),
     startedAt: r.started_at,
     endedAt: r.ended_at,
     heartbeatAt: r.heartbeat_at,
