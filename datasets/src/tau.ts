@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { DatasetError, type DatasetProblem } from './errors';
+import { DatasetError, WavError, type DatasetProblem } from './errors';
 import {
   emptyLabelCounts,
   isSceneLabel,
@@ -11,6 +11,7 @@ import {
 } from './labels';
 import { ProblemLog } from './problems';
 import { columnsOf, readTsv, type TsvTable } from './tsv';
+import { readWavHeader } from './wav';
 
 /** Which fold-1 split a clip belongs to; 'none' for files listed only in meta.csv. */
 export type Split = 'train' | 'evaluate' | 'none';
@@ -49,6 +50,11 @@ export interface Dataset {
 export interface ReadDatasetOptions {
   /** Check that every listed audio file exists (default true). */
   checkAudio?: boolean;
+  /**
+   * Also read every present audio file's header: unreadable or truncated files are
+   * errors, and a mix of formats (rate, channels, bits, length) is a warning (default false).
+   */
+  checkHeaders?: boolean;
 }
 
 /** The CSV files of the layout, relative to the dataset root. */
@@ -375,7 +381,41 @@ export async function inspectDataset(
       message: `${missingAudio.length} of ${clips.length} audio files are missing: ${examples(missingAudio)}`,
     });
   }
+  if (options.checkHeaders) {
+    const missing = new Set(missingAudio);
+    checkAudioHeaders(
+      clips.filter((c) => !missing.has(c.file)),
+      log,
+    );
+  }
   return { root: absoluteRoot, clips, problems: log.list(), missingAudio };
+}
+
+/** Reads each clip's WAV header; logs unreadable files and a mix of formats. */
+function checkAudioHeaders(clips: ClipRecord[], log: ProblemLog): void {
+  const formats = new Map<string, number>();
+  for (const clip of clips) {
+    try {
+      const h = readWavHeader(clip.path);
+      const format =
+        `${h.sampleRateHz} Hz, ${h.channels} ch, ${h.bitsPerSample}-bit ${h.encoding}, ` +
+        `${h.durationSeconds.toFixed(3)} s`;
+      formats.set(format, (formats.get(format) ?? 0) + 1);
+    } catch (err) {
+      if (!(err instanceof WavError)) throw err;
+      log.add({ severity: 'error', code: 'bad-audio', message: err.reason, file: clip.file });
+    }
+  }
+  if (formats.size > 1) {
+    const counts = [...formats]
+      .sort((a, b) => b[1] - a[1])
+      .map(([format, n]) => `${n} x ${format}`);
+    log.add({
+      severity: 'warning',
+      code: 'mixed-audio-formats',
+      message: `audio files differ in format: ${counts.join('; ')}`,
+    });
+  }
 }
 
 /** Split-level checks: empty splits, absent classes, locations recorded in both splits. */

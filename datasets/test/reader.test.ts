@@ -1,7 +1,9 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import {
   clipsOfSplit,
   DatasetError,
+  encodeWavPcm24,
   inspectDataset,
   readDataset,
   summarizeDataset,
@@ -266,5 +268,43 @@ describe('readDataset on the tiny hand-written fixture', () => {
     expect(unknown).toHaveLength(11);
     expect(unknown[10].message).toContain('15 more');
     expect(unknown[10].message).toContain('25 in all');
+  });
+
+  it('reads WAV headers on request: unreadable files are errors, mixed formats a warning', async () => {
+    const root = writeTinyDataset();
+    expect((await readDataset(root)).problems).toEqual([]);
+    const placeholders = await inspectDataset(root, { checkHeaders: true });
+    expect(withCode(placeholders, 'bad-audio')).toHaveLength(11);
+    expect(withCode(placeholders, 'bad-audio')[0]).toMatchObject({
+      severity: 'error',
+      file: 'audio/airport-lisbon-1000-40000-a.wav',
+      message: 'not a RIFF/WAVE file',
+    });
+
+    const second = new Float64Array(48000);
+    const stereo = encodeWavPcm24([second, second], 48000);
+    for (const clip of placeholders.clips) fs.writeFileSync(clip.path, stereo);
+    expect((await readDataset(root, { checkHeaders: true })).problems).toEqual([]);
+
+    const [first, other, third] = placeholders.clips;
+    fs.writeFileSync(other.path, encodeWavPcm24([second], 44100));
+    fs.writeFileSync(third.path, stereo.subarray(0, 1000));
+    const mixed = await inspectDataset(root, { checkHeaders: true });
+    expect(mixed.problems).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        code: 'bad-audio',
+        file: third.file,
+        message: expect.stringContaining('truncated'),
+      }),
+      {
+        severity: 'warning',
+        code: 'mixed-audio-formats',
+        message:
+          'audio files differ in format: 9 x 48000 Hz, 2 ch, 24-bit pcm, 1.000 s; ' +
+          '1 x 44100 Hz, 1 ch, 24-bit pcm, 1.088 s',
+      },
+    ]);
+    expect(first.file).not.toBe(third.file);
   });
 });

@@ -127,6 +127,16 @@ describe('asc dataset', () => {
     ]);
     expect(r.stderr).toContain(`1 of 9 audio files are missing: audio/${gone}`);
 
+    const victim = fs.readdirSync(path.join(broken, 'audio'))[1];
+    fs.truncateSync(path.join(broken, 'audio', victim), 1000);
+    expect(runAsc(['dataset', 'check', root, '--headers']).status).toBe(0);
+    const truncated = runAsc(['dataset', 'check', broken, '--headers', '--json']);
+    expect(truncated.status).toBe(1);
+    expect(truncated.json().problems).toContainEqual(
+      expect.objectContaining({ code: 'bad-audio', file: `audio/${victim}` }),
+    );
+    expect(truncated.stderr).toContain(`audio/${victim}: truncated`);
+
     fs.writeFileSync(path.join(broken, 'meta.csv'), 'filename,scene_label\naudio/a.wav,indoor\n');
     const commas = runAsc(['dataset', 'check', broken, '--json']);
     expect(commas.status).toBe(1);

@@ -44,14 +44,14 @@ function countsTable(summary: DatasetSummary): string[] {
 export async function checkDataset(
   dir: string,
   out: Output,
-  options: { checkAudio?: boolean } = {},
+  options: { checkAudio?: boolean; checkHeaders?: boolean } = {},
 ): Promise<DatasetSummary> {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new UsageError(`${dir}: no such directory`);
   }
   let summary: DatasetSummary;
   try {
-    summary = summarizeDataset(await inspectDataset(dir, { checkAudio: options.checkAudio }));
+    summary = summarizeDataset(await inspectDataset(dir, options));
   } catch (err) {
     if (!(err instanceof DatasetError)) throw err;
     const empty = {
@@ -137,6 +137,7 @@ export async function synthesizeWithProgress(
 interface CheckArgs {
   dir: string;
   audio: boolean;
+  headers: boolean;
 }
 
 const checkCommand = defineCommand<CheckArgs>({
@@ -153,8 +154,14 @@ const checkCommand = defineCommand<CheckArgs>({
         type: 'boolean',
         default: true,
         describe: 'Check that every listed audio file exists (--no-audio skips it)',
+      })
+      .option('headers', {
+        type: 'boolean',
+        default: false,
+        describe: 'Also read every WAV header (format, rate, bits, channels, length)',
       }) as unknown as Argv<CheckArgs>,
-  run: (args, out) => checkDataset(args.dir, out, { checkAudio: args.audio }),
+  run: (args, out) =>
+    checkDataset(args.dir, out, { checkAudio: args.audio, checkHeaders: args.headers }),
 });
 
 interface SynthArgs {

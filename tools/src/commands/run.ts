@@ -52,7 +52,7 @@ const steps: RunStep[] = [
   {
     name: 'check',
     title: 'dataset check',
-    run: ({ out, datasetDir }) => checkDataset(datasetDir, out),
+    run: ({ out, datasetDir }) => checkDataset(datasetDir, out, { checkHeaders: true }),
   },
 ];
 
