@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { writeFileAtomically } from './atomic';
 import type { FeatureConfig } from './config';
 import { WavError } from './errors';
 import { contentHash } from './hash';
@@ -32,18 +33,6 @@ export interface BatchOptions {
   config: FeatureConfig;
   shardDir: string;
   dtype: ShardDtype;
-}
-
-/** Writes through a temporary file and a rename, so readers see all or nothing. */
-export async function writeFileAtomically(file: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-  try {
-    await fs.promises.writeFile(tmp, bytes);
-    await fs.promises.rename(tmp, file);
-  } catch (err) {
-    await fs.promises.rm(tmp, { force: true });
-    throw err;
-  }
 }
 
 function outcomeOf(index: number, header: ShardHeader, extra: Partial<BatchOutcome>): BatchOutcome {

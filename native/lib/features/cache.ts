@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { nativeFeatures } from './addon-features';
 import { resolveFeatureBackend, type FeatureBackend } from './backend';
+import { writeFileAtomically } from './atomic';
 import { runBatchJs, type BatchOutcome } from './batch';
 import { featureConfigHash, resolveFeatureConfig, type FeatureConfig } from './config';
 import { FeatureBuildAborted, FeatureCacheError } from './errors';
@@ -12,8 +13,8 @@ import {
   manifestPath,
   MANIFEST_FORMAT,
   MANIFEST_VERSION,
+  manifestText,
   readManifest,
-  writeManifest,
   type Manifest,
   type ManifestEntry,
 } from './manifest';
@@ -165,10 +166,15 @@ export async function buildFeatureCache(o: BuildFeatureCacheOptions): Promise<Fe
   let cancelled = false;
   let lastFlush = Date.now();
   let flushing: Promise<void> = Promise.resolve();
+  let flushError: Error | undefined;
   const flush = (): Promise<void> => {
     lastFlush = Date.now();
-    const snapshot = JSON.parse(JSON.stringify(manifest)) as Manifest;
-    flushing = flushing.then(() => writeManifest(mPath, snapshot));
+    const text = manifestText(manifest);
+    flushing = flushing
+      .then(() => writeFileAtomically(mPath, text))
+      .catch((err: Error) => {
+        flushError ??= err;
+      });
     return flushing;
   };
 
@@ -219,6 +225,9 @@ export async function buildFeatureCache(o: BuildFeatureCacheOptions): Promise<Fe
     await runBatchJs(paths, options, onOutcome, () => Boolean(o.signal?.aborted));
   }
   await flush();
+  if (flushError) {
+    throw new FeatureCacheError(mPath, `cannot write the manifest: ${flushError.message}`);
+  }
   report.seconds = (performance.now() - t0) / 1000;
   report.filesPerSec = report.seconds > 0 ? done / report.seconds : 0;
   if (cancelled || o.signal?.aborted) throw new FeatureBuildAborted(report);

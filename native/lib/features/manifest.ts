@@ -79,17 +79,10 @@ export function readManifest(file: string): Manifest {
   return m;
 }
 
-/** Writes the manifest through a temporary file and a rename. */
-export async function writeManifest(file: string, manifest: Manifest): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+/** The manifest as JSON, stamped now: a snapshot that later changes do not affect. */
+export function manifestText(manifest: Manifest): string {
   manifest.updatedAt = new Date().toISOString();
-  try {
-    await fs.promises.writeFile(tmp, JSON.stringify(manifest));
-    await fs.promises.rename(tmp, file);
-  } catch (err) {
-    await fs.promises.rm(tmp, { force: true });
-    throw err;
-  }
+  return JSON.stringify(manifest);
 }
 
 /** The config hashes that have a manifest under `cacheDir`. */
