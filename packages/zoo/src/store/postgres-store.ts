@@ -29,6 +29,8 @@ export interface PostgresStoreOptions {
   maxConnections?: number;
   /** How long one connection attempt may take (ms). */
   connectTimeoutMs?: number;
+  /** How long one statement may go without an answer before the try counts as failed (ms). */
+  queryTimeoutMs?: number;
 }
 
 /**
@@ -161,7 +163,14 @@ export class PostgresTrialStore implements TrialStore {
       max: o.maxConnections ?? 4,
       connectionTimeoutMillis: o.connectTimeoutMs ?? 10_000,
       idleTimeoutMillis: 30_000,
+      // A peer that vanishes without closing its socket (a machine losing power or its
+      // network) must not hold the study lock or leave our queries hanging for the
+      // operating system's two-hour keepalive: the server ends a transaction left idle,
+      // and we give up on (and retry) a query with no answer.
       keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      query_timeout: o.queryTimeoutMs ?? 60_000,
+      options: '-c idle_in_transaction_session_timeout=60000',
       application_name: 'asc-nas',
       types: pgTypes,
     };
@@ -702,7 +711,7 @@ function isTransient(err: unknown): boolean {
     const network = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'];
     if (network.includes(code) || code === 'ENETUNREACH' || code === 'EAI_AGAIN') return true;
   }
-  return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect|not queryable/i.test(
+  return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect|Query read timeout|not queryable/i.test(
     message(err),
   );
 }
