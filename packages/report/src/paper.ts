@@ -29,14 +29,6 @@ export const PAPER_GROWTH_MEANS: ReadonlyMap<number, number> = new Map([
   [1.0, 0.933],
 ]);
 
-/** The paper's search: 510 candidates in 250..500 KB, about 20 GPU-minutes each. */
-export const PAPER_SEARCH = {
-  candidates: 510,
-  minKB: 250,
-  maxKB: 500,
-  gpuMinutesPerCandidate: 20,
-} as const;
-
 // How a run's model reference maps to a row of the paper's Table 4. The selected
 // candidates play the roles of Model A (best accuracy) and Model B (lowest loss).
 const PAPER_ROW_OF: Record<string, string> = {

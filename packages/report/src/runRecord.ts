@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { STUDY_FILES } from './files';
 
 /** A run record that cannot be used; names the file and the field. */
 export class RunRecordError extends Error {
@@ -130,7 +131,7 @@ export interface RunRecordScan {
  * record is listed in `problems` (the report says so) instead of stopping the report.
  */
 export function readRunRecords(studyDir: string): RunRecordScan {
-  const retrainDir = path.join(studyDir, 'retrain');
+  const retrainDir = path.join(studyDir, STUDY_FILES.retrain);
   const scan: RunRecordScan = { runs: [], problems: [] };
   if (!fs.existsSync(retrainDir)) return scan;
   const names = fs
@@ -139,7 +140,7 @@ export function readRunRecords(studyDir: string): RunRecordScan {
     .map((d) => d.name)
     .sort();
   for (const name of names) {
-    const file = path.join(retrainDir, name, 'run.json');
+    const file = path.join(retrainDir, name, STUDY_FILES.runRecord);
     if (!fs.existsSync(file)) {
       scan.problems.push(`${file}: no run record (the run has not written one yet)`);
       continue;

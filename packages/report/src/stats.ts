@@ -10,15 +10,6 @@ export function mean(values: readonly number[]): number | null {
   return values.length === 0 ? null : sum(values) / values.length;
 }
 
-/** Sample standard deviation (n - 1); null for fewer than two values. */
-export function standardDeviation(values: readonly number[]): number | null {
-  const m = mean(values);
-  if (m === null || values.length < 2) return null;
-  let squares = 0;
-  for (const v of values) squares += (v - m) ** 2;
-  return Math.sqrt(squares / (values.length - 1));
-}
-
 export function median(values: readonly number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);

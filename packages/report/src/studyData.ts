@@ -6,6 +6,7 @@ import {
   DatasetFingerprintError,
   type DatasetFingerprint,
 } from './fingerprint';
+import { STUDY_FILES } from './files';
 import { readRunRecords, type RunRecordScan } from './runRecord';
 
 /** The study directory cannot be reported on at all (absent, or its store is unusable). */
@@ -35,12 +36,6 @@ export interface StudySnapshot {
   /** Things that could not be read, one line each, naming the file and the reason. */
   problems: string[];
 }
-
-export const STUDY_FILES = {
-  config: 'study.json',
-  store: 'trials.sqlite',
-  retrain: 'retrain',
-} as const;
 
 function readStudyJson(file: string, problems: string[]): Record<string, unknown> | null {
   if (!fs.existsSync(file)) return null;
