@@ -70,7 +70,13 @@ const MIB = 2 ** 20;
  */
 export function table4(runs: readonly RunRecord[]): Table {
   const notes: string[] = [];
-  const rows: Record<string, Cell>[] = runs.map((run) => {
+  // The paper's row order (large baselines first, then Model A and B); others last.
+  const order = (run: RunRecord): number => {
+    const paper = paperRowFor(run.name, run.model);
+    return paper ? PAPER_TABLE4.indexOf(paper) : PAPER_TABLE4.length;
+  };
+  const ordered = [...runs].sort((a, b) => order(a) - order(b) || a.name.localeCompare(b.name));
+  const rows: Record<string, Cell>[] = ordered.map((run) => {
     const params = runParams(run);
     const paper = paperRowFor(run.name, run.model);
     if (run.final === null) {

@@ -228,10 +228,11 @@ describe('report of a small study built through the store API', () => {
 
   it('Table 4 carries every run with sizes from its spec and accuracy from its record, beside the paper', () => {
     const table = readTable(report, 'table4');
+    // In the paper's order: baselines, then Model A's and Model B's roles.
     expect(table.rows.map((r) => r.model)).toEqual([
+      'mobilenet-v1',
       'best-accuracy',
       'lowest-loss',
-      'mobilenet-v1',
     ]);
     const byName = Object.fromEntries(table.rows.map((r) => [r.model as string, r]));
     for (const name of ['best-accuracy', 'lowest-loss']) {
