@@ -2,6 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
+// Aliased: Math lookups are slow inside Jest's vm contexts.
+const { round, sin } = Math;
+
 // WAV files written byte by byte for the feature tests, so the decoder is checked
 // against the format itself, not against our own writer.
 
@@ -31,17 +34,20 @@ export function wavBytes(spec: WavSpec): Buffer {
   const channels = spec.channels.length;
   const frames = channels ? spec.channels[0].length : 0;
   const width = spec.bits / 8;
-  const data = Buffer.alloc(frames * channels * width);
-  for (let i = 0; i < frames; i++) {
-    for (let c = 0; c < channels; c++) {
-      const at = (i * channels + c) * width;
-      const v = spec.channels[c][i];
-      if (spec.tag === 3 && spec.bits === 32) data.writeFloatLE(v, at);
-      else if (spec.tag === 3 && spec.bits === 64) data.writeDoubleLE(v, at);
-      else if (spec.bits === 8) data.writeUInt8(v & 0xff, at);
-      else if (spec.bits === 16) data.writeInt16LE(v, at);
-      else if (spec.bits === 24) data.writeIntLE(v, at, 3);
-      else data.writeInt32LE(v, at);
+  // Typed arrays rather than Buffer.writeXxx per sample: those calls are slow under Jest.
+  const count = frames * channels;
+  const data = Buffer.alloc(count * width);
+  const interleaved = (i: number): number => spec.channels[i % channels][Math.floor(i / channels)];
+  if (spec.tag === 3 && (spec.bits === 32 || spec.bits === 64)) {
+    const view = spec.bits === 32 ? new Float32Array(count) : new Float64Array(count);
+    for (let i = 0; i < count; i++) view[i] = interleaved(i);
+    Buffer.from(view.buffer).copy(data);
+  } else {
+    const ints = new Int32Array(count);
+    for (let i = 0; i < count; i++) ints[i] = interleaved(i);
+    const bytes = new Uint8Array(ints.buffer);
+    for (let i = 0; i < count; i++) {
+      for (let b = 0; b < width; b++) data[i * width + b] = bytes[i * 4 + b];
     }
   }
   const fmt = Buffer.alloc(spec.extensible ? 40 : 16);
@@ -81,17 +87,17 @@ export function referenceSignal(samples = 480000, rateHz = 48000): Float64Array 
   for (let n = 0; n < samples; n++) {
     const t = n / rateHz;
     x[n] =
-      0.5 * Math.sin(2 * Math.PI * 440 * t) +
-      0.2 * Math.sin(2 * Math.PI * 3150.7 * t) +
-      0.1 * Math.sin(2 * Math.PI * (100 * t + 0.5 * (19900 / 10) * t * t)) +
-      0.05 * Math.sin(2 * Math.PI * 37.5 * t) * (t < 5 ? 1 : 0);
+      0.5 * sin(2 * Math.PI * 440 * t) +
+      0.2 * sin(2 * Math.PI * 3150.7 * t) +
+      0.1 * sin(2 * Math.PI * (100 * t + 0.5 * (19900 / 10) * t * t)) +
+      0.05 * sin(2 * Math.PI * 37.5 * t) * (t < 5 ? 1 : 0);
   }
   return x;
 }
 
 /** A deterministic stereo scene-like clip as 24-bit integers (tones, noise, a sweep). */
 export function syntheticStereo24(seconds: number, seed: number, rateHz = 48000): Int32Array[] {
-  const n = Math.round(seconds * rateHz);
+  const n = round(seconds * rateHz);
   let state = seed >>> 0 || 1;
   const rand = (): number => {
     state ^= state << 13;
@@ -106,11 +112,11 @@ export function syntheticStereo24(seconds: number, seed: number, rateHz = 48000)
   const r = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const t = i / rateHz;
-    const tone = 0.3 * Math.sin(2 * Math.PI * f1 * t) + 0.1 * Math.sin(2 * Math.PI * 3 * f1 * t);
+    const tone = 0.3 * sin(2 * Math.PI * f1 * t) + 0.1 * sin(2 * Math.PI * 3 * f1 * t);
     const a = tone + 0.1 * rand();
-    const b = 0.7 * tone + 0.1 * rand() + 0.05 * Math.sin(2 * Math.PI * (500 + 800 * t) * t);
-    l[i] = Math.round(a * 8388607);
-    r[i] = Math.round(b * 8388607);
+    const b = 0.7 * tone + 0.1 * rand() + 0.05 * sin(2 * Math.PI * (500 + 800 * t) * t);
+    l[i] = round(a * 8388607);
+    r[i] = round(b * 8388607);
   }
   return [l, r];
 }

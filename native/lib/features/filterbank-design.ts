@@ -1,10 +1,14 @@
 // The Morlet filter bank designed in TypeScript (double precision), the twin of
 // native/src/features/filterbank.cc for the addon-less path. Pure functions.
 
+// Aliased: under Jest's vm contexts every `Math.x` lookup goes through an interceptor that
+// made these hot loops many times slower.
+const { ceil, cos, exp, hypot, log, max, min, pow, sin, sqrt } = Math;
+
 const SIGMA0 = 0.1;
 const P_MAX = 5;
 const EPS = 1e-7;
-const R_PSI = Math.sqrt(0.5);
+const R_PSI = sqrt(0.5);
 
 /** A designed bank; weights are float64 here, rows = bands, columns = bins 0..nFft/2. */
 export interface MorletBank64 {
@@ -16,12 +20,12 @@ export interface MorletBank64 {
 }
 
 function sigmaOf(xi: number, Q: number): number {
-  const f = 1 / Math.pow(2, 1 / Q);
-  return (xi * ((1 - f) / (1 + f))) / Math.sqrt(2 * Math.log(1 / R_PSI));
+  const f = 1 / pow(2, 1 / Q);
+  return (xi * ((1 - f) / (1 + f))) / sqrt(2 * log(1 / R_PSI));
 }
 
 function periods(sigma: number): number {
-  return Math.min(Math.ceil(Math.sqrt(-2 * sigma * sigma * Math.log(EPS)) + 1), P_MAX);
+  return min(ceil(sqrt(-2 * sigma * sigma * log(EPS)) + 1), P_MAX);
 }
 
 function periodizedGaussian(n: number, centre: number, sigma: number, p: number): Float64Array {
@@ -31,7 +35,7 @@ function periodizedGaussian(n: number, centre: number, sigma: number, p: number)
     let sum = 0;
     for (let l = 1 - p; l <= p - 1; l++) {
       const d = k / n + l - centre;
-      sum += Math.exp(-(d * d) / denom);
+      sum += exp(-(d * d) / denom);
     }
     g[k] = sum / (2 * p - 1);
   }
@@ -56,8 +60,8 @@ function l1TimeNorm(raw: Float64Array): number {
       const ang = (2 * Math.PI) / len;
       for (let i = 0; i < n; i += len) {
         for (let k = 0; k < len / 2; k++) {
-          const wr = Math.cos(ang * k);
-          const wi = Math.sin(ang * k);
+          const wr = cos(ang * k);
+          const wi = sin(ang * k);
           const a = i + k;
           const b = a + len / 2;
           const vr = re[b] * wr - im[b] * wi;
@@ -70,7 +74,7 @@ function l1TimeNorm(raw: Float64Array): number {
       }
     }
     let sum = 0;
-    for (let i = 0; i < n; i++) sum += Math.hypot(re[i], im[i]);
+    for (let i = 0; i < n; i++) sum += hypot(re[i], im[i]);
     return sum / n;
   }
   let sum = 0;
@@ -79,10 +83,10 @@ function l1TimeNorm(raw: Float64Array): number {
     let si = 0;
     for (let k = 0; k < n; k++) {
       const ang = (2 * Math.PI * ((k * m) % n)) / n;
-      sr += raw[k] * Math.cos(ang);
-      si += raw[k] * Math.sin(ang);
+      sr += raw[k] * cos(ang);
+      si += raw[k] * sin(ang);
     }
-    sum += Math.hypot(sr, si);
+    sum += hypot(sr, si);
   }
   return sum / n;
 }
@@ -98,8 +102,8 @@ export function morletParams(
   J: number,
   Q: number,
 ): { xi: number[]; sigma: number[]; sigmaLow: number } {
-  const sigmaLow = SIGMA0 / Math.pow(2, J);
-  let xi = Math.max(1 / (1 + Math.pow(2, 3 / Q)), 0.35);
+  const sigmaLow = SIGMA0 / pow(2, J);
+  let xi = max(1 / (1 + pow(2, 3 / Q)), 0.35);
   let s = sigmaOf(xi, Q);
   const xis: number[] = [];
   const sigmas: number[] = [];
@@ -107,7 +111,7 @@ export function morletParams(
   if (s <= sigmaLow) {
     lastXi = s;
   } else {
-    const step = 1 / Math.pow(2, 1 / Q);
+    const step = 1 / pow(2, 1 / Q);
     while (s > sigmaLow) {
       xis.push(xi);
       sigmas.push(s);

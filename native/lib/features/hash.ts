@@ -1,5 +1,9 @@
 import * as zlib from 'zlib';
 
+// Aliased: under Jest's vm contexts every `Math.x` lookup goes through an interceptor that
+// made these hot loops many times slower.
+const { imul } = Math;
+
 // The cache's content hash and checksum, bit for bit as native/src/features/checksum.cc
 // computes them, so the cache can be written and read without the addon.
 
@@ -14,9 +18,9 @@ function rotl(x: number, r: number): number {
 
 function fmix(h: number): number {
   h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
+  h = imul(h, 0x85ebca6b);
   h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
+  h = imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h;
 }
@@ -36,27 +40,27 @@ export function murmur3x86_128(data: Uint8Array, seed = 0): [number, number, num
     let k2 = view.getUint32(p + 4, true);
     let k3 = view.getUint32(p + 8, true);
     let k4 = view.getUint32(p + 12, true);
-    k1 = Math.imul(rotl(Math.imul(k1, C1), 15), C2);
+    k1 = imul(rotl(imul(k1, C1), 15), C2);
     h1 ^= k1;
-    h1 = (Math.imul(rotl(h1, 19) + h2, 5) + 0x561ccd1b) | 0;
-    k2 = Math.imul(rotl(Math.imul(k2, C2), 16), C3);
+    h1 = (imul(rotl(h1, 19) + h2, 5) + 0x561ccd1b) | 0;
+    k2 = imul(rotl(imul(k2, C2), 16), C3);
     h2 ^= k2;
-    h2 = (Math.imul(rotl(h2, 17) + h3, 5) + 0x0bcaa747) | 0;
-    k3 = Math.imul(rotl(Math.imul(k3, C3), 17), C4);
+    h2 = (imul(rotl(h2, 17) + h3, 5) + 0x0bcaa747) | 0;
+    k3 = imul(rotl(imul(k3, C3), 17), C4);
     h3 ^= k3;
-    h3 = (Math.imul(rotl(h3, 15) + h4, 5) + 0x96cd1c35) | 0;
-    k4 = Math.imul(rotl(Math.imul(k4, C4), 18), C1);
+    h3 = (imul(rotl(h3, 15) + h4, 5) + 0x96cd1c35) | 0;
+    k4 = imul(rotl(imul(k4, C4), 18), C1);
     h4 ^= k4;
-    h4 = (Math.imul(rotl(h4, 13) + h1, 5) + 0x32ac3b17) | 0;
+    h4 = (imul(rotl(h4, 13) + h1, 5) + 0x32ac3b17) | 0;
   }
   const tail = blocks * 16;
   const rest = len & 15;
   const k = [0, 0, 0, 0];
   for (let i = 0; i < rest; i++) k[i >> 2] ^= data[tail + i] << (8 * (i & 3));
-  if (rest > 12) h4 ^= Math.imul(rotl(Math.imul(k[3], C4), 18), C1);
-  if (rest > 8) h3 ^= Math.imul(rotl(Math.imul(k[2], C3), 17), C4);
-  if (rest > 4) h2 ^= Math.imul(rotl(Math.imul(k[1], C2), 16), C3);
-  if (rest > 0) h1 ^= Math.imul(rotl(Math.imul(k[0], C1), 15), C2);
+  if (rest > 12) h4 ^= imul(rotl(imul(k[3], C4), 18), C1);
+  if (rest > 8) h3 ^= imul(rotl(imul(k[2], C3), 17), C4);
+  if (rest > 4) h2 ^= imul(rotl(imul(k[1], C2), 16), C3);
+  if (rest > 0) h1 ^= imul(rotl(imul(k[0], C1), 15), C2);
   h1 ^= len;
   h2 ^= len;
   h3 ^= len;

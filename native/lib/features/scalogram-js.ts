@@ -3,6 +3,10 @@ import { WavError } from './errors';
 import { designMorletBank } from './filterbank-design';
 import type { WavAudio } from './wav';
 
+// Aliased: under Jest's vm contexts every `Math.x` lookup goes through an interceptor that
+// made these hot loops many times slower.
+const { abs, ceil, cos, floor, log10, max } = Math;
+
 // The scalogram pipeline in TypeScript (fftw-js for the FFT): the twin of
 // native/src/features/{stft,sparse_bank,scalogram}.cc, used when the addon is absent.
 
@@ -40,7 +44,7 @@ function sparseBank(nFft: number, J: number, Q: number): SparseBank {
   if (cached) return cached;
   const bank = designMorletBank(nFft, J, Q);
   let peak = 0;
-  for (const w of bank.weights) peak = Math.max(peak, Math.abs(w));
+  for (const w of bank.weights) peak = max(peak, abs(w));
   const floor = RELATIVE_WEIGHT_FLOOR * peak;
   const begin = new Int32Array(bank.bands);
   const length = new Int32Array(bank.bands);
@@ -50,8 +54,8 @@ function sparseBank(nFft: number, J: number, Q: number): SparseBank {
     const row = bank.weights.subarray(b * bank.bins, (b + 1) * bank.bins);
     let lo = 0;
     let hi = bank.bins;
-    while (lo < hi && Math.abs(row[lo]) < floor) lo++;
-    while (hi > lo && Math.abs(row[hi - 1]) < floor) hi--;
+    while (lo < hi && abs(row[lo]) < floor) lo++;
+    while (hi > lo && abs(row[hi - 1]) < floor) hi--;
     begin[b] = lo;
     length[b] = hi - lo;
     offset[b] = kept.length;
@@ -64,8 +68,8 @@ function sparseBank(nFft: number, J: number, Q: number): SparseBank {
 
 /** Frames of an n-sample signal with centred framing. */
 export function stftFrameCount(samples: number, nFft: number, hopSamples: number): number {
-  const padded = samples + 2 * Math.floor(nFft / 2);
-  return padded < nFft ? 0 : 1 + Math.floor((padded - nFft) / hopSamples);
+  const padded = samples + 2 * floor(nFft / 2);
+  return padded < nFft ? 0 : 1 + floor((padded - nFft) / hopSamples);
 }
 
 function reflected(x: Float32Array, j: number): number {
@@ -82,13 +86,13 @@ function reflected(x: Float32Array, j: number): number {
 export function channelDb(x: Float32Array, config: FeatureConfig): Float32Array {
   const { nFft, windowSamples, hopSamples } = config;
   const bank = sparseBank(nFft, config.J, config.Q);
-  const bins = Math.floor(nFft / 2) + 1;
+  const bins = floor(nFft / 2) + 1;
   const frames = stftFrameCount(x.length, nFft, hopSamples);
-  const windowStart = Math.floor((nFft - windowSamples) / 2);
+  const windowStart = floor((nFft - windowSamples) / 2);
   const [a0, a1] = config.window === 'hamming' ? [0.54, 0.46] : [0.5, 0.5];
   const window = new Float32Array(windowSamples);
   for (let n = 0; n < windowSamples; n++) {
-    window[n] = a0 - a1 * Math.cos((2 * Math.PI * n) / windowSamples);
+    window[n] = a0 - a1 * cos((2 * Math.PI * n) / windowSamples);
   }
   const frame = new Float32Array(nFft);
   const spectrum = new Float32Array(bins);
@@ -98,7 +102,7 @@ export function channelDb(x: Float32Array, config: FeatureConfig): Float32Array 
   let peak = -Infinity;
   try {
     for (let m = 0; m < frames; m++) {
-      const first = m * hopSamples + windowStart - Math.floor(nFft / 2);
+      const first = m * hopSamples + windowStart - floor(nFft / 2);
       if (first >= 0 && first + windowSamples <= x.length) {
         for (let k = 0; k < windowSamples; k++) frame[windowStart + k] = x[first + k] * window[k];
       } else {
@@ -109,7 +113,7 @@ export function channelDb(x: Float32Array, config: FeatureConfig): Float32Array 
       const X = fft.forward(frame);
       for (let k = 0; k < bins; k++) {
         const p = X[2 * k] * X[2 * k] + X[2 * k + 1] * X[2 * k + 1];
-        spectrum[k] = powerDb ? p : 10 * Math.log10(Math.max(p, 1e-10));
+        spectrum[k] = powerDb ? p : 10 * log10(max(p, 1e-10));
       }
       const row = m * bank.bands;
       for (let b = 0; b < bank.bands; b++) {
@@ -119,7 +123,7 @@ export function channelDb(x: Float32Array, config: FeatureConfig): Float32Array 
         let acc = 0;
         for (let k = 0; k < n; k++) acc += bank.weights[w0 + k] * spectrum[s0 + k];
         if (powerDb) {
-          const v = 10 * Math.log10(Math.max(acc, 1e-10));
+          const v = 10 * log10(max(acc, 1e-10));
           db[row + b] = v;
           if (v > peak) peak = v;
         } else {
@@ -154,7 +158,7 @@ export function computeSegmentsJs(
   const right = audio.channels > 1 ? channelDb(audio.samples[1], config) : undefined;
   const bands = sparseBank(config.nFft, config.J, config.Q).bands;
   const frames = left.length / bands;
-  const count = Math.ceil(frames / config.segmentFrames);
+  const count = ceil(frames / config.segmentFrames);
   const out = new Float32Array(count * config.segmentFrames * bands * 2).fill(-config.topDb);
   for (let i = 0; i < left.length; i++) {
     out[2 * i] = right ? 0.5 * (left[i] + right[i]) : left[i];
