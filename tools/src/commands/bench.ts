@@ -1,11 +1,12 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { GlobalOptions } from '../cli/command';
 import { featuresBenchCommand } from '../bench/features';
+import { trainBenchCommand } from '../bench/train';
 
 // Benchmarks, one subcommand each; every one prints its figures and ratios against a
 // reference measured in the same run.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const benchmarks: CommandModule<GlobalOptions, any>[] = [featuresBenchCommand];
+const benchmarks: CommandModule<GlobalOptions, any>[] = [featuresBenchCommand, trainBenchCommand];
 
 export const benchCommand: CommandModule<GlobalOptions, GlobalOptions> = {
   command: 'bench',

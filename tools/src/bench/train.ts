@@ -1,0 +1,367 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type * as tfjs from '@tensorflow/tfjs';
+import type { Argv } from 'yargs';
+import {
+  nativeKernelMemoryStats,
+  registerNativeKernels,
+  unregisterNativeKernels,
+} from '@asc/native';
+import { resolveModel, type ArchSpec } from '@asc/zoo';
+import { defineCommand, type GlobalOptions } from '../cli/command';
+import { CommandFailed, UsageError } from '../cli/errors';
+import type { Output } from '../cli/output';
+
+type Tf = typeof tfjs;
+
+interface TrainBenchArgs {
+  model: string;
+  threads?: number;
+  steps: number;
+  batch: number;
+  jsBatch: number;
+  js: boolean;
+  torch: boolean;
+  reuseComparison: boolean;
+}
+
+/** `asc bench train --json` (the issue's keys first). */
+export interface TrainBenchResult {
+  model: string;
+  nativeTrainSamplesPerSec: number;
+  nativeInferSamplesPerSec: number;
+  jsTrainSamplesPerSec: number | null;
+  torchTrainSamplesPerSec: number | null;
+  torchInferSamplesPerSec: number | null;
+  threads: number;
+  jsInferSamplesPerSec: number | null;
+  params: number;
+  batch: number;
+  /** The JS kernels run at this (small) batch: one step at 64 would take many minutes. */
+  jsBatch: number;
+  steps: number;
+  /** Seconds of each timed native training step: their spread shows the machine's noise. */
+  nativeTrainStepSeconds: number[];
+  nativeTrainOverTorch: number | null;
+  nativeInferOverTorch: number | null;
+  nativeTrainOverJs: number | null;
+  nativeInferOverJs: number | null;
+  /** Training with fresh output arrays for every op (--reuse-comparison). */
+  nativeTrainNoReuseSamplesPerSec?: number;
+  torchAllocator?: 'jemalloc' | 'default';
+  torchVersion?: string;
+  torchError?: string;
+  /** 1-minute load average when the run started: other work on the machine slows it. */
+  loadAverage: number;
+}
+
+interface Throughput {
+  trainSamplesPerSec: number;
+  inferSamplesPerSec: number;
+  stepSeconds: number[];
+  /** The model's input (height, width, channels) and number of classes. */
+  inputShape: number[];
+  classes: number;
+}
+
+type BuildModel = (tf: Tf) => tfjs.LayersModel;
+
+/** Training (forward, backward, Adam) and inference throughput of a fresh model. */
+async function measureTfjs(
+  tf: Tf,
+  build: BuildModel,
+  batch: number,
+  steps: number,
+  warmup: number,
+): Promise<Throughput> {
+  const model = build(tf);
+  const inputShape = (model.inputs[0].shape as number[]).slice(1);
+  const classes = (model.outputs[0].shape as number[])[1];
+  model.compile({
+    optimizer: tf.train.adam(1e-3),
+    loss: (t: tfjs.Tensor, p: tfjs.Tensor) => tf.losses.sigmoidCrossEntropy(t, p),
+  });
+  const x = tf.randomNormal([batch, ...inputShape]);
+  const y = tf.tidy(() =>
+    tf.oneHot(tf.randomUniform([batch], 0, classes, 'int32') as tfjs.Tensor1D, classes).toFloat(),
+  );
+  try {
+    for (let i = 0; i < warmup; i++) await model.trainOnBatch(x, y);
+    const stepSeconds: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const t0 = process.hrtime.bigint();
+      await model.trainOnBatch(x, y);
+      stepSeconds.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    }
+    const infer = () =>
+      tf.tidy(() => (model.predict(x, { batchSize: batch }) as tfjs.Tensor).dataSync());
+    for (let i = 0; i < warmup; i++) infer();
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < steps; i++) infer();
+    const inferSeconds = Number(process.hrtime.bigint() - t0) / 1e9 / steps;
+    const trainSeconds = stepSeconds.reduce((a, b) => a + b, 0) / steps;
+    return {
+      trainSamplesPerSec: batch / trainSeconds,
+      inferSamplesPerSec: batch / inferSeconds,
+      stepSeconds,
+      inputShape,
+      classes,
+    };
+  } finally {
+    x.dispose();
+    y.dispose();
+    model.dispose();
+  }
+}
+
+const JEMALLOC_PATHS = [
+  '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2',
+  '/usr/lib/aarch64-linux-gnu/libjemalloc.so.2',
+];
+
+// Debian's python3-torch lives in the system Python, which a pyenv shim may hide.
+function torchPython(): string {
+  if (process.env.ASC_TORCH_PYTHON) return process.env.ASC_TORCH_PYTHON;
+  return fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+}
+
+function hasTorch(python: string): boolean {
+  return spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+}
+
+/** Installs Debian's PyTorch (and jemalloc) when missing and we may; returns why not. */
+function ensureTorch(python: string, out: Output): string | null {
+  if (hasTorch(python)) return null;
+  if (process.getuid?.() !== 0) return `${python} cannot import torch (apt install python3-torch)`;
+  out.info('PyTorch is missing: apt-get install python3-torch libjemalloc2 ...');
+  const r = spawnSync(
+    'apt-get',
+    ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', 'python3-torch', 'libjemalloc2'],
+    { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } },
+  );
+  if (r.status !== 0 || !hasTorch(python)) {
+    return `installing python3-torch failed: ${(r.stderr ?? '').trim().split('\n').pop() ?? ''}`;
+  }
+  return null;
+}
+
+interface TorchResult {
+  trainSamplesPerSec: number;
+  inferSamplesPerSec: number;
+  torchVersion: string;
+  allocator: 'jemalloc' | 'default';
+}
+
+function runTorch(
+  what: { spec: ArchSpec } | { model: 'mobilenet-v2' },
+  inputShape: number[],
+  classes: number,
+  batch: number,
+  threads: number,
+  steps: number,
+  out: Output,
+): TorchResult | { error: string } {
+  const python = torchPython();
+  const missing = ensureTorch(python, out);
+  if (missing) return { error: missing };
+  const jemalloc = JEMALLOC_PATHS.find((p) => fs.existsSync(p));
+  const env = { ...process.env };
+  if (jemalloc) {
+    env.LD_PRELOAD = jemalloc;
+    env.MALLOC_CONF = 'oversize_threshold:0,dirty_decay_ms:-1,muzzy_decay_ms:-1';
+  } else {
+    out.warn('libjemalloc2 not found: PyTorch runs with the default allocator (slower)');
+  }
+  const script = path.join(__dirname, '..', '..', 'bench', 'torch_model.py');
+  const [height, width, channels] = inputShape;
+  const r = spawnSync(
+    python,
+    [
+      script,
+      ...('spec' in what ? ['--spec', JSON.stringify(what.spec)] : ['--model', what.model]),
+      ...['--threads', `${threads}`, '--batch', `${batch}`, '--classes', `${classes}`],
+      ...['--height', `${height}`, '--width', `${width}`, '--channels', `${channels}`],
+      ...['--train-steps', `${steps}`, '--infer-steps', `${steps}`],
+    ],
+    { encoding: 'utf8', env, maxBuffer: 16 * 1024 * 1024 },
+  );
+  if (r.status !== 0) {
+    return { error: `torch_model.py failed (${r.status}): ${r.stderr.trim().split('\n').pop()}` };
+  }
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    const parsed = JSON.parse(line) as Omit<TorchResult, 'allocator'>;
+    return { ...parsed, allocator: jemalloc ? 'jemalloc' : 'default' };
+  } catch {
+    return { error: `torch_model.py printed no JSON result: ${line.slice(0, 200)}` };
+  }
+}
+
+function ratio(a: number | null, b: number | null): number | null {
+  return a !== null && b !== null && b > 0 ? a / b : null;
+}
+
+function fmt(v: number | null, digits = 1): string {
+  return v === null ? 'n/a' : v.toFixed(digits);
+}
+
+async function bench(args: TrainBenchArgs, out: Output): Promise<TrainBenchResult> {
+  const tf = (await import('@tensorflow/tfjs')) as Tf;
+  tf.enableProdMode();
+  await tf.setBackend('cpu');
+  const resolved = resolveModel(args.model);
+  const build: BuildModel = (t) => resolved.build(t);
+  const threads = args.threads ?? os.cpus().length;
+  const loadAverage = os.loadavg()[0];
+  out.info(
+    `${resolved.name}: ${resolved.params.toLocaleString('en')} parameters, batch ${args.batch}, ` +
+      `${threads} threads, ${args.steps} timed steps (load average ${loadAverage.toFixed(1)})`,
+  );
+
+  let js: Throughput | null = null;
+  if (args.js) {
+    unregisterNativeKernels(tf);
+    out.info(`tfjs JS kernels: one step at batch ${args.jsBatch} ...`);
+    js = await measureTfjs(tf, build, args.jsBatch, 1, 0);
+    out.info(
+      `tfjs JS kernels:   train ${fmt(js.trainSamplesPerSec, 3)} samples/s, ` +
+        `infer ${fmt(js.inferSamplesPerSec, 3)} samples/s (batch ${args.jsBatch})`,
+    );
+  }
+
+  let noReuse: Throughput | null = null;
+  if (args.reuseComparison) {
+    unregisterNativeKernels(tf);
+    registerNativeKernels(tf, { threads, reuseMemory: false });
+    noReuse = await measureTfjs(tf, build, args.batch, args.steps, 1);
+    out.info(`tfjs native, fresh arrays: train ${fmt(noReuse.trainSamplesPerSec)} samples/s`);
+    unregisterNativeKernels(tf);
+  }
+
+  const handle = registerNativeKernels(tf, { threads });
+  if (!handle.active) throw new CommandFailed(`native kernels unavailable: ${handle.reason}`);
+  const native = await measureTfjs(tf, build, args.batch, args.steps, 1);
+  const memory = nativeKernelMemoryStats();
+  unregisterNativeKernels(tf);
+  const steps = native.stepSeconds;
+  out.info(
+    `tfjs native:       train ${fmt(native.trainSamplesPerSec)} samples/s ` +
+      `(steps ${Math.min(...steps).toFixed(2)}-${Math.max(...steps).toFixed(2)} s), ` +
+      `infer ${fmt(native.inferSamplesPerSec)} samples/s`,
+  );
+  if (memory) {
+    out.info(
+      `  output memory: ${(memory.reusedBytes / 2 ** 30).toFixed(1)} GiB reused, ` +
+        `${(memory.freshBytes / 2 ** 30).toFixed(1)} GiB fresh`,
+    );
+  }
+
+  let torch: TorchResult | { error: string } | null = null;
+  if (args.torch) {
+    const what = resolved.spec
+      ? { spec: resolved.spec }
+      : resolved.name === 'mobilenet-v2'
+        ? { model: 'mobilenet-v2' as const }
+        : null;
+    torch = what
+      ? runTorch(what, native.inputShape, native.classes, args.batch, threads, args.steps, out)
+      : { error: `no PyTorch definition of ${resolved.name} in torch_model.py` };
+    if ('error' in torch) {
+      out.warn(`PyTorch reference: ${torch.error}`);
+    } else {
+      out.info(
+        `PyTorch ${torch.torchVersion} (${torch.allocator}): train ${fmt(torch.trainSamplesPerSec)} ` +
+          `samples/s, infer ${fmt(torch.inferSamplesPerSec)} samples/s`,
+      );
+    }
+  }
+  const torchOk = torch && !('error' in torch) ? torch : null;
+  const result: TrainBenchResult = {
+    model: resolved.name,
+    nativeTrainSamplesPerSec: native.trainSamplesPerSec,
+    nativeInferSamplesPerSec: native.inferSamplesPerSec,
+    jsTrainSamplesPerSec: js?.trainSamplesPerSec ?? null,
+    torchTrainSamplesPerSec: torchOk?.trainSamplesPerSec ?? null,
+    torchInferSamplesPerSec: torchOk?.inferSamplesPerSec ?? null,
+    threads,
+    jsInferSamplesPerSec: js?.inferSamplesPerSec ?? null,
+    params: resolved.params,
+    batch: args.batch,
+    jsBatch: args.jsBatch,
+    steps: args.steps,
+    nativeTrainStepSeconds: steps,
+    nativeTrainOverTorch: ratio(native.trainSamplesPerSec, torchOk?.trainSamplesPerSec ?? null),
+    nativeInferOverTorch: ratio(native.inferSamplesPerSec, torchOk?.inferSamplesPerSec ?? null),
+    nativeTrainOverJs: ratio(native.trainSamplesPerSec, js?.trainSamplesPerSec ?? null),
+    nativeInferOverJs: ratio(native.inferSamplesPerSec, js?.inferSamplesPerSec ?? null),
+    loadAverage,
+  };
+  if (noReuse) result.nativeTrainNoReuseSamplesPerSec = noReuse.trainSamplesPerSec;
+  if (torchOk) {
+    result.torchAllocator = torchOk.allocator;
+    result.torchVersion = torchOk.torchVersion;
+  } else if (torch && 'error' in torch) {
+    result.torchError = torch.error;
+  }
+  out.info(
+    `native / PyTorch:  train ${fmt(result.nativeTrainOverTorch, 2)}x, ` +
+      `infer ${fmt(result.nativeInferOverTorch, 2)}x`,
+  );
+  out.info(
+    `native / JS:       train ${fmt(result.nativeTrainOverJs, 0)}x, ` +
+      `infer ${fmt(result.nativeInferOverJs, 0)}x`,
+  );
+  return result;
+}
+
+/** `asc bench train`: tfjs training/inference with native kernels vs JS kernels and PyTorch. */
+export const trainBenchCommand = defineCommand<TrainBenchArgs>({
+  command: 'train',
+  describe:
+    'Training and inference samples/s: tfjs native kernels vs tfjs JS kernels vs PyTorch (same model, threads)',
+  builder: (y: Argv<GlobalOptions>) =>
+    y
+      .option('model', {
+        type: 'string',
+        default: 'B',
+        describe: "A zoo model: 'B', 'A', 'mobilenet-v2', an arch id or a spec.json",
+      })
+      .option('threads', { type: 'number', describe: 'Threads (default: the cores)' })
+      .option('steps', { type: 'number', default: 5, describe: 'Timed steps per measurement' })
+      .option('batch', { type: 'number', default: 64, describe: 'Batch size' })
+      .option('js-batch', {
+        type: 'number',
+        default: 2,
+        describe: 'Batch of the single JS-kernel step (a batch of 64 takes many minutes)',
+      })
+      .option('js', {
+        type: 'boolean',
+        default: true,
+        describe: 'Measure the JS kernels (--no-js)',
+      })
+      .option('torch', { type: 'boolean', default: true, describe: 'Measure PyTorch (--no-torch)' })
+      .option('reuse-comparison', {
+        type: 'boolean',
+        default: false,
+        describe: 'Also train with fresh output arrays per op (no memory reuse)',
+      }) as unknown as Argv<TrainBenchArgs>,
+  run: async (args, out) => {
+    for (const [flag, v] of [
+      ['--threads', args.threads ?? 1],
+      ['--steps', args.steps],
+      ['--batch', args.batch],
+      ['--js-batch', args.jsBatch],
+    ] as const) {
+      if (!Number.isInteger(v) || v < 1)
+        throw new UsageError(`${flag} must be a positive integer, got ${v}`);
+    }
+    try {
+      resolveModel(args.model);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    return bench(args, out);
+  },
+});
