@@ -148,7 +148,8 @@ export const trialsCommand = defineCommand<TrialsArgs>({
     out.info(
       ['#', 'identifier', 'status', 'accuracy', 'loss', 'KB']
         .map((h, i) => h.padEnd(widths[i]))
-        .join(' '),
+        .join(' ')
+        .trimEnd(),
     );
     for (const t of shown) {
       out.info(
