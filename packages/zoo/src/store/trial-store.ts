@@ -5,9 +5,9 @@ import type { EpochMetrics, TrialResult } from '../search/evaluate';
  * # TrialStore: where a study's trials live
  *
  * One interface, several engines: `SqliteTrialStore` (the embedded default, one file in the
- * study directory) and, later, an RDB store on PostgreSQL for studies shared by several
- * machines. Every store must pass the shared suite in `test/store-suite.ts`, which is
- * parametrised over stores; a new engine adds itself there and changes nothing else.
+ * study directory) and `PostgresTrialStore` (a `postgresql://` URL) for studies shared by
+ * several machines. Every store must pass the shared suite in `test/store-suite.ts`, which
+ * is parametrised over stores; a new engine adds itself there and changes nothing else.
  *
  * ## Concurrency
  * - Any number of processes, on one machine (SQLite) or several (RDB), may open the same
