@@ -63,6 +63,16 @@ describe('asc report', () => {
     }
   });
 
+  it('fingerprints the --dataset given relative to the working directory', () => {
+    const out = path.join(fixture.dir, 'out-dataset');
+    const r = runAsc(['report', '--study', fixture.dir, '--out', out, '--dataset', '.'], {
+      cwd: fixture.datasetDir,
+    });
+    expect(r.status).toBe(0);
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.dataset.root).toBe(fixture.datasetDir);
+  });
+
   it('exits 2 without --study or with a study directory that does not exist', () => {
     expect(runAsc(['report', '--json']).status).toBe(2);
     const r = runAsc(['report', '--study', path.join(fixture.dir, 'no-such-study'), '--json']);

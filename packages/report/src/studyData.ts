@@ -85,8 +85,8 @@ function stringField(o: Record<string, unknown> | null, key: string): string | n
 
 export interface LoadStudyOptions {
   /**
-   * The dataset to fingerprint; default: study.json's `dataset` (relative to the study),
-   * else the dataset directory the first run record names.
+   * The dataset to fingerprint (relative to the working directory); default: study.json's
+   * `dataset` (relative to the study), else the dataset directory the first run names.
    */
   datasetDir?: string;
 }
@@ -127,16 +127,22 @@ export async function loadStudy(
   }
 
   const runs = readRunRecords(dir);
-  // The dataset the study names, else the one its runs trained on.
-  const datasetSetting =
-    options.datasetDir ??
+  // The dataset asked for (relative to the working directory), else the one the study
+  // names (relative to the study), else the one its runs trained on.
+  const recorded =
     stringField(studyJson, 'dataset') ??
     runs.runs.find((r) => r.datasetDir !== null)?.datasetDir ??
     null;
+  const datasetDir =
+    options.datasetDir !== undefined
+      ? path.resolve(options.datasetDir)
+      : recorded !== null
+        ? path.resolve(dir, recorded)
+        : null;
   let dataset: DatasetFingerprint | null = null;
-  if (datasetSetting !== null) {
+  if (datasetDir !== null) {
     try {
-      dataset = datasetFingerprint(path.resolve(dir, datasetSetting));
+      dataset = datasetFingerprint(datasetDir);
     } catch (err) {
       if (!(err instanceof DatasetFingerprintError)) throw err;
       problems.push(`dataset fingerprint: ${err.message}`);
