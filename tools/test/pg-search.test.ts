@@ -95,3 +95,15 @@ describePg('asc search --storage postgresql:// and asc trials --storage', (clust
     expect(missing.stderr).toContain('no study "nope"');
   });
 });
+
+describe('asc search --storage with an unreachable server', () => {
+  it('retries for the bound the URL sets, then exits 1 naming the server', () => {
+    // Port 1 on loopback: nothing listens there.
+    const url = 'postgresql://nobody@127.0.0.1:1/none?asc_retry_ms=500';
+    const r = runAsc(['search', '--storage', url, '--study', 's', '--trials', '1', '--json']);
+    expect(r.status).toBe(1);
+    expect(r.json().error).toMatch(
+      /^postgresql:\/\/nobody@127\.0\.0\.1:1\/none\?asc_retry_ms=500: gave up after \d+ attempts over 0\.5 s: .*ECONNREFUSED/,
+    );
+  });
+});
