@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
@@ -110,6 +111,49 @@ describe.each(backends)('scalogram pipeline (%s)', (backend) => {
     expect(r.frames).toBe(1);
     expect(r.shape).toEqual([1, 128, 128, 2]);
     expect(r.segments.every((v) => Number.isFinite(v))).toBe(true);
+  });
+});
+
+// The literal variant: make_pipeline_reference.py writes it next to itself, so it runs as
+// a copy in a temporary directory.
+function literalReference(): { feature: number[][] } {
+  const work = tempDir('literal');
+  for (const script of ['make_reference.py', 'make_pipeline_reference.py']) {
+    fs.copyFileSync(path.join(REFERENCE, script), path.join(work, script));
+  }
+  execFileSync('python3', [path.join(work, 'make_pipeline_reference.py')], {
+    cwd: work,
+    stdio: 'pipe',
+  });
+  return JSON.parse(fs.readFileSync(path.join(work, 'pipeline_literal.json'), 'utf8')) as {
+    feature: number[][];
+  };
+}
+
+describe.each(backends)("the paper's literal reading (%s)", (backend) => {
+  it('scale log-magnitude with a Hann window follows pipeline_literal.json', async () => {
+    const literal = literalReference();
+    const r = await computeClipFeatures(
+      monoFile,
+      { scale: 'log-magnitude', window: 'hann' },
+      { backend },
+    );
+    let worst = 0;
+    let sum = 0;
+    let range = 0;
+    for (let f = 0; f < 1000; f++) {
+      for (let b = 0; b < 128; b++) {
+        const d = Math.abs(r.segments[(f * 128 + b) * 2] - literal.feature[f][b]);
+        worst = Math.max(worst, d);
+        sum += d;
+        range = Math.max(range, Math.abs(literal.feature[f][b]));
+      }
+    }
+    // Values reach 6,000 in magnitude. Bins near the reference's 1e-5 magnitude floor are
+    // float32 FFT noise here (float64 there), and wide bands sum many of them: a few units
+    // at worst, 0.1 on average. A wrong window or log gives hundreds.
+    expect(sum / 128000).toBeLessThan(0.5);
+    expect(worst).toBeLessThan(0.002 * range);
   });
 });
 
