@@ -86,7 +86,6 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerExit> {
   const emit = (e: WorkerEvent) => o.onEvent?.(e);
   let completedHere = 0;
   let failures = 0;
-  let lastError = '';
 
   while (!o.signal?.aborted) {
     const recovered = await recoverDeadTrials(store, study.name, {
@@ -110,18 +109,17 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerExit> {
       continue;
     }
     const trial = outcome.trial;
-    const status = await runTrial(o, identity, trial, emit);
-    if (status === 'complete') {
+    const end = await runTrial(o, identity, trial, emit);
+    if (end.kind === 'complete') {
       completedHere++;
       failures = 0;
-    } else if (status.startsWith('failed:')) {
+    } else if (end.kind === 'failed') {
       failures++;
-      lastError = status.slice('failed:'.length);
       if (failures >= maxFailures) {
         return {
           reason: 'failing',
           completedHere,
-          message: `the evaluator failed ${failures} times in a row; last error: ${lastError}`,
+          message: `the evaluator failed ${failures} times in a row; last error: ${end.error}`,
         };
       }
     }
@@ -129,7 +127,11 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerExit> {
   return { reason: 'stopped', completedHere };
 }
 
-type TrialEnd = 'complete' | 'interrupted' | 'lost' | `failed:${string}`;
+type TrialEnd =
+  | { kind: 'complete' }
+  | { kind: 'interrupted' }
+  | { kind: 'lost' }
+  | { kind: 'failed'; error: string };
 
 async function runTrial(
   o: WorkerOptions,
@@ -187,7 +189,7 @@ async function runTrial(
       if (unreachable) throw unreachable.error;
       if (lost) {
         emit({ type: 'lost', worker, trial: summary });
-        return 'lost';
+        return { kind: 'lost' };
       }
       if (controller.signal.aborted) {
         await store.finishTrial(trial.trialId, worker, {
@@ -195,16 +197,16 @@ async function runTrial(
           reason: 'the search was stopped',
         });
         emit({ type: 'interrupted', worker, trial: summary });
-        return 'interrupted';
+        return { kind: 'interrupted' };
       }
       const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
       await store.finishTrial(trial.trialId, worker, { status: 'failed', error });
       emit({ type: 'failed', worker, trial: summary, error: firstLine(error) });
-      return `failed:${firstLine(error)}`;
+      return { kind: 'failed', error: firstLine(error) };
     }
     if (!(await store.finishTrial(trial.trialId, worker, { status: 'complete', result }))) {
       emit({ type: 'lost', worker, trial: summary });
-      return 'lost';
+      return { kind: 'lost' };
     }
     emit({
       type: 'complete',
@@ -213,7 +215,7 @@ async function runTrial(
       accuracy: result.accuracy,
       loss: result.loss,
     });
-    return 'complete';
+    return { kind: 'complete' };
   } finally {
     heartbeat.stop();
     o.signal?.removeEventListener('abort', onStop);
