@@ -153,6 +153,21 @@ describe(`feature cache (${backend} backend)`, () => {
     expect(worst).toBeLessThanOrEqual(1);
   });
 
+  it('rejects with the error of a throwing onProgress, without crashing the process', async () => {
+    const dir = tempDir('cache-throw');
+    const err = await buildFeatureCache({
+      clips: data.clips,
+      cacheDir: dir,
+      backend,
+      onProgress: () => {
+        throw new Error('progress callback failed');
+      },
+    }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('progress callback failed');
+    const again = await buildFeatureCache({ clips: data.clips, cacheDir: dir, backend });
+    expect(again.reused + again.extracted).toBe(4);
+  });
+
   it('stops on abort, keeps what was done, and the event loop keeps running', async () => {
     const many = dataset(6);
     const dir = tempDir('cache-abort');

@@ -210,9 +210,24 @@ export async function buildFeatureCache(o: BuildFeatureCacheOptions): Promise<Fe
     });
   };
 
+  // An error thrown by onProgress (or by the bookkeeping) must not escape into the addon's
+  // callback; it stops the batch and is rethrown once the batch has ended.
+  let callbackError: unknown;
+  let cancelBatch = (): void => undefined;
+  const guardedOnOutcome = (out: BatchOutcome): void => {
+    if (callbackError !== undefined) return;
+    try {
+      onOutcome(out);
+    } catch (err) {
+      callbackError = err;
+      cancelBatch();
+    }
+  };
+
   const options = { config, shardDir, dtype };
   if (backend === 'native') {
-    const handle = nativeFeatures().runBatch(paths, { ...options, threads }, onOutcome);
+    const handle = nativeFeatures().runBatch(paths, { ...options, threads }, guardedOnOutcome);
+    cancelBatch = handle.cancel;
     const abort = (): void => handle.cancel();
     o.signal?.addEventListener('abort', abort);
     if (o.signal?.aborted) handle.cancel();
@@ -222,9 +237,15 @@ export async function buildFeatureCache(o: BuildFeatureCacheOptions): Promise<Fe
       o.signal?.removeEventListener('abort', abort);
     }
   } else {
-    await runBatchJs(paths, options, onOutcome, () => Boolean(o.signal?.aborted));
+    await runBatchJs(
+      paths,
+      options,
+      guardedOnOutcome,
+      () => callbackError !== undefined || Boolean(o.signal?.aborted),
+    );
   }
   await flush();
+  if (callbackError !== undefined) throw callbackError;
   if (flushError) {
     throw new FeatureCacheError(mPath, `cannot write the manifest: ${flushError.message}`);
   }

@@ -273,7 +273,13 @@ class BatchWorker : public Napi::AsyncWorker {
  private:
   static void deliver(Napi::Env env, Napi::Function onOutcome, ClipOutcome* data) {
     std::unique_ptr<ClipOutcome> outcome(data);
-    if (env != nullptr && onOutcome != nullptr) onOutcome.Call({outcomeToJs(env, *outcome)});
+    if (env == nullptr || onOutcome == nullptr) return;
+    try {
+      onOutcome.Call({outcomeToJs(env, *outcome)});
+    } catch (const Napi::Error&) {
+      // An exception escaping a thread-safe function's callback would abort the process;
+      // the TS facade catches its own errors, so this only guards against misuse.
+    }
   }
 
   std::shared_ptr<Napi::Promise::Deferred> deferred_;
