@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <new>
 
@@ -19,15 +20,18 @@ fftwf_plan sharedForwardPlan(int nFft) {
   std::lock_guard<std::mutex> lock(gPlanMutex);
   auto it = plans.find(nFft);
   if (it != plans.end()) return it->second;
-  std::vector<float*> scratch;
-  for (int i = 0; i < 4; ++i) {
-    scratch.push_back(fftwf_alloc_real(nFft));
-    if (!scratch.back()) throw std::bad_alloc();
+  struct FloatFree {
+    void operator()(float* p) const { fftwf_free(p); }
+  };
+  std::unique_ptr<float, FloatFree> scratch[4];
+  for (auto& buffer : scratch) {
+    buffer.reset(fftwf_alloc_real(nFft));
+    if (!buffer) throw std::bad_alloc();
   }
   fftwf_iodim dim{nFft, 1, 1};
   // (re, im) -> (re, im) in this argument order is the forward transform.
-  fftwf_plan plan = fftwf_plan_guru_split_dft(1, &dim, 0, nullptr, scratch[0], scratch[1], scratch[2], scratch[3], FFTW_MEASURE);
-  for (float* p : scratch) fftwf_free(p);
+  fftwf_plan plan = fftwf_plan_guru_split_dft(1, &dim, 0, nullptr, scratch[0].get(), scratch[1].get(), scratch[2].get(),
+                                              scratch[3].get(), FFTW_MEASURE);
   plans.emplace(nFft, plan);
   return plan;
 }
