@@ -6,6 +6,7 @@ import {
   setNativeKernelThreads,
   unregisterNativeKernels,
 } from '../lib';
+import * as fs from 'fs';
 import { expectSameBothWays, maxRelativeError, randTensor, rng } from './kernels-helpers';
 
 beforeAll(async () => {
@@ -143,4 +144,24 @@ test('reused output memory never overwrites values a caller has read', () => {
   tf.mul(a, tf.scalar(5)).dispose();
   tf.mul(a, tf.scalar(6)).dispose();
   expect(nativeKernelMemoryStats()!.reused).toBeGreaterThan(before);
+});
+
+test('OpenBLAS uses the vector kernels the CPU supports, even where CPUID hides the model', () => {
+  const handle = registerNativeKernels(tf);
+  const flagsLine = fs.existsSync('/proc/cpuinfo')
+    ? (fs
+        .readFileSync('/proc/cpuinfo', 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('flags')) ?? '')
+    : '';
+  const flags = new Set(flagsLine.split(/\s+/));
+  if (process.env.OPENBLAS_CORETYPE) {
+    expect(handle.blasCore.toLowerCase()).toBe(process.env.OPENBLAS_CORETYPE.toLowerCase());
+  } else if (['avx512f', 'avx512bw', 'avx512vl', 'avx512dq'].every((f) => flags.has(f))) {
+    expect(handle.blasCore).toBe('SkylakeX');
+  } else if (flags.has('avx2') && flags.has('fma')) {
+    expect(handle.blasCore).toBe('Haswell');
+  } else {
+    expect(handle.blasCore).not.toBe('');
+  }
 });

@@ -1,4 +1,4 @@
-import { loadAddon } from '../addon';
+import { AddonUnavailableError, loadAddon } from '../addon';
 
 /** Geometry of a convolution or pooling, in the order the addon reads it. */
 export type ConvGeometryArray = [
@@ -121,9 +121,20 @@ export interface KernelBinding {
   ): void;
   setThreads(n: number): void;
   threads(): number;
+  blasCore(): string;
 }
 
-/** The kernel functions of the addon; throws AddonUnavailableError when it is not built. */
+/**
+ * The kernel functions of the addon; throws AddonUnavailableError when it is not built
+ * or could not load OpenBLAS.
+ */
 export function kernelBinding(): KernelBinding {
-  return loadAddon().kernels as KernelBinding;
+  const addon = loadAddon();
+  if (!addon.kernels) {
+    throw new AddonUnavailableError(
+      `the native kernels are unavailable: ${addon.kernelsUnavailable ?? 'not compiled in'}`,
+      [],
+    );
+  }
+  return addon.kernels as KernelBinding;
 }

@@ -67,6 +67,8 @@ export interface NativeKernelsHandle {
   /** The kernel names replaced. */
   kernels: string[];
   threads: number;
+  /** OpenBLAS's kernel set ('SkylakeX', 'Haswell', ...; see blas-core.ts); '' when inactive. */
+  blasCore: string;
 }
 
 type KernelConfig = tfjs.KernelConfig;
@@ -152,16 +154,27 @@ export function registerNativeKernels(
   options: NativeKernelOptions = {},
 ): NativeKernelsHandle {
   if (process.env.ASC_NATIVE_KERNELS === '0') {
-    return { active: false, reason: 'disabled by ASC_NATIVE_KERNELS=0', kernels: [], threads: 0 };
+    return {
+      active: false,
+      reason: 'disabled by ASC_NATIVE_KERNELS=0',
+      kernels: [],
+      threads: 0,
+      blasCore: '',
+    };
   }
   const native = binding();
   if (native instanceof AddonUnavailableError) {
-    return { active: false, reason: native.message, kernels: [], threads: 0 };
+    return { active: false, reason: native.message, kernels: [], threads: 0, blasCore: '' };
   }
   if (options.threads !== undefined) setNativeKernelThreads(options.threads);
   if (current && current.tf !== tf) unregisterNativeKernels(current.tf);
   if (current) {
-    return { active: true, kernels: [...current.originals.keys()], threads: native.threads() };
+    return {
+      active: true,
+      kernels: [...current.originals.keys()],
+      threads: native.threads(),
+      blasCore: native.blasCore(),
+    };
   }
   const reuse = options.reuseMemory ?? true;
   // Arrays under 128 KiB come from V8's heap cheaply; the free lists may hold up to a
@@ -213,7 +226,12 @@ export function registerNativeKernels(
     hookBackend(reg.backend, outputPool, reg);
   }
   current = reg;
-  return { active: true, kernels: [...reg.originals.keys()], threads: native.threads() };
+  return {
+    active: true,
+    kernels: [...reg.originals.keys()],
+    threads: native.threads(),
+    blasCore: native.blasCore(),
+  };
 }
 
 /** Puts back the original JS kernels (a no-op when nothing is registered). */

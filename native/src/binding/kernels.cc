@@ -372,6 +372,11 @@ Napi::Value SetKernelThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The kernel set OpenBLAS chose when it loaded (e.g. "SkylakeX", "Haswell", "Prescott").
+Napi::Value BlasCore(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), kernels::blasCoreName());
+}
+
 Napi::Value KernelThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), asc::kernelThreads());
 }
@@ -379,7 +384,13 @@ Napi::Value KernelThreads(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitKernels(Napi::Env env, Napi::Object exports) {
-  kernels::useSingleThreadedBlas();
+  // Without OpenBLAS the kernels are absent and the reason is exported instead; the
+  // rest of the addon (features) still loads.
+  const std::string blasError = kernels::loadBlas();
+  if (!blasError.empty()) {
+    exports.Set("kernelsUnavailable", Napi::String::New(env, blasError));
+    return;
+  }
   Napi::Object k = Napi::Object::New(env);
   k.Set("conv2d", Napi::Function::New(env, Conv2d));
   k.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2dBackpropInput));
@@ -399,6 +410,7 @@ void InitKernels(Napi::Env env, Napi::Object exports) {
   k.Set("batchNormGrad", Napi::Function::New(env, BatchNormGrad));
   k.Set("setThreads", Napi::Function::New(env, SetKernelThreads));
   k.Set("threads", Napi::Function::New(env, KernelThreads));
+  k.Set("blasCore", Napi::Function::New(env, BlasCore));
   exports.Set("kernels", k);
 }
 

@@ -1,14 +1,17 @@
-// OpenBLAS sgemm behind one row-major call, and the switch that keeps OpenBLAS on the
-// calling thread: the kernels split their work across asc::kernelPool() themselves, and
-// OpenBLAS's own threads on top would oversubscribe the cores.
+// OpenBLAS sgemm behind one row-major call. OpenBLAS is loaded on first use (see
+// blas.cc for why), pinned to one thread per call.
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 namespace asc::kernels {
 
-// Pins OpenBLAS to one thread per call; idempotent.
-void useSingleThreadedBlas();
+// Loads OpenBLAS if not yet done; returns why it could not be loaded ("" when it was).
+std::string loadBlas();
+
+// The name of the kernel set OpenBLAS selected for this CPU.
+std::string blasCoreName();
 
 // C[m x n] = alpha * op(A) * op(B) + beta * C, all row-major.
 void sgemm(bool transA, bool transB, std::size_t m, std::size_t n, std::size_t k, float alpha,

@@ -55,6 +55,8 @@ export interface TrainBenchResult {
   torchError?: string;
   /** 1-minute load average when the run started: other work on the machine slows it. */
   loadAverage: number;
+  /** OpenBLAS's kernel set for the native run. */
+  blasCore: string;
 }
 
 interface Throughput {
@@ -247,7 +249,7 @@ async function bench(args: TrainBenchArgs, out: Output): Promise<TrainBenchResul
   unregisterNativeKernels(tf);
   const steps = native.stepSeconds;
   out.info(
-    `tfjs native:       train ${fmt(native.trainSamplesPerSec)} samples/s ` +
+    `tfjs native (OpenBLAS ${handle.blasCore}): train ${fmt(native.trainSamplesPerSec)} samples/s ` +
       `(steps ${Math.min(...steps).toFixed(2)}-${Math.max(...steps).toFixed(2)} s), ` +
       `infer ${fmt(native.inferSamplesPerSec)} samples/s`,
   );
@@ -297,6 +299,7 @@ async function bench(args: TrainBenchArgs, out: Output): Promise<TrainBenchResul
     nativeTrainOverJs: ratio(native.trainSamplesPerSec, js?.trainSamplesPerSec ?? null),
     nativeInferOverJs: ratio(native.inferSamplesPerSec, js?.inferSamplesPerSec ?? null),
     loadAverage,
+    blasCore: handle.blasCore,
   };
   if (noReuse) result.nativeTrainNoReuseSamplesPerSec = noReuse.trainSamplesPerSec;
   if (torchOk) {
