@@ -1,4 +1,13 @@
 export { writeFileAtomic, writeJsonAtomic } from './atomic';
+export {
+  inThreadStreams,
+  loaderWorkerAvailable,
+  LoaderWorkerError,
+  workerStreams,
+  type CacheLoaderSpec,
+  type EpochStream,
+  type EpochStreamFactory,
+} from './batch-stream';
 export { epochBatches, type Batch, type EpochBatchOptions } from './batches';
 export {
   CheckpointError,
@@ -52,6 +61,7 @@ export {
   Trainer,
   TrainingDivergedError,
   type BatchProgress,
+  type DataLoader,
   type EpochRecord,
   type SplitData,
   type TrainerOptions,

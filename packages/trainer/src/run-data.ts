@@ -49,7 +49,12 @@ export async function openRunData(datasetDir: string, cacheDir: string): Promise
     throw err;
   }
   return {
-    train: { source, clips: trainClips, segments: cachedSegmentCount(cache, trainClips) },
+    train: {
+      source,
+      clips: trainClips,
+      segments: cachedSegmentCount(cache, trainClips),
+      cache: { dir: cacheDir, config: cache.config, configHash: cache.configHash },
+    },
     evaluate: {
       source,
       clips: evaluateClips,

@@ -5,7 +5,7 @@ import type { FeatureConfig } from '@asc/native';
 import type { BackendInfo } from './backend';
 import type { Normalisation } from './normalisation';
 import type { Recipe } from './recipe';
-import type { EpochRecord } from './trainer';
+import type { DataLoader, EpochRecord } from './trainer';
 
 /** The files of a run directory. */
 export function runPaths(runDir: string): {
@@ -74,6 +74,8 @@ export interface RunRecord {
     /** The cache's FeatureConfig, so predict computes the same features for new audio. */
     featureConfig: FeatureConfig | null;
     inputShape: [number, number, number];
+    /** How batches were loaded: a worker thread ahead of the steps, or on demand. */
+    loader: DataLoader;
     classes: string[];
     trainClips: number;
     trainSegments: number;

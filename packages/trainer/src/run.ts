@@ -43,7 +43,13 @@ export interface RunModel {
 }
 
 export type RunProgress =
-  | { kind: 'start'; resumedFromEpoch: number; epochs: number; backend: BackendInfo }
+  | {
+      kind: 'start';
+      resumedFromEpoch: number;
+      epochs: number;
+      trainSegments: number;
+      backend: BackendInfo;
+    }
   | ({ kind: 'batch' } & BatchProgress)
   | { kind: 'epoch'; record: EpochRecord; epochs: number }
   | { kind: 'export'; export: ExportRecord };
@@ -207,6 +213,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunRecor
         featureConfigHash: options.data?.featureConfigHash ?? null,
         featureConfig: options.data?.featureConfig ?? null,
         inputShape,
+        loader: trainer.loader,
         classes,
         trainClips: options.train.clips.length,
         trainSegments,
@@ -219,6 +226,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunRecor
     };
     appendRunLog(runDir, history.length > 0 ? 'resume' : 'start', {
       backend: options.backend,
+      loader: trainer.loader,
       model: record.model,
       seed,
       epochs: recipe.epochs,
@@ -229,6 +237,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunRecor
       kind: 'start',
       resumedFromEpoch: history.length,
       epochs: recipe.epochs,
+      trainSegments,
       backend: options.backend,
     });
 

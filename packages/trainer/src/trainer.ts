@@ -1,5 +1,12 @@
 import type * as tfType from '@tensorflow/tfjs';
-import { epochBatches, type Batch } from './batches';
+import type { FeatureConfig } from '@asc/native';
+import type { Batch } from './batches';
+import {
+  inThreadStreams,
+  loaderWorkerAvailable,
+  workerStreams,
+  type EpochStreamFactory,
+} from './batch-stream';
 import type { CheckpointTensor } from './checkpoint';
 import { evaluateClips } from './evaluate';
 import type { InputNormaliser } from './inputs';
@@ -19,7 +26,15 @@ export interface SplitData {
   clips: readonly ClipRef[];
   /** Total segments of the split (for progress and rates), when known. */
   segments?: number;
+  /** Set when `source` is a feature cache: batches are then loaded on a worker thread. */
+  cache?: { dir: string; config: FeatureConfig; configHash: string };
 }
+
+/** Batches come from a loader thread ahead of the training steps, or on demand. */
+export type DataLoader = 'worker' | 'in-thread';
+
+/** Batches the loader thread may prepare ahead of the trainer. */
+const PREFETCH_BATCHES = 2;
 
 /** Per-epoch record: the fields of the zoo's EpochMetrics (epoch is 1-based). */
 export interface EpochRecord {
@@ -75,8 +90,11 @@ const SECOND_MOMENT = 'adam.v';
 export class Trainer {
   private readonly variables: tfType.Variable[];
   private readonly optimizer: AdamL2;
-  private readonly shuffleRng: Rng;
+  private shuffleState: RngState;
   private readonly mixupRng: Rng;
+  private readonly streams: EpochStreamFactory;
+  private readonly closeLoader: () => Promise<void>;
+  readonly loader: DataLoader;
 
   constructor(private readonly options: TrainerOptions) {
     const { tf, model, recipe } = options;
@@ -88,12 +106,35 @@ export class Trainer {
       epsilon: recipe.epsilon,
       weightDecay: recipe.weightDecay,
     });
-    this.shuffleRng = Rng.fromState(options.rngs.shuffle);
+    this.shuffleState = Rng.fromState(options.rngs.shuffle).state();
     this.mixupRng = Rng.fromState(options.rngs.mixup);
+    const batchOptions = {
+      batchSize: recipe.batchSize,
+      classes: options.classes,
+      windowClips: recipe.shuffleWindowClips,
+    };
+    const { train } = options;
+    if (train.cache && loaderWorkerAvailable()) {
+      const w = workerStreams({
+        cacheDir: train.cache.dir,
+        config: train.cache.config,
+        configHash: train.cache.configHash,
+        clips: [...train.clips],
+        options: batchOptions,
+        prefetch: PREFETCH_BATCHES,
+      });
+      this.streams = w.factory;
+      this.closeLoader = w.close;
+      this.loader = 'worker';
+    } else {
+      this.streams = inThreadStreams(train.source, train.clips, batchOptions);
+      this.closeLoader = async () => undefined;
+      this.loader = 'in-thread';
+    }
   }
 
   rngStates(): TrainerRngStates {
-    return { shuffle: this.shuffleRng.state(), mixup: this.mixupRng.state() };
+    return { shuffle: [...this.shuffleState], mixup: this.mixupRng.state() };
   }
 
   /** One optimisation step on one host batch; returns the batch's (mixed) loss. */
@@ -127,25 +168,27 @@ export class Trainer {
     const started = performance.now();
     let samples = 0;
     let lossSum = 0;
-    for (const batch of epochBatches(train.source, train.clips, this.shuffleRng, {
-      batchSize: recipe.batchSize,
-      classes: this.options.classes,
-      windowClips: recipe.shuffleWindowClips,
-    })) {
-      signal?.throwIfAborted();
-      const loss = await this.step(batch, learningRate);
-      if (!Number.isFinite(loss)) {
-        throw new TrainingDivergedError(epoch + 1, samples, loss);
+    const stream = this.streams(this.shuffleState);
+    try {
+      for (let batch = await stream.next(); batch; batch = await stream.next()) {
+        signal?.throwIfAborted();
+        const loss = await this.step(batch, learningRate);
+        if (!Number.isFinite(loss)) {
+          throw new TrainingDivergedError(epoch + 1, samples, loss);
+        }
+        samples += batch.size;
+        lossSum += loss * batch.size;
+        onBatch?.({
+          epoch: epoch + 1,
+          samples,
+          totalSamples: train.segments,
+          loss: lossSum / samples,
+          samplesPerSec: samples / ((performance.now() - started) / 1000),
+        });
       }
-      samples += batch.size;
-      lossSum += loss * batch.size;
-      onBatch?.({
-        epoch: epoch + 1,
-        samples,
-        totalSamples: train.segments,
-        loss: lossSum / samples,
-        samplesPerSec: samples / ((performance.now() - started) / 1000),
-      });
+      this.shuffleState = stream.shuffleState();
+    } finally {
+      stream.close();
     }
     const trainSeconds = (performance.now() - started) / 1000;
     const metrics = await this.evaluate();
@@ -222,6 +265,7 @@ export class Trainer {
 
   dispose(): void {
     this.optimizer.dispose();
+    void this.closeLoader();
   }
 }
 

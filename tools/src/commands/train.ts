@@ -45,19 +45,20 @@ function positiveInteger(value: number | undefined, flag: string): void {
 /** A progress bar per epoch (samples/s, running loss, ETA) and a line per finished epoch. */
 function progressPrinter(out: Output): (p: RunProgress) => void {
   let bar: Progress | undefined;
+  let total = 0;
+  const startEpoch = (epoch: number): void => {
+    bar = createProgress({ label: `epoch ${epoch}`, total, unit: 'samples' });
+  };
   return (p) => {
     switch (p.kind) {
       case 'start':
+        total = p.trainSegments;
         if (p.resumedFromEpoch > 0)
           out.info(`resuming after epoch ${p.resumedFromEpoch}/${p.epochs}`);
+        if (p.resumedFromEpoch < p.epochs) startEpoch(p.resumedFromEpoch + 1);
         return;
       case 'batch':
-        bar ??= createProgress({
-          label: `epoch ${p.epoch}`,
-          total: p.totalSamples ?? 0,
-          unit: 'samples',
-        });
-        bar.update(p.samples, `loss ${p.loss.toFixed(4)}`);
+        bar?.update(p.samples, `loss ${p.loss.toFixed(4)}`);
         return;
       case 'epoch':
         bar?.finish();
@@ -68,6 +69,7 @@ function progressPrinter(out: Output): (p: RunProgress) => void {
             `(segments ${(100 * p.record.segmentAccuracy).toFixed(2)}%), ` +
             `${p.record.samplesPerSec.toFixed(1)} samples/s, ${p.record.seconds.toFixed(1)} s`,
         );
+        if (p.record.epoch < p.epochs) startEpoch(p.record.epoch + 1);
         return;
       case 'export':
         out.info(
