@@ -13,7 +13,6 @@ import {
 
 // The loader thread runs the BUILT worker script (dist/batch-worker.js); `nx run
 // trainer:test` builds first. Its module is loaded from dist so that it finds the script.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const built = require('../dist/batch-stream.js') as typeof import('../src/batch-stream');
 
 async function collect(
