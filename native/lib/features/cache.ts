@@ -94,13 +94,13 @@ function processAlive(pid: number): boolean {
   }
 }
 
-// Temporary files of a build that was killed before its rename; those of a build still
-// running (another process) are left alone.
-async function removeStaleTemporaries(shardDir: string): Promise<void> {
-  for (const name of await fs.promises.readdir(shardDir)) {
+// Temporary files (shards, manifest) of a build that was killed before its rename; those
+// of a build still running in another process are left alone.
+async function removeStaleTemporaries(directory: string): Promise<void> {
+  for (const name of await fs.promises.readdir(directory)) {
     const m = /\.tmp-(\d+)-/.exec(name);
     if (m && Number(m[1]) !== process.pid && !processAlive(Number(m[1]))) {
-      await fs.promises.rm(path.join(shardDir, name), { force: true });
+      await fs.promises.rm(path.join(directory, name), { force: true });
     }
   }
 }
@@ -124,6 +124,7 @@ export async function buildFeatureCache(o: BuildFeatureCacheOptions): Promise<Fe
   const shardDir = path.join(dir, 'shards');
   await fs.promises.mkdir(shardDir, { recursive: true });
   await removeStaleTemporaries(shardDir);
+  await removeStaleTemporaries(dir);
   const mPath = manifestPath(o.cacheDir, configHash);
   let manifest: Manifest;
   try {
