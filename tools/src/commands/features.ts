@@ -5,9 +5,10 @@ import { DatasetError, formatProblem, readDataset } from '@asc/datasets';
 import { buildFeatureCache, type FeatureBackend } from '@asc/native';
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { CommandFailed, UsageError } from '../cli/errors';
+import type { Output } from '../cli/output';
 import { createProgress } from '../cli/progress';
 
-interface FeaturesArgs {
+export interface FeaturesArgs {
   dataset: string;
   cache: string;
   threads?: number;
@@ -23,6 +24,58 @@ export interface FeaturesResult {
   failed: { file: string; error: string }[];
   seconds: number;
   filesPerSec: number;
+}
+
+/** Computes the features of every file of a dataset into the cache, with a progress bar. */
+export async function extractFeatures(args: FeaturesArgs, out: Output): Promise<FeaturesResult> {
+  if (args.threads !== undefined && (!Number.isInteger(args.threads) || args.threads < 1)) {
+    throw new UsageError(`--threads must be a positive integer, got ${args.threads}`);
+  }
+  const root = path.resolve(args.dataset);
+  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
+    throw new UsageError(`${args.dataset}: no such directory`);
+  }
+  let clips: { file: string; path: string }[];
+  try {
+    // Missing audio is reported per file by the extraction, like any other bad file.
+    clips = (await readDataset(root, { checkAudio: false })).clips;
+  } catch (err) {
+    if (!(err instanceof DatasetError)) throw err;
+    for (const problem of err.problems) out.warn(`error: ${formatProblem(problem)}`);
+    throw new CommandFailed(err.message);
+  }
+  const progress = createProgress({ label: 'features', total: clips.length, unit: 'files' });
+  const report = await buildFeatureCache({
+    clips,
+    cacheDir: path.resolve(args.cache),
+    threads: args.threads,
+    dtype: args.dtype,
+    backend: args.backend,
+    onProgress: (p) => progress.update(p.done, `${p.failed} failed`),
+  });
+  progress.finish();
+  out.info(
+    `${report.files} files: ${report.extracted} extracted, ${report.reused} reused, ` +
+      `${report.failed.length} failed in ${report.seconds.toFixed(1)} s ` +
+      `(${report.filesPerSec.toFixed(1)} files/s, ${report.backend} backend, ` +
+      `${report.threads} thread${report.threads > 1 ? 's' : ''})`,
+  );
+  out.info(`cache ${report.cacheDir}, config ${report.configHash}, ${report.dtype}`);
+  if (report.repaired > 0) out.warn(`${report.repaired} corrupt shards were rebuilt`);
+  if (report.mono > 0) out.info(`${report.mono} mono files (side plane = 0)`);
+  for (const f of report.failed) out.warn(`failed: ${f.error}`);
+  const result: FeaturesResult = {
+    files: report.files,
+    extracted: report.extracted,
+    reused: report.reused,
+    failed: report.failed.map((f) => ({ file: f.file, error: f.error })),
+    seconds: report.seconds,
+    filesPerSec: report.filesPerSec,
+  };
+  if (report.extracted + report.reused === 0) {
+    throw new CommandFailed(`no file of ${root} could be processed`, result);
+  }
+  return result;
 }
 
 /**
@@ -54,54 +107,5 @@ export const featuresCommand = defineCommand<FeaturesArgs>({
         choices: ['native', 'js'] as const,
         describe: 'Compute with the C++ addon or in TypeScript (default: native when built)',
       }) as unknown as Argv<FeaturesArgs>,
-  run: async (args, out): Promise<FeaturesResult> => {
-    if (args.threads !== undefined && (!Number.isInteger(args.threads) || args.threads < 1)) {
-      throw new UsageError(`--threads must be a positive integer, got ${args.threads}`);
-    }
-    const root = path.resolve(args.dataset);
-    if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
-      throw new UsageError(`${args.dataset}: no such directory`);
-    }
-    let clips: { file: string; path: string }[];
-    try {
-      // Missing audio is reported per file by the extraction, like any other bad file.
-      clips = (await readDataset(root, { checkAudio: false })).clips;
-    } catch (err) {
-      if (!(err instanceof DatasetError)) throw err;
-      for (const problem of err.problems) out.warn(`error: ${formatProblem(problem)}`);
-      throw new CommandFailed(err.message);
-    }
-    const progress = createProgress({ label: 'features', total: clips.length, unit: 'files' });
-    const report = await buildFeatureCache({
-      clips,
-      cacheDir: path.resolve(args.cache),
-      threads: args.threads,
-      dtype: args.dtype,
-      backend: args.backend,
-      onProgress: (p) => progress.update(p.done, `${p.failed} failed`),
-    });
-    progress.finish();
-    out.info(
-      `${report.files} files: ${report.extracted} extracted, ${report.reused} reused, ` +
-        `${report.failed.length} failed in ${report.seconds.toFixed(1)} s ` +
-        `(${report.filesPerSec.toFixed(1)} files/s, ${report.backend} backend, ` +
-        `${report.threads} thread${report.threads > 1 ? 's' : ''})`,
-    );
-    out.info(`cache ${report.cacheDir}, config ${report.configHash}, ${report.dtype}`);
-    if (report.repaired > 0) out.warn(`${report.repaired} corrupt shards were rebuilt`);
-    if (report.mono > 0) out.info(`${report.mono} mono files (side plane = 0)`);
-    for (const f of report.failed) out.warn(`failed: ${f.error}`);
-    const result: FeaturesResult = {
-      files: report.files,
-      extracted: report.extracted,
-      reused: report.reused,
-      failed: report.failed.map((f) => ({ file: f.file, error: f.error })),
-      seconds: report.seconds,
-      filesPerSec: report.filesPerSec,
-    };
-    if (report.extracted + report.reused === 0) {
-      throw new CommandFailed(`no file of ${root} could be processed`, result);
-    }
-    return result;
-  },
+  run: (args, out) => extractFeatures(args, out),
 });
