@@ -63,7 +63,12 @@ export async function extractFeatures(args: FeaturesArgs, out: Output): Promise<
   out.info(`cache ${report.cacheDir}, config ${report.configHash}, ${report.dtype}`);
   if (report.repaired > 0) out.warn(`${report.repaired} corrupt shards were rebuilt`);
   if (report.mono > 0) out.info(`${report.mono} mono files (side plane = 0)`);
-  for (const f of report.failed) out.warn(`failed: ${f.error}`);
+  // The JSON result lists every failure; people get the first few.
+  const shown = 20;
+  for (const f of report.failed.slice(0, shown)) out.warn(`failed: ${f.error}`);
+  if (report.failed.length > shown) {
+    out.warn(`... and ${report.failed.length - shown} more failures (--json lists them all)`);
+  }
   const result: FeaturesResult = {
     files: report.files,
     extracted: report.extracted,
