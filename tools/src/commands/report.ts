@@ -5,8 +5,9 @@ import { addonAvailable, loadAddon } from '@asc/native';
 import { generateReport, packageVersion, StudyLoadError } from '@asc/report';
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { UsageError } from '../cli/errors';
+import type { Output } from '../cli/output';
 
-interface ReportArgs {
+export interface ReportArgs {
   study: string;
   out?: string;
   dataset?: string;
@@ -21,6 +22,48 @@ function environment(): Record<string, unknown> {
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     nativeAddon: addonAvailable() ? loadAddon().buildInfo() : 'not built',
+  };
+}
+
+/** What `asc report --json` prints. */
+export interface ReportResult {
+  html: string;
+  markdown: string;
+  figures: string[];
+  tables: string[];
+}
+
+/** Writes the report of a study directory; prints where it is and what is missing. */
+export async function reportStudy(args: ReportArgs, out: Output): Promise<ReportResult> {
+  let report;
+  try {
+    report = await generateReport({
+      studyDir: args.study,
+      outDir: args.out,
+      datasetDir: args.dataset,
+      environment: environment(),
+      packages: Object.fromEntries(
+        ['@asc/cli', '@asc/trainer', '@asc/native', '@asc/datasets', '@tensorflow/tfjs'].map(
+          (n) => [n, packageVersion(n)],
+        ),
+      ),
+    });
+  } catch (err) {
+    if (err instanceof StudyLoadError) throw new UsageError(err.message);
+    throw err;
+  }
+  for (const line of report.model.missing) out.warn(`asc report: missing: ${line}`);
+  out.info(`report: ${report.files.html}`);
+  out.info(`markdown: ${report.files.markdown}`);
+  out.info(
+    `${report.files.figures.length} figure files and ${report.files.tables.length} table files in ` +
+      path.relative(process.cwd(), report.outDir || '.'),
+  );
+  return {
+    html: report.files.html,
+    markdown: report.files.markdown,
+    figures: report.files.figures,
+    tables: report.files.tables,
   };
 }
 
@@ -40,36 +83,5 @@ export const reportCommand = defineCommand<ReportArgs>({
         type: 'string',
         describe: "Dataset directory to fingerprint (default: study.json's dataset)",
       }) as Argv<ReportArgs & GlobalOptions>,
-  run: async (args, out) => {
-    let report;
-    try {
-      report = await generateReport({
-        studyDir: args.study,
-        outDir: args.out,
-        datasetDir: args.dataset,
-        environment: environment(),
-        packages: Object.fromEntries(
-          ['@asc/cli', '@asc/trainer', '@asc/native', '@asc/datasets', '@tensorflow/tfjs'].map(
-            (n) => [n, packageVersion(n)],
-          ),
-        ),
-      });
-    } catch (err) {
-      if (err instanceof StudyLoadError) throw new UsageError(err.message);
-      throw err;
-    }
-    for (const line of report.model.missing) out.warn(`asc report: missing: ${line}`);
-    out.info(`report: ${report.files.html}`);
-    out.info(`markdown: ${report.files.markdown}`);
-    out.info(
-      `${report.files.figures.length} figure files and ${report.files.tables.length} table files in ` +
-        path.relative(process.cwd(), report.outDir || '.'),
-    );
-    return {
-      html: report.files.html,
-      markdown: report.files.markdown,
-      figures: report.files.figures,
-      tables: report.files.tables,
-    };
-  },
+  run: (args, out) => reportStudy(args, out),
 });

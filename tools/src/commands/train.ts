@@ -43,7 +43,7 @@ function positiveInteger(value: number | undefined, flag: string): void {
 }
 
 /** A progress bar per epoch (samples/s, running loss, ETA) and a line per finished epoch. */
-function progressPrinter(out: Output): (p: RunProgress) => void {
+export function progressPrinter(out: Output): (p: RunProgress) => void {
   let bar: Progress | undefined;
   let total = 0;
   const startEpoch = (epoch: number): void => {
