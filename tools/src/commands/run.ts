@@ -1,92 +1,118 @@
-import * as path from 'path';
 import type { Argv } from 'yargs';
-import { DEFAULT_DIFFICULTY, DEFAULT_SYNTH_SECONDS } from '@asc/datasets';
-import { defineCommand } from '../cli/command';
-import type { Output } from '../cli/output';
-import { checkDataset, synthesizeWithProgress } from './dataset';
+import { DEFAULT_DIFFICULTY } from '@asc/datasets';
+import { defineCommand, type GlobalOptions } from '../cli/command';
+import { runPipeline, type StepSummary } from '../run/pipeline';
+import { readRunConfig, RUN_DEFAULTS, runSettings, type RunArgs } from '../run/settings';
+import { RUN_STEPS, type RetrainedRun, type RunContext } from '../run/steps';
 
-interface RunArgs {
+/** What `asc run --json` prints as its last line. */
+export interface RunResult {
   out: string;
-  clips: number;
-  seed: number;
+  dataset: string;
+  cache: string;
+  study: string;
+  /** The report's index.html. */
+  report: string;
+  /** The retrained best-accuracy and lowest-loss candidates. */
+  best: Record<string, RetrainedRun>;
+  steps: StepSummary[];
   seconds: number;
-  difficulty: number;
-}
-
-/** What every step of the pipeline sees: the options, where things go, and earlier steps' results. */
-interface RunContext {
-  args: RunArgs;
-  out: Output;
-  /** `<out>/dataset`: the synthetic dataset. */
-  datasetDir: string;
-  results: Record<string, unknown>;
-}
-
-/** One stage of `asc run`; its result is stored under `name` in the command's result. */
-interface RunStep {
-  name: string;
-  title: string;
-  run(context: RunContext): Promise<unknown>;
+  /** Every step's own result, by step name. */
+  details: Record<string, unknown>;
 }
 
 /**
- * The stages, in order. Each one skips work that is already done (the dataset step
- * keeps a complete dataset), so re-running resumes where an interrupted run stopped.
+ * `asc run`: the whole mission in one command. Dataset, features, search, retraining of
+ * the selected candidates and report; each step keeps what an earlier run finished, so
+ * running it again resumes an interrupted run and redoes nothing after a complete one.
  */
-const steps: RunStep[] = [
-  {
-    name: 'dataset',
-    title: 'synthetic dataset',
-    run: ({ args, out, datasetDir }) =>
-      synthesizeWithProgress(
-        {
-          outDir: datasetDir,
-          clips: args.clips,
-          seed: args.seed,
-          seconds: args.seconds,
-          difficulty: args.difficulty,
-        },
-        out,
-      ),
-  },
-  {
-    name: 'check',
-    title: 'dataset check',
-    run: ({ out, datasetDir }) => checkDataset(datasetDir, out, { checkHeaders: true }),
-  },
-];
-
 export const runCommand = defineCommand<RunArgs>({
   command: 'run',
-  describe: 'Run the whole pipeline on the synthetic dataset (today: generate it and check it)',
-  builder: (y) =>
+  describe:
+    'The whole pipeline: dataset (synthetic unless --dataset), features, search, retraining, report',
+  builder: (y: Argv<GlobalOptions>) =>
     y
-      .option('out', { type: 'string', demandOption: true, describe: 'Run directory' })
-      .option('clips', { type: 'number', default: 200, describe: 'Clips in the synthetic dataset' })
-      .option('seed', { type: 'number', default: 1, describe: 'Seed of everything random' })
+      .option('out', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Run directory (OUT/dataset, OUT/cache, OUT/study)',
+      })
+      .config('config', 'A JSON file of these options ({"trials": 510, ...}); flags win', (file) =>
+        readRunConfig(file),
+      )
+      .option('dataset', {
+        type: 'string',
+        describe: 'A dataset in the TAU 2020 3Class layout instead of the synthetic one',
+      })
+      .option('clips', {
+        type: 'number',
+        default: RUN_DEFAULTS.clips,
+        describe: 'Clips of the synthetic dataset',
+      })
       .option('seconds', {
         type: 'number',
-        default: DEFAULT_SYNTH_SECONDS,
-        describe: 'Clip length',
+        default: RUN_DEFAULTS.clipSeconds,
+        describe: 'Length of a synthetic clip',
       })
       .option('difficulty', {
         type: 'number',
         default: DEFAULT_DIFFICULTY,
         describe: 'Class overlap of the synthetic dataset, 0 (easy) .. 1 (hard)',
+      })
+      .option('trials', {
+        type: 'number',
+        default: RUN_DEFAULTS.trials,
+        describe: 'Complete search trials (candidates) to reach',
+      })
+      .option('workers', {
+        type: 'number',
+        default: RUN_DEFAULTS.workers,
+        describe: 'Search worker processes',
+      })
+      .option('seed', {
+        type: 'number',
+        default: RUN_DEFAULTS.seed,
+        describe: 'Seed of the dataset, the study and the retraining',
+      })
+      .option('search-epochs', {
+        type: 'number',
+        default: RUN_DEFAULTS.searchEpochs,
+        describe: 'Epochs per candidate (search recipe; the paper: 3)',
+      })
+      .option('final-epochs', {
+        type: 'number',
+        default: RUN_DEFAULTS.finalEpochs,
+        describe: 'Epochs of the retraining (final recipe; the paper: 60)',
+      })
+      .option('batch-size', {
+        type: 'number',
+        default: RUN_DEFAULTS.batchSize,
+        describe: 'Batch size of both recipes (the paper: 64)',
+      })
+      .option('threads', {
+        type: 'number',
+        describe: 'Threads for features and training (default: the cores, shared by workers)',
       }) as unknown as Argv<RunArgs>,
-  run: async (args, out) => {
-    const outDir = path.resolve(args.out);
-    const context: RunContext = {
-      args,
-      out,
-      datasetDir: path.join(outDir, 'dataset'),
-      results: {},
+  run: async (args, out): Promise<RunResult> => {
+    const started = performance.now();
+    const settings = runSettings(args);
+    const context: RunContext = { settings, out, selection: null };
+    const { summaries, results } = await runPipeline(RUN_STEPS, context, out);
+    const retrained = results.retrain as RetrainedRun[];
+    const report = results.report as { html: string };
+    const seconds = (performance.now() - started) / 1000;
+    out.info(`run complete in ${seconds.toFixed(0)} s: ${settings.outDir}`);
+    out.info(`report: ${report.html}`);
+    return {
+      out: settings.outDir,
+      dataset: settings.datasetDir,
+      cache: settings.cacheDir,
+      study: settings.studyDir,
+      report: report.html,
+      best: Object.fromEntries(retrained.map((r) => [r.role, r])),
+      steps: summaries,
+      seconds,
+      details: results,
     };
-    for (const [index, step] of steps.entries()) {
-      out.info(`[${index + 1}/${steps.length}] ${step.title}`);
-      context.results[step.name] = await step.run(context);
-    }
-    out.info(`run complete: ${outDir}`);
-    return { out: outDir, ...context.results };
   },
 });
