@@ -17,13 +17,14 @@ describe('gradient rewrites match tfjs gradients', () => {
   const r = rng(21);
   const x = randTensor(r, [3, 6, 5, 7]);
 
-  test('Sigmoid, Square, Relu and swish', () => {
+  test('Sigmoid, Square, Relu, Relu6 and swish', () => {
     expectSameBothWays('pointwise grads', () => {
       const swish = (a: tf.Tensor) => tf.mul(tf.sigmoid(tf.mul(a, 1)), a);
       return [
         tf.grad((a: tf.Tensor) => tf.sigmoid(a.mul(3)).sum())(x),
         tf.grad((a: tf.Tensor) => tf.square(a).mul(x).sum())(x),
         tf.grad((a: tf.Tensor) => tf.relu(a).mul(x).sum())(x),
+        tf.grad((a: tf.Tensor) => tf.relu6(a.mul(8)).mul(x).sum())(x),
         tf.grad((a: tf.Tensor) => swish(a).mul(x).sum())(x),
       ];
     });

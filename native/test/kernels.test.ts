@@ -210,6 +210,7 @@ describe('elementwise and reduction kernels', () => {
       tf.sqrt(positive),
       tf.neg(x),
       tf.relu(x),
+      tf.relu6(x.mul(8)),
       tf.exp(x.mul(5)),
       tf.abs(x),
       tf.reciprocal(positive),

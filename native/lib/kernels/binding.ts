@@ -37,6 +37,7 @@ export const BINARY_OPS = {
   SigmoidGrad: 7,
   SquareGrad: 8,
   ReluGrad: 9,
+  Relu6Grad: 10,
 } as const;
 
 export const UNARY_OPS = {
@@ -50,6 +51,7 @@ export const UNARY_OPS = {
   Abs: 7,
   Reciprocal: 8,
   Step: 9,
+  Relu6: 10,
 } as const;
 
 type F32 = Float32Array;

@@ -20,6 +20,7 @@ export const GRADIENT_KERNELS: Readonly<Record<string, NativeKernel>> = {
   AscSigmoidGrad: binary('SigmoidGrad'),
   AscSquareGrad: binary('SquareGrad'),
   AscReluGrad: binary('ReluGrad'),
+  AscRelu6Grad: binary('Relu6Grad'),
   AscBroadcastDiv: (args, ctx) => {
     const { x } = args.inputs;
     const xv = ctx.values(args, x);
@@ -150,6 +151,7 @@ export const NATIVE_GRADIENTS: Readonly<
   Sigmoid: pointwise('AscSigmoidGrad'),
   Square: pointwise('AscSquareGrad'),
   Relu: pointwise('AscReluGrad'),
+  Relu6: pointwise('AscRelu6Grad'),
   Mean: meanGrad,
   FusedBatchNorm: batchNormGrad,
 };

@@ -39,6 +39,7 @@ export const NATIVE_KERNELS: Readonly<Record<string, NativeKernel>> = {
   Sqrt: ew.unary('Sqrt'),
   Neg: ew.unary('Neg'),
   Relu: ew.unary('Relu'),
+  Relu6: ew.unary('Relu6'),
   Exp: ew.unary('Exp'),
   Abs: ew.unary('Abs'),
   Reciprocal: ew.unary('Reciprocal'),
@@ -177,9 +178,10 @@ export function registerNativeKernels(
     };
   }
   const reuse = options.reuseMemory ?? true;
-  // Arrays under 128 KiB come from V8's heap cheaply; the free lists may hold up to a
-  // quarter of the machine's memory (a training step's activations come back each step).
-  const outputPool = reuse ? new OutputPool(32 * 1024, os.totalmem() / 4) : null;
+  // Arrays under 128 KiB come from V8's heap cheaply. The free lists may hold up to half
+  // the machine's memory: a training step's peak (Model B, batch 64: ~8 GiB) comes back
+  // every step, and arrays dropped for want of room are page-faulted in again.
+  const outputPool = reuse ? new OutputPool(32 * 1024, os.totalmem() / 2) : null;
   const reg: Registration = {
     tf,
     originals: new Map(),

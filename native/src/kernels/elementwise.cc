@@ -42,6 +42,12 @@ struct SigmoidGradF {
 struct SquareGradF {
   float operator()(float x, float dy) const { return dy * (x * 2.0f); }
 };
+struct Relu6GradF {
+  float operator()(float x, float dy) const {
+    const float step = std::isnan(x) ? x : (x > 0.0f ? 1.0f : 0.0f);
+    return dy * ((x <= 6.0f ? 1.0f : 0.0f) * step);
+  }
+};
 struct ReluGradF {
   float operator()(float x, float dy) const {
     return dy * (std::isnan(x) ? x : (x > 0.0f ? 1.0f : 0.0f));
@@ -173,6 +179,8 @@ void binaryBroadcast(BinaryOp op, const float* a, const Shape& aShape, const flo
       return binaryPlanned(SquareGradF{}, a, b, out, p);
     case BinaryOp::ReluGrad:
       return binaryPlanned(ReluGradF{}, a, b, out, p);
+    case BinaryOp::Relu6Grad:
+      return binaryPlanned(Relu6GradF{}, a, b, out, p);
   }
 }
 
@@ -196,6 +204,8 @@ void unary(UnaryOp op, const float* x, float* out, std::size_t n, float alpha) {
       return unaryLoop([](float v) { return std::fabs(v); }, x, out, n);
     case UnaryOp::Reciprocal:
       return unaryLoop([](float v) { return 1.0f / v; }, x, out, n);
+    case UnaryOp::Relu6:
+      return unaryLoop([](float v) { return std::min(std::max(v, 0.0f), 6.0f); }, x, out, n);
     case UnaryOp::Step:
       return unaryLoop([alpha](float v) { return std::isnan(v) ? v : (v > 0.0f ? 1.0f : alpha); },
                        x, out, n);
@@ -223,10 +233,18 @@ void sumReduce(const float* x, std::size_t outer, std::size_t reduce, std::size_
     });
     return;
   }
+  // Column sums: float partial sums over blocks of 64 rows (vectorised without
+  // conversions), flushed into double accumulators.
   auto columnSums = [inner](const float* block, std::size_t r0, std::size_t r1, double* acc) {
-    for (std::size_t r = r0; r < r1; ++r) {
-      const float* row = block + r * inner;
-      for (std::size_t i = 0; i < inner; ++i) acc[i] += row[i];
+    float* partial = threadScratch(inner);
+    for (std::size_t b0 = r0; b0 < r1; b0 += 64) {
+      const std::size_t b1 = std::min(r1, b0 + 64);
+      std::fill(partial, partial + inner, 0.0f);
+      for (std::size_t r = b0; r < b1; ++r) {
+        const float* row = block + r * inner;
+        for (std::size_t i = 0; i < inner; ++i) partial[i] += row[i];
+      }
+      for (std::size_t i = 0; i < inner; ++i) acc[i] += partial[i];
     }
   };
   if (outer >= kernelPool().threads()) {

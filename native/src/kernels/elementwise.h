@@ -11,7 +11,7 @@ using Shape = std::vector<std::size_t>;
 
 // The last three are gradients written as one pass each, in tfjs's own operation order:
 // SigmoidGrad(y, dy) = dy * (y * (1 - y)), SquareGrad(x, dy) = dy * (x * 2),
-// ReluGrad(x, dy) = dy * step(x).
+// ReluGrad(x, dy) = dy * step(x), Relu6Grad(x, dy) = dy * ((x <= 6) * step(x)).
 enum class BinaryOp {
   Add,
   Sub,
@@ -22,9 +22,10 @@ enum class BinaryOp {
   Minimum,
   SigmoidGrad,
   SquareGrad,
-  ReluGrad
+  ReluGrad,
+  Relu6Grad
 };
-enum class UnaryOp { Sigmoid, Square, Rsqrt, Sqrt, Neg, Relu, Exp, Abs, Reciprocal, Step };
+enum class UnaryOp { Sigmoid, Square, Rsqrt, Sqrt, Neg, Relu, Exp, Abs, Reciprocal, Step, Relu6 };
 
 // out (outShape) = a op b, where aShape and bShape broadcast to outShape numpy-style.
 void binaryBroadcast(BinaryOp op, const float* a, const Shape& aShape, const float* b,
