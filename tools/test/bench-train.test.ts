@@ -1,0 +1,51 @@
+import { runAsc } from './helpers';
+
+// `asc bench train` end to end on a tiny architecture (the real benchmark takes minutes
+// and is not a test); the figures themselves are not asserted, only that they exist.
+
+test('bench train reports native figures and the issue keys as JSON', () => {
+  const r = runAsc([
+    'bench',
+    'train',
+    '--model',
+    'id_015015_4_1.000',
+    '--batch',
+    '2',
+    '--steps',
+    '1',
+    '--no-js',
+    '--no-torch',
+    '--threads',
+    '2',
+    '--json',
+  ]);
+  expect(r.status).toBe(0);
+  const result = r.json();
+  for (const key of [
+    'model',
+    'nativeTrainSamplesPerSec',
+    'nativeInferSamplesPerSec',
+    'jsTrainSamplesPerSec',
+    'torchTrainSamplesPerSec',
+    'torchInferSamplesPerSec',
+    'threads',
+  ]) {
+    expect(result).toHaveProperty(key);
+  }
+  expect(result.model).toBe('id_015015_4_1.000');
+  expect(result.nativeTrainSamplesPerSec as number).toBeGreaterThan(0);
+  expect(result.nativeInferSamplesPerSec as number).toBeGreaterThan(0);
+  expect(result.jsTrainSamplesPerSec).toBeNull();
+  expect(result.torchTrainSamplesPerSec).toBeNull();
+  expect(result.threads).toBe(2);
+  expect(r.stderr).toMatch(/tfjs native/);
+});
+
+test('bench train rejects bad flags and unknown models with exit code 2', () => {
+  const steps = runAsc(['bench', 'train', '--steps', '0', '--json']);
+  expect(steps.status).toBe(2);
+  expect(String(steps.json().error)).toMatch(/--steps/);
+  const model = runAsc(['bench', 'train', '--model', 'no-such-model', '--json']);
+  expect(model.status).toBe(2);
+  expect(String(model.json().error)).toMatch(/no-such-model/);
+});
