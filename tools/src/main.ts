@@ -30,6 +30,8 @@ export async function main(argv: string[]): Promise<number> {
     .fail((msg, err) => {
       if (err) throw err;
       usageError = msg;
+      // Throwing stops yargs here; otherwise it still runs the command's handler.
+      throw new Error(msg);
     });
   for (const command of commands) parser.command(command as never);
   try {
