@@ -233,6 +233,22 @@ describe('resume and readers in other processes (needs native/dist: nx run nativ
     expect(leftovers).toEqual([]);
   });
 
+  it('runs the TypeScript batch on worker threads from the built package', () => {
+    const dir = tempDir('cache-workers');
+    const script = `
+      const { buildFeatureCache } = require(${JSON.stringify(DIST)});
+      buildFeatureCache({ clips: ${JSON.stringify(data.clips)}, cacheDir: ${JSON.stringify(dir)},
+        backend: 'js', threads: 2 }).then((r) => console.log(JSON.stringify(r)));`;
+    const out = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    const report = JSON.parse(out.stdout) as FeatureCacheReport;
+    expect([report.extracted, report.threads, report.backend]).toEqual([4, 2, 'js']);
+    const js = openFeatureCache(dir).read('audio/clip-1.wav').segments;
+    const reference = openFeatureCache(cacheDir).read('audio/clip-1.wav').segments;
+    let worst = 0;
+    for (let i = 0; i < js.length; i++) worst = Math.max(worst, Math.abs(js[i] - reference[i]));
+    expect(worst).toBeLessThan(0.01);
+  });
+
   it('is readable with plain fs in a process without the addon', () => {
     const script = `
       const { openFeatureCache, addonAvailable } = require(${JSON.stringify(DIST)});

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { Worker } from 'worker_threads';
 import { writeFileAtomically } from './atomic';
 import type { FeatureConfig } from './config';
 import { WavError } from './errors';
@@ -51,7 +52,12 @@ function outcomeOf(index: number, header: ShardHeader, extra: Partial<BatchOutco
   };
 }
 
-async function processOne(file: string, index: number, o: BatchOptions): Promise<BatchOutcome> {
+/** One file: read, hash, reuse a valid shard or compute and write one. Never throws. */
+export async function processOne(
+  file: string,
+  index: number,
+  o: BatchOptions,
+): Promise<BatchOutcome> {
   const t0 = performance.now();
   let bytes: Buffer;
   try {
@@ -115,16 +121,32 @@ async function processOne(file: string, index: number, o: BatchOptions): Promise
   }
 }
 
+// The worker entry, compiled next to this module (dist/). Under ts-jest only the .ts
+// exists and the batch runs on the calling thread instead.
+const WORKER_SCRIPT = path.join(__dirname, 'batch-worker.js');
+
+/** How many threads the TypeScript batch really uses when asked for `threads`. */
+export function jsBatchThreads(threads: number): number {
+  return fs.existsSync(WORKER_SCRIPT) ? threads : 1;
+}
+
 /**
- * The TypeScript batch: one file at a time on the main thread, yielding to the event
- * loop between files. Same outcomes and shard files as the native batch.
+ * The TypeScript batch. With the compiled worker available it runs on `threads`
+ * worker_threads, each taking the next file as it finishes one, so the event loop stays
+ * free; otherwise one file at a time on the calling thread, yielding between files. Same
+ * outcomes and shard files as the native batch either way.
  */
 export async function runBatchJs(
   paths: string[],
   options: BatchOptions,
   onOutcome: (o: BatchOutcome) => void,
   cancelled: () => boolean,
+  threads = 1,
 ): Promise<void> {
+  if (fs.existsSync(WORKER_SCRIPT) && paths.length > 0) {
+    await runOnWorkers(paths, options, onOutcome, cancelled, Math.min(threads, paths.length));
+    return;
+  }
   for (let i = 0; i < paths.length; i++) {
     if (cancelled()) {
       onOutcome({ index: i, status: 'cancelled', audioBytes: 0, seconds: 0 });
@@ -132,5 +154,49 @@ export async function runBatchJs(
     }
     onOutcome(await processOne(paths[i], i, options));
     await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+async function runOnWorkers(
+  paths: string[],
+  options: BatchOptions,
+  onOutcome: (o: BatchOutcome) => void,
+  cancelled: () => boolean,
+  threads: number,
+): Promise<void> {
+  let next = 0;
+  const workers = Array.from(
+    { length: threads },
+    () => new Worker(WORKER_SCRIPT, { workerData: options }),
+  );
+  const feed = (worker: Worker): void => {
+    while (next < paths.length && cancelled()) {
+      onOutcome({ index: next, status: 'cancelled', audioBytes: 0, seconds: 0 });
+      next++;
+    }
+    if (next < paths.length) {
+      worker.postMessage({ index: next, file: paths[next] });
+      next++;
+    } else {
+      void worker.terminate();
+    }
+  };
+  try {
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve, reject) => {
+            worker.on('message', (outcome: BatchOutcome) => {
+              onOutcome(outcome);
+              feed(worker);
+            });
+            worker.on('error', reject);
+            worker.on('exit', () => resolve());
+            feed(worker);
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
   }
 }

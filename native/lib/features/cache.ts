@@ -4,7 +4,7 @@ import * as path from 'path';
 import { nativeFeatures } from './addon-features';
 import { resolveFeatureBackend, type FeatureBackend } from './backend';
 import { writeFileAtomically } from './atomic';
-import { runBatchJs, type BatchOutcome } from './batch';
+import { jsBatchThreads, runBatchJs, type BatchOutcome } from './batch';
 import { featureConfigHash, resolveFeatureConfig, type FeatureConfig } from './config';
 import { FeatureBuildAborted, FeatureCacheError } from './errors';
 import {
@@ -158,7 +158,7 @@ export async function buildFeatureCache(o: BuildFeatureCacheOptions): Promise<Fe
     configHash,
     dtype,
     backend,
-    threads: backend === 'native' ? threads : 1,
+    threads: backend === 'native' ? threads : jsBatchThreads(threads),
     mono: 0,
   };
   const t0 = performance.now();
@@ -243,6 +243,7 @@ export async function buildFeatureCache(o: BuildFeatureCacheOptions): Promise<Fe
       options,
       guardedOnOutcome,
       () => callbackError !== undefined || Boolean(o.signal?.aborted),
+      threads,
     );
   }
   await flush();
