@@ -226,7 +226,11 @@ export const featuresBenchCommand = defineCommand<FeaturesBenchArgs>({
         type: 'number',
         describe: 'Threads of the multi-threaded run (default: the cores)',
       })
-      .option('js-clips', { type: 'number', default: 4, describe: 'Clips for the TypeScript run' })
+      .option('js-clips', {
+        type: 'number',
+        default: 8,
+        describe: 'Clips for the TypeScript run (one worker thread)',
+      })
       .option('numpy-clips', {
         type: 'number',
         default: 12,
