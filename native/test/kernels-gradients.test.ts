@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { expectSameBothWays, randTensor, rng } from './kernels-helpers';
-import { registerNativeKernels, unregisterNativeKernels } from '../lib';
+import { expectSameBothWays, maxRelativeError, randTensor, rng } from './kernels-helpers';
+import { registerNativeKernels, SWISH_KERNEL, unregisterNativeKernels } from '../lib';
 
 // The gradient rewrites (Sigmoid, Square, Relu, Mean, FusedBatchNorm) against tfjs's own
 // gradients, and the native gradients of the convolutions and pools against central
@@ -63,6 +63,31 @@ describe('gradient rewrites match tfjs gradients', () => {
       )([x, mean, variance, gamma]),
     );
   });
+});
+
+test('the fused swish kernel matches x * sigmoid(x) and its gradient with JS kernels', () => {
+  const r = rng(5);
+  const x = tf.tidy(() => randTensor(r, [2, 9, 7, 13]).mul(6));
+  const w = randTensor(r, [2, 9, 7, 13]);
+  const reference = tf.tidy(() => [
+    tf.mul(x, tf.sigmoid(x)).dataSync() as Float32Array,
+    tf
+      .grad((a: tf.Tensor) => tf.mul(a, tf.sigmoid(a)).mul(w).sum())(x)
+      .dataSync() as Float32Array,
+  ]);
+  expect(tf.getKernel(SWISH_KERNEL, 'cpu')).toBeUndefined();
+  registerNativeKernels(tf);
+  const swish = (a: tf.Tensor) => tf.engine().runKernel(SWISH_KERNEL, { x: a }) as tf.Tensor;
+  const fused = tf.tidy(() => [
+    swish(x).dataSync() as Float32Array,
+    tf
+      .grad((a: tf.Tensor) => swish(a).mul(w).sum())(x)
+      .dataSync() as Float32Array,
+  ]);
+  expect(maxRelativeError(fused[0], reference[0])).toBeLessThanOrEqual(1e-4);
+  expect(maxRelativeError(fused[1], reference[1])).toBeLessThanOrEqual(1e-4);
+  unregisterNativeKernels(tf);
+  expect(tf.getKernel(SWISH_KERNEL, 'cpu')).toBeUndefined();
 });
 
 /** Central differences of f at x, for every element of x (small x only). */

@@ -38,6 +38,7 @@ export const BINARY_OPS = {
   SquareGrad: 8,
   ReluGrad: 9,
   Relu6Grad: 10,
+  SwishGrad: 11,
 } as const;
 
 export const UNARY_OPS = {
@@ -52,6 +53,7 @@ export const UNARY_OPS = {
   Reciprocal: 8,
   Step: 9,
   Relu6: 10,
+  Swish: 11,
 } as const;
 
 type F32 = Float32Array;

@@ -1,6 +1,6 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { NativeKernel, Tfjs } from './context';
-import { binary } from './elementwise';
+import { binary, unary } from './elementwise';
 
 /**
  * Gradients that tfjs writes as chains of elementwise ops, each a full pass over
@@ -21,6 +21,7 @@ export const GRADIENT_KERNELS: Readonly<Record<string, NativeKernel>> = {
   AscSquareGrad: binary('SquareGrad'),
   AscReluGrad: binary('ReluGrad'),
   AscRelu6Grad: binary('Relu6Grad'),
+  AscSwishGrad: binary('SwishGrad'),
   AscBroadcastDiv: (args, ctx) => {
     const { x } = args.inputs;
     const xv = ctx.values(args, x);
@@ -155,3 +156,36 @@ export const NATIVE_GRADIENTS: Readonly<
   Mean: meanGrad,
   FusedBatchNorm: batchNormGrad,
 };
+
+/**
+ * The fused swish, x * sigmoid(x), as a kernel of its own while the native kernels are
+ * registered: one pass forward and one backward, where Multiply + Sigmoid take two
+ * forward passes, keep an extra activation-sized tensor for the gradient and four passes
+ * backward. A layer dispatches it with `tf.engine().runKernel(SWISH_KERNEL, { x })` when
+ * `tf.getKernel(SWISH_KERNEL, tf.getBackend())` exists, and falls back to
+ * `tf.mul(x, tf.sigmoid(x))` otherwise.
+ */
+export const SWISH_KERNEL = 'AscSwish';
+
+export const swishKernel: NativeKernel = unary('Swish');
+
+export function swishGradient(tf: Tfjs): GradConfig {
+  return {
+    kernelName: SWISH_KERNEL,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved) => {
+      const [x] = saved;
+      const d = dy as Tensor;
+      if (usable(tf, [x, d]) && sameShape(x, d)) {
+        return { x: () => run(tf, 'AscSwishGrad', { a: x, b: d }) };
+      }
+      return {
+        x: () =>
+          tf.tidy(() => {
+            const s = tf.sigmoid(x);
+            return tf.mul(d, tf.mul(s, tf.add(1, tf.mul(x, tf.sub(1, s)))));
+          }),
+      };
+    },
+  };
+}

@@ -8,3 +8,4 @@ export {
   type NativeKernelOptions,
   type NativeKernelsHandle,
 } from './register';
+export { SWISH_KERNEL } from './gradients';

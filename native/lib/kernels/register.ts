@@ -5,7 +5,13 @@ import { kernelBinding, type KernelBinding } from './binding';
 import * as conv from './conv';
 import { NativeContext, type KernelArgs, type NativeKernel, type Tfjs } from './context';
 import * as ew from './elementwise';
-import { GRADIENT_KERNELS, NATIVE_GRADIENTS } from './gradients';
+import {
+  GRADIENT_KERNELS,
+  NATIVE_GRADIENTS,
+  SWISH_KERNEL,
+  swishGradient,
+  swishKernel,
+} from './gradients';
 import * as mm from './matmul';
 import { OutputPool } from './output-pool';
 import * as pool from './pool';
@@ -204,7 +210,10 @@ export function registerNativeKernels(
     });
     reg.originals.set(name, original);
   }
-  for (const [name, impl] of Object.entries(GRADIENT_KERNELS)) {
+  for (const [name, impl] of [
+    ...Object.entries(GRADIENT_KERNELS),
+    [SWISH_KERNEL, swishKernel] as const,
+  ]) {
     tf.registerKernel({
       kernelName: name,
       backendName: 'cpu',
@@ -217,6 +226,7 @@ export function registerNativeKernels(
     });
     reg.addedKernels.push(name);
   }
+  tf.registerGradient(swishGradient(tf));
   for (const [name, rewrite] of Object.entries(NATIVE_GRADIENTS)) {
     const original = tf.getGradient(name);
     if (!original) continue;
@@ -244,6 +254,7 @@ export function unregisterNativeKernels(tf: Tfjs): void {
     tf.registerKernel(original);
   }
   for (const name of current.addedKernels) tf.unregisterKernel(name, 'cpu');
+  tf.unregisterGradient(SWISH_KERNEL);
   for (const original of current.originalGradients.values()) tf.registerGradient(original);
   unhookBackend(current);
   current.pool?.clear();

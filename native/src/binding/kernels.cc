@@ -252,7 +252,7 @@ Napi::Value MatMul(const Napi::CallbackInfo& info) {
 // binary(op, a, aShape, b, bShape, out, outShape)
 Napi::Value Binary(const Napi::CallbackInfo& info) {
   const double op = number(info, 0, "op");
-  if (op < 0 || op > 10) throw Napi::RangeError::New(info.Env(), "unknown binary op");
+  if (op < 0 || op > 11) throw Napi::RangeError::New(info.Env(), "unknown binary op");
   Floats a = floats(info, 1, "a"), b = floats(info, 3, "b"), out = floats(info, 5, "out");
   const kernels::Shape aShape = shapeArg(info, 2, "aShape"), bShape = shapeArg(info, 4, "bShape");
   const kernels::Shape outShape = shapeArg(info, 6, "outShape");
@@ -275,7 +275,7 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
 // unary(op, x, out, alpha)
 Napi::Value Unary(const Napi::CallbackInfo& info) {
   const double op = number(info, 0, "op");
-  if (op < 0 || op > 10) throw Napi::RangeError::New(info.Env(), "unknown unary op");
+  if (op < 0 || op > 11) throw Napi::RangeError::New(info.Env(), "unknown unary op");
   Floats x = floats(info, 1, "x"), out = floats(info, 2, "out");
   expectLength(info.Env(), out, x.ElementLength(), "out");
   kernels::unary(static_cast<kernels::UnaryOp>(static_cast<int>(op)), x.Data(), out.Data(),

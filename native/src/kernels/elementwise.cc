@@ -48,6 +48,12 @@ struct Relu6GradF {
     return dy * ((x <= 6.0f ? 1.0f : 0.0f) * step);
   }
 };
+struct SwishGradF {
+  float operator()(float x, float dy) const {
+    const float s = sigmoidApprox(x);
+    return dy * (s * (1.0f + x * (1.0f - s)));
+  }
+};
 struct ReluGradF {
   float operator()(float x, float dy) const {
     return dy * (std::isnan(x) ? x : (x > 0.0f ? 1.0f : 0.0f));
@@ -181,6 +187,8 @@ void binaryBroadcast(BinaryOp op, const float* a, const Shape& aShape, const flo
       return binaryPlanned(ReluGradF{}, a, b, out, p);
     case BinaryOp::Relu6Grad:
       return binaryPlanned(Relu6GradF{}, a, b, out, p);
+    case BinaryOp::SwishGrad:
+      return binaryPlanned(SwishGradF{}, a, b, out, p);
   }
 }
 
@@ -206,6 +214,8 @@ void unary(UnaryOp op, const float* x, float* out, std::size_t n, float alpha) {
       return unaryLoop([](float v) { return 1.0f / v; }, x, out, n);
     case UnaryOp::Relu6:
       return unaryLoop([](float v) { return std::min(std::max(v, 0.0f), 6.0f); }, x, out, n);
+    case UnaryOp::Swish:
+      return unaryLoop([](float v) { return v * sigmoidApprox(v); }, x, out, n);
     case UnaryOp::Step:
       return unaryLoop([alpha](float v) { return std::isnan(v) ? v : (v > 0.0f ? 1.0f : alpha); },
                        x, out, n);

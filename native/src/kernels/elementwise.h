@@ -11,7 +11,8 @@ using Shape = std::vector<std::size_t>;
 
 // The last three are gradients written as one pass each, in tfjs's own operation order:
 // SigmoidGrad(y, dy) = dy * (y * (1 - y)), SquareGrad(x, dy) = dy * (x * 2),
-// ReluGrad(x, dy) = dy * step(x), Relu6Grad(x, dy) = dy * ((x <= 6) * step(x)).
+// ReluGrad(x, dy) = dy * step(x), Relu6Grad(x, dy) = dy * ((x <= 6) * step(x)),
+// SwishGrad(x, dy) = dy * s * (1 + x * (1 - s)) with s = sigmoid(x).
 enum class BinaryOp {
   Add,
   Sub,
@@ -23,9 +24,23 @@ enum class BinaryOp {
   SigmoidGrad,
   SquareGrad,
   ReluGrad,
-  Relu6Grad
+  Relu6Grad,
+  SwishGrad
 };
-enum class UnaryOp { Sigmoid, Square, Rsqrt, Sqrt, Neg, Relu, Exp, Abs, Reciprocal, Step, Relu6 };
+enum class UnaryOp {
+  Sigmoid,
+  Square,
+  Rsqrt,
+  Sqrt,
+  Neg,
+  Relu,
+  Exp,
+  Abs,
+  Reciprocal,
+  Step,
+  Relu6,
+  Swish  // x * sigmoid(x)
+};
 
 // out (outShape) = a op b, where aShape and bShape broadcast to outShape numpy-style.
 void binaryBroadcast(BinaryOp op, const float* a, const Shape& aShape, const float* b,
