@@ -188,3 +188,39 @@ describe.each(backends)('bad WAV files (%s backend)', (backend) => {
     expect(err.message).toContain(file);
   });
 });
+
+// The two decoders agree on every mutilated file: same error code, or same samples.
+(addonAvailable() ? it : it.skip)(
+  'native and TypeScript decoders agree on 300 truncated or corrupted files',
+  async () => {
+    const good = wavBytes({
+      tag: 1,
+      bits: 24,
+      sampleRateHz: 48000,
+      channels: [pcm24, pcm24],
+      extraChunks: [{ id: 'LIST', bytes: new Uint8Array([1, 2, 3]) }],
+    });
+    let state = 12345;
+    const rand = (n: number): number => {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      return state % n;
+    };
+    for (let trial = 0; trial < 300; trial++) {
+      const bytes = Buffer.from(
+        good.subarray(0, trial % 3 === 0 ? rand(good.length) : good.length),
+      );
+      for (let k = 0; k < 1 + rand(3); k++)
+        bytes[rand(Math.min(bytes.length, 80)) || 0] = rand(256);
+      const file = write(bytes);
+      const js = await Promise.resolve()
+        .then(() => decodeWav(fs.readFileSync(file), file))
+        .then((a) => ({ ok: Array.from(a.samples[0]) }))
+        .catch((e: WavError) => ({ code: e.code }));
+      const native = await nativeFeatures()
+        .decodeWav(file)
+        .then((a) => ({ ok: Array.from(a.samples[0]) }))
+        .catch((e: { code: string }) => ({ code: e.code }));
+      expect([trial, native]).toEqual([trial, js]);
+    }
+  },
+);

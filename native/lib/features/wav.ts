@@ -110,7 +110,9 @@ export function decodeWav(bytes: Uint8Array, file: string): WavAudio {
       `block align ${blockAlign} does not match ${channels} x ${bits}-bit samples`,
     );
   }
-  if (sampleRateHz === 0) fail('not-riff-wave', 'sample rate is 0');
+  if (sampleRateHz === 0 || sampleRateHz > 0x7fffffff) {
+    fail('not-riff-wave', `sample rate ${sampleRateHz} Hz is not valid`);
+  }
   if (dataSize % blockAlign !== 0) {
     fail(
       'truncated',

@@ -26,7 +26,7 @@ struct Format {
   std::uint16_t tag = 0;
   bool extensible = false;
   int channels = 0;
-  int sampleRateHz = 0;
+  std::uint32_t sampleRateHz = 0;
   int blockAlign = 0;
   int bitsPerSample = 0;
 };
@@ -36,7 +36,7 @@ Format parseFmt(const std::uint8_t* p, std::size_t size) {
   Format f;
   f.tag = u16(p);
   f.channels = u16(p + 2);
-  f.sampleRateHz = static_cast<int>(u32(p + 4));
+  f.sampleRateHz = u32(p + 4);
   f.blockAlign = u16(p + 12);
   f.bitsPerSample = u16(p + 14);
   if (f.tag == kFormatExtensible) {
@@ -159,14 +159,16 @@ void decodeWavInto(const std::uint8_t* data, std::size_t size, WavAudio& out) {
   if (f.blockAlign != bytes * f.channels) {
     throw WavError(WavErrorCode::kUnsupportedEncoding, "block align " + std::to_string(f.blockAlign) + " does not match " + std::to_string(f.channels) + " x " + std::to_string(bits) + "-bit samples");
   }
-  if (f.sampleRateHz <= 0) throw WavError(WavErrorCode::kNotRiffWave, "sample rate is 0");
+  if (f.sampleRateHz == 0 || f.sampleRateHz > 0x7FFFFFFFu) {
+    throw WavError(WavErrorCode::kNotRiffWave, "sample rate " + std::to_string(f.sampleRateHz) + " Hz is not valid");
+  }
   if (bodySize % f.blockAlign != 0) {
     throw WavError(WavErrorCode::kTruncated, "data chunk of " + std::to_string(bodySize) + " bytes is not a whole number of " + std::to_string(f.blockAlign) + "-byte frames");
   }
   const std::size_t frames = bodySize / f.blockAlign;
   if (frames == 0) throw WavError(WavErrorCode::kEmpty, "the data chunk holds no samples");
 
-  out.sampleRateHz = f.sampleRateHz;
+  out.sampleRateHz = static_cast<int>(f.sampleRateHz);
   out.channels = f.channels;
   out.frames = frames;
   out.samples.resize(f.channels);
