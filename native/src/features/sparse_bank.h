@@ -1,5 +1,6 @@
-// The filter bank applied to one spectrum: each row keeps only the contiguous range of
-// bins where its weight matters, so a frame costs ~7,000 multiply-adds instead of 131,000.
+// The filter bank applied to power spectra: each row keeps only the contiguous range of
+// bins where its weight matters, so a frame costs ~8,800 multiply-adds (default bank)
+// instead of 131,000.
 #pragma once
 
 #include <vector>
