@@ -233,9 +233,10 @@ export function registerNativeKernels(
     tf.registerGradient({ ...original, gradFunc: rewrite(tf, original.gradFunc) });
     reg.originalGradients.set(name, original);
   }
-  if (outputPool) {
-    reg.backend = tf.findBackend('cpu') as unknown as Hookable;
-    hookBackend(reg.backend, outputPool, reg);
+  const backend = outputPool ? (tf.findBackend('cpu') as unknown as Hookable | null) : null;
+  if (outputPool && backend) {
+    reg.backend = backend;
+    hookBackend(backend, outputPool, reg);
   }
   current = reg;
   return {
