@@ -30,6 +30,22 @@ describe('gradient rewrites match tfjs gradients', () => {
     });
   });
 
+  test('swish folded into one pass, and a sigmoid made before tf.grads left alone', () => {
+    const w = randTensor(r, [3, 6, 5, 7]);
+    const s = tf.sigmoid(x);
+    expectSameBothWays('swish fold', () => [
+      ...tf.grads((a: tf.Tensor) => tf.mul(a, tf.sigmoid(a)).mul(w).sum())([x]),
+      ...tf.grads((a: tf.Tensor) => tf.mul(tf.sigmoid(a), a).mul(w).sum())([x]),
+      // The sigmoid also feeds another op: its gradient must still flow through it.
+      ...tf.grads((a: tf.Tensor) => {
+        const sa = tf.sigmoid(a);
+        return tf.mul(a, sa).mul(w).sum().add(sa.square().sum());
+      })([x]),
+      // Differentiated against the sigmoid itself: no fold may drop its gradient.
+      ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.mul(a, b).mul(w).sum())([x, s]),
+    ]);
+  });
+
   test.each([[[0, 1, 2]], [[1, 2]], [[3]], [[0, 1, 2, 3]]])('Mean over %j', (axes) => {
     expectSameBothWays(`mean grad ${JSON.stringify(axes)}`, () => [
       tf.grad((a: tf.Tensor) => tf.mean(a, axes).square().sum())(x),

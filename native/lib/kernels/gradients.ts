@@ -1,6 +1,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { NativeKernel, Tfjs } from './context';
 import { binary, unary } from './elementwise';
+import { multiplyGrad, zeroAwareSigmoidGrad } from './swish-fold';
 
 /**
  * Gradients that tfjs writes as chains of elementwise ops, each a full pass over
@@ -149,7 +150,8 @@ const batchNormGrad =
 export const NATIVE_GRADIENTS: Readonly<
   Record<string, (tf: Tfjs, original: GradFunc) => GradFunc>
 > = {
-  Sigmoid: pointwise('AscSigmoidGrad'),
+  Sigmoid: zeroAwareSigmoidGrad(pointwise('AscSigmoidGrad')),
+  Multiply: multiplyGrad,
   Square: pointwise('AscSquareGrad'),
   Relu: pointwise('AscReluGrad'),
   Relu6: pointwise('AscRelu6Grad'),

@@ -14,6 +14,7 @@ import {
 } from './gradients';
 import * as mm from './matmul';
 import { OutputPool } from './output-pool';
+import { recordingSigmoid, zeroAwareAdd } from './swish-fold';
 import * as pool from './pool';
 
 /** The tfjs 'cpu' kernels we replace, by tfjs kernel name. */
@@ -32,14 +33,14 @@ export const NATIVE_KERNELS: Readonly<Record<string, NativeKernel>> = {
   BatchMatMul: mm.batchMatMul,
   _FusedMatMul: mm.fusedMatMul,
   FusedBatchNorm: ew.batchNorm,
-  Add: ew.binary('Add'),
+  Add: zeroAwareAdd(ew.binary('Add')),
   Sub: ew.binary('Sub'),
   Multiply: ew.binary('Multiply'),
   RealDiv: ew.binary('RealDiv'),
   SquaredDifference: ew.binary('SquaredDifference'),
   Maximum: ew.binary('Maximum'),
   Minimum: ew.binary('Minimum'),
-  Sigmoid: ew.unary('Sigmoid'),
+  Sigmoid: recordingSigmoid(ew.unary('Sigmoid')),
   Square: ew.unary('Square'),
   Rsqrt: ew.unary('Rsqrt'),
   Sqrt: ew.unary('Sqrt'),
