@@ -11,9 +11,19 @@ const { abs, ceil, cos, floor, log10, max } = Math;
 // native/src/features/{stft,sparse_bank,scalogram}.cc, used when the addon is absent.
 
 // fftw-js has no type declarations.
-const { FFT } = require('fftw-js') as {
-  FFT: new (n: number) => { forward(x: Float32Array): Float32Array; dispose(): void };
+type FftConstructor = new (n: number) => {
+  forward(x: Float32Array): Float32Array;
+  dispose(): void;
 };
+let fftConstructor: FftConstructor | undefined;
+
+// Loaded on first use, not at import: loading it costs about a second and installs a
+// process-wide uncaughtException handler, which every `asc` command (and every package
+// importing @asc/native) would otherwise inherit even when the addon does the work.
+function loadFft(): FftConstructor {
+  fftConstructor ??= (require('fftw-js') as { FFT: FftConstructor }).FFT;
+  return fftConstructor;
+}
 
 /** Segments of one clip, NHWC: count x segmentFrames x bands x 2 (mid, side). */
 export interface ClipSegments {
@@ -97,7 +107,7 @@ export function channelDb(x: Float32Array, config: FeatureConfig): Float32Array 
   const frame = new Float32Array(nFft);
   const spectrum = new Float32Array(bins);
   const db = new Float32Array(frames * bank.bands);
-  const fft = new FFT(nFft);
+  const fft = new (loadFft())(nFft);
   const powerDb = config.scale === 'power-db';
   let peak = -Infinity;
   try {
