@@ -11,7 +11,7 @@ import type { RenderJob } from './render-job';
 
 /** Bumped whenever the generator's output changes, so old directories are not taken as complete. */
 export const SYNTH_GENERATOR_VERSION = 1;
-export const DEFAULT_DIFFICULTY = 0.5;
+export const DEFAULT_DIFFICULTY = 0.8;
 export const DEFAULT_SYNTH_SECONDS = 10;
 export const DEFAULT_SYNTH_RATE_HZ = 48000;
 /** The record of how a synthetic dataset was made, in its root. */
