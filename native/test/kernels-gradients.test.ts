@@ -46,6 +46,21 @@ describe('gradient rewrites match tfjs gradients', () => {
     ]);
   });
 
+  test('Minimum and Maximum against a scalar (relu6 as tfjs-layers writes it)', () => {
+    const big = tf.tidy(() => x.mul(8));
+    expectSameBothWays('min/max grads', () => [
+      tf.grad((a: tf.Tensor) => tf.minimum(6, tf.relu(a)).mul(x).sum())(big),
+      tf.grad((a: tf.Tensor) => tf.minimum(a, 0.1).mul(x).sum())(x),
+      tf.grad((a: tf.Tensor) => tf.maximum(a, -0.2).mul(x).sum())(x),
+      tf.grad((a: tf.Tensor) => tf.maximum(0.3, a).mul(x).sum())(x),
+      // The scalar side's gradient too (kept from tfjs).
+      ...tf.grads((a: tf.Tensor, s: tf.Tensor) => tf.minimum(a, s).mul(x).sum())([
+        x,
+        tf.scalar(0.1),
+      ]),
+    ]);
+  });
+
   test.each([[[0, 1, 2]], [[1, 2]], [[3]], [[0, 1, 2, 3]]])('Mean over %j', (axes) => {
     expectSameBothWays(`mean grad ${JSON.stringify(axes)}`, () => [
       tf.grad((a: tf.Tensor) => tf.mean(a, axes).square().sum())(x),

@@ -39,6 +39,10 @@ export const BINARY_OPS = {
   ReluGrad: 9,
   Relu6Grad: 10,
   SwishGrad: 11,
+  DyWhereLE: 12,
+  DyWhereLT: 13,
+  DyWhereGE: 14,
+  DyWhereGT: 15,
 } as const;
 
 export const UNARY_OPS = {
@@ -95,6 +99,7 @@ export interface KernelBinding {
     bShape: number[],
     out: F32,
     outShape: number[],
+    param?: number,
   ): void;
   unary(op: number, x: F32, out: F32, alpha: number): void;
   sumReduce(x: F32, outer: number, reduce: number, inner: number, scale: number, out: F32): void;

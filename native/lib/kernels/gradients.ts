@@ -1,5 +1,6 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { NativeKernel, Tfjs } from './context';
+import { BINARY_OPS } from './binding';
 import { binary, unary } from './elementwise';
 import { multiplyGrad, zeroAwareSigmoidGrad } from './swish-fold';
 
@@ -23,6 +24,17 @@ export const GRADIENT_KERNELS: Readonly<Record<string, NativeKernel>> = {
   AscReluGrad: binary('ReluGrad'),
   AscRelu6Grad: binary('Relu6Grad'),
   AscSwishGrad: binary('SwishGrad'),
+  AscDyWhere: (args, ctx) => {
+    const { x, dy } = args.inputs;
+    const xv = ctx.values(args, x);
+    const dyv = ctx.values(args, dy);
+    const op = BINARY_OPS[`DyWhere${args.attrs?.cmp as 'LE' | 'LT' | 'GE' | 'GT'}`];
+    if (!x || !dy || !xv || !dyv || op === undefined) return null;
+    const param = Number(args.attrs?.param);
+    return ctx.output(args, x.shape, (out) =>
+      ctx.native.binary(op, xv, x.shape, dyv, dy.shape, out, x.shape, param),
+    );
+  },
   AscBroadcastDiv: (args, ctx) => {
     const { x } = args.inputs;
     const xv = ctx.values(args, x);
@@ -146,6 +158,38 @@ const batchNormGrad =
     };
   };
 
+/**
+ * Minimum / Maximum against a scalar (tfjs-layers' relu6 is minimum(6, relu(x))): the
+ * tensor side's gradient is dy masked by one comparison, in one pass, where tfjs runs a
+ * JS comparison kernel, a cast and a Multiply. The scalar side keeps tfjs's gradient.
+ */
+function minMaxGrad(kind: 'min' | 'max') {
+  return (tf: Tfjs, original: GradFunc): GradFunc =>
+    (dy, saved, attrs) => {
+      const [a, b] = saved;
+      const d = dy as Tensor;
+      if (!usable(tf, [a, b, d])) return original(dy, saved, attrs);
+      let fallback: ReturnType<GradFunc> | null = null;
+      const originalGrad = (input: 'a' | 'b') => () => {
+        fallback ??= original(dy, saved, attrs);
+        return fallback[input]();
+      };
+      const masked = (x: Tensor, cmp: string, param: number) => () =>
+        run(tf, 'AscDyWhere', { x, dy: d }, { cmp, param });
+      // Minimum: da = dy * (a <= b), db = dy * (a > b); Maximum: da = dy * (a >= b),
+      // db = dy * (a < b).
+      if (b.size === 1 && sameShape(a, d)) {
+        const s = b.dataSync()[0];
+        return { a: masked(a, kind === 'min' ? 'LE' : 'GE', s), b: originalGrad('b') };
+      }
+      if (a.size === 1 && sameShape(b, d)) {
+        const s = a.dataSync()[0];
+        return { a: originalGrad('a'), b: masked(b, kind === 'min' ? 'LT' : 'GT', s) };
+      }
+      return original(dy, saved, attrs);
+    };
+}
+
 /** Gradient rewrites by kernel name: each takes tfjs and the original gradient. */
 export const NATIVE_GRADIENTS: Readonly<
   Record<string, (tf: Tfjs, original: GradFunc) => GradFunc>
@@ -156,6 +200,8 @@ export const NATIVE_GRADIENTS: Readonly<
   Relu: pointwise('AscReluGrad'),
   Relu6: pointwise('AscRelu6Grad'),
   Mean: meanGrad,
+  Minimum: minMaxGrad('min'),
+  Maximum: minMaxGrad('max'),
   FusedBatchNorm: batchNormGrad,
 };
 

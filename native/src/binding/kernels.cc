@@ -249,10 +249,10 @@ Napi::Value MatMul(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// binary(op, a, aShape, b, bShape, out, outShape)
+// binary(op, a, aShape, b, bShape, out, outShape[, param])
 Napi::Value Binary(const Napi::CallbackInfo& info) {
   const double op = number(info, 0, "op");
-  if (op < 0 || op > 11) throw Napi::RangeError::New(info.Env(), "unknown binary op");
+  if (op < 0 || op > 15) throw Napi::RangeError::New(info.Env(), "unknown binary op");
   Floats a = floats(info, 1, "a"), b = floats(info, 3, "b"), out = floats(info, 5, "out");
   const kernels::Shape aShape = shapeArg(info, 2, "aShape"), bShape = shapeArg(info, 4, "bShape");
   const kernels::Shape outShape = shapeArg(info, 6, "outShape");
@@ -267,8 +267,9 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
       if (d != o && d != 1) throw Napi::RangeError::New(info.Env(), "shapes do not broadcast");
     }
   }
+  const float param = info.Length() > 7 ? static_cast<float>(number(info, 7, "param")) : 0.0f;
   kernels::binaryBroadcast(static_cast<kernels::BinaryOp>(static_cast<int>(op)), a.Data(), aShape,
-                           b.Data(), bShape, out.Data(), outShape);
+                           b.Data(), bShape, out.Data(), outShape, param);
   return info.Env().Undefined();
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 
 #include "kernels/parallel.h"
@@ -53,6 +54,11 @@ struct SwishGradF {
     const float s = sigmoidApprox(x);
     return dy * (s * (1.0f + x * (1.0f - s)));
   }
+};
+template <class Cmp>
+struct DyWhereF {
+  float param;
+  float operator()(float x, float dy) const { return dy * (Cmp{}(x, param) ? 1.0f : 0.0f); }
 };
 struct ReluGradF {
   float operator()(float x, float dy) const {
@@ -162,7 +168,7 @@ void unaryLoop(F f, const float* x, float* out, std::size_t n) {
 }  // namespace
 
 void binaryBroadcast(BinaryOp op, const float* a, const Shape& aShape, const float* b,
-                     const Shape& bShape, float* out, const Shape& outShape) {
+                     const Shape& bShape, float* out, const Shape& outShape, float param) {
   const Plan p = plan(aShape, bShape, outShape);
   switch (op) {
     case BinaryOp::Add:
@@ -189,6 +195,14 @@ void binaryBroadcast(BinaryOp op, const float* a, const Shape& aShape, const flo
       return binaryPlanned(Relu6GradF{}, a, b, out, p);
     case BinaryOp::SwishGrad:
       return binaryPlanned(SwishGradF{}, a, b, out, p);
+    case BinaryOp::DyWhereLE:
+      return binaryPlanned(DyWhereF<std::less_equal<float>>{param}, a, b, out, p);
+    case BinaryOp::DyWhereLT:
+      return binaryPlanned(DyWhereF<std::less<float>>{param}, a, b, out, p);
+    case BinaryOp::DyWhereGE:
+      return binaryPlanned(DyWhereF<std::greater_equal<float>>{param}, a, b, out, p);
+    case BinaryOp::DyWhereGT:
+      return binaryPlanned(DyWhereF<std::greater<float>>{param}, a, b, out, p);
   }
 }
 

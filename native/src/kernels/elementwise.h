@@ -12,7 +12,9 @@ using Shape = std::vector<std::size_t>;
 // The last three are gradients written as one pass each, in tfjs's own operation order:
 // SigmoidGrad(y, dy) = dy * (y * (1 - y)), SquareGrad(x, dy) = dy * (x * 2),
 // ReluGrad(x, dy) = dy * step(x), Relu6Grad(x, dy) = dy * ((x <= 6) * step(x)),
-// SwishGrad(x, dy) = dy * s * (1 + x * (1 - s)) with s = sigmoid(x).
+// SwishGrad(x, dy) = dy * s * (1 + x * (1 - s)) with s = sigmoid(x);
+// DyWhereLE(x, dy) = dy * (x <= param), likewise LT, GE, GT (Minimum / Maximum
+// gradients against a scalar).
 enum class BinaryOp {
   Add,
   Sub,
@@ -25,7 +27,11 @@ enum class BinaryOp {
   SquareGrad,
   ReluGrad,
   Relu6Grad,
-  SwishGrad
+  SwishGrad,
+  DyWhereLE,
+  DyWhereLT,
+  DyWhereGE,
+  DyWhereGT
 };
 enum class UnaryOp {
   Sigmoid,
@@ -44,7 +50,7 @@ enum class UnaryOp {
 
 // out (outShape) = a op b, where aShape and bShape broadcast to outShape numpy-style.
 void binaryBroadcast(BinaryOp op, const float* a, const Shape& aShape, const float* b,
-                     const Shape& bShape, float* out, const Shape& outShape);
+                     const Shape& bShape, float* out, const Shape& outShape, float param = 0.0f);
 
 // out[i] = f(x[i]); Step is tfjs's step with alpha: x > 0 ? 1 : alpha (NaN stays NaN).
 void unary(UnaryOp op, const float* x, float* out, std::size_t n, float alpha = 0.0f);
