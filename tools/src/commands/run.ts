@@ -1,5 +1,4 @@
 import type { Argv } from 'yargs';
-import { DEFAULT_DIFFICULTY } from '@asc/datasets';
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { runPipeline, type StepSummary } from '../run/pipeline';
 import { readRunConfig, RUN_DEFAULTS, runSettings, type RunArgs } from '../run/settings';
@@ -56,7 +55,7 @@ export const runCommand = defineCommand<RunArgs>({
       })
       .option('difficulty', {
         type: 'number',
-        default: DEFAULT_DIFFICULTY,
+        default: RUN_DEFAULTS.difficulty,
         describe: 'Class overlap of the synthetic dataset, 0 (easy) .. 1 (hard)',
       })
       .option('trials', {

@@ -11,13 +11,17 @@ import { UsageError } from '../cli/errors';
  */
 export const RUN_DEFAULTS = {
   clips: 120,
-  clipSeconds: 4,
+  clipSeconds: 10,
+  // Easier than the generator's default (0.5): a few hundred steps must tell the classes apart.
+  difficulty: 0.3,
   trials: 5,
   workers: 1,
   seed: 1,
-  searchEpochs: 2,
-  finalEpochs: 4,
-  batchSize: 32,
+  // The search recipe divides the learning rate by 10 after every epoch, so one epoch of
+  // small batches (about 90 steps here) is what tells candidates apart at this scale.
+  searchEpochs: 1,
+  finalEpochs: 2,
+  batchSize: 8,
 } as const;
 
 /** The flags of `asc run` (also the keys of a --config file). */

@@ -319,6 +319,11 @@ async function trainCandidate(
     });
   } catch (err) {
     if (err instanceof RunMismatchError) throw new UsageError(err.message);
+    if (controller.signal.aborted) {
+      throw new CommandFailed(
+        `interrupted; ${runDir} keeps its last finished epoch: run the same command again to resume`,
+      );
+    }
     throw err;
   } finally {
     process.removeListener('SIGINT', stop);
