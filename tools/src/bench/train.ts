@@ -237,15 +237,6 @@ async function bench(args: TrainBenchArgs, out: Output): Promise<TrainBenchResul
     );
   }
 
-  let noReuse: Throughput | null = null;
-  if (args.reuseComparison) {
-    unregisterNativeKernels(tf);
-    registerNativeKernels(tf, { threads, reuseMemory: false });
-    noReuse = await measureTfjs(tf, build, args.batch, args.steps, 1);
-    out.info(`tfjs native, fresh arrays: train ${fmt(noReuse.trainSamplesPerSec)} samples/s`);
-    unregisterNativeKernels(tf);
-  }
-
   const handle = registerNativeKernels(tf, { threads });
   if (!handle.active) throw new CommandFailed(`native kernels unavailable: ${handle.reason}`);
   const native = await measureTfjs(tf, build, args.batch, args.steps, 1);
@@ -292,6 +283,16 @@ async function bench(args: TrainBenchArgs, out: Output): Promise<TrainBenchResul
       );
     }
   }
+  // Last: its garbage (gigabytes of arrays waiting for the GC) slows whatever runs next.
+  let noReuse: Throughput | null = null;
+  if (args.reuseComparison) {
+    unregisterNativeKernels(tf);
+    registerNativeKernels(tf, { threads, reuseMemory: false });
+    noReuse = await measureTfjs(tf, build, args.batch, args.steps, 1);
+    out.info(`tfjs native, fresh arrays: train ${fmt(noReuse.trainSamplesPerSec)} samples/s`);
+    unregisterNativeKernels(tf);
+  }
+
   const torchOk = torch && !('error' in torch) ? torch : null;
   const result: TrainBenchResult = {
     model: resolved.name,
