@@ -202,23 +202,23 @@ describe('resume and readers in other processes (needs native/dist: nx run nativ
   it('resumes a build whose process was killed mid-way', async () => {
     const many = dataset(8);
     const dir = tempDir('cache-kill');
-    // The TS backend in the child is slow enough (~0.1 s a clip) to be killed mid-way.
+    // The child stalls in its progress callback after the second file, so the kill always
+    // lands mid-build however slow or loaded the machine is.
     const script = `
       const { buildFeatureCache } = require(${JSON.stringify(DIST)});
       buildFeatureCache({ clips: ${JSON.stringify(many.clips)}, cacheDir: ${JSON.stringify(dir)},
-        backend: 'js', onProgress: (p) => console.log('done', p.done) });`;
+        backend: 'js', threads: 1, onProgress: (p) => {
+          console.log('done', p.done);
+          if (p.done === 2) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100000);
+        } });`;
     const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise<void>((resolve) => {
-      let seen = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        seen += chunk.toString();
-        if (seen.includes('done 2')) {
-          child.kill('SIGKILL');
-          resolve();
-        }
-      });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    let seen = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes('done 2')) child.kill('SIGKILL');
     });
-    await new Promise((resolve) => child.on('exit', resolve));
+    await exited;
     expect(child.signalCode).toBe('SIGKILL');
     const resumed = await buildFeatureCache({ clips: many.clips, cacheDir: dir, backend });
     expect(resumed.reused).toBeGreaterThanOrEqual(2);
