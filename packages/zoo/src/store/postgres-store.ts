@@ -16,6 +16,17 @@ import {
   type TrialStatus,
   type TrialStore,
 } from './trial-store';
+import {
+  IMPORTED_STUDY_COLUMNS,
+  TRIAL_INSERT_COLUMNS,
+  importedRetryOf,
+  importedStudyValues,
+  importedTrialValues,
+  studyFromRow,
+  trialFromRow,
+  type StudyColumns,
+  type TrialColumns,
+} from './trial-rows';
 
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS.length;
 
@@ -49,45 +60,14 @@ const pgTypes = {
       : types.getTypeParser(oid, format ?? 'text')) as typeof types.getTypeParser,
 };
 
-interface TrialRow {
-  trial_id: number;
-  study_name: string;
-  number: number;
-  sample_index: number;
-  arch_id: string;
+interface TrialRow extends TrialColumns {
   spec: ArchSpec;
-  seed: number;
-  status: TrialStatus;
-  params: number;
-  size_kib: number;
-  size_kib_fp16: number;
-  rejected_by_size: number;
-  accuracy: number | null;
-  loss: number | null;
-  segment_accuracy: number | null;
-  backend: string | null;
-  seconds: number | null;
-  started_at: number;
-  ended_at: number | null;
-  heartbeat_at: number;
-  worker: string;
-  host: string;
-  pid: number;
-  error: string | null;
-  feature_config_hash: string | null;
-  retry_of: number | null;
   requeued: boolean;
   epochs: Record<keyof EpochMetrics, number | string | null>[];
 }
 
-interface StudyRow {
-  study_id: number;
-  name: string;
-  seed: number;
+interface StudyRow extends StudyColumns {
   config: Record<string, unknown>;
-  feature_config_hash: string | null;
-  next_sample_index: number;
-  created_at: number;
 }
 
 /** Trials with their study's name and their epochs, in one statement (one snapshot). */
@@ -109,10 +89,7 @@ const INSERT_EPOCH = `
     samples_per_sec = EXCLUDED.samples_per_sec`;
 
 const INSERT_TRIAL = `
-  INSERT INTO asc_trials (study_id, number, sample_index, arch_id, spec, seed, status, params,
-    size_kib, size_kib_fp16, rejected_by_size, accuracy, loss, segment_accuracy, backend, seconds,
-    started_at, ended_at, heartbeat_at, worker, host, pid, error, feature_config_hash, retry_of,
-    requeued)
+  INSERT INTO asc_trials (${TRIAL_INSERT_COLUMNS})
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
     COALESCE($17, ${NOW_MS}), $18, COALESCE($19, ${NOW_MS}), $20, $21, $22, $23, $24, $25, $26)
   RETURNING trial_id`;
@@ -589,53 +566,16 @@ export class PostgresTrialStore implements TrialStore {
       }
       const studyId = (
         await client.query<{ study_id: number }>(
-          `INSERT INTO asc_studies (name, seed, config, feature_config_hash, next_sample_index, created_at)
+          `INSERT INTO asc_studies (${IMPORTED_STUDY_COLUMNS})
            VALUES ($1, $2, $3, $4, $5, $6) RETURNING study_id`,
-          [
-            study.name,
-            study.seed,
-            JSON.stringify(study.config),
-            study.featureConfigHash,
-            study.nextSampleIndex,
-            study.createdAt,
-          ],
+          importedStudyValues(study),
         )
       ).rows[0].study_id;
       const newIds = new Map<number, number>();
       for (const t of [...trials].sort((a, b) => a.number - b.number)) {
-        const retryOf = t.retryOf === null ? null : newIds.get(t.retryOf);
-        if (retryOf === undefined) {
-          throw new TrialStoreError(
-            `trial ${t.number} of study "${study.name}" retries trial id ${t.retryOf}, which is not among the trials copied before it`,
-            this.location,
-          );
-        }
+        const retryOf = importedRetryOf(this.location, study.name, t, newIds);
         const trialId = await this.insertTrial(client, [
-          studyId,
-          t.number,
-          t.sampleIndex,
-          t.archId,
-          JSON.stringify(t.spec),
-          t.seed,
-          t.status,
-          t.params,
-          t.sizeKiB,
-          t.sizeKiBFp16,
-          t.rejectedBySize,
-          t.accuracy,
-          t.loss,
-          t.segmentAccuracy,
-          t.backend,
-          t.seconds,
-          t.startedAt,
-          t.endedAt,
-          t.heartbeatAt,
-          t.worker,
-          t.host,
-          t.pid,
-          t.error,
-          t.featureConfigHash,
-          retryOf,
+          ...importedTrialValues(studyId, t, retryOf),
           t.requeued,
         ]);
         newIds.set(t.trialId, trialId);
@@ -717,48 +657,15 @@ function isTransient(err: unknown): boolean {
 }
 
 function toTrial(r: TrialRow): TrialRecord {
-  return {
-    trialId: r.trial_id,
-    number: r.number,
-    studyName: r.study_name,
-    sampleIndex: r.sample_index,
-    archId: r.arch_id,
+  return trialFromRow(r, {
     spec: r.spec,
-    seed: r.seed,
-    status: r.status,
-    params: r.params,
-    sizeKiB: r.size_kib,
-    sizeKiBFp16: r.size_kib_fp16,
-    rejectedBySize: r.rejected_by_size,
-    accuracy: r.accuracy,
-    loss: r.loss,
-    segmentAccuracy: r.segment_accuracy,
-    backend: r.backend,
-    seconds: r.seconds,
-    epochs: r.epochs.map(epochFromJson),
-    startedAt: r.started_at,
-    endedAt: r.ended_at,
-    heartbeatAt: r.heartbeat_at,
-    worker: r.worker,
-    host: r.host,
-    pid: r.pid,
-    error: r.error,
-    featureConfigHash: r.feature_config_hash,
-    retryOf: r.retry_of,
     requeued: r.requeued,
-  };
+    epochs: r.epochs.map(epochFromJson),
+  });
 }
 
 function toStudy(row: StudyRow): StudyRecord {
-  return {
-    studyId: row.study_id,
-    name: row.name,
-    seed: row.seed,
-    config: row.config,
-    featureConfigHash: row.feature_config_hash,
-    nextSampleIndex: row.next_sample_index,
-    createdAt: row.created_at,
-  };
+  return studyFromRow(row, row.config);
 }
 
 function message(err: unknown): string {

@@ -16,6 +16,17 @@ import {
   type TrialStatus,
   type TrialStore,
 } from './trial-store';
+import {
+  IMPORTED_STUDY_COLUMNS,
+  TRIAL_INSERT_COLUMNS,
+  importedRetryOf,
+  importedStudyValues,
+  importedTrialValues,
+  studyFromRow,
+  trialFromRow,
+  type StudyColumns,
+  type TrialColumns,
+} from './trial-rows';
 
 /** Schema versions this code knows, each a migration from the one before. */
 const MIGRATIONS: string[] = [
@@ -78,44 +89,13 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
 }
 
-interface TrialRow {
-  trial_id: number;
-  study_name: string;
-  number: number;
-  sample_index: number;
-  arch_id: string;
+interface TrialRow extends TrialColumns {
   spec: string;
-  seed: number;
-  status: TrialStatus;
-  params: number;
-  size_kib: number;
-  size_kib_fp16: number;
-  rejected_by_size: number;
-  accuracy: number | null;
-  loss: number | null;
-  segment_accuracy: number | null;
-  backend: string | null;
-  seconds: number | null;
-  started_at: number;
-  ended_at: number | null;
-  heartbeat_at: number;
-  worker: string;
-  host: string;
-  pid: number;
-  error: string | null;
-  feature_config_hash: string | null;
-  retry_of: number | null;
   requeued: number;
 }
 
-interface StudyRow {
-  study_id: number;
-  name: string;
-  seed: number;
+interface StudyRow extends StudyColumns {
   config: string;
-  feature_config_hash: string | null;
-  next_sample_index: number;
-  created_at: number;
 }
 
 interface EpochRow {
@@ -130,6 +110,23 @@ interface EpochRow {
 }
 
 const TRIAL_SELECT = `SELECT t.*, s.name AS study_name FROM trials t JOIN studies s USING (study_id)`;
+
+const EPOCH_COLUMNS = `trial_id, epoch, train_loss, test_loss, test_accuracy, segment_accuracy,
+  seconds, samples_per_sec`;
+
+/** An epoch's values in the order of EPOCH_COLUMNS. */
+function epochValues(trialId: number, m: EpochMetrics): unknown[] {
+  return [
+    trialId,
+    m.epoch,
+    m.trainLoss,
+    m.testLoss,
+    m.testAccuracy,
+    m.segmentAccuracy,
+    m.seconds,
+    m.samplesPerSec,
+  ];
+}
 
 /**
  * The embedded trial store: one SQLite file shared by the worker processes of one machine.
@@ -393,21 +390,7 @@ export class SqliteTrialStore implements TrialStore {
   async reportEpoch(trialId: number, worker: string, m: EpochMetrics): Promise<boolean> {
     return this.write(() => {
       if (!this.touch(trialId, worker)) return false;
-      this.db
-        .prepare(
-          `INSERT OR REPLACE INTO trial_epochs (trial_id, epoch, train_loss, test_loss, test_accuracy,
-             segment_accuracy, seconds, samples_per_sec) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          trialId,
-          m.epoch,
-          m.trainLoss,
-          m.testLoss,
-          m.testAccuracy,
-          m.segmentAccuracy,
-          m.seconds,
-          m.samplesPerSec,
-        );
+      this.upsertEpoch().run(epochValues(trialId, m));
       return true;
     });
   }
@@ -435,22 +418,8 @@ export class SqliteTrialStore implements TrialStore {
             worker,
           );
         if (changed.changes !== 1) return false;
-        const epoch = this.db.prepare(
-          `INSERT OR REPLACE INTO trial_epochs (trial_id, epoch, train_loss, test_loss, test_accuracy,
-             segment_accuracy, seconds, samples_per_sec) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        );
-        for (const m of r.epochs) {
-          epoch.run(
-            trialId,
-            m.epoch,
-            m.trainLoss,
-            m.testLoss,
-            m.testAccuracy,
-            m.segmentAccuracy,
-            m.seconds,
-            m.samplesPerSec,
-          );
-        }
+        const epoch = this.upsertEpoch();
+        for (const m of r.epochs) epoch.run(epochValues(trialId, m));
         return true;
       }
       const error = outcome.status === 'failed' ? outcome.error : (outcome.reason ?? null);
@@ -464,6 +433,12 @@ export class SqliteTrialStore implements TrialStore {
         .run(outcome.status, error, requeue ? 1 : 0, now, now, trialId, worker);
       return changed.changes === 1;
     });
+  }
+
+  private upsertEpoch(): Database.Statement {
+    return this.db.prepare(
+      `INSERT OR REPLACE INTO trial_epochs (${EPOCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
   }
 
   async failStaleTrials(
@@ -566,81 +541,25 @@ export class SqliteTrialStore implements TrialStore {
       }
       const studyId = Number(
         this.db
-          .prepare(
-            `INSERT INTO studies (name, seed, config, feature_config_hash, next_sample_index, created_at)
-             VALUES (?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            study.name,
-            study.seed,
-            JSON.stringify(study.config),
-            study.featureConfigHash,
-            study.nextSampleIndex,
-            study.createdAt,
-          ).lastInsertRowid,
+          .prepare(`INSERT INTO studies (${IMPORTED_STUDY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`)
+          .run(importedStudyValues(study)).lastInsertRowid,
       );
       const insert = this.db.prepare(
-        `INSERT INTO trials (study_id, number, sample_index, arch_id, spec, seed, status, params, size_kib,
-           size_kib_fp16, rejected_by_size, accuracy, loss, segment_accuracy, backend, seconds, started_at,
-           ended_at, heartbeat_at, worker, host, pid, error, feature_config_hash, retry_of, requeued)
+        `INSERT INTO trials (${TRIAL_INSERT_COLUMNS})
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       const epoch = this.db.prepare(
-        `INSERT INTO trial_epochs (trial_id, epoch, train_loss, test_loss, test_accuracy,
-           segment_accuracy, seconds, samples_per_sec) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO trial_epochs (${EPOCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       const newIds = new Map<number, number>();
       for (const t of [...trials].sort((a, b) => a.number - b.number)) {
-        const retryOf = t.retryOf === null ? null : newIds.get(t.retryOf);
-        if (retryOf === undefined) {
-          throw new TrialStoreError(
-            `trial ${t.number} of study "${study.name}" retries trial id ${t.retryOf}, which is not among the trials copied before it`,
-            this.location,
-          );
-        }
+        const retryOf = importedRetryOf(this.location, study.name, t, newIds);
         const trialId = Number(
-          insert.run(
-            studyId,
-            t.number,
-            t.sampleIndex,
-            t.archId,
-            JSON.stringify(t.spec),
-            t.seed,
-            t.status,
-            t.params,
-            t.sizeKiB,
-            t.sizeKiBFp16,
-            t.rejectedBySize,
-            t.accuracy,
-            t.loss,
-            t.segmentAccuracy,
-            t.backend,
-            t.seconds,
-            t.startedAt,
-            t.endedAt,
-            t.heartbeatAt,
-            t.worker,
-            t.host,
-            t.pid,
-            t.error,
-            t.featureConfigHash,
-            retryOf,
-            t.requeued ? 1 : 0,
-          ).lastInsertRowid,
+          insert.run([...importedTrialValues(studyId, t, retryOf), t.requeued ? 1 : 0])
+            .lastInsertRowid,
         );
         newIds.set(t.trialId, trialId);
-        for (const m of t.epochs) {
-          epoch.run(
-            trialId,
-            m.epoch,
-            m.trainLoss,
-            m.testLoss,
-            m.testAccuracy,
-            m.segmentAccuracy,
-            m.seconds,
-            m.samplesPerSec,
-          );
-        }
+        for (const m of t.epochs) epoch.run(epochValues(trialId, m));
       }
       return this.studyRow(study.name) as StudyRecord;
     });
@@ -651,49 +570,16 @@ export class SqliteTrialStore implements TrialStore {
   }
 
   private toTrial(r: TrialRow, epochs: EpochMetrics[]): TrialRecord {
-    return {
-      trialId: r.trial_id,
-      number: r.number,
-      studyName: r.study_name,
-      sampleIndex: r.sample_index,
-      archId: r.arch_id,
+    return trialFromRow(r, {
       spec: JSON.parse(r.spec) as ArchSpec,
-      seed: r.seed,
-      status: r.status,
-      params: r.params,
-      sizeKiB: r.size_kib,
-      sizeKiBFp16: r.size_kib_fp16,
-      rejectedBySize: r.rejected_by_size,
-      accuracy: r.accuracy,
-      loss: r.loss,
-      segmentAccuracy: r.segment_accuracy,
-      backend: r.backend,
-      seconds: r.seconds,
-      epochs,
-      startedAt: r.started_at,
-      endedAt: r.ended_at,
-      heartbeatAt: r.heartbeat_at,
-      worker: r.worker,
-      host: r.host,
-      pid: r.pid,
-      error: r.error,
-      featureConfigHash: r.feature_config_hash,
-      retryOf: r.retry_of,
       requeued: r.requeued === 1,
-    };
+      epochs,
+    });
   }
 }
 
 function toStudy(row: StudyRow): StudyRecord {
-  return {
-    studyId: row.study_id,
-    name: row.name,
-    seed: row.seed,
-    config: JSON.parse(row.config) as Record<string, unknown>,
-    featureConfigHash: row.feature_config_hash,
-    nextSampleIndex: row.next_sample_index,
-    createdAt: row.created_at,
-  };
+  return studyFromRow(row, JSON.parse(row.config) as Record<string, unknown>);
 }
 
 function message(err: unknown): string {
