@@ -77,6 +77,18 @@ describe('gradient rewrites match tfjs gradients', () => {
     });
   });
 
+  test('batch moments made before tf.grads are not folded (their gradients are asked for)', () => {
+    const gamma = randTensor(r, [7]);
+    const beta = randTensor(r, [7]);
+    const w = randTensor(r, [3, 6, 5, 7]);
+    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    expectSameBothWays('batch-norm grads, moments as inputs', () =>
+      tf.grads((a: tf.Tensor, m: tf.Tensor, v: tf.Tensor) =>
+        tf.batchNorm(a, m, v, beta, gamma, 1e-3).mul(w).sum(),
+      )([x, mean, variance]),
+    );
+  });
+
   // (tfjs itself cannot differentiate batchNorm without scale and offset.)
   test('batch normalisation with fixed statistics', () => {
     const mean = randTensor(r, [7]);

@@ -127,6 +127,7 @@ export interface KernelBinding {
     dVariance: F32,
     dScale: F32,
     dOffset: F32,
+    batchStatistics: boolean,
   ): void;
   setThreads(n: number): void;
   threads(): number;

@@ -2,7 +2,8 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { NativeKernel, Tfjs } from './context';
 import { BINARY_OPS } from './binding';
 import { binary, unary } from './elementwise';
-import { multiplyGrad, zeroAwareSigmoidGrad } from './swish-fold';
+import { areBatchMoments } from './moments-fold';
+import { foldZero, isFoldZero, markFoldZero, multiplyGrad, zeroAwareGrad } from './swish-fold';
 
 /**
  * Gradients that tfjs writes as chains of elementwise ops, each a full pass over
@@ -57,6 +58,7 @@ export const GRADIENT_KERNELS: Readonly<Record<string, NativeKernel>> = {
     const dx = ctx.allocate(x.shape);
     const perChannel = [0, 1, 2, 3].map(() => new Float32Array(channels));
     const epsilon = Number(args.attrs?.varianceEpsilon ?? 0.001);
+    const batchStatistics = Boolean(args.attrs?.batchStatistics);
     ctx.native.batchNormGrad(
       xv,
       dyv,
@@ -67,7 +69,12 @@ export const GRADIENT_KERNELS: Readonly<Record<string, NativeKernel>> = {
       epsilon,
       dx,
       ...(perChannel as [Float32Array, Float32Array, Float32Array, Float32Array]),
+      batchStatistics,
     );
+    if (batchStatistics) {
+      markFoldZero(perChannel[0]);
+      markFoldZero(perChannel[1]);
+    }
     return [
       ctx.tensor(args, x.shape, dx),
       ...perChannel.map((v) => ctx.tensor(args, [channels], v)),
@@ -103,6 +110,7 @@ const meanGrad =
     const [x] = saved;
     const d = dy as Tensor;
     if (!usable(tf, [x, d])) return original(dy, saved, attrs);
+    if (isFoldZero(tf, d)) return { x: () => foldZero(tf, x.shape) };
     const axes = tf.util.parseAxisParam((attrs as { axis: number | number[] }).axis, x.shape);
     const expanded = x.shape.slice();
     for (const a of axes) expanded[a] = 1;
@@ -148,6 +156,7 @@ const batchNormGrad =
       .engine()
       .runKernel('AscBatchNormGrad', inputs as never, {
         varianceEpsilon: (attrs as { varianceEpsilon?: number }).varianceEpsilon ?? 0.001,
+        batchStatistics: areBatchMoments(x.dataId, mean.dataId, variance.dataId),
       }) as Tensor[];
     return {
       x: () => dx,
@@ -194,9 +203,9 @@ function minMaxGrad(kind: 'min' | 'max') {
 export const NATIVE_GRADIENTS: Readonly<
   Record<string, (tf: Tfjs, original: GradFunc) => GradFunc>
 > = {
-  Sigmoid: zeroAwareSigmoidGrad(pointwise('AscSigmoidGrad')),
+  Sigmoid: zeroAwareGrad(pointwise('AscSigmoidGrad')),
   Multiply: multiplyGrad,
-  Square: pointwise('AscSquareGrad'),
+  Square: zeroAwareGrad(pointwise('AscSquareGrad')),
   Relu: pointwise('AscReluGrad'),
   Relu6: pointwise('AscRelu6Grad'),
   Mean: meanGrad,

@@ -14,7 +14,8 @@ import {
 } from './gradients';
 import * as mm from './matmul';
 import { OutputPool } from './output-pool';
-import { recordingSigmoid, zeroAwareAdd } from './swish-fold';
+import { recordingMean, recordingSquare, recordingSub } from './moments-fold';
+import { recordingSigmoid, zeroAwareAdd, zeroAwareNeg, zeroAwareSum } from './swish-fold';
 import * as pool from './pool';
 
 /** The tfjs 'cpu' kernels we replace, by tfjs kernel name. */
@@ -34,25 +35,25 @@ export const NATIVE_KERNELS: Readonly<Record<string, NativeKernel>> = {
   _FusedMatMul: mm.fusedMatMul,
   FusedBatchNorm: ew.batchNorm,
   Add: zeroAwareAdd(ew.binary('Add')),
-  Sub: ew.binary('Sub'),
+  Sub: recordingSub(ew.binary('Sub')),
   Multiply: ew.binary('Multiply'),
   RealDiv: ew.binary('RealDiv'),
   SquaredDifference: ew.binary('SquaredDifference'),
   Maximum: ew.binary('Maximum'),
   Minimum: ew.binary('Minimum'),
   Sigmoid: recordingSigmoid(ew.unary('Sigmoid')),
-  Square: ew.unary('Square'),
+  Square: recordingSquare(ew.unary('Square')),
   Rsqrt: ew.unary('Rsqrt'),
   Sqrt: ew.unary('Sqrt'),
-  Neg: ew.unary('Neg'),
+  Neg: zeroAwareNeg(ew.unary('Neg')),
   Relu: ew.unary('Relu'),
   Relu6: ew.unary('Relu6'),
   Exp: ew.unary('Exp'),
   Abs: ew.unary('Abs'),
   Reciprocal: ew.unary('Reciprocal'),
   Step: ew.unary('Step'),
-  Sum: ew.sum,
-  Mean: ew.mean,
+  Sum: zeroAwareSum(ew.sum),
+  Mean: recordingMean(ew.mean),
   Tile: ew.tile,
 };
 

@@ -22,7 +22,8 @@ const sigmoidInputs = new WeakMap<object, object>();
 /** Values of zero tensors made by the fold (never written: their pages stay unmapped). */
 const zeroValues = new WeakSet<Float32Array>();
 
-function tapeActive(tf: Tfjs): boolean {
+/** True while a gradient tape records (inside the function given to tf.grads, fit...). */
+export function tapeActive(tf: Tfjs): boolean {
   const state = (tf.engine() as unknown as { state: { activeTape: unknown[] | null } }).state;
   return state.activeTape !== null && state.activeTape !== undefined;
 }
@@ -37,10 +38,16 @@ export function isFoldZero(tf: Tfjs, t: TensorInfo): boolean {
   return v instanceof Float32Array && zeroValues.has(v);
 }
 
-function foldZero(tf: Tfjs, shape: number[]): Tensor {
+/** A zero tensor the zero-aware kernels and gradients recognise. */
+export function foldZero(tf: Tfjs, shape: number[]): Tensor {
   const z = tf.zeros(shape);
   zeroValues.add(valuesOf(tf, z) as Float32Array);
   return z;
+}
+
+/** Marks kernel-made zero values as fold zeros. */
+export function markFoldZero(values: Float32Array): void {
+  zeroValues.add(values);
 }
 
 /** The Sigmoid kernel, recording which input each output on a tape came from. */
@@ -64,6 +71,30 @@ export function zeroAwareAdd(add: NativeKernel): NativeKernel {
       if (isFoldZero(ctx.tf, a)) return ctx.alias(args, b, b.shape);
     }
     return add(args, ctx);
+  };
+}
+
+/** Neg of a fold zero is that zero (shared). */
+export function zeroAwareNeg(neg: NativeKernel): NativeKernel {
+  return (args, ctx) => {
+    const x = args.inputs.x;
+    if (x && isFoldZero(ctx.tf, x)) return ctx.alias(args, x, x.shape);
+    return neg(args, ctx);
+  };
+}
+
+/** Sum of a fold zero is a (small) fold zero, without reading the zeros. */
+export function zeroAwareSum(sum: NativeKernel): NativeKernel {
+  return (args, ctx) => {
+    const x = args.inputs.x;
+    if (!x || !isFoldZero(ctx.tf, x)) return sum(args, ctx);
+    const attrs = args.attrs ?? {};
+    const axes = ctx.tf.util.parseAxisParam(attrs.axis as number | number[], x.shape);
+    let [shape] = ctx.tf.backend_util.computeOutAndReduceShapes(x.shape, axes);
+    if (attrs.keepDims) shape = ctx.tf.backend_util.expandShapeToKeepDim(shape, axes);
+    const zeros = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    markFoldZero(zeros);
+    return ctx.tensor(args, shape, zeros);
   };
 }
 
@@ -95,8 +126,8 @@ export const multiplyGrad =
     return original(dy, saved, attrs);
   };
 
-/** A Sigmoid gradient that passes a fold zero through (the sigmoid's share is folded). */
-export function zeroAwareSigmoidGrad(rewrite: (tf: Tfjs, original: GradFunc) => GradFunc) {
+/** A gradient that passes a fold zero through (a share folded elsewhere). */
+export function zeroAwareGrad(rewrite: (tf: Tfjs, original: GradFunc) => GradFunc) {
   return (tf: Tfjs, original: GradFunc): GradFunc => {
     const inner = rewrite(tf, original);
     return (dy, saved, attrs) => {

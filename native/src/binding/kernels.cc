@@ -337,7 +337,7 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
 }
 
 // batchNormGrad(x, dy, channels, mean, variance, scale | null, epsilon,
-//               dx, dMean, dVariance, dScale, dOffset)
+//               dx, dMean, dVariance, dScale, dOffset, batchStatistics)
 Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
   Floats x = floats(info, 0, "x"), dy = floats(info, 1, "dy");
   const std::size_t channels = count(info, 2, "channels");
@@ -361,6 +361,7 @@ Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
   for (Floats& f : perChannel) expectLength(info.Env(), f, channels, "per-channel gradient");
   kernels::batchNormGrad(x.Data(), dy.Data(), x.ElementLength() / channels, channels, mean.Data(),
                          variance.Data(), scale, epsilon,
+                         info.Length() > 12 && info[12].ToBoolean().Value(),
                          {dx.Data(), perChannel[0].Data(), perChannel[1].Data(),
                           perChannel[2].Data(), perChannel[3].Data()});
   return info.Env().Undefined();

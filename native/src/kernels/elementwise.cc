@@ -357,7 +357,7 @@ void batchNorm(const float* x, std::size_t rows, std::size_t channels, const Bat
 
 void batchNormGrad(const float* x, const float* dy, std::size_t rows, std::size_t channels,
                    const float* mean, const float* variance, const float* scale, float epsilon,
-                   const BatchNormGrads& out) {
+                   bool batchStatistics, const BatchNormGrads& out) {
   // Pass 1: per-channel sum(dy) and sum(dy * (x - mean)), per-thread parts in double.
   const std::size_t parts = partCount(rows * channels, kStreamGrain);
   std::vector<double> sums(parts * 2 * channels, 0.0);
@@ -373,7 +373,9 @@ void batchNormGrad(const float* x, const float* dy, std::size_t rows, std::size_
       }
     }
   });
-  std::vector<float> factor(channels);
+  // dx = factor * dy + slope * (x - mean) + shift, per channel.
+  std::vector<float> factor(channels), slope(channels, 0.0f), shift(channels, 0.0f);
+  const double n = static_cast<double>(rows);
   for (std::size_t c = 0; c < channels; ++c) {
     double sumDy = 0, sumDyXc = 0;
     for (std::size_t p = 0; p < parts; ++p) {
@@ -387,6 +389,12 @@ void batchNormGrad(const float* x, const float* dy, std::size_t rows, std::size_
     out.dVariance[c] = static_cast<float>(-0.5 * r * r * r * s * sumDyXc);
     out.dScale[c] = static_cast<float>(r * sumDyXc);
     out.dOffset[c] = static_cast<float>(sumDy);
+    if (batchStatistics) {
+      slope[c] = static_cast<float>(-s * r * r * r * sumDyXc / n);
+      shift[c] = static_cast<float>(-s * r * sumDy / n);
+      out.dMean[c] = 0.0f;
+      out.dVariance[c] = 0.0f;
+    }
   }
   // Pass 2: dx.
   const std::size_t grain = std::max<std::size_t>(1, kStreamGrain / std::max<std::size_t>(1, channels));
@@ -394,7 +402,14 @@ void batchNormGrad(const float* x, const float* dy, std::size_t rows, std::size_
     for (std::size_t r = r0; r < r1; ++r) {
       const float* dr = dy + r * channels;
       float* o = out.dx + r * channels;
-      for (std::size_t c = 0; c < channels; ++c) o[c] = dr[c] * factor[c];
+      if (batchStatistics) {
+        const float* xr = x + r * channels;
+        for (std::size_t c = 0; c < channels; ++c) {
+          o[c] = dr[c] * factor[c] + (xr[c] - mean[c]) * slope[c] + shift[c];
+        }
+      } else {
+        for (std::size_t c = 0; c < channels; ++c) o[c] = dr[c] * factor[c];
+      }
     }
   });
 }

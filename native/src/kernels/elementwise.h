@@ -92,8 +92,13 @@ struct BatchNormGrads {
   float* dScale;
   float* dOffset;
 };
+//
+// With `batchStatistics`, mean and variance are the batch moments of x itself, and dx is
+// the whole gradient through them too: dx = scale * r * (dy - mean(dy) - xhat *
+// mean(dy * xhat)), xhat = (x - mean) * r; dMean and dVariance are then zero (their share
+// is in dx).
 void batchNormGrad(const float* x, const float* dy, std::size_t rows, std::size_t channels,
                    const float* mean, const float* variance, const float* scale, float epsilon,
-                   const BatchNormGrads& out);
+                   bool batchStatistics, const BatchNormGrads& out);
 
 }  // namespace asc::kernels
