@@ -56,6 +56,12 @@ function optionalNumber(file: string, field: string, x: unknown): number | null 
   return x === undefined || x === null ? null : finiteNumber(file, field, x);
 }
 
+function optionalObject(file: string, field: string, x: unknown): Record<string, unknown> | null {
+  if (x === undefined || x === null) return null;
+  if (!isObject(x)) throw new RunRecordError(file, field, 'must be an object');
+  return x;
+}
+
 // The trainer records the planned epochs at the top level; its recipe holds them too.
 function epochsPlanned(x: Record<string, unknown>): number | null {
   if (typeof x.epochs === 'number') return x.epochs;
@@ -84,22 +90,16 @@ export function parseRunRecord(name: string, file: string, x: unknown): RunRecor
     if (!isObject(h)) throw new RunRecordError(file, `history[${i}]`, 'must be an object');
     trainingSeconds += finiteNumber(file, `history[${i}].seconds`, h.seconds);
   });
-  let final: RunRecord['final'] = null;
-  if (x.final !== undefined && x.final !== null) {
-    if (!isObject(x.final)) throw new RunRecordError(file, 'final', 'must be an object');
-    final = {
-      testAccuracy: finiteNumber(file, 'final.testAccuracy', x.final.testAccuracy),
-      testLoss: finiteNumber(file, 'final.testLoss', x.final.testLoss),
-    };
-  }
-  let exported: RunRecord['export'] = null;
-  if (x.export !== undefined && x.export !== null) {
-    if (!isObject(x.export)) throw new RunRecordError(file, 'export', 'must be an object');
-    exported = {
-      fp32Bytes: finiteNumber(file, 'export.fp32Bytes', x.export.fp32Bytes),
-      fp16Bytes: finiteNumber(file, 'export.fp16Bytes', x.export.fp16Bytes),
-    };
-  }
+  const finalObject = optionalObject(file, 'final', x.final);
+  const final: RunRecord['final'] = finalObject && {
+    testAccuracy: finiteNumber(file, 'final.testAccuracy', finalObject.testAccuracy),
+    testLoss: finiteNumber(file, 'final.testLoss', finalObject.testLoss),
+  };
+  const exportObject = optionalObject(file, 'export', x.export);
+  const exported: RunRecord['export'] = exportObject && {
+    fp32Bytes: finiteNumber(file, 'export.fp32Bytes', exportObject.fp32Bytes),
+    fp16Bytes: finiteNumber(file, 'export.fp16Bytes', exportObject.fp16Bytes),
+  };
   return {
     name,
     file,
