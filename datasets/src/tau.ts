@@ -90,6 +90,38 @@ function examples(names: Iterable<string>): string {
   return list.length > EXAMPLES ? `${shown}, ...` : shown;
 }
 
+/** A row with fewer fields than the header, or an empty file name or label. */
+function logBadRow(log: ProblemLog, table: TsvTable, line: number, fieldCount: number): void {
+  log.add({
+    severity: 'error',
+    code: 'bad-row',
+    message: `expected ${table.header.length} tab-separated fields, found ${fieldCount}`,
+    file: table.file,
+    line,
+  });
+}
+
+/**
+ * A file listed a second time: an exact repeat is a warning (and ignored), a repeat that
+ * disagrees is an error; `conflict` says how it disagrees.
+ */
+function logRepeatedRow(
+  log: ProblemLog,
+  at: { file: string; line: number },
+  file: string,
+  firstLine: number,
+  repeat: { same: boolean; conflict: string },
+): void {
+  log.add({
+    severity: repeat.same ? 'warning' : 'error',
+    code: repeat.same ? 'duplicate-row' : 'conflicting-row',
+    message: repeat.same
+      ? `${file} is listed again (first at line ${firstLine}); the repeat is ignored`
+      : `${file} is listed again ${repeat.conflict}`,
+    ...at,
+  });
+}
+
 interface SplitRow {
   line: number;
   label?: string;
@@ -111,26 +143,14 @@ function readSplitTable(
     const file = fields[columns.filename] ?? '';
     const label = labelColumn === undefined ? undefined : fields[labelColumn];
     if (fields.length < table.header.length || file === '' || label === '') {
-      log.add({
-        severity: 'error',
-        code: 'bad-row',
-        message: `expected ${table.header.length} tab-separated fields, found ${fields.length}`,
-        file: table.file,
-        line,
-      });
+      logBadRow(log, table, line, fields.length);
       continue;
     }
     const earlier = rows.get(file);
     if (earlier) {
-      const same = earlier.label === label;
-      log.add({
-        severity: same ? 'warning' : 'error',
-        code: same ? 'duplicate-row' : 'conflicting-row',
-        message: same
-          ? `${file} is listed again (first at line ${earlier.line}); the repeat is ignored`
-          : `${file} is listed again with label '${label}' (line ${earlier.line} says '${earlier.label}')`,
-        file: table.file,
-        line,
+      logRepeatedRow(log, { file: table.file, line }, file, earlier.line, {
+        same: earlier.label === label,
+        conflict: `with label '${label}' (line ${earlier.line} says '${earlier.label}')`,
       });
       continue;
     }
@@ -155,25 +175,15 @@ function readMeta(root: string, log: ProblemLog): Map<string, ClipRecord & { lin
     const file = fields[columns.filename] ?? '';
     const label = fields[columns.scene_label] ?? '';
     if (fields.length < table.header.length || file === '' || label === '') {
-      log.add({
-        severity: 'error',
-        code: 'bad-row',
-        message: `expected ${table.header.length} tab-separated fields, found ${fields.length}`,
-        ...at,
-      });
+      logBadRow(log, table, line, fields.length);
       continue;
     }
     const text = fields.join('\t');
     const earlier = firstFields.get(file);
     if (earlier) {
-      const same = earlier.text === text;
-      log.add({
-        severity: same ? 'warning' : 'error',
-        code: same ? 'duplicate-row' : 'conflicting-row',
-        message: same
-          ? `${file} is listed again (first at line ${earlier.line}); the repeat is ignored`
-          : `${file} is listed again with different fields (first at line ${earlier.line})`,
-        ...at,
+      logRepeatedRow(log, at, file, earlier.line, {
+        same: earlier.text === text,
+        conflict: `with different fields (first at line ${earlier.line})`,
       });
       continue;
     }
