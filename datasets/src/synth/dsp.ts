@@ -123,6 +123,11 @@ export function applyBiquads(x: Float64Array, sections: readonly [Biquad, Biquad
   }
 }
 
+/** The smoothing factor of a one-pole low-pass, y += a * (x - y), with this cutoff. */
+function onePoleCoefficient(cutoffHz: number, sampleRateHz: number): number {
+  return 1 - exp((-2 * Math.PI * cutoffHz) / sampleRateHz);
+}
+
 /** One-pole low-pass (6 dB/octave) in place. */
 export function onePoleLowpass(
   x: Float64Array,
@@ -131,7 +136,7 @@ export function onePoleLowpass(
   start = 0,
   end = x.length,
 ): void {
-  const a = 1 - exp((-2 * Math.PI * limitHz(cutoffHz, sampleRateHz)) / sampleRateHz);
+  const a = onePoleCoefficient(limitHz(cutoffHz, sampleRateHz), sampleRateHz);
   let y = 0;
   for (let i = start; i < end; i++) {
     y += a * (x[i] - y);
@@ -147,7 +152,7 @@ export function onePoleHighpass(
   start = 0,
   end = x.length,
 ): void {
-  const a = 1 - exp((-2 * Math.PI * limitHz(cutoffHz, sampleRateHz)) / sampleRateHz);
+  const a = onePoleCoefficient(limitHz(cutoffHz, sampleRateHz), sampleRateHz);
   let y = 0;
   for (let i = start; i < end; i++) {
     y += a * (x[i] - y);
@@ -191,8 +196,8 @@ export function deviceResponse(
   highGain: number,
   sampleRateHz: number,
 ): void {
-  const aLow = 1 - exp((-2 * Math.PI * 300) / sampleRateHz);
-  const aHigh = 1 - exp((-2 * Math.PI * min(3000, 0.4 * sampleRateHz)) / sampleRateHz);
+  const aLow = onePoleCoefficient(300, sampleRateHz);
+  const aHigh = onePoleCoefficient(min(3000, 0.4 * sampleRateHz), sampleRateHz);
   let low = 0;
   let belowHigh = 0;
   for (let i = 0; i < x.length; i++) {
