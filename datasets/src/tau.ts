@@ -122,6 +122,20 @@ function logRepeatedRow(
   });
 }
 
+function logUnknownLabel(
+  log: ProblemLog,
+  at: { file: string; line: number },
+  file: string,
+  label: string,
+): void {
+  log.add({
+    severity: 'error',
+    code: 'unknown-label',
+    message: `unknown scene label '${label}' for ${file} (expected ${SCENE_LABELS.join(', ')})`,
+    ...at,
+  });
+}
+
 interface SplitRow {
   line: number;
   label?: string;
@@ -189,12 +203,7 @@ function readMeta(root: string, log: ProblemLog): Map<string, ClipRecord & { lin
     }
     firstFields.set(file, { line, text });
     if (!isSceneLabel(label)) {
-      log.add({
-        severity: 'error',
-        code: 'unknown-label',
-        message: `unknown scene label '${label}' for ${file} (expected ${SCENE_LABELS.join(', ')})`,
-        ...at,
-      });
+      logUnknownLabel(log, at, file, label);
       continue;
     }
     const name = parseClipName(file);
@@ -308,12 +317,7 @@ export async function inspectDataset(
         continue;
       }
       if (row.label !== undefined && !isSceneLabel(row.label)) {
-        log.add({
-          severity: 'error',
-          code: 'unknown-label',
-          message: `unknown scene label '${row.label}' for ${file} (expected ${SCENE_LABELS.join(', ')})`,
-          ...at,
-        });
+        logUnknownLabel(log, at, file, row.label);
         continue;
       }
       if (row.label !== clip.label) {
