@@ -1,4 +1,5 @@
 import type * as tfType from '@tensorflow/tfjs';
+import type { EpochMetrics } from '@asc/zoo';
 import type { FeatureConfig } from '@asc/native';
 import type { Batch } from './batches';
 import {
@@ -36,15 +37,8 @@ export type DataLoader = 'worker' | 'in-thread';
 /** Batches the loader thread may prepare ahead of the trainer. */
 const PREFETCH_BATCHES = 2;
 
-/** Per-epoch record: the fields of the zoo's EpochMetrics (epoch is 1-based). */
-export interface EpochRecord {
-  epoch: number;
-  trainLoss: number;
-  testLoss: number;
-  testAccuracy: number;
-  segmentAccuracy: number;
-  seconds: number;
-  samplesPerSec: number;
+/** Per-epoch record: the zoo's EpochMetrics (epoch is 1-based) plus the epoch's learning rate. */
+export interface EpochRecord extends EpochMetrics {
   learningRate: number;
 }
 
