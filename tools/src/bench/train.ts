@@ -53,6 +53,12 @@ export interface TrainBenchResult {
   torchAllocator?: 'jemalloc' | 'default';
   torchVersion?: string;
   torchError?: string;
+  /**
+   * Process CPU seconds (all threads) per training step, ours and PyTorch's: on a shared
+   * machine the wall-clock rates follow the load, CPU time much less.
+   */
+  nativeTrainCpuSecondsPerStep: number;
+  torchTrainCpuSecondsPerStep: number | null;
   /** 1-minute load average when the run started: other work on the machine slows it. */
   loadAverage: number;
   /** OpenBLAS's kernel set for the native run. */
@@ -63,6 +69,8 @@ interface Throughput {
   trainSamplesPerSec: number;
   inferSamplesPerSec: number;
   stepSeconds: number[];
+  /** Process CPU seconds (all threads) per training step. */
+  trainCpuSecondsPerStep: number;
   /** The model's input (height, width, channels) and number of classes. */
   inputShape: number[];
   classes: number;
@@ -92,11 +100,14 @@ async function measureTfjs(
   try {
     for (let i = 0; i < warmup; i++) await model.trainOnBatch(x, y);
     const stepSeconds: number[] = [];
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < steps; i++) {
       const t0 = process.hrtime.bigint();
       await model.trainOnBatch(x, y);
       stepSeconds.push(Number(process.hrtime.bigint() - t0) / 1e9);
     }
+    const cpu = process.cpuUsage(cpu0);
+    const trainCpuSecondsPerStep = (cpu.user + cpu.system) / 1e6 / steps;
     const infer = () =>
       tf.tidy(() => (model.predict(x, { batchSize: batch }) as tfjs.Tensor).dataSync());
     for (let i = 0; i < warmup; i++) infer();
@@ -108,6 +119,7 @@ async function measureTfjs(
       trainSamplesPerSec: batch / trainSeconds,
       inferSamplesPerSec: batch / inferSeconds,
       stepSeconds,
+      trainCpuSecondsPerStep,
       inputShape,
       classes,
     };
@@ -152,6 +164,7 @@ function ensureTorch(python: string, out: Output): string | null {
 interface TorchResult {
   trainSamplesPerSec: number;
   inferSamplesPerSec: number;
+  trainCpuSecondsPerStep: number;
   torchVersion: string;
   allocator: 'jemalloc' | 'default';
 }
@@ -312,6 +325,8 @@ async function bench(args: TrainBenchArgs, out: Output): Promise<TrainBenchResul
     nativeInferOverTorch: ratio(native.inferSamplesPerSec, torchOk?.inferSamplesPerSec ?? null),
     nativeTrainOverJs: ratio(native.trainSamplesPerSec, js?.trainSamplesPerSec ?? null),
     nativeInferOverJs: ratio(native.inferSamplesPerSec, js?.inferSamplesPerSec ?? null),
+    nativeTrainCpuSecondsPerStep: native.trainCpuSecondsPerStep,
+    torchTrainCpuSecondsPerStep: torchOk?.trainCpuSecondsPerStep ?? null,
     loadAverage,
     blasCore: handle.blasCore,
   };
@@ -326,6 +341,12 @@ async function bench(args: TrainBenchArgs, out: Output): Promise<TrainBenchResul
     `native / PyTorch:  train ${fmt(result.nativeTrainOverTorch, 2)}x, ` +
       `infer ${fmt(result.nativeInferOverTorch, 2)}x`,
   );
+  if (torchOk) {
+    out.info(
+      `CPU s per training step: native ${native.trainCpuSecondsPerStep.toFixed(2)}, ` +
+        `PyTorch ${torchOk.trainCpuSecondsPerStep.toFixed(2)}`,
+    );
+  }
   out.info(
     `native / JS:       train ${fmt(result.nativeTrainOverJs, 0)}x, ` +
       `infer ${fmt(result.nativeInferOverJs, 0)}x`,
