@@ -9,6 +9,7 @@ import {
   checkFeatureConfig,
   type ClaimOutcome,
   type ClaimRequest,
+  type NewTrial,
   type StudyInit,
   type StudyRecord,
   type TrialOutcome,
@@ -22,6 +23,7 @@ import {
   importedRetryOf,
   importedStudyValues,
   importedTrialValues,
+  requeuedTrial,
   studyFromRow,
   trialFromRow,
   type StudyColumns,
@@ -339,36 +341,14 @@ export class PostgresTrialStore implements TrialStore {
           [study.studyId],
         )
       ).rows[0];
-      // worker, host, pid, error, feature config
-      const who = [
-        identity.worker,
-        identity.host,
-        identity.pid,
-        null,
-        request.featureConfigHash ?? null,
-      ];
-      let trialId: number;
+      let trial: NewTrial;
+      let retryOf: number | null = null;
       if (requeued) {
         await client.query('UPDATE asc_trials SET requeued = false WHERE trial_id = $1', [
           requeued.trial_id,
         ]);
-        trialId = await this.insertTrial(client, [
-          study.studyId,
-          number,
-          requeued.sample_index,
-          requeued.arch_id,
-          JSON.stringify(requeued.spec),
-          requeued.seed,
-          'running',
-          requeued.params,
-          requeued.size_kib,
-          requeued.size_kib_fp16,
-          requeued.rejected_by_size,
-          ...unfinished,
-          ...who,
-          requeued.trial_id,
-          false,
-        ]);
+        trial = requeuedTrial(requeued, requeued.spec);
+        retryOf = requeued.trial_id;
       } else {
         let index = study.nextSampleIndex;
         let p = request.propose(index);
@@ -382,28 +362,33 @@ export class PostgresTrialStore implements TrialStore {
         ) {
           p = request.propose(++index);
         }
-        trialId = await this.insertTrial(client, [
-          study.studyId,
-          number,
-          p.sampleIndex,
-          p.archId,
-          JSON.stringify(p.spec),
-          p.seed,
-          'running',
-          p.params,
-          p.sizeKiB,
-          p.sizeKiBFp16,
-          p.rejectedBySize,
-          ...unfinished,
-          ...who,
-          null,
-          false,
-        ]);
+        trial = p;
         await client.query('UPDATE asc_studies SET next_sample_index = $1 WHERE study_id = $2', [
           index + 1,
           study.studyId,
         ]);
       }
+      const trialId = await this.insertTrial(client, [
+        study.studyId,
+        number,
+        trial.sampleIndex,
+        trial.archId,
+        JSON.stringify(trial.spec),
+        trial.seed,
+        'running',
+        trial.params,
+        trial.sizeKiB,
+        trial.sizeKiBFp16,
+        trial.rejectedBySize,
+        ...unfinished,
+        identity.worker,
+        identity.host,
+        identity.pid,
+        null,
+        request.featureConfigHash ?? null,
+        retryOf,
+        false,
+      ]);
       return { kind: 'claimed', trial: (await this.trialById(client, trialId))! };
     });
   }

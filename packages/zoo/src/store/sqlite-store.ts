@@ -9,6 +9,7 @@ import {
   checkFeatureConfig,
   type ClaimOutcome,
   type ClaimRequest,
+  type NewTrial,
   type StudyInit,
   type StudyRecord,
   type TrialOutcome,
@@ -22,6 +23,7 @@ import {
   importedRetryOf,
   importedStudyValues,
   importedTrialValues,
+  requeuedTrial,
   studyFromRow,
   trialFromRow,
   type StudyColumns,
@@ -292,30 +294,12 @@ export class SqliteTrialStore implements TrialStore {
           `SELECT * FROM trials WHERE study_id = ? AND requeued = 1 ORDER BY sample_index, trial_id LIMIT 1`,
         )
         .get(study.studyId) as TrialRow | undefined;
-      let trialId: number;
+      let trial: NewTrial;
+      let retryOf: number | null = null;
       if (requeued) {
         this.db.prepare('UPDATE trials SET requeued = 0 WHERE trial_id = ?').run(requeued.trial_id);
-        trialId = Number(
-          insert.run(
-            study.studyId,
-            number,
-            requeued.sample_index,
-            requeued.arch_id,
-            requeued.spec,
-            requeued.seed,
-            requeued.params,
-            requeued.size_kib,
-            requeued.size_kib_fp16,
-            requeued.rejected_by_size,
-            now,
-            now,
-            identity.worker,
-            identity.host,
-            identity.pid,
-            request.featureConfigHash ?? null,
-            requeued.trial_id,
-          ).lastInsertRowid,
-        );
+        trial = requeuedTrial(requeued, JSON.parse(requeued.spec) as ArchSpec);
+        retryOf = requeued.trial_id;
       } else {
         const taken = this.db.prepare(
           'SELECT 1 FROM trials WHERE study_id = ? AND arch_id = ? LIMIT 1',
@@ -323,31 +307,32 @@ export class SqliteTrialStore implements TrialStore {
         let index = study.nextSampleIndex;
         let p = request.propose(index);
         while (taken.get(study.studyId, p.archId)) p = request.propose(++index);
-        trialId = Number(
-          insert.run(
-            study.studyId,
-            number,
-            p.sampleIndex,
-            p.archId,
-            JSON.stringify(p.spec),
-            p.seed,
-            p.params,
-            p.sizeKiB,
-            p.sizeKiBFp16,
-            p.rejectedBySize,
-            now,
-            now,
-            identity.worker,
-            identity.host,
-            identity.pid,
-            request.featureConfigHash ?? null,
-            null,
-          ).lastInsertRowid,
-        );
+        trial = p;
         this.db
           .prepare('UPDATE studies SET next_sample_index = ? WHERE study_id = ?')
           .run(index + 1, study.studyId);
       }
+      const trialId = Number(
+        insert.run(
+          study.studyId,
+          number,
+          trial.sampleIndex,
+          trial.archId,
+          JSON.stringify(trial.spec),
+          trial.seed,
+          trial.params,
+          trial.sizeKiB,
+          trial.sizeKiBFp16,
+          trial.rejectedBySize,
+          now,
+          now,
+          identity.worker,
+          identity.host,
+          identity.pid,
+          request.featureConfigHash ?? null,
+          retryOf,
+        ).lastInsertRowid,
+      );
       return { kind: 'claimed', trial: this.trialById(trialId) as TrialRecord };
     });
   }

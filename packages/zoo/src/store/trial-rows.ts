@@ -2,6 +2,7 @@ import type { EpochMetrics } from '../search/evaluate';
 import type { ArchSpec } from '../spec';
 import {
   TrialStoreError,
+  type NewTrial,
   type StudyRecord,
   type TrialRecord,
   type TrialStatus,
@@ -84,6 +85,20 @@ export function trialFromRow(
     featureConfigHash: r.feature_config_hash,
     retryOf: r.retry_of,
     requeued: decoded.requeued,
+  };
+}
+
+/** A requeued trial's architecture columns, to claim it again as a new trial. */
+export function requeuedTrial(r: TrialColumns, spec: ArchSpec): NewTrial {
+  return {
+    sampleIndex: r.sample_index,
+    archId: r.arch_id,
+    spec,
+    seed: r.seed,
+    params: r.params,
+    sizeKiB: r.size_kib,
+    sizeKiBFp16: r.size_kib_fp16,
+    rejectedBySize: r.rejected_by_size,
   };
 }
 
