@@ -136,6 +136,16 @@ function logUnknownLabel(
   });
 }
 
+/** A split CSV lists a file that meta.csv does not (or whose meta.csv row was unusable). */
+function logNotInMeta(log: ProblemLog, at: { file: string; line: number }, file: string): void {
+  log.add({
+    severity: 'error',
+    code: 'not-in-meta',
+    message: `${file} is not a usable row of meta.csv`,
+    ...at,
+  });
+}
+
 interface SplitRow {
   line: number;
   label?: string;
@@ -308,12 +318,7 @@ export async function inspectDataset(
       const at = { file: csv, line: row.line };
       const clip = meta.get(file);
       if (!clip) {
-        log.add({
-          severity: 'error',
-          code: 'not-in-meta',
-          message: `${file} is not a usable row of meta.csv`,
-          ...at,
-        });
+        logNotInMeta(log, at, file);
         continue;
       }
       if (row.label !== undefined && !isSceneLabel(row.label)) {
@@ -349,12 +354,7 @@ export async function inspectDataset(
       const clip = meta.get(file);
       const at = { file: DATASET_FILES.test, line: row.line };
       if (!clip) {
-        log.add({
-          severity: 'error',
-          code: 'not-in-meta',
-          message: `${file} is not a usable row of meta.csv`,
-          ...at,
-        });
+        logNotInMeta(log, at, file);
       } else {
         clip.inTest = true;
         if (!evaluate.has(file)) {
