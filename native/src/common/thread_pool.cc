@@ -13,6 +13,9 @@ namespace {
 // tens of microseconds.
 constexpr int kSpinsBeforeSleep = 4000;
 
+// Chunks a parallelFor is cut into per thread (when the grain allows).
+constexpr std::size_t kChunksPerThread = 4;
+
 struct ForJob {
   std::size_t n = 0;
   std::size_t chunk = 0;
@@ -104,8 +107,10 @@ void ThreadPool::parallelFor(std::size_t n, std::size_t grain,
   if (n == 0) return;
   grain = std::max<std::size_t>(grain, 1);
   const std::size_t maxChunks = (n + grain - 1) / grain;
-  const std::size_t parts = std::min<std::size_t>(threads(), maxChunks);
-  if (parts <= 1) {
+  // Several chunks per thread, taken dynamically: on a busy machine a descheduled
+  // worker's share is picked up by the others instead of stalling the join.
+  const std::size_t parts = std::min<std::size_t>(threads() * kChunksPerThread, maxChunks);
+  if (parts <= 1 || threads() == 1) {
     body(0, n);
     return;
   }
@@ -117,7 +122,8 @@ void ThreadPool::parallelFor(std::size_t n, std::size_t grain,
   job->chunk = (n + parts - 1) / parts;
   job->chunks = (n + job->chunk - 1) / job->chunk;
   job->body = &body;
-  for (std::size_t i = 1; i < job->chunks; ++i) submit([job] { job->drain(); });
+  const std::size_t helpers = std::min<std::size_t>(threads(), job->chunks) - 1;
+  for (std::size_t i = 0; i < helpers; ++i) submit([job] { job->drain(); });
   job->drain();
   {
     std::unique_lock<std::mutex> lock(job->mutex);
