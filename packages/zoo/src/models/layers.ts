@@ -5,7 +5,10 @@ import type { Tf } from './tf';
  * Layers tfjs lacks, registered for serialisation so that saved models load with
  * `tf.loadLayersModel` once `registerZooLayers(tf)` has run (buildModel runs it).
  *
- * - Swish: `x * sigmoid(x)` (beta = 1), dispatched as tfjs's Sigmoid and Multiply kernels.
+ * - Swish: `x * sigmoid(x)` (beta = 1). Dispatched as one fused kernel named
+ *   `FUSED_SWISH_KERNEL` when the backend has one (@asc/native registers it on 'cpu': one
+ *   pass forward and one backward instead of two and four), else as tfjs's Sigmoid and
+ *   Multiply kernels. The zoo knows the kernel by name only, so it needs no native code.
  * - ChannelSlice: channels [begin, begin + size) of an NHWC tensor (ShuffleNet V2's split).
  * - ChannelShuffle: ShuffleNet's shuffle of `groups` channel groups.
  */
@@ -14,6 +17,9 @@ export interface ZooLayers {
   channelSlice(begin: number, size: number, name?: string): tfjs.layers.Layer;
   channelShuffle(groups: number, name?: string): tfjs.layers.Layer;
 }
+
+/** The name under which a backend may provide swish as one kernel (input `x`). */
+export const FUSED_SWISH_KERNEL = 'AscSwish';
 
 const registered = new WeakMap<object, ZooLayers>();
 
@@ -31,6 +37,9 @@ export function registerZooLayers(tf: Tf): ZooLayers {
     override call(inputs: tfjs.Tensor | tfjs.Tensor[]): tfjs.Tensor {
       return tf.tidy(() => {
         const x = one(inputs);
+        if (tf.getKernel(FUSED_SWISH_KERNEL, tf.getBackend())) {
+          return tf.engine().runKernel(FUSED_SWISH_KERNEL, { x }) as tfjs.Tensor;
+        }
         return tf.mul(x, tf.sigmoid(x));
       });
     }
