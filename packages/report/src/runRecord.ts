@@ -126,6 +126,10 @@ export interface RunRecordScan {
   problems: string[];
 }
 
+function isDirectory(p: string): boolean {
+  return fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+
 /**
  * Reads every `<study>/retrain/<name>/run.json`, in name order. A missing or broken
  * record is listed in `problems` (the report says so) instead of stopping the report.
@@ -136,7 +140,11 @@ export function readRunRecords(studyDir: string): RunRecordScan {
   if (!fs.existsSync(retrainDir)) return scan;
   const names = fs
     .readdirSync(retrainDir, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
+    // A symbolic link counts: `asc run` links lowest-loss to best-accuracy when one
+    // candidate holds both roles, and Table 4 then shows it in both rows.
+    .filter(
+      (d) => d.isDirectory() || (d.isSymbolicLink() && isDirectory(path.join(retrainDir, d.name))),
+    )
     .map((d) => d.name)
     .sort();
   for (const name of names) {

@@ -413,6 +413,29 @@ describe('report of an incomplete study', () => {
     }
   });
 
+  it('shows a run linked under two names in both Table 4 rows (asc run links lowest-loss)', async () => {
+    const fixture = await buildFixtureStudy({ complete: 1 });
+    try {
+      writeRun(
+        fixture.dir,
+        'best-accuracy',
+        'B',
+        null,
+        0.9,
+        0.3,
+        { fp32Bytes: 306444, fp16Bytes: 153222 },
+        76611,
+      );
+      fs.symlinkSync('best-accuracy', path.join(fixture.dir, 'retrain', 'lowest-loss'));
+      const report = await generateReport({ studyDir: fixture.dir });
+      const rows = readTable(report, 'table4').rows;
+      expect(rows.map((r) => r.model)).toEqual(['best-accuracy', 'lowest-loss']);
+      expect(rows.map((r) => r.accuracy)).toEqual([0.9, 0.9]);
+    } finally {
+      fixture.cleanup();
+    }
+  });
+
   it('fails with the path when the study directory does not exist', async () => {
     await expect(generateReport({ studyDir: '/nonexistent/study' })).rejects.toThrow(
       '/nonexistent/study: the study directory does not exist',
