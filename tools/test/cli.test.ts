@@ -1,6 +1,5 @@
 import { runAsc } from './helpers';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../package.json') as { version: string };
 
 describe('asc command line', () => {

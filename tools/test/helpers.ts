@@ -3,6 +3,12 @@ import * as path from 'path';
 
 export const ascBin = path.join(__dirname, '..', 'bin', 'asc.js');
 
+/** The zoo's fast deterministic evaluator module (metrics from a hash of the arch id). */
+export const hashEvaluator = path.resolve(
+  __dirname,
+  '../../packages/zoo/test/fixtures/hash-evaluator.js',
+);
+
 export interface AscRun {
   status: number | null;
   stdout: string;

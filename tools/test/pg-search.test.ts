@@ -1,20 +1,9 @@
 import { spawn } from 'child_process';
 import * as os from 'os';
-import * as path from 'path';
 import type { TrialRecord } from '@asc/zoo';
 import { createTestDatabase, describePg } from '../../packages/zoo/test/pg-cluster';
-import { ascBin, runAsc } from './helpers';
+import { ascBin, hashEvaluator as evaluator, runAsc } from './helpers';
 
-const evaluator = path.resolve(
-  __dirname,
-  '..',
-  '..',
-  'packages',
-  'zoo',
-  'test',
-  'fixtures',
-  'hash-evaluator.js',
-);
 const { expectedMetrics } = require(evaluator) as {
   expectedMetrics(archId: string): { accuracy: number; loss: number };
 };

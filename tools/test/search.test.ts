@@ -2,18 +2,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ascBin, runAsc } from './helpers';
-
-const evaluator = path.resolve(
-  __dirname,
-  '..',
-  '..',
-  'packages',
-  'zoo',
-  'test',
-  'fixtures',
-  'hash-evaluator.js',
-);
+import { ascBin, hashEvaluator as evaluator, runAsc } from './helpers';
 
 describe('asc search', () => {
   let dir: string;

@@ -1,18 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runAsc } from './helpers';
-
-const evaluator = path.resolve(
-  __dirname,
-  '..',
-  '..',
-  'packages',
-  'zoo',
-  'test',
-  'fixtures',
-  'hash-evaluator.js',
-);
+import { hashEvaluator as evaluator, runAsc } from './helpers';
 
 describe('asc trials', () => {
   let dir: string;
