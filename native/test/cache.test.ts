@@ -202,24 +202,33 @@ describe('resume and readers in other processes (needs native/dist: nx run nativ
   it('resumes a build whose process was killed mid-way', async () => {
     const many = dataset(8);
     const dir = tempDir('cache-kill');
-    // The child stalls in its progress callback after the second file, so the kill always
-    // lands mid-build however slow or loaded the machine is.
+    // The child stalls for good in its progress callback after the second file and says so
+    // with a marker file; the test kills it once the marker is there. Nothing depends on
+    // timing, so the kill lands mid-build however slow or loaded the machine is.
+    const marker = path.join(dir, 'stalled-after-2');
     const script = `
+      const fs = require('fs');
       const { buildFeatureCache } = require(${JSON.stringify(DIST)});
       buildFeatureCache({ clips: ${JSON.stringify(many.clips)}, cacheDir: ${JSON.stringify(dir)},
         backend: 'js', threads: 1, onProgress: (p) => {
-          console.log('done', p.done);
-          if (p.done === 2) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100000);
+          if (p.done !== 2) return;
+          fs.writeFileSync(${JSON.stringify(marker)}, '');
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
         } });`;
-    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const exited = new Promise((resolve) => child.on('exit', resolve));
-    let seen = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (seen.includes('done 2')) child.kill('SIGKILL');
-    });
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    let running = true;
+    void exited.then(() => (running = false));
+    while (running && !fs.existsSync(marker)) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGKILL');
     await exited;
-    expect(child.signalCode).toBe('SIGKILL');
+    expect({ signal: child.signalCode, code: child.exitCode, stderr }).toEqual({
+      signal: 'SIGKILL',
+      code: null,
+      stderr: '',
+    });
     const resumed = await buildFeatureCache({ clips: many.clips, cacheDir: dir, backend });
     expect(resumed.reused).toBeGreaterThanOrEqual(2);
     expect(resumed.reused).toBeLessThan(8);
