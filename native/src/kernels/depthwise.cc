@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "kernels/parallel.h"
+#include "kernels/window_gather.h"
 
 namespace asc::kernels {
 
@@ -36,35 +37,13 @@ void depthwiseForward(const ConvGeometry& g, const float* x, const float* filter
 
 void depthwiseBackpropInput(const ConvGeometry& g, const float* dy, const float* filter, float* dx) {
   const std::size_t c = g.inChannels;
-  const std::size_t rows = static_cast<std::size_t>(g.batch) * g.inHeight;
-  // Gathers, for every input pixel, the output pixels whose windows cover it: rows of dx
-  // are independent, so no two threads write the same value.
-  parallelRange(rows, 1, [&](std::size_t rb, std::size_t re) {
-    for (std::size_t r = rb; r < re; ++r) {
-      const std::size_t n = r / g.inHeight;
-      const int iy = static_cast<int>(r % g.inHeight);
-      const float* dyImage = dy + n * g.outHeight * g.outWidth * c;
-      for (int ix = 0; ix < g.inWidth; ++ix) {
-        float* d = dx + (r * g.inWidth + ix) * c;
-        std::fill(d, d + c, 0.0f);
-        for (int ky = 0; ky < g.filterHeight; ++ky) {
-          const int ty = iy + g.padTop - ky;
-          if (ty < 0 || ty % g.strideHeight != 0) continue;
-          const int oy = ty / g.strideHeight;
-          if (oy >= g.outHeight) continue;
-          for (int kx = 0; kx < g.filterWidth; ++kx) {
-            const int tx = ix + g.padLeft - kx;
-            if (tx < 0 || tx % g.strideWidth != 0) continue;
-            const int ox = tx / g.strideWidth;
-            if (ox >= g.outWidth) continue;
-            const float* dyp = dyImage + (static_cast<std::size_t>(oy) * g.outWidth + ox) * c;
-            const float* f = filter + (static_cast<std::size_t>(ky) * g.filterWidth + kx) * c;
-            for (std::size_t k = 0; k < c; ++k) d[k] += dyp[k] * f[k];
-          }
-        }
-      }
-    }
-  });
+  gatherOverWindows(
+      g, dy, dx,
+      [&](float* d, const float* dyp, int ky, int kx) {
+        const float* f = filter + (static_cast<std::size_t>(ky) * g.filterWidth + kx) * c;
+        for (std::size_t k = 0; k < c; ++k) d[k] += dyp[k] * f[k];
+      },
+      [](float*) {});
 }
 
 void depthwiseBackpropFilter(const ConvGeometry& g, const float* x, const float* dy,

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "kernels/parallel.h"
+#include "kernels/window_gather.h"
 
 namespace asc::kernels {
 
@@ -93,33 +94,14 @@ void maxPoolGrad(const ConvGeometry& g, const float* dy, const float* x, float* 
 void avgPoolGrad(const ConvGeometry& g, const float* dy, float* dx) {
   const std::size_t c = g.inChannels;
   const float scale = 1.0f / static_cast<float>(g.filterHeight * g.filterWidth);
-  const std::size_t rows = static_cast<std::size_t>(g.batch) * g.inHeight;
-  parallelRange(rows, 1, [&](std::size_t rb, std::size_t re) {
-    for (std::size_t r = rb; r < re; ++r) {
-      const std::size_t n = r / g.inHeight;
-      const int iy = static_cast<int>(r % g.inHeight);
-      const float* dyImage = dy + n * g.outHeight * g.outWidth * c;
-      for (int ix = 0; ix < g.inWidth; ++ix) {
-        float* d = dx + (r * g.inWidth + ix) * c;
-        std::fill(d, d + c, 0.0f);
-        for (int ky = 0; ky < g.filterHeight; ++ky) {
-          const int ty = iy + g.padTop - ky;
-          if (ty < 0 || ty % g.strideHeight != 0) continue;
-          const int oy = ty / g.strideHeight;
-          if (oy >= g.outHeight) continue;
-          for (int kx = 0; kx < g.filterWidth; ++kx) {
-            const int tx = ix + g.padLeft - kx;
-            if (tx < 0 || tx % g.strideWidth != 0) continue;
-            const int ox = tx / g.strideWidth;
-            if (ox >= g.outWidth) continue;
-            const float* p = dyImage + (static_cast<std::size_t>(oy) * g.outWidth + ox) * c;
-            for (std::size_t k = 0; k < c; ++k) d[k] += p[k];
-          }
-        }
+  gatherOverWindows(
+      g, dy, dx,
+      [&](float* d, const float* p, int, int) {
+        for (std::size_t k = 0; k < c; ++k) d[k] += p[k];
+      },
+      [&](float* d) {
         for (std::size_t k = 0; k < c; ++k) d[k] *= scale;
-      }
-    }
-  });
+      });
 }
 
 }  // namespace asc::kernels

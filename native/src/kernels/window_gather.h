@@ -1,0 +1,49 @@
+// The input-gradient pattern shared by depthwise convolution and average pooling: every
+// input pixel gathers from the output pixels whose windows cover it.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+
+#include "kernels/geometry.h"
+#include "kernels/parallel.h"
+
+namespace asc::kernels {
+
+// For every input pixel (n, iy, ix): zeroes its `inChannels` values in dx, calls
+// add(d, dyPixel, ky, kx) for each output pixel whose window covers it at filter tap
+// (ky, kx), then finish(d). Gathering (rather than scattering from dy) makes rows of dx
+// independent, so threads never write the same value and the sum order is fixed.
+template <class Add, class Finish>
+void gatherOverWindows(const ConvGeometry& g, const float* dy, float* dx, Add&& add,
+                       Finish&& finish) {
+  const std::size_t c = g.inChannels;
+  const std::size_t rows = static_cast<std::size_t>(g.batch) * g.inHeight;
+  parallelRange(rows, 1, [&](std::size_t rb, std::size_t re) {
+    for (std::size_t r = rb; r < re; ++r) {
+      const std::size_t n = r / g.inHeight;
+      const int iy = static_cast<int>(r % g.inHeight);
+      const float* dyImage = dy + n * g.outHeight * g.outWidth * c;
+      for (int ix = 0; ix < g.inWidth; ++ix) {
+        float* d = dx + (r * g.inWidth + ix) * c;
+        std::fill(d, d + c, 0.0f);
+        for (int ky = 0; ky < g.filterHeight; ++ky) {
+          const int ty = iy + g.padTop - ky;
+          if (ty < 0 || ty % g.strideHeight != 0) continue;
+          const int oy = ty / g.strideHeight;
+          if (oy >= g.outHeight) continue;
+          for (int kx = 0; kx < g.filterWidth; ++kx) {
+            const int tx = ix + g.padLeft - kx;
+            if (tx < 0 || tx % g.strideWidth != 0) continue;
+            const int ox = tx / g.strideWidth;
+            if (ox >= g.outWidth) continue;
+            add(d, dyImage + (static_cast<std::size_t>(oy) * g.outWidth + ox) * c, ky, kx);
+          }
+        }
+        finish(d);
+      }
+    }
+  });
+}
+
+}  // namespace asc::kernels
