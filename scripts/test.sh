@@ -1,8 +1,23 @@
 #!/usr/bin/env bash
 # The README's test command: installs and builds what is missing, then runs every
-# project's lint and tests.
+# project's lint and tests, and ends with one summary line over all projects.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ASC_OPTIONAL_APT="chromium postgresql ${ASC_OPTIONAL_APT:-}" bash scripts/setup.sh
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
-npx nx run-many -t lint test --output-style=static --parallel=1 "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+npx nx run-many -t lint test --output-style=static --parallel=1 "$@" 2>&1 | tee "$log" || status=$?
+# Jest prints "Tests: 3 failed, 2 skipped, 40 passed, 45 total" per project.
+sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
+  /^Tests:/ {
+    for (i = 2; i <= NF; i++) {
+      n = $i + 0
+      if ($(i + 1) ~ /^passed/) passed += n
+      if ($(i + 1) ~ /^failed/) failed += n
+      if ($(i + 1) ~ /^skipped/) skipped += n
+    }
+  }
+  END { printf "tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped }'
+exit "$status"
