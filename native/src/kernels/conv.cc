@@ -6,6 +6,7 @@
 
 #include "kernels/blas.h"
 #include "kernels/parallel.h"
+#include "kernels/window_gather.h"
 #include "kernels/vec_math.h"
 
 namespace asc::kernels {
@@ -61,17 +62,11 @@ void col2imAdd(const ConvGeometry& g, const float* col, std::size_t m0, std::siz
     const int ox = static_cast<int>(m % g.outWidth);
     const float* row = col + (m - m0) * patch;
     float* image = dx + n * g.inHeight * g.inWidth * ci;
-    for (int ky = 0; ky < g.filterHeight; ++ky) {
-      const int iy = oy * g.strideHeight - g.padTop + ky;
-      if (iy < 0 || iy >= g.inHeight) continue;
-      for (int kx = 0; kx < g.filterWidth; ++kx) {
-        const int ix = ox * g.strideWidth - g.padLeft + kx;
-        if (ix < 0 || ix >= g.inWidth) continue;
-        const float* s = row + (static_cast<std::size_t>(ky) * g.filterWidth + kx) * ci;
-        float* d = image + (static_cast<std::size_t>(iy) * g.inWidth + ix) * ci;
-        for (std::size_t c = 0; c < ci; ++c) d[c] += s[c];
-      }
-    }
+    forEachInBoundsTap(g, oy, ox, [&](int ky, int kx, int iy, int ix) {
+      const float* s = row + (static_cast<std::size_t>(ky) * g.filterWidth + kx) * ci;
+      float* d = image + (static_cast<std::size_t>(iy) * g.inWidth + ix) * ci;
+      for (std::size_t c = 0; c < ci; ++c) d[c] += s[c];
+    });
   }
 }
 

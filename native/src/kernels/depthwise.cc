@@ -19,17 +19,11 @@ void depthwiseForward(const ConvGeometry& g, const float* x, const float* filter
       for (int ox = 0; ox < g.outWidth; ++ox) {
         float* o = out + (r * g.outWidth + ox) * c;
         std::fill(o, o + c, 0.0f);
-        for (int ky = 0; ky < g.filterHeight; ++ky) {
-          const int iy = oy * g.strideHeight - g.padTop + ky;
-          if (iy < 0 || iy >= g.inHeight) continue;
-          for (int kx = 0; kx < g.filterWidth; ++kx) {
-            const int ix = ox * g.strideWidth - g.padLeft + kx;
-            if (ix < 0 || ix >= g.inWidth) continue;
-            const float* xi = image + (static_cast<std::size_t>(iy) * g.inWidth + ix) * c;
-            const float* f = filter + (static_cast<std::size_t>(ky) * g.filterWidth + kx) * c;
-            for (std::size_t k = 0; k < c; ++k) o[k] += xi[k] * f[k];
-          }
-        }
+        forEachInBoundsTap(g, oy, ox, [&](int ky, int kx, int iy, int ix) {
+          const float* xi = image + (static_cast<std::size_t>(iy) * g.inWidth + ix) * c;
+          const float* f = filter + (static_cast<std::size_t>(ky) * g.filterWidth + kx) * c;
+          for (std::size_t k = 0; k < c; ++k) o[k] += xi[k] * f[k];
+        });
       }
     }
   });
@@ -64,17 +58,11 @@ void depthwiseBackpropFilter(const ConvGeometry& g, const float* x, const float*
       std::fill(rowAcc, rowAcc + size, 0.0f);
       for (int ox = 0; ox < g.outWidth; ++ox) {
         const float* dyp = dy + (r * g.outWidth + ox) * c;
-        for (int ky = 0; ky < g.filterHeight; ++ky) {
-          const int iy = oy * g.strideHeight - g.padTop + ky;
-          if (iy < 0 || iy >= g.inHeight) continue;
-          for (int kx = 0; kx < g.filterWidth; ++kx) {
-            const int ix = ox * g.strideWidth - g.padLeft + kx;
-            if (ix < 0 || ix >= g.inWidth) continue;
-            const float* xi = image + (static_cast<std::size_t>(iy) * g.inWidth + ix) * c;
-            float* a = rowAcc + (static_cast<std::size_t>(ky) * g.filterWidth + kx) * c;
-            for (std::size_t k = 0; k < c; ++k) a[k] += dyp[k] * xi[k];
-          }
-        }
+        forEachInBoundsTap(g, oy, ox, [&](int ky, int kx, int iy, int ix) {
+          const float* xi = image + (static_cast<std::size_t>(iy) * g.inWidth + ix) * c;
+          float* a = rowAcc + (static_cast<std::size_t>(ky) * g.filterWidth + kx) * c;
+          for (std::size_t k = 0; k < c; ++k) a[k] += dyp[k] * xi[k];
+        });
       }
       for (std::size_t i = 0; i < size; ++i) acc[i] += rowAcc[i];
     }

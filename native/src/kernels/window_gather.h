@@ -1,5 +1,6 @@
-// The input-gradient pattern shared by depthwise convolution and average pooling: every
-// input pixel gathers from the output pixels whose windows cover it.
+// The two walks over filter windows that the convolution and pooling kernels share: the
+// in-bounds taps of one output pixel's window, and (for input gradients) the output
+// pixels whose windows cover one input pixel.
 #pragma once
 
 #include <algorithm>
@@ -9,6 +10,21 @@
 #include "kernels/parallel.h"
 
 namespace asc::kernels {
+
+// Calls visit(ky, kx, iy, ix) for every tap of output pixel (oy, ox)'s window that falls
+// inside the input; taps in the padding are skipped.
+template <class Visit>
+inline void forEachInBoundsTap(const ConvGeometry& g, int oy, int ox, Visit&& visit) {
+  for (int ky = 0; ky < g.filterHeight; ++ky) {
+    const int iy = oy * g.strideHeight - g.padTop + ky;
+    if (iy < 0 || iy >= g.inHeight) continue;
+    for (int kx = 0; kx < g.filterWidth; ++kx) {
+      const int ix = ox * g.strideWidth - g.padLeft + kx;
+      if (ix < 0 || ix >= g.inWidth) continue;
+      visit(ky, kx, iy, ix);
+    }
+  }
+}
 
 // For every input pixel (n, iy, ix): zeroes its `inChannels` values in dx, calls
 // add(d, dyPixel, ky, kx) for each output pixel whose window covers it at filter tap
