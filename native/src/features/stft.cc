@@ -13,8 +13,16 @@ namespace {
 
 std::mutex gPlanMutex;
 
-// Plans live for the whole process; FFTW_MEASURE costs ~0.2 s once per size and makes
-// every later frame faster.
+// Plans live for the whole process. FFTW_ESTIMATE, not FFTW_MEASURE: MEASURE times the
+// candidate algorithms and keeps the fastest, so on a loaded machine one process picked
+// t2sv_32_avx twiddles, another t1sv_32_avx, a third t1sv_32_sse2 for nFft = 2048; each
+// rounds differently, and the same clip gave different features (and a search candidate
+// 96.7% in one run, 90.0% in the next). ESTIMATE chooses by a fixed cost model, so the
+// plan depends only on nFft, the FFTW build and the CPU's SIMD, i.e. every process on one
+// machine computes the same bytes. It was also no slower: 1.87 us against 2.02 us per
+// 2048-point split FFT, mean of 6 processes each. The arrays the plan runs on
+// (fftwf_alloc_real in Stft) share the planning arrays' SIMD alignment, as new-array
+// execution requires, so no FFTW_UNALIGNED.
 fftwf_plan sharedForwardPlan(int nFft) {
   static std::map<int, fftwf_plan> plans;
   std::lock_guard<std::mutex> lock(gPlanMutex);
@@ -31,7 +39,7 @@ fftwf_plan sharedForwardPlan(int nFft) {
   fftwf_iodim dim{nFft, 1, 1};
   // (re, im) -> (re, im) in this argument order is the forward transform.
   fftwf_plan plan = fftwf_plan_guru_split_dft(1, &dim, 0, nullptr, scratch[0].get(), scratch[1].get(), scratch[2].get(),
-                                              scratch[3].get(), FFTW_MEASURE);
+                                              scratch[3].get(), FFTW_ESTIMATE);
   plans.emplace(nFft, plan);
   return plan;
 }
