@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { expectSameBothWays, maxRelativeError, randTensor, rng } from './kernels-helpers';
-import { registerNativeKernels, SWISH_KERNEL, unregisterNativeKernels } from '../lib';
+import {
+  BATCH_NORM_TRAINING_KERNEL,
+  registerNativeKernels,
+  SWISH_KERNEL,
+  unregisterNativeKernels,
+} from '../lib';
 
 // The gradient rewrites (Sigmoid, Square, Relu, Mean, FusedBatchNorm) against tfjs's own
 // gradients, and the native gradients of the convolutions and pools against central
@@ -127,6 +132,110 @@ test('the fused swish kernel matches x * sigmoid(x) and its gradient with JS ker
   expect(maxRelativeError(fused[1], reference[1])).toBeLessThanOrEqual(1e-4);
   unregisterNativeKernels(tf);
   expect(tf.getKernel(SWISH_KERNEL, 'cpu')).toBeUndefined();
+});
+
+describe('the training batch-norm kernel matches tfjs moments + batchNorm + activation', () => {
+  // Reference: tfjs-layers' own computation with the JS kernels; the loss also weighs the
+  // batch moments so that the gradients reaching them through the outputs are checked.
+  const loss = (y: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, w: tf.Tensor) =>
+    tf.tidy(() =>
+      tf
+        .sum(tf.mul(y, w))
+        .add(tf.sum(tf.mul(mean, tf.range(1, mean.size + 1))).mul(0.3))
+        .add(tf.sum(variance).mul(0.7)),
+    );
+  const reference =
+    (activation: string, w: tf.Tensor) => (x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor) => {
+      const { mean, variance } = tf.moments(x, [0, 1, 2]);
+      let y = tf.batchNorm(x, mean, variance, offset, scale, 1e-5);
+      if (activation === 'relu') y = tf.relu(y);
+      if (activation === 'swish') y = tf.mul(y, tf.sigmoid(y));
+      return loss(y, mean, variance, w) as tf.Scalar;
+    };
+  const fused =
+    (activation: string, w: tf.Tensor) => (x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor) => {
+      const [y, mean, variance] = tf
+        .engine()
+        .runKernel(
+          BATCH_NORM_TRAINING_KERNEL,
+          { x, scale, offset },
+          { varianceEpsilon: 1e-5, activation },
+        ) as tf.Tensor[];
+      return loss(y, mean, variance, w) as tf.Scalar;
+    };
+
+  test.each([
+    ['linear', [3, 6, 5, 7], 0, 1e-4],
+    ['relu', [2, 9, 4, 16], 0, 1e-4],
+    ['swish', [4, 5, 3, 33], 0, 1e-4],
+    // A mean far from zero: the moments must not cancel (tfjs's two-pass float32 moments
+    // are the reference, within the usual tolerance).
+    ['swish', [2, 8, 8, 5], 300, 1e-4],
+    // One row per channel: zero variance, so 1 / sqrt(epsilon) = 316 amplifies the
+    // reference's float32 rounding of x - mean.
+    ['linear', [1, 1, 1, 6], 0, 1e-3],
+  ])('%s on %j, mean offset %d', (activation, shape, meanOffset, tolerance) => {
+    const r = rng(shape.reduce((a, b) => a * b, 7));
+    const x = tf.tidy(() => randTensor(r, shape).mul(3).add(meanOffset));
+    const channels = shape[3];
+    const scale = tf.tidy(() => randTensor(r, [channels]).abs().add(0.5));
+    const offset = randTensor(r, [channels]);
+    const w = randTensor(r, shape);
+    const expected = tf.tidy(() => {
+      const f = reference(activation, w);
+      return [f(x, scale, offset), ...tf.grads(f)([x, scale, offset])].map(
+        (t) => t.dataSync() as Float32Array,
+      );
+    });
+    expect(tf.getKernel(BATCH_NORM_TRAINING_KERNEL, 'cpu')).toBeUndefined();
+    registerNativeKernels(tf);
+    const actual = tf.tidy(() => {
+      const f = fused(activation, w);
+      return [f(x, scale, offset), ...tf.grads(f)([x, scale, offset])].map(
+        (t) => t.dataSync() as Float32Array,
+      );
+    });
+    const withinTolerance = Object.fromEntries(
+      ['loss', 'dx', 'dScale', 'dOffset'].map((what, i) => [
+        what,
+        maxRelativeError(actual[i], expected[i]) <= tolerance,
+      ]),
+    );
+    expect(withinTolerance).toEqual({ loss: true, dx: true, dScale: true, dOffset: true });
+  });
+
+  test('batch moments against numpy-style double sums, and the outputs of the kernel', () => {
+    const r = rng(77);
+    const shape = [3, 4, 5, 6];
+    const x = tf.tidy(() => randTensor(r, shape).mul(2).add(50));
+    const values = x.dataSync();
+    const rows = values.length / 6;
+    registerNativeKernels(tf);
+    const [y, mean, variance] = tf
+      .engine()
+      .runKernel(
+        BATCH_NORM_TRAINING_KERNEL,
+        { x, scale: tf.ones([6]), offset: tf.zeros([6]) },
+        { varianceEpsilon: 0, activation: 'linear' },
+      ) as tf.Tensor[];
+    const m = mean.dataSync();
+    const v = variance.dataSync();
+    for (let c = 0; c < 6; c++) {
+      let sum = 0;
+      for (let i = c; i < values.length; i += 6) sum += values[i];
+      const mu = sum / rows;
+      let squares = 0;
+      for (let i = c; i < values.length; i += 6) squares += (values[i] - mu) ** 2;
+      expect(Math.abs(m[c] - mu)).toBeLessThanOrEqual(1e-6 * Math.abs(mu));
+      expect(Math.abs(v[c] - squares / rows)).toBeLessThanOrEqual(1e-5 * (squares / rows));
+    }
+    // Normalised with epsilon 0: every channel of y has mean 0 and variance 1.
+    const moments = tf.moments(y, [0, 1, 2]);
+    expect(
+      maxRelativeError(moments.variance.dataSync() as Float32Array, new Float32Array(6).fill(1)),
+    ).toBeLessThanOrEqual(1e-4);
+    expect(Math.max(...Array.from(moments.mean.dataSync()).map(Math.abs))).toBeLessThan(1e-5);
+  });
 });
 
 /** Central differences of f at x, for every element of x (small x only). */

@@ -24,6 +24,7 @@ export const ACTIVATION_CODES: Readonly<Record<string, number>> = {
   relu6: 2,
   sigmoid: 3,
   leakyrelu: 4,
+  swish: 5,
 };
 
 export const BINARY_OPS = {
@@ -113,6 +114,18 @@ export interface KernelBinding {
     scale: F32 | null,
     epsilon: number,
     out: F32,
+    activation: number,
+  ): void;
+  batchNormTraining(
+    x: F32,
+    channels: number,
+    offset: F32 | null,
+    scale: F32 | null,
+    epsilon: number,
+    activation: number,
+    out: F32,
+    mean: F32,
+    variance: F32,
   ): void;
   batchNormGrad(
     x: F32,
@@ -121,13 +134,17 @@ export interface KernelBinding {
     mean: F32,
     variance: F32,
     scale: F32 | null,
+    offset: F32 | null,
     epsilon: number,
+    activation: number,
+    batchStatistics: boolean,
+    dMeanIn: F32 | null,
+    dVarianceIn: F32 | null,
     dx: F32,
     dMean: F32,
     dVariance: F32,
     dScale: F32,
     dOffset: F32,
-    batchStatistics: boolean,
   ): void;
   setThreads(n: number): void;
   threads(): number;

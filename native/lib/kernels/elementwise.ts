@@ -1,4 +1,4 @@
-import { BINARY_OPS, UNARY_OPS } from './binding';
+import { ACTIVATION_CODES, BINARY_OPS, UNARY_OPS } from './binding';
 import type { NativeKernel } from './context';
 
 function size(shape: number[]): number {
@@ -99,6 +99,6 @@ export const batchNorm: NativeKernel = (args, ctx) => {
   if (!xv || !mv || !vv || (offset && !ov) || (scale && !sv)) return null;
   const epsilon = Number(args.attrs?.varianceEpsilon ?? 0.001);
   return ctx.output(args, x.shape, (out) =>
-    ctx.native.batchNorm(xv, channels, mv, vv, ov, sv, epsilon, out),
+    ctx.native.batchNorm(xv, channels, mv, vv, ov, sv, epsilon, out, ACTIVATION_CODES.linear),
   );
 };

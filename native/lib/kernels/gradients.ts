@@ -2,8 +2,9 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { NativeKernel, Tfjs } from './context';
 import { BINARY_OPS } from './binding';
 import { binary, unary } from './elementwise';
+import { batchNormGradKernel } from './batch-norm';
 import { areBatchMoments } from './moments-fold';
-import { foldZero, isFoldZero, markFoldZero, multiplyGrad, zeroAwareGrad } from './swish-fold';
+import { foldZero, isFoldZero, multiplyGrad, zeroAwareGrad } from './swish-fold';
 
 /**
  * Gradients that tfjs writes as chains of elementwise ops, each a full pass over
@@ -46,40 +47,7 @@ export const GRADIENT_KERNELS: Readonly<Record<string, NativeKernel>> = {
       ctx.native.binary(3, xv, x.shape, divisor, [], out, shape),
     );
   },
-  AscBatchNormGrad: (args, ctx) => {
-    const { x, dy, mean, variance, scale } = args.inputs;
-    const xv = ctx.values(args, x);
-    const dyv = ctx.values(args, dy);
-    const mv = ctx.values(args, mean);
-    const vv = ctx.values(args, variance);
-    const sv = scale ? ctx.values(args, scale) : null;
-    if (!x || !mean || !xv || !dyv || !mv || !vv || (scale && !sv)) return null;
-    const channels = mean.shape[0];
-    const dx = ctx.allocate(x.shape);
-    const perChannel = [0, 1, 2, 3].map(() => new Float32Array(channels));
-    const epsilon = Number(args.attrs?.varianceEpsilon ?? 0.001);
-    const batchStatistics = Boolean(args.attrs?.batchStatistics);
-    ctx.native.batchNormGrad(
-      xv,
-      dyv,
-      channels,
-      mv,
-      vv,
-      sv,
-      epsilon,
-      dx,
-      ...(perChannel as [Float32Array, Float32Array, Float32Array, Float32Array]),
-      batchStatistics,
-    );
-    if (batchStatistics) {
-      markFoldZero(perChannel[0]);
-      markFoldZero(perChannel[1]);
-    }
-    return [
-      ctx.tensor(args, x.shape, dx),
-      ...perChannel.map((v) => ctx.tensor(args, [channels], v)),
-    ];
-  },
+  AscBatchNormGrad: batchNormGradKernel,
 };
 
 function usable(tf: Tfjs, tensors: (Tensor | null | undefined)[]): boolean {

@@ -1,6 +1,11 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import * as os from 'os';
 import { AddonUnavailableError } from '../addon';
+import {
+  BATCH_NORM_TRAINING_KERNEL,
+  batchNormTrainingGradient,
+  batchNormTrainingKernel,
+} from './batch-norm';
 import { kernelBinding, type KernelBinding } from './binding';
 import * as conv from './conv';
 import { NativeContext, type KernelArgs, type NativeKernel, type Tfjs } from './context';
@@ -215,6 +220,7 @@ export function registerNativeKernels(
   for (const [name, impl] of [
     ...Object.entries(GRADIENT_KERNELS),
     [SWISH_KERNEL, swishKernel] as const,
+    [BATCH_NORM_TRAINING_KERNEL, batchNormTrainingKernel] as const,
   ]) {
     tf.registerKernel({
       kernelName: name,
@@ -229,6 +235,7 @@ export function registerNativeKernels(
     reg.addedKernels.push(name);
   }
   tf.registerGradient(swishGradient(tf));
+  tf.registerGradient(batchNormTrainingGradient(tf));
   for (const [name, rewrite] of Object.entries(NATIVE_GRADIENTS)) {
     const original = tf.getGradient(name);
     if (!original) continue;
@@ -258,6 +265,7 @@ export function unregisterNativeKernels(tf: Tfjs): void {
   }
   for (const name of current.addedKernels) tf.unregisterKernel(name, 'cpu');
   tf.unregisterGradient(SWISH_KERNEL);
+  tf.unregisterGradient(BATCH_NORM_TRAINING_KERNEL);
   for (const original of current.originalGradients.values()) tf.registerGradient(original);
   unhookBackend(current);
   current.pool?.clear();

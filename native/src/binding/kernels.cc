@@ -103,7 +103,7 @@ ConvGeometry geometry(const Napi::CallbackInfo& info, std::size_t i) {
 
 kernels::Activation activation(const Napi::CallbackInfo& info, std::size_t i) {
   const double v = number(info, i, "activation");
-  if (v < 0 || v > 4) throw Napi::RangeError::New(info.Env(), "unknown activation code");
+  if (v < 0 || v > 5) throw Napi::RangeError::New(info.Env(), "unknown activation code");
   return static_cast<kernels::Activation>(static_cast<int>(v));
 }
 
@@ -308,13 +308,41 @@ Napi::Value Tile(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// batchNorm(x, channels, mean, variance, offset | null, scale | null, epsilon, out)
-Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
-  Floats x = floats(info, 0, "x"), out = floats(info, 7, "out");
-  const std::size_t channels = count(info, 1, "channels");
+// The channel count of a batch normalisation over x, checked against x's length.
+std::size_t normChannels(const Napi::CallbackInfo& info, const Floats& x, std::size_t i) {
+  const std::size_t channels = count(info, i, "channels");
   if (channels == 0 || x.ElementLength() % channels != 0) {
     throw Napi::RangeError::New(info.Env(), "x must hold whole rows of `channels` values");
   }
+  return channels;
+}
+
+// An optional per-channel array (exactly `channels` values), or nullptr.
+const float* optionalPerChannel(const Napi::CallbackInfo& info, std::size_t i, const char* name,
+                                std::size_t channels) {
+  std::size_t length = 0;
+  const float* v = optionalFloats(info, i, name, &length);
+  if (v && length != channels) {
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " needs `channels` values");
+  }
+  return v;
+}
+
+// The activations a batch normalisation fuses (and differentiates).
+kernels::Activation normActivation(const Napi::CallbackInfo& info, std::size_t i) {
+  const kernels::Activation a = activation(info, i);
+  if (a != kernels::Activation::Linear && a != kernels::Activation::Relu &&
+      a != kernels::Activation::Swish) {
+    throw Napi::RangeError::New(info.Env(), "batch norm fuses linear, relu or swish only");
+  }
+  return a;
+}
+
+// batchNorm(x, channels, mean, variance, offset | null, scale | null, epsilon, out,
+//           activation)
+Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
+  Floats x = floats(info, 0, "x"), out = floats(info, 7, "out");
+  const std::size_t channels = normChannels(info, x, 1);
   expectLength(info.Env(), out, x.ElementLength(), "out");
   kernels::BatchNormParams p{};
   p.mean = optionalFloats(info, 2, "mean", &p.meanLength);
@@ -322,6 +350,7 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   p.offset = optionalFloats(info, 4, "offset", &p.offsetLength);
   p.scale = optionalFloats(info, 5, "scale", &p.scaleLength);
   p.epsilon = static_cast<float>(number(info, 6, "epsilon"));
+  p.activation = normActivation(info, 8);
   for (std::size_t len : {p.meanLength, p.varianceLength}) {
     if (len != 1 && len != channels) {
       throw Napi::RangeError::New(info.Env(), "mean and variance need 1 or `channels` values");
@@ -336,32 +365,53 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// batchNormGrad(x, dy, channels, mean, variance, scale | null, epsilon,
-//               dx, dMean, dVariance, dScale, dOffset, batchStatistics)
+// batchNormTraining(x, channels, offset | null, scale | null, epsilon, activation, out,
+//                   mean, variance)
+Napi::Value BatchNormTraining(const Napi::CallbackInfo& info) {
+  Floats x = floats(info, 0, "x"), out = floats(info, 6, "out");
+  const std::size_t channels = normChannels(info, x, 1);
+  expectLength(info.Env(), out, x.ElementLength(), "out");
+  kernels::BatchNormParams p{};
+  p.offset = optionalPerChannel(info, 2, "offset", channels);
+  p.offsetLength = channels;
+  p.scale = optionalPerChannel(info, 3, "scale", channels);
+  p.scaleLength = channels;
+  p.epsilon = static_cast<float>(number(info, 4, "epsilon"));
+  p.activation = normActivation(info, 5);
+  Floats mean = floats(info, 7, "mean"), variance = floats(info, 8, "variance");
+  expectLength(info.Env(), mean, channels, "mean");
+  expectLength(info.Env(), variance, channels, "variance");
+  kernels::batchNormTraining(x.Data(), x.ElementLength() / channels, channels, p, out.Data(),
+                             mean.Data(), variance.Data());
+  return info.Env().Undefined();
+}
+
+// batchNormGrad(x, dy, channels, mean, variance, scale | null, offset | null, epsilon,
+//               activation, batchStatistics, dMeanIn | null, dVarianceIn | null,
+//               dx, dMean, dVariance, dScale, dOffset)
 Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
   Floats x = floats(info, 0, "x"), dy = floats(info, 1, "dy");
-  const std::size_t channels = count(info, 2, "channels");
-  if (channels == 0 || x.ElementLength() % channels != 0) {
-    throw Napi::RangeError::New(info.Env(), "x must hold whole rows of `channels` values");
-  }
+  const std::size_t channels = normChannels(info, x, 2);
   expectLength(info.Env(), dy, x.ElementLength(), "dy");
   Floats mean = floats(info, 3, "mean"), variance = floats(info, 4, "variance");
   expectLength(info.Env(), mean, channels, "mean");
   expectLength(info.Env(), variance, channels, "variance");
-  std::size_t scaleLength = 0;
-  const float* scale = optionalFloats(info, 5, "scale", &scaleLength);
-  if (scale && scaleLength != channels) {
-    throw Napi::RangeError::New(info.Env(), "scale needs `channels` values");
-  }
-  const float epsilon = static_cast<float>(number(info, 6, "epsilon"));
-  Floats dx = floats(info, 7, "dx");
+  kernels::BatchNormGradParams p{};
+  p.mean = mean.Data();
+  p.variance = variance.Data();
+  p.scale = optionalPerChannel(info, 5, "scale", channels);
+  p.offset = optionalPerChannel(info, 6, "offset", channels);
+  p.epsilon = static_cast<float>(number(info, 7, "epsilon"));
+  p.activation = normActivation(info, 8);
+  p.batchStatistics = info.Length() > 9 && info[9].ToBoolean().Value();
+  p.dMeanIn = optionalPerChannel(info, 10, "dMeanIn", channels);
+  p.dVarianceIn = optionalPerChannel(info, 11, "dVarianceIn", channels);
+  Floats dx = floats(info, 12, "dx");
   expectLength(info.Env(), dx, x.ElementLength(), "dx");
-  Floats perChannel[4] = {floats(info, 8, "dMean"), floats(info, 9, "dVariance"),
-                          floats(info, 10, "dScale"), floats(info, 11, "dOffset")};
+  Floats perChannel[4] = {floats(info, 13, "dMean"), floats(info, 14, "dVariance"),
+                          floats(info, 15, "dScale"), floats(info, 16, "dOffset")};
   for (Floats& f : perChannel) expectLength(info.Env(), f, channels, "per-channel gradient");
-  kernels::batchNormGrad(x.Data(), dy.Data(), x.ElementLength() / channels, channels, mean.Data(),
-                         variance.Data(), scale, epsilon,
-                         info.Length() > 12 && info[12].ToBoolean().Value(),
+  kernels::batchNormGrad(x.Data(), dy.Data(), x.ElementLength() / channels, channels, p,
                          {dx.Data(), perChannel[0].Data(), perChannel[1].Data(),
                           perChannel[2].Data(), perChannel[3].Data()});
   return info.Env().Undefined();
@@ -409,6 +459,7 @@ void InitKernels(Napi::Env env, Napi::Object exports) {
   k.Set("sumReduce", Napi::Function::New(env, SumReduce));
   k.Set("tile", Napi::Function::New(env, Tile));
   k.Set("batchNorm", Napi::Function::New(env, BatchNorm));
+  k.Set("batchNormTraining", Napi::Function::New(env, BatchNormTraining));
   k.Set("batchNormGrad", Napi::Function::New(env, BatchNormGrad));
   k.Set("setThreads", Napi::Function::New(env, SetKernelThreads));
   k.Set("threads", Napi::Function::New(env, KernelThreads));

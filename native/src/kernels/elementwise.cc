@@ -351,47 +351,103 @@ void batchNorm(const float* x, std::size_t rows, std::size_t channels, const Bat
       const float* xr = x + r * channels;
       float* o = out + r * channels;
       for (std::size_t c = 0; c < channels; ++c) o[c] = offset[c] + (xr[c] - mean[c]) * factor[c];
+      // On the row while it is in L1: the activation costs no extra pass over memory.
+      applyActivation(p.activation, 0.0f, o, channels);
     }
   });
 }
 
-void batchNormGrad(const float* x, const float* dy, std::size_t rows, std::size_t channels,
-                   const float* mean, const float* variance, const float* scale, float epsilon,
-                   bool batchStatistics, const BatchNormGrads& out) {
-  // Pass 1: per-channel sum(dy) and sum(dy * (x - mean)), per-thread parts in double.
+void batchNormTraining(const float* x, std::size_t rows, std::size_t channels,
+                       const BatchNormParams& p, float* out, float* mean, float* variance) {
+  if (rows == 0) {
+    std::fill(mean, mean + channels, std::numeric_limits<float>::quiet_NaN());
+    std::fill(variance, variance + channels, std::numeric_limits<float>::quiet_NaN());
+    return;
+  }
+  // Sums of x minus its first row (shifted data) in double: one pass over x, without the
+  // cancellation of E[x^2] - E[x]^2 when the mean is far from zero. Per-part sums merged
+  // in part order, so the result does not depend on scheduling.
+  const float* shift = x;
   const std::size_t parts = partCount(rows * channels, kStreamGrain);
   std::vector<double> sums(parts * 2 * channels, 0.0);
-  forEachPart(rows, parts, [&](std::size_t p, std::size_t r0, std::size_t r1) {
-    double* sumDy = sums.data() + p * 2 * channels;
-    double* sumDyXc = sumDy + channels;
+  forEachPart(rows, parts, [&](std::size_t part, std::size_t r0, std::size_t r1) {
+    double* sum = sums.data() + part * 2 * channels;
+    double* sumSquares = sum + channels;
     for (std::size_t r = r0; r < r1; ++r) {
       const float* xr = x + r * channels;
-      const float* dr = dy + r * channels;
       for (std::size_t c = 0; c < channels; ++c) {
-        sumDy[c] += dr[c];
-        sumDyXc[c] += static_cast<double>(dr[c]) * (xr[c] - mean[c]);
+        const double d = static_cast<double>(xr[c]) - shift[c];
+        sum[c] += d;
+        sumSquares[c] += d * d;
       }
     }
   });
-  // dx = factor * dy + slope * (x - mean) + shift, per channel.
+  const double n = static_cast<double>(rows);
+  for (std::size_t c = 0; c < channels; ++c) {
+    double sum = 0, sumSquares = 0;
+    for (std::size_t part = 0; part < parts; ++part) {
+      sum += sums[part * 2 * channels + c];
+      sumSquares += sums[part * 2 * channels + channels + c];
+    }
+    const double m = sum / n;
+    mean[c] = static_cast<float>(shift[c] + m);
+    variance[c] = static_cast<float>(std::max(0.0, sumSquares / n - m * m));
+  }
+  BatchNormParams q = p;
+  q.mean = mean;
+  q.meanLength = channels;
+  q.variance = variance;
+  q.varianceLength = channels;
+  batchNorm(x, rows, channels, q, out);
+}
+
+namespace {
+
+// The two passes of batchNormGrad for one activation: gradAt(xc, dy, c) gives the
+// gradient g at the normalisation's output from x - mean and the incoming dy.
+template <class GradAt>
+void batchNormGradPasses(const float* x, const float* dy, std::size_t rows, std::size_t channels,
+                         const BatchNormGradParams& p, const BatchNormGrads& out,
+                         const std::vector<float>& r, GradAt gradAt) {
+  // Pass 1: per-channel sum(g) and sum(g * (x - mean)), per-part sums in double.
+  const std::size_t parts = partCount(rows * channels, kStreamGrain);
+  std::vector<double> sums(parts * 2 * channels, 0.0);
+  forEachPart(rows, parts, [&](std::size_t part, std::size_t r0, std::size_t r1) {
+    double* sumG = sums.data() + part * 2 * channels;
+    double* sumGXc = sumG + channels;
+    for (std::size_t row = r0; row < r1; ++row) {
+      const float* xr = x + row * channels;
+      const float* dr = dy + row * channels;
+      for (std::size_t c = 0; c < channels; ++c) {
+        const float xc = xr[c] - p.mean[c];
+        const float g = gradAt(xc, dr[c], c);
+        sumG[c] += g;
+        sumGXc[c] += static_cast<double>(g) * xc;
+      }
+    }
+  });
+  // dx = factor * g + slope * (x - mean) + shift, per channel.
   std::vector<float> factor(channels), slope(channels, 0.0f), shift(channels, 0.0f);
   const double n = static_cast<double>(rows);
   for (std::size_t c = 0; c < channels; ++c) {
-    double sumDy = 0, sumDyXc = 0;
-    for (std::size_t p = 0; p < parts; ++p) {
-      sumDy += sums[p * 2 * channels + c];
-      sumDyXc += sums[p * 2 * channels + channels + c];
+    double sumG = 0, sumGXc = 0;
+    for (std::size_t part = 0; part < parts; ++part) {
+      sumG += sums[part * 2 * channels + c];
+      sumGXc += sums[part * 2 * channels + channels + c];
     }
-    const double r = 1.0 / std::sqrt(static_cast<double>(variance[c]) + epsilon);
-    const double s = scale ? scale[c] : 1.0;
-    factor[c] = static_cast<float>(r * s);
-    out.dMean[c] = static_cast<float>(-r * s * sumDy);
-    out.dVariance[c] = static_cast<float>(-0.5 * r * r * r * s * sumDyXc);
-    out.dScale[c] = static_cast<float>(r * sumDyXc);
-    out.dOffset[c] = static_cast<float>(sumDy);
-    if (batchStatistics) {
-      slope[c] = static_cast<float>(-s * r * r * r * sumDyXc / n);
-      shift[c] = static_cast<float>(-s * r * sumDy / n);
+    const double rc = r[c];
+    const double s = p.scale ? p.scale[c] : 1.0;
+    factor[c] = static_cast<float>(rc * s);
+    out.dMean[c] = static_cast<float>(-rc * s * sumG);
+    out.dVariance[c] = static_cast<float>(-0.5 * rc * rc * rc * s * sumGXc);
+    out.dScale[c] = static_cast<float>(rc * sumGXc);
+    out.dOffset[c] = static_cast<float>(sumG);
+    if (p.batchStatistics) {
+      // d mean / dx = 1 / n and d variance / dx = 2 (x - mean) / n (biased variance).
+      const double dMeanIn = p.dMeanIn ? p.dMeanIn[c] : 0.0;
+      const double dVarianceIn = p.dVarianceIn ? p.dVarianceIn[c] : 0.0;
+      slope[c] = static_cast<float>((-s * rc * rc * rc * sumGXc + 2.0 * dVarianceIn) / n);
+      shift[c] = static_cast<float>((-s * rc * sumG + dMeanIn) / n);
       out.dMean[c] = 0.0f;
       out.dVariance[c] = 0.0f;
     }
@@ -399,19 +455,55 @@ void batchNormGrad(const float* x, const float* dy, std::size_t rows, std::size_
   // Pass 2: dx.
   const std::size_t grain = std::max<std::size_t>(1, kStreamGrain / std::max<std::size_t>(1, channels));
   parallelRange(rows, grain, [&](std::size_t r0, std::size_t r1) {
-    for (std::size_t r = r0; r < r1; ++r) {
-      const float* dr = dy + r * channels;
-      float* o = out.dx + r * channels;
-      if (batchStatistics) {
-        const float* xr = x + r * channels;
+    for (std::size_t row = r0; row < r1; ++row) {
+      const float* xr = x + row * channels;
+      const float* dr = dy + row * channels;
+      float* o = out.dx + row * channels;
+      if (p.batchStatistics) {
         for (std::size_t c = 0; c < channels; ++c) {
-          o[c] = dr[c] * factor[c] + (xr[c] - mean[c]) * slope[c] + shift[c];
+          const float xc = xr[c] - p.mean[c];
+          o[c] = gradAt(xc, dr[c], c) * factor[c] + xc * slope[c] + shift[c];
         }
       } else {
-        for (std::size_t c = 0; c < channels; ++c) o[c] = dr[c] * factor[c];
+        for (std::size_t c = 0; c < channels; ++c) {
+          o[c] = gradAt(xr[c] - p.mean[c], dr[c], c) * factor[c];
+        }
       }
     }
   });
+}
+
+}  // namespace
+
+void batchNormGrad(const float* x, const float* dy, std::size_t rows, std::size_t channels,
+                   const BatchNormGradParams& p, const BatchNormGrads& out) {
+  // z = offset + (x - mean) * zFactor is the normalisation's output, which the
+  // activation's derivative needs.
+  std::vector<float> r(channels), zFactor(channels), offset(channels);
+  for (std::size_t c = 0; c < channels; ++c) {
+    r[c] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(p.variance[c]) + p.epsilon));
+    zFactor[c] = r[c] * (p.scale ? p.scale[c] : 1.0f);
+    offset[c] = p.offset ? p.offset[c] : 0.0f;
+  }
+  const float* zf = zFactor.data();
+  const float* off = offset.data();
+  switch (p.activation) {
+    case Activation::Swish:
+      return batchNormGradPasses(x, dy, rows, channels, p, out, r,
+                                 [zf, off](float xc, float d, std::size_t c) {
+                                   const float z = off[c] + xc * zf[c];
+                                   const float s = sigmoidApprox(z);
+                                   return d * (s * (1.0f + z * (1.0f - s)));
+                                 });
+    case Activation::Relu:
+      return batchNormGradPasses(x, dy, rows, channels, p, out, r,
+                                 [zf, off](float xc, float d, std::size_t c) {
+                                   return off[c] + xc * zf[c] > 0.0f ? d : 0.0f;
+                                 });
+    default:
+      return batchNormGradPasses(x, dy, rows, channels, p, out, r,
+                                 [](float, float d, std::size_t) { return d; });
+  }
 }
 
 }  // namespace asc::kernels

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "kernels/geometry.h"
+
 namespace asc::kernels {
 
 using Shape = std::vector<std::size_t>;
@@ -63,9 +65,9 @@ void sumReduce(const float* x, std::size_t outer, std::size_t reduce, std::size_
 // out = tile(x, reps), out shape [inShape[d] * reps[d]].
 void tile(const float* x, const Shape& inShape, const Shape& reps, float* out);
 
-// Batch normalisation over rows of `channels` values: out = offset + (x - mean) * scale /
-// sqrt(variance + epsilon), each parameter of length `channels` or 1; offset and scale
-// may be null (0 and 1).
+// Batch normalisation over rows of `channels` values: out = act(offset + (x - mean) *
+// scale / sqrt(variance + epsilon)), each parameter of length `channels` or 1; offset and
+// scale may be null (0 and 1). `act` is Linear, Relu or Swish.
 struct BatchNormParams {
   const float* mean;
   std::size_t meanLength;
@@ -76,15 +78,40 @@ struct BatchNormParams {
   const float* scale;
   std::size_t scaleLength;
   float epsilon;
+  Activation activation = Activation::Linear;
 };
 void batchNorm(const float* x, std::size_t rows, std::size_t channels, const BatchNormParams& p,
                float* out);
 
-// The gradients of batchNorm with per-channel mean, variance and scale (scale may be
-// null: 1), as tfjs's FusedBatchNorm gradient defines them, in two passes instead of a
-// dozen: dx = dy * scale * r, dMean = -r * scale * sum(dy), dVariance = -r^3 / 2 * scale *
-// sum(dy * (x - mean)), dScale = r * sum(dy * (x - mean)), dOffset = sum(dy), with
-// r = 1 / sqrt(variance + epsilon) and sums over rows.
+// Training-mode batch normalisation in one call: the batch moments of x per channel
+// (mean and biased variance, as tfjs's moments), written to `mean` and `variance`, then
+// batchNorm with them. p's mean and variance are ignored; offset and scale are per channel.
+void batchNormTraining(const float* x, std::size_t rows, std::size_t channels,
+                       const BatchNormParams& p, float* out, float* mean, float* variance);
+
+// The gradients of act(batchNorm(x)) with per-channel mean, variance, scale and offset
+// (scale and offset may be null: 1 and 0), in two passes instead of a dozen. With g = dy
+// * act'(z), z = offset + xhat * scale, xhat = (x - mean) * r, r = 1 / sqrt(variance +
+// epsilon) and sums over rows: dx = g * scale * r, dMean = -r * scale * sum(g),
+// dVariance = -r^3 / 2 * scale * sum(g * (x - mean)), dScale = r * sum(g * (x - mean)),
+// dOffset = sum(g). The activation is recomputed from x in both passes rather than
+// stored: memory traffic, not arithmetic, bounds these loops.
+//
+// With `batchStatistics`, mean and variance are the batch moments of x itself, and dx is
+// the whole gradient through them too: dx = scale * r * (g - mean(g) - xhat * mean(g *
+// xhat)); dMean and dVariance are then zero (their share is in dx), and gradients that
+// reach the moments directly (`dMeanIn`, `dVarianceIn`, may be null) are added to dx.
+struct BatchNormGradParams {
+  const float* mean;
+  const float* variance;
+  const float* scale;
+  const float* offset;
+  float epsilon;
+  Activation activation = Activation::Linear;
+  bool batchStatistics = false;
+  const float* dMeanIn = nullptr;
+  const float* dVarianceIn = nullptr;
+};
 struct BatchNormGrads {
   float* dx;
   float* dMean;
@@ -92,13 +119,7 @@ struct BatchNormGrads {
   float* dScale;
   float* dOffset;
 };
-//
-// With `batchStatistics`, mean and variance are the batch moments of x itself, and dx is
-// the whole gradient through them too: dx = scale * r * (dy - mean(dy) - xhat *
-// mean(dy * xhat)), xhat = (x - mean) * r; dMean and dVariance are then zero (their share
-// is in dx).
 void batchNormGrad(const float* x, const float* dy, std::size_t rows, std::size_t channels,
-                   const float* mean, const float* variance, const float* scale, float epsilon,
-                   bool batchStatistics, const BatchNormGrads& out);
+                   const BatchNormGradParams& p, const BatchNormGrads& out);
 
 }  // namespace asc::kernels

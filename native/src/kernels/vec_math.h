@@ -49,6 +49,9 @@ inline void applyActivation(Activation activation, float leakyAlpha, float* v, s
     case Activation::LeakyRelu:
       for (std::size_t i = 0; i < n; ++i) v[i] = v[i] < 0.0f ? leakyAlpha * v[i] : v[i];
       return;
+    case Activation::Swish:
+      for (std::size_t i = 0; i < n; ++i) v[i] = v[i] * sigmoidApprox(v[i]);
+      return;
   }
 }
 

@@ -80,4 +80,34 @@ describe('training with the native kernels', () => {
     );
     expect(maxDiff).toBeLessThan(1e-3);
   });
+
+  it("runs the zoo's batch normalisation as one fused kernel in training only", () => {
+    registerNativeKernels(tf);
+    const model = resolveModel('B').build(tf, { inputShape: SHAPE, classes: 3 });
+    const x = tf.randomNormal([2, ...SHAPE]);
+    const kernelsOf = (training: boolean) =>
+      tf.tidy(() => {
+        const names: string[] = [];
+        const original = tf.engine().runKernel.bind(tf.engine());
+        const spy = jest.spyOn(tf.engine(), 'runKernel').mockImplementation((name, ...rest) => {
+          names.push(name);
+          return original(name, ...rest);
+        });
+        try {
+          model.apply(x, { training });
+        } finally {
+          spy.mockRestore();
+        }
+        return names;
+      });
+    const training = kernelsOf(true);
+    // Model B: 15 batch normalisations, none of them left to tfjs's moments.
+    expect(training.filter((n) => n === 'AscBatchNormTraining')).toHaveLength(15);
+    expect(training).not.toContain('FusedBatchNorm');
+    const inference = kernelsOf(false);
+    expect(inference).not.toContain('AscBatchNormTraining');
+    expect(inference.filter((n) => n === 'FusedBatchNorm')).toHaveLength(15);
+    x.dispose();
+    model.dispose();
+  });
 });

@@ -91,6 +91,24 @@ describe('buildModel', () => {
   });
 });
 
+describe('the zoo batch normalisation', () => {
+  it("serialises as tfjs's own BatchNormalization and trains like it without a fused kernel", () => {
+    const args = { momentum: 0.9, epsilon: 1e-5, name: 'bn' };
+    const ours = registerZooLayers(tf).batchNormalization(args);
+    const theirs = tf.layers.batchNormalization(args);
+    expect(ours.getClassName()).toBe('BatchNormalization');
+    expect(ours.getConfig()).toEqual(theirs.getConfig());
+    expect(tf.getKernel('AscBatchNormTraining', 'cpu')).toBeUndefined();
+    const x = tf.randomNormal([4, 3, 3, 5], 2, 3, 'float32', 9);
+    const y = [ours, theirs].map((l) => (l.apply(x, { training: true }) as tf.Tensor).dataSync());
+    expect(Array.from(y[0])).toEqual(Array.from(y[1]));
+    // The moving statistics moved the same way.
+    const stats = [ours, theirs].map((l) => l.getWeights().map((w) => Array.from(w.dataSync())));
+    expect(stats[0]).toEqual(stats[1]);
+    expect(stats[0][2]).not.toEqual([0, 0, 0, 0, 0]);
+  });
+});
+
 describe('ShuffleNet V2 layers', () => {
   it('shuffles two channel groups as reshape(2, c/2) -> transpose (hand-computed order)', () => {
     const shuffle = registerZooLayers(tf).channelShuffle(2);

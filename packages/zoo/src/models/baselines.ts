@@ -75,7 +75,7 @@ class Builder {
     );
   }
   bn(x: SymbolicTensor, name: string) {
-    return apply(this.tf.layers.batchNormalization({ ...BN_ARGS, name }), x);
+    return apply(registerZooLayers(this.tf).batchNormalization({ ...BN_ARGS, name }), x);
   }
   act(x: SymbolicTensor, activation: 'relu' | 'relu6', name: string) {
     return apply(this.tf.layers.activation({ activation, name }), x);

@@ -38,7 +38,7 @@ export function buildModel(tf: Tf, spec: ArchSpec, o: BuildOptions = {}): Layers
   const input = tf.input({ shape: o.inputShape ?? DEFAULT_INPUT_SHAPE, name: 'input' });
 
   const bn = (x: SymbolicTensor, name: string) =>
-    apply(tf.layers.batchNormalization({ ...BN_ARGS, name }), x);
+    apply(zoo.batchNormalization({ ...BN_ARGS, name }), x);
   const pointwise = (x: SymbolicTensor, filters: number, name: string) =>
     apply(
       tf.layers.conv2d({ filters, kernelSize: 1, useBias: false, kernelInitializer: init(), name }),

@@ -9,17 +9,44 @@ import type { Tf } from './tf';
  *   `FUSED_SWISH_KERNEL` when the backend has one (@asc/native registers it on 'cpu': one
  *   pass forward and one backward instead of two and four), else as tfjs's Sigmoid and
  *   Multiply kernels. The zoo knows the kernel by name only, so it needs no native code.
+ * - BatchNormalization: tfjs's own (same class name and config, so saved models load
+ *   without the zoo), which in training dispatches `FUSED_BATCH_NORM_KERNEL` when the
+ *   backend has one: the batch moments and the normalisation in one kernel (two passes
+ *   over x) instead of tfjs's moments and FusedBatchNorm (five passes, two temporaries).
  * - ChannelSlice: channels [begin, begin + size) of an NHWC tensor (ShuffleNet V2's split).
  * - ChannelShuffle: ShuffleNet's shuffle of `groups` channel groups.
  */
 export interface ZooLayers {
   swish(name?: string): tfjs.layers.Layer;
+  batchNormalization(args: BatchNormalizationArgs): tfjs.layers.Layer;
   channelSlice(begin: number, size: number, name?: string): tfjs.layers.Layer;
   channelShuffle(groups: number, name?: string): tfjs.layers.Layer;
 }
 
 /** The name under which a backend may provide swish as one kernel (input `x`). */
 export const FUSED_SWISH_KERNEL = 'AscSwish';
+
+/**
+ * The name under which a backend may provide training-mode batch normalisation as one
+ * kernel: inputs `x`, `scale`, `offset`; attrs `varianceEpsilon`, `activation`
+ * ('linear'); outputs [y, batch mean, batch variance (biased)].
+ */
+export const FUSED_BATCH_NORM_KERNEL = 'AscBatchNormTraining';
+
+type BatchNormalizationArgs = Parameters<Tf['layers']['batchNormalization']>[0];
+
+/** The fields of tfjs-layers' BatchNormalization its typings keep private. */
+interface BatchNormalizationState {
+  axis: number;
+  momentum: number;
+  epsilon: number;
+  center: boolean;
+  scale: boolean;
+  gamma: tfjs.LayerVariable;
+  beta: tfjs.LayerVariable;
+  movingMean: tfjs.LayerVariable;
+  movingVariance: tfjs.LayerVariable;
+}
 
 const registered = new WeakMap<object, ZooLayers>();
 
@@ -41,6 +68,48 @@ export function registerZooLayers(tf: Tf): ZooLayers {
           return tf.engine().runKernel(FUSED_SWISH_KERNEL, { x }) as tfjs.Tensor;
         }
         return tf.mul(x, tf.sigmoid(x));
+      });
+    }
+  }
+
+  // tfjs-layers does not export the class; its serialisation registry holds it.
+  const TfjsBatchNormalization = tf.serialization.SerializationMap.getMap().classNameMap
+    .BatchNormalization[0] as unknown as new (args: BatchNormalizationArgs) => tfjs.layers.Layer;
+
+  class BatchNormalization extends TfjsBatchNormalization {
+    static className = 'BatchNormalization';
+    override call(inputs: tfjs.Tensor | tfjs.Tensor[], kwargs: tfjs.serialization.ConfigDict) {
+      const x = one(inputs);
+      const state = this as unknown as BatchNormalizationState;
+      const lastAxis = state.axis === -1 || state.axis === x.rank - 1;
+      const fusable =
+        kwargs.training === true &&
+        lastAxis &&
+        state.center &&
+        state.scale &&
+        x.dtype === 'float32' &&
+        tf.getKernel(FUSED_BATCH_NORM_KERNEL, tf.getBackend()) !== undefined;
+      if (!fusable) return super.call(inputs, kwargs);
+      return tf.tidy(() => {
+        const [y, mean, variance] = tf
+          .engine()
+          .runKernel(
+            FUSED_BATCH_NORM_KERNEL,
+            { x, scale: state.gamma.read(), offset: state.beta.read() },
+            { varianceEpsilon: state.epsilon, activation: 'linear' },
+          ) as tfjs.Tensor[];
+        // The moving averages exactly as tfjs-layers updates them.
+        const decay = 1 - state.momentum;
+        for (const [variable, value] of [
+          [state.movingMean, mean],
+          [state.movingVariance, variance],
+        ] as const) {
+          tf.tidy(() => {
+            const previous = variable.read();
+            variable.write(tf.sub(previous, tf.mul(tf.sub(previous, value), decay)));
+          });
+        }
+        return y;
       });
     }
   }
@@ -98,6 +167,7 @@ export function registerZooLayers(tf: Tf): ZooLayers {
   tf.serialization.registerClass(ChannelShuffle);
   const layers: ZooLayers = {
     swish: (name) => new Swish({ name }),
+    batchNormalization: (args) => new BatchNormalization(args),
     channelSlice: (begin, size, name) =>
       new ChannelSlice({ begin, size, ...(name ? { name } : {}) }),
     channelShuffle: (groups, name) => new ChannelShuffle({ groups, ...(name ? { name } : {}) }),

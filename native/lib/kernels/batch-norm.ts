@@ -1,0 +1,126 @@
+import type * as tfjs from '@tensorflow/tfjs';
+import { ACTIVATION_CODES } from './binding';
+import type { NativeKernel } from './context';
+import { markFoldZero } from './swish-fold';
+
+/**
+ * Training-mode batch normalisation as one kernel, optionally with its activation:
+ * inputs `x` (channels last), `scale`, `offset` (per channel); attrs `varianceEpsilon`
+ * and `activation` ('linear', 'relu' or 'swish'); outputs [y, mean, variance], the batch
+ * moments being tfjs's (biased variance). tfjs-layers computes the same thing as
+ * moments (Mean, Sub, Square, Mean) and FusedBatchNorm, five passes over x and two
+ * activation-sized temporaries; this is two passes and none, and with the activation
+ * fused the normalised values are never stored. Its gradient is two passes more (the
+ * activation's derivative recomputed from x), where tfjs's chain takes a dozen.
+ *
+ * A layer dispatches it with `tf.engine().runKernel(BATCH_NORM_TRAINING_KERNEL, ...)`
+ * when `tf.getKernel(BATCH_NORM_TRAINING_KERNEL, tf.getBackend())` exists (the zoo's
+ * BatchNormalization does), and computes it with tfjs ops otherwise.
+ */
+export const BATCH_NORM_TRAINING_KERNEL = 'AscBatchNormTraining';
+
+/** The activations the batch-norm kernels fuse. */
+const FUSED_ACTIVATIONS = ['linear', 'relu', 'swish'];
+
+function activationCode(attrs: Record<string, unknown> | undefined): number | null {
+  const name = String(attrs?.activation ?? 'linear');
+  return FUSED_ACTIVATIONS.includes(name) ? ACTIVATION_CODES[name] : null;
+}
+
+type Tensor = tfjs.Tensor;
+
+export const batchNormTrainingKernel: NativeKernel = (args, ctx) => {
+  const { x, scale, offset } = args.inputs;
+  const activation = activationCode(args.attrs);
+  if (!x || !scale || !offset || x.shape.length === 0 || activation === null) return null;
+  const channels = x.shape[x.shape.length - 1];
+  const xv = ctx.values(args, x);
+  const sv = ctx.values(args, scale);
+  const ov = ctx.values(args, offset);
+  if (!xv || !sv || !ov || channels === 0 || sv.length !== channels || ov.length !== channels) {
+    return null;
+  }
+  const y = ctx.allocate(x.shape);
+  const mean = new Float32Array(channels);
+  const variance = new Float32Array(channels);
+  const epsilon = Number(args.attrs?.varianceEpsilon ?? 0.001);
+  ctx.native.batchNormTraining(xv, channels, ov, sv, epsilon, activation, y, mean, variance);
+  return [
+    ctx.tensor(args, x.shape, y),
+    ctx.tensor(args, [channels], mean),
+    ctx.tensor(args, [channels], variance),
+  ];
+};
+
+/**
+ * The gradients of act(batchNorm(x)) for given per-channel mean and variance: inputs
+ * x, dy, mean, variance, and optionally scale, offset (needed with an activation),
+ * dMeanIn, dVarianceIn; attrs varianceEpsilon, activation, batchStatistics (see
+ * kernels/elementwise.h). Outputs [dx, dMean, dVariance, dScale, dOffset].
+ */
+export const batchNormGradKernel: NativeKernel = (args, ctx) => {
+  const { x, dy, mean, variance, scale, offset, dMeanIn, dVarianceIn } = args.inputs;
+  const optional = (t: typeof x) => (t ? ctx.values(args, t) : null);
+  const xv = ctx.values(args, x);
+  const dyv = ctx.values(args, dy);
+  const mv = ctx.values(args, mean);
+  const vv = ctx.values(args, variance);
+  const [sv, ov, dmv, dvv] = [scale, offset, dMeanIn, dVarianceIn].map(optional);
+  const activation = activationCode(args.attrs);
+  if (!x || !mean || !xv || !dyv || !mv || !vv || activation === null) return null;
+  if ((scale && !sv) || (offset && !ov) || (dMeanIn && !dmv) || (dVarianceIn && !dvv)) {
+    return null;
+  }
+  const channels = mean.shape[0];
+  const dx = ctx.allocate(x.shape);
+  const perChannel = [0, 1, 2, 3].map(() => new Float32Array(channels));
+  const epsilon = Number(args.attrs?.varianceEpsilon ?? 0.001);
+  const batchStatistics = Boolean(args.attrs?.batchStatistics);
+  ctx.native.batchNormGrad(
+    xv,
+    dyv,
+    channels,
+    mv,
+    vv,
+    sv,
+    ov,
+    epsilon,
+    activation,
+    batchStatistics,
+    dmv,
+    dvv,
+    dx,
+    ...(perChannel as [Float32Array, Float32Array, Float32Array, Float32Array]),
+  );
+  if (batchStatistics) {
+    markFoldZero(perChannel[0]);
+    markFoldZero(perChannel[1]);
+  }
+  return [ctx.tensor(args, x.shape, dx), ...perChannel.map((v) => ctx.tensor(args, [channels], v))];
+};
+
+export function batchNormTrainingGradient(tf: typeof tfjs): tfjs.GradConfig {
+  return {
+    kernelName: BATCH_NORM_TRAINING_KERNEL,
+    inputsToSave: ['x', 'scale', 'offset'],
+    outputsToSave: [false, true, true],
+    gradFunc: (dys, saved, attrs) => {
+      const [x, scale, offset, mean, variance] = saved;
+      const [dy, dMeanIn, dVarianceIn] = dys as Tensor[];
+      const a = attrs as { varianceEpsilon?: number; activation?: string };
+      // One kernel call for all three, made here: tfjs runs each closure in its own tidy.
+      const [dx, , , dScale, dOffset] = tf
+        .engine()
+        .runKernel(
+          'AscBatchNormGrad',
+          { x, dy, mean, variance, scale, offset, dMeanIn, dVarianceIn } as never,
+          {
+            varianceEpsilon: a.varianceEpsilon ?? 0.001,
+            activation: a.activation ?? 'linear',
+            batchStatistics: true,
+          },
+        ) as Tensor[];
+      return { x: () => dx, scale: () => dScale, offset: () => dOffset };
+    },
+  };
+}
