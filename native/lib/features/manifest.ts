@@ -79,10 +79,16 @@ export function readManifest(file: string): Manifest {
   return m;
 }
 
-/** The manifest as JSON, stamped now: a snapshot that later changes do not affect. */
+/**
+ * The manifest as JSON, stamped now: a snapshot that later changes do not affect. Entries
+ * are written in file order, not in the order the threads finished them, so two builds of
+ * the same clips write the same text but for `updatedAt`.
+ */
 export function manifestText(manifest: Manifest): string {
   manifest.updatedAt = new Date().toISOString();
-  return JSON.stringify(manifest);
+  const entries: Record<string, ManifestEntry> = {};
+  for (const file of Object.keys(manifest.entries).sort()) entries[file] = manifest.entries[file];
+  return JSON.stringify({ ...manifest, entries });
 }
 
 /** The config hashes that have a manifest under `cacheDir`. */
