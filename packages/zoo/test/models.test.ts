@@ -82,7 +82,7 @@ describe('buildModel', () => {
         return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
       }),
     );
-    expect(JSON.stringify(artifacts!.modelTopology)).toContain('"class_name":"Swish"');
+    expect(JSON.stringify(artifacts!.modelTopology)).toContain('"class_name":"BatchNormSwish"');
     const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
     const after = (loaded.predict(x) as tf.Tensor).dataSync();
     Array.from(after).forEach((v, i) => expect(v).toBeCloseTo(before[i], 5));
@@ -106,6 +106,21 @@ describe('the zoo batch normalisation', () => {
     const stats = [ours, theirs].map((l) => l.getWeights().map((w) => Array.from(w.dataSync())));
     expect(stats[0]).toEqual(stats[1]);
     expect(stats[0][2]).not.toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('BatchNormSwish is swish of that batch normalisation, in training and inference', () => {
+    const args = { momentum: 0.9, epsilon: 1e-5, name: 'bn' };
+    const zoo = registerZooLayers(tf);
+    const fused = zoo.batchNormSwish(args);
+    const plain = tf.layers.batchNormalization(args);
+    expect(fused.getClassName()).toBe('BatchNormSwish');
+    expect(fused.getConfig()).toEqual(plain.getConfig());
+    const x = tf.randomNormal([3, 4, 2, 6], -1, 2, 'float32', 3);
+    for (const training of [true, false]) {
+      const y = (fused.apply(x, { training }) as tf.Tensor).dataSync();
+      const z = (plain.apply(x, { training }) as tf.Tensor).dataSync();
+      Array.from(z).forEach((v, i) => expect(y[i]).toBeCloseTo(v / (1 + Math.exp(-v)), 5));
+    }
   });
 });
 

@@ -55,22 +55,20 @@ export function buildModel(tf: Tf, spec: ArchSpec, o: BuildOptions = {}): Layers
       }),
       x,
     );
-  const swish = (x: SymbolicTensor, name: string) => apply(zoo.swish(name), x);
+  // BN + Swish as one layer (one training kernel); its weights are named as the BN's.
+  const bnSwish = (x: SymbolicTensor, name: string) =>
+    apply(zoo.batchNormSwish({ ...BN_ARGS, name }), x);
 
   const module = (x: SymbolicTensor, id: ModuleId, outC: number, name: string): SymbolicTensor => {
     const { kind, kernelSize: k } = MODULES[id];
     const inC = x.shape[3] as number;
     if (kind === 'identity') return x;
     if (kind === 'dsc') {
-      let y = swish(bn(depthwise(x, k, `${name}_dw`), `${name}_dw_bn`), `${name}_dw_swish`);
-      y = swish(bn(pointwise(y, outC, `${name}_pw`), `${name}_pw_bn`), `${name}_pw_swish`);
-      return y;
+      const y = bnSwish(depthwise(x, k, `${name}_dw`), `${name}_dw_bn`);
+      return bnSwish(pointwise(y, outC, `${name}_pw`), `${name}_pw_bn`);
     }
-    let y = swish(
-      bn(pointwise(x, IRWLB_EXPANSION * inC, `${name}_expand`), `${name}_expand_bn`),
-      `${name}_expand_swish`,
-    );
-    y = swish(bn(depthwise(y, k, `${name}_dw`), `${name}_dw_bn`), `${name}_dw_swish`);
+    let y = bnSwish(pointwise(x, IRWLB_EXPANSION * inC, `${name}_expand`), `${name}_expand_bn`);
+    y = bnSwish(depthwise(y, k, `${name}_dw`), `${name}_dw_bn`);
     y = bn(pointwise(y, outC, `${name}_project`), `${name}_project_bn`);
     return inC === outC ? apply(tf.layers.add({ name: `${name}_residual` }), [x, y]) : y;
   };

@@ -13,12 +13,17 @@ import type { Tf } from './tf';
  *   without the zoo), which in training dispatches `FUSED_BATCH_NORM_KERNEL` when the
  *   backend has one: the batch moments and the normalisation in one kernel (two passes
  *   over x) instead of tfjs's moments and FusedBatchNorm (five passes, two temporaries).
+ * - BatchNormSwish: swish(BatchNormalization(x)) as one layer (the same weights and
+ *   config), so that training runs both in that one kernel: the normalised values are
+ *   never stored, and the backward pass reads x and dy twice where the two layers'
+ *   gradients take eight passes. Without the kernel, and in inference, it is the two.
  * - ChannelSlice: channels [begin, begin + size) of an NHWC tensor (ShuffleNet V2's split).
  * - ChannelShuffle: ShuffleNet's shuffle of `groups` channel groups.
  */
 export interface ZooLayers {
   swish(name?: string): tfjs.layers.Layer;
   batchNormalization(args: BatchNormalizationArgs): tfjs.layers.Layer;
+  batchNormSwish(args: BatchNormalizationArgs): tfjs.layers.Layer;
   channelSlice(begin: number, size: number, name?: string): tfjs.layers.Layer;
   channelShuffle(groups: number, name?: string): tfjs.layers.Layer;
 }
@@ -29,7 +34,7 @@ export const FUSED_SWISH_KERNEL = 'AscSwish';
 /**
  * The name under which a backend may provide training-mode batch normalisation as one
  * kernel: inputs `x`, `scale`, `offset`; attrs `varianceEpsilon`, `activation`
- * ('linear'); outputs [y, batch mean, batch variance (biased)].
+ * ('linear' or 'swish'); outputs [y, batch mean, batch variance (biased)].
  */
 export const FUSED_BATCH_NORM_KERNEL = 'AscBatchNormTraining';
 
@@ -56,28 +61,31 @@ export function registerZooLayers(tf: Tf): ZooLayers {
   type Args = tfjs.serialization.ConfigDict & { name?: string };
   const one = (x: tfjs.Tensor | tfjs.Tensor[]): tfjs.Tensor => (Array.isArray(x) ? x[0] : x);
 
+  const swish = (x: tfjs.Tensor): tfjs.Tensor =>
+    tf.tidy(() =>
+      tf.getKernel(FUSED_SWISH_KERNEL, tf.getBackend())
+        ? (tf.engine().runKernel(FUSED_SWISH_KERNEL, { x }) as tfjs.Tensor)
+        : tf.mul(x, tf.sigmoid(x)),
+    );
+
   class Swish extends tf.layers.Layer {
     static className = 'Swish';
     override computeOutputShape(s: tfjs.Shape | tfjs.Shape[]): tfjs.Shape | tfjs.Shape[] {
       return s;
     }
     override call(inputs: tfjs.Tensor | tfjs.Tensor[]): tfjs.Tensor {
-      return tf.tidy(() => {
-        const x = one(inputs);
-        if (tf.getKernel(FUSED_SWISH_KERNEL, tf.getBackend())) {
-          return tf.engine().runKernel(FUSED_SWISH_KERNEL, { x }) as tfjs.Tensor;
-        }
-        return tf.mul(x, tf.sigmoid(x));
-      });
+      return swish(one(inputs));
     }
   }
 
   // tfjs-layers does not export the class; its serialisation registry holds it.
   const TfjsBatchNormalization = tf.serialization.SerializationMap.getMap().classNameMap
-    .BatchNormalization[0] as unknown as new (args: BatchNormalizationArgs) => tfjs.layers.Layer;
+    .BatchNormalization[0] as unknown as typeof tf.layers.Layer;
 
   class BatchNormalization extends TfjsBatchNormalization {
     static className = 'BatchNormalization';
+    /** The activation applied to the normalised values. */
+    protected readonly activation: 'linear' | 'swish' = 'linear';
     override call(inputs: tfjs.Tensor | tfjs.Tensor[], kwargs: tfjs.serialization.ConfigDict) {
       const x = one(inputs);
       const state = this as unknown as BatchNormalizationState;
@@ -89,14 +97,17 @@ export function registerZooLayers(tf: Tf): ZooLayers {
         state.scale &&
         x.dtype === 'float32' &&
         tf.getKernel(FUSED_BATCH_NORM_KERNEL, tf.getBackend()) !== undefined;
-      if (!fusable) return super.call(inputs, kwargs);
+      if (!fusable) {
+        const y = super.call(inputs, kwargs) as tfjs.Tensor;
+        return this.activation === 'swish' ? tf.tidy(() => swish(y)) : y;
+      }
       return tf.tidy(() => {
         const [y, mean, variance] = tf
           .engine()
           .runKernel(
             FUSED_BATCH_NORM_KERNEL,
             { x, scale: state.gamma.read(), offset: state.beta.read() },
-            { varianceEpsilon: state.epsilon, activation: 'linear' },
+            { varianceEpsilon: state.epsilon, activation: this.activation },
           ) as tfjs.Tensor[];
         // The moving averages exactly as tfjs-layers updates them.
         const decay = 1 - state.momentum;
@@ -112,6 +123,11 @@ export function registerZooLayers(tf: Tf): ZooLayers {
         return y;
       });
     }
+  }
+
+  class BatchNormSwish extends BatchNormalization {
+    static override className = 'BatchNormSwish';
+    protected override readonly activation = 'swish';
   }
 
   class ChannelSlice extends tf.layers.Layer {
@@ -163,11 +179,13 @@ export function registerZooLayers(tf: Tf): ZooLayers {
   }
 
   tf.serialization.registerClass(Swish);
+  tf.serialization.registerClass(BatchNormSwish);
   tf.serialization.registerClass(ChannelSlice);
   tf.serialization.registerClass(ChannelShuffle);
   const layers: ZooLayers = {
     swish: (name) => new Swish({ name }),
     batchNormalization: (args) => new BatchNormalization(args),
+    batchNormSwish: (args) => new BatchNormSwish(args),
     channelSlice: (begin, size, name) =>
       new ChannelSlice({ begin, size, ...(name ? { name } : {}) }),
     channelShuffle: (groups, name) => new ChannelShuffle({ groups, ...(name ? { name } : {}) }),
