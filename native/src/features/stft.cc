@@ -14,8 +14,8 @@ namespace {
 std::mutex gPlanMutex;
 
 // Plans live for the whole process. FFTW_ESTIMATE, not FFTW_MEASURE: MEASURE times the
-// candidate algorithms and keeps the fastest, so on a loaded machine one process picked
-// t2sv_32_avx twiddles, another t1sv_32_avx, a third t1sv_32_sse2 for nFft = 2048; each
+// candidate algorithms and keeps the fastest, and from one process to the next it picked
+// t2sv_32_avx twiddles, or t1sv_32_avx, or t1sv_32_sse2 for nFft = 2048 (6 tries); each
 // rounds differently, and the same clip gave different features (and a search candidate
 // 96.7% in one run, 90.0% in the next). ESTIMATE chooses by a fixed cost model, so the
 // plan depends only on nFft, the FFTW build and the CPU's SIMD, i.e. every process on one
