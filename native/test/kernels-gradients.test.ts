@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expectSameBothWays, maxRelativeError, randTensor, rng } from './kernels-helpers';
 import {
+  BATCH_NORM_INFERENCE_KERNEL,
   BATCH_NORM_TRAINING_KERNEL,
   registerNativeKernels,
   SWISH_KERNEL,
@@ -203,6 +204,63 @@ describe('the training batch-norm kernel matches tfjs moments + batchNorm + acti
     );
     expect(withinTolerance).toEqual({ loss: true, dx: true, dScale: true, dOffset: true });
   });
+
+  test.each(['linear', 'relu', 'swish'])(
+    'the inference kernel with %s, and its gradient',
+    (activation) => {
+      const r = rng(activation.length * 13);
+      const shape = [2, 5, 3, 9];
+      const x = randTensor(r, shape);
+      const w = randTensor(r, shape);
+      const [mean, offset] = [randTensor(r, [9]), randTensor(r, [9])];
+      const [variance, scale] = tf.tidy(() => [
+        randTensor(r, [9]).abs().add(0.1),
+        randTensor(r, [9]).abs().add(0.5),
+      ]);
+      const inputs = [x, mean, variance, scale, offset];
+      const evaluate = (f: (...t: tf.Tensor[]) => tf.Tensor) =>
+        tf.tidy(() =>
+          [
+            f(...inputs),
+            ...tf.grads((...t: tf.Tensor[]) =>
+              f(...t)
+                .mul(w)
+                .sum(),
+            )(inputs),
+          ].map((t) => t.dataSync() as Float32Array),
+        );
+      const expected = evaluate((a, m, v, s, o) => {
+        const y = tf.batchNorm(a, m, v, o, s, 1e-3);
+        if (activation === 'relu') return tf.relu(y);
+        return activation === 'swish' ? tf.mul(y, tf.sigmoid(y)) : y;
+      });
+      registerNativeKernels(tf);
+      const actual = evaluate(
+        (a, m, v, s, o) =>
+          tf
+            .engine()
+            .runKernel(
+              BATCH_NORM_INFERENCE_KERNEL,
+              { x: a, mean: m, variance: v, scale: s, offset: o },
+              { varianceEpsilon: 1e-3, activation },
+            ) as tf.Tensor,
+      );
+      const withinTolerance = Object.fromEntries(
+        ['y', 'dx', 'dMean', 'dVariance', 'dScale', 'dOffset'].map((what, i) => [
+          what,
+          maxRelativeError(actual[i], expected[i]) <= 1e-4,
+        ]),
+      );
+      expect(withinTolerance).toEqual({
+        y: true,
+        dx: true,
+        dMean: true,
+        dVariance: true,
+        dScale: true,
+        dOffset: true,
+      });
+    },
+  );
 
   test('batch moments against numpy-style double sums, and the outputs of the kernel', () => {
     const r = rng(77);

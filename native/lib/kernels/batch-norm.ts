@@ -19,6 +19,14 @@ import { markFoldZero } from './swish-fold';
  */
 export const BATCH_NORM_TRAINING_KERNEL = 'AscBatchNormTraining';
 
+/**
+ * Inference-mode batch normalisation with its activation as one kernel: inputs `x`,
+ * `mean`, `variance`, `scale`, `offset` (per channel); attrs as above; output y. One
+ * pass where FusedBatchNorm and a separate activation take two and store the normalised
+ * values in between.
+ */
+export const BATCH_NORM_INFERENCE_KERNEL = 'AscBatchNormInference';
+
 /** The activations the batch-norm kernels fuse. */
 const FUSED_ACTIVATIONS = ['linear', 'relu', 'swish'];
 
@@ -50,6 +58,21 @@ export const batchNormTrainingKernel: NativeKernel = (args, ctx) => {
     ctx.tensor(args, [channels], mean),
     ctx.tensor(args, [channels], variance),
   ];
+};
+
+export const batchNormInferenceKernel: NativeKernel = (args, ctx) => {
+  const { x, mean, variance, scale, offset } = args.inputs;
+  const activation = activationCode(args.attrs);
+  if (!x || x.shape.length === 0 || activation === null) return null;
+  const channels = x.shape[x.shape.length - 1];
+  const perChannel = [mean, variance, scale, offset].map((t) => ctx.values(args, t));
+  const xv = ctx.values(args, x);
+  if (!xv || channels === 0 || perChannel.some((v) => !v || v.length !== channels)) return null;
+  const [mv, vv, sv, ov] = perChannel as Float32Array[];
+  const epsilon = Number(args.attrs?.varianceEpsilon ?? 0.001);
+  return ctx.output(args, x.shape, (out) =>
+    ctx.native.batchNorm(xv, channels, mv, vv, ov, sv, epsilon, out, activation),
+  );
 };
 
 /**
@@ -99,6 +122,47 @@ export const batchNormGradKernel: NativeKernel = (args, ctx) => {
   return [ctx.tensor(args, x.shape, dx), ...perChannel.map((v) => ctx.tensor(args, [channels], v))];
 };
 
+/**
+ * AscBatchNormGrad's outputs from one call, made in the gradient function itself and not
+ * in its closures: tfjs runs each closure in its own tidy, which would dispose the
+ * outputs the others need.
+ */
+function batchNormGrad(
+  tf: typeof tfjs,
+  inputs: Record<string, Tensor>,
+  attrs: { varianceEpsilon?: number; activation?: string },
+  batchStatistics: boolean,
+): Tensor[] {
+  return tf.engine().runKernel('AscBatchNormGrad', inputs as never, {
+    varianceEpsilon: attrs.varianceEpsilon ?? 0.001,
+    activation: attrs.activation ?? 'linear',
+    batchStatistics,
+  }) as Tensor[];
+}
+
+export function batchNormInferenceGradient(tf: typeof tfjs): tfjs.GradConfig {
+  return {
+    kernelName: BATCH_NORM_INFERENCE_KERNEL,
+    inputsToSave: ['x', 'mean', 'variance', 'scale', 'offset'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, mean, variance, scale, offset] = saved;
+      const [dx, dMean, dVariance, dScale, dOffset] = batchNormGrad(
+        tf,
+        { x, dy: dy as Tensor, mean, variance, scale, offset },
+        attrs as { varianceEpsilon?: number; activation?: string },
+        false,
+      );
+      return {
+        x: () => dx,
+        mean: () => dMean,
+        variance: () => dVariance,
+        scale: () => dScale,
+        offset: () => dOffset,
+      };
+    },
+  };
+}
+
 export function batchNormTrainingGradient(tf: typeof tfjs): tfjs.GradConfig {
   return {
     kernelName: BATCH_NORM_TRAINING_KERNEL,
@@ -107,19 +171,12 @@ export function batchNormTrainingGradient(tf: typeof tfjs): tfjs.GradConfig {
     gradFunc: (dys, saved, attrs) => {
       const [x, scale, offset, mean, variance] = saved;
       const [dy, dMeanIn, dVarianceIn] = dys as Tensor[];
-      const a = attrs as { varianceEpsilon?: number; activation?: string };
-      // One kernel call for all three, made here: tfjs runs each closure in its own tidy.
-      const [dx, , , dScale, dOffset] = tf
-        .engine()
-        .runKernel(
-          'AscBatchNormGrad',
-          { x, dy, mean, variance, scale, offset, dMeanIn, dVarianceIn } as never,
-          {
-            varianceEpsilon: a.varianceEpsilon ?? 0.001,
-            activation: a.activation ?? 'linear',
-            batchStatistics: true,
-          },
-        ) as Tensor[];
+      const [dx, , , dScale, dOffset] = batchNormGrad(
+        tf,
+        { x, dy, mean, variance, scale, offset, dMeanIn, dVarianceIn },
+        attrs as { varianceEpsilon?: number; activation?: string },
+        true,
+      );
       return { x: () => dx, scale: () => dScale, offset: () => dOffset };
     },
   };

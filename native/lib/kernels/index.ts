@@ -8,5 +8,5 @@ export {
   type NativeKernelOptions,
   type NativeKernelsHandle,
 } from './register';
-export { BATCH_NORM_TRAINING_KERNEL } from './batch-norm';
+export { BATCH_NORM_INFERENCE_KERNEL, BATCH_NORM_TRAINING_KERNEL } from './batch-norm';
 export { SWISH_KERNEL } from './gradients';

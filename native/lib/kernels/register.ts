@@ -2,7 +2,10 @@ import type * as tfjs from '@tensorflow/tfjs';
 import * as os from 'os';
 import { AddonUnavailableError } from '../addon';
 import {
+  BATCH_NORM_INFERENCE_KERNEL,
   BATCH_NORM_TRAINING_KERNEL,
+  batchNormInferenceGradient,
+  batchNormInferenceKernel,
   batchNormTrainingGradient,
   batchNormTrainingKernel,
 } from './batch-norm';
@@ -221,6 +224,7 @@ export function registerNativeKernels(
     ...Object.entries(GRADIENT_KERNELS),
     [SWISH_KERNEL, swishKernel] as const,
     [BATCH_NORM_TRAINING_KERNEL, batchNormTrainingKernel] as const,
+    [BATCH_NORM_INFERENCE_KERNEL, batchNormInferenceKernel] as const,
   ]) {
     tf.registerKernel({
       kernelName: name,
@@ -236,6 +240,7 @@ export function registerNativeKernels(
   }
   tf.registerGradient(swishGradient(tf));
   tf.registerGradient(batchNormTrainingGradient(tf));
+  tf.registerGradient(batchNormInferenceGradient(tf));
   for (const [name, rewrite] of Object.entries(NATIVE_GRADIENTS)) {
     const original = tf.getGradient(name);
     if (!original) continue;
@@ -266,6 +271,7 @@ export function unregisterNativeKernels(tf: Tfjs): void {
   for (const name of current.addedKernels) tf.unregisterKernel(name, 'cpu');
   tf.unregisterGradient(SWISH_KERNEL);
   tf.unregisterGradient(BATCH_NORM_TRAINING_KERNEL);
+  tf.unregisterGradient(BATCH_NORM_INFERENCE_KERNEL);
   for (const original of current.originalGradients.values()) tf.registerGradient(original);
   unhookBackend(current);
   current.pool?.clear();

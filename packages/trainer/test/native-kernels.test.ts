@@ -81,7 +81,7 @@ describe('training with the native kernels', () => {
     expect(maxDiff).toBeLessThan(1e-3);
   });
 
-  it("runs the zoo's batch normalisation as one fused kernel in training only", () => {
+  it("runs the zoo's batch normalisation, with its swish, as one fused kernel", () => {
     registerNativeKernels(tf);
     const model = resolveModel('B').build(tf, { inputShape: SHAPE, classes: 3 });
     const x = tf.randomNormal([2, ...SHAPE]);
@@ -104,9 +104,12 @@ describe('training with the native kernels', () => {
     // Model B: 15 batch normalisations, none of them left to tfjs's moments.
     expect(training.filter((n) => n === 'AscBatchNormTraining')).toHaveLength(15);
     expect(training).not.toContain('FusedBatchNorm');
+    // And in inference, with the swish of the BatchNormSwish layers fused.
     const inference = kernelsOf(false);
+    expect(inference.filter((n) => n === 'AscBatchNormInference')).toHaveLength(15);
     expect(inference).not.toContain('AscBatchNormTraining');
-    expect(inference.filter((n) => n === 'FusedBatchNorm')).toHaveLength(15);
+    expect(inference).not.toContain('FusedBatchNorm');
+    expect(inference).not.toContain('AscSwish');
     x.dispose();
     model.dispose();
   });

@@ -14,9 +14,10 @@ import type { Tf } from './tf';
  *   backend has one: the batch moments and the normalisation in one kernel (two passes
  *   over x) instead of tfjs's moments and FusedBatchNorm (five passes, two temporaries).
  * - BatchNormSwish: swish(BatchNormalization(x)) as one layer (the same weights and
- *   config), so that training runs both in that one kernel: the normalised values are
- *   never stored, and the backward pass reads x and dy twice where the two layers'
- *   gradients take eight passes. Without the kernel, and in inference, it is the two.
+ *   config), so that both run in one kernel: in training the normalised values are never
+ *   stored and the backward pass reads x and dy twice where the two layers' gradients
+ *   take eight passes; in inference (`FUSED_BATCH_NORM_INFERENCE_KERNEL`) it is one pass
+ *   instead of two. Without the kernels it is tfjs's batch norm and then swish.
  * - ChannelSlice: channels [begin, begin + size) of an NHWC tensor (ShuffleNet V2's split).
  * - ChannelShuffle: ShuffleNet's shuffle of `groups` channel groups.
  */
@@ -37,6 +38,12 @@ export const FUSED_SWISH_KERNEL = 'AscSwish';
  * ('linear' or 'swish'); outputs [y, batch mean, batch variance (biased)].
  */
 export const FUSED_BATCH_NORM_KERNEL = 'AscBatchNormTraining';
+
+/**
+ * The same with given statistics (inference): inputs `x`, `mean`, `variance`, `scale`,
+ * `offset`; the same attrs; output y.
+ */
+export const FUSED_BATCH_NORM_INFERENCE_KERNEL = 'AscBatchNormInference';
 
 type BatchNormalizationArgs = Parameters<Tf['layers']['batchNormalization']>[0];
 
@@ -89,26 +96,30 @@ export function registerZooLayers(tf: Tf): ZooLayers {
     override call(inputs: tfjs.Tensor | tfjs.Tensor[], kwargs: tfjs.serialization.ConfigDict) {
       const x = one(inputs);
       const state = this as unknown as BatchNormalizationState;
-      const lastAxis = state.axis === -1 || state.axis === x.rank - 1;
+      const training = kwargs.training === true;
+      const kernel = training ? FUSED_BATCH_NORM_KERNEL : FUSED_BATCH_NORM_INFERENCE_KERNEL;
       const fusable =
-        kwargs.training === true &&
-        lastAxis &&
+        (state.axis === -1 || state.axis === x.rank - 1) &&
         state.center &&
         state.scale &&
         x.dtype === 'float32' &&
-        tf.getKernel(FUSED_BATCH_NORM_KERNEL, tf.getBackend()) !== undefined;
+        tf.getKernel(kernel, tf.getBackend()) !== undefined;
       if (!fusable) {
         const y = super.call(inputs, kwargs) as tfjs.Tensor;
         return this.activation === 'swish' ? tf.tidy(() => swish(y)) : y;
       }
+      const attrs = { varianceEpsilon: state.epsilon, activation: this.activation };
+      const [scale, offset] = [state.gamma.read(), state.beta.read()];
+      if (!training) {
+        const [mean, variance] = [state.movingMean.read(), state.movingVariance.read()];
+        return tf
+          .engine()
+          .runKernel(kernel, { x, mean, variance, scale, offset }, attrs) as tfjs.Tensor;
+      }
       return tf.tidy(() => {
         const [y, mean, variance] = tf
           .engine()
-          .runKernel(
-            FUSED_BATCH_NORM_KERNEL,
-            { x, scale: state.gamma.read(), offset: state.beta.read() },
-            { varianceEpsilon: state.epsilon, activation: this.activation },
-          ) as tfjs.Tensor[];
+          .runKernel(kernel, { x, scale, offset }, attrs) as tfjs.Tensor[];
         // The moving averages exactly as tfjs-layers updates them.
         const decay = 1 - state.momentum;
         for (const [variable, value] of [
