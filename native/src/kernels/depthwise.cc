@@ -31,6 +31,24 @@ void depthwiseForward(const ConvGeometry& g, const float* x, const float* filter
 
 void depthwiseBackpropInput(const ConvGeometry& g, const float* dy, const float* filter, float* dx) {
   const std::size_t c = g.inChannels;
+  if (g.strideHeight == 1 && g.strideWidth == 1) {
+    // With stride 1 the input gradient is itself a depthwise convolution: of dy, with the
+    // filter turned 180 degrees and the padding mirrored (k - 1 - pad).
+    const std::size_t taps = static_cast<std::size_t>(g.filterHeight) * g.filterWidth;
+    std::vector<float> flipped(taps * c);
+    for (std::size_t t = 0; t < taps; ++t) {
+      std::copy(filter + t * c, filter + (t + 1) * c, flipped.begin() + (taps - 1 - t) * c);
+    }
+    ConvGeometry t = g;
+    t.inHeight = g.outHeight;
+    t.inWidth = g.outWidth;
+    t.outHeight = g.inHeight;
+    t.outWidth = g.inWidth;
+    t.padTop = g.filterHeight - 1 - g.padTop;
+    t.padLeft = g.filterWidth - 1 - g.padLeft;
+    depthwiseForward(t, dy, flipped.data(), dx);
+    return;
+  }
   gatherOverWindows(
       g, dy, dx,
       [&](float* d, const float* dyp, int ky, int kx) {
