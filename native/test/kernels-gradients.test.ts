@@ -150,6 +150,7 @@ describe('the training batch-norm kernel matches tfjs moments + batchNorm + acti
       const { mean, variance } = tf.moments(x, [0, 1, 2]);
       let y = tf.batchNorm(x, mean, variance, offset, scale, 1e-5);
       if (activation === 'relu') y = tf.relu(y);
+      if (activation === 'relu6') y = tf.relu6(y);
       if (activation === 'swish') y = tf.mul(y, tf.sigmoid(y));
       return loss(y, mean, variance, w) as tf.Scalar;
     };
@@ -168,6 +169,7 @@ describe('the training batch-norm kernel matches tfjs moments + batchNorm + acti
   test.each([
     ['linear', [3, 6, 5, 7], 0, 1e-4],
     ['relu', [2, 9, 4, 16], 0, 1e-4],
+    ['relu6', [2, 7, 6, 16], 0, 1e-4],
     ['swish', [4, 5, 3, 33], 0, 1e-4],
     // A mean far from zero: the moments must not cancel (tfjs's two-pass float32 moments
     // are the reference, within the usual tolerance).
@@ -179,7 +181,8 @@ describe('the training batch-norm kernel matches tfjs moments + batchNorm + acti
     const r = rng(shape.reduce((a, b) => a * b, 7));
     const x = tf.tidy(() => randTensor(r, shape).mul(3).add(meanOffset));
     const channels = shape[3];
-    const scale = tf.tidy(() => randTensor(r, [channels]).abs().add(0.5));
+    // Wide enough for relu6 to clip some values at 6.
+    const scale = tf.tidy(() => randTensor(r, [channels]).abs().add(0.5).mul(3));
     const offset = randTensor(r, [channels]);
     const w = randTensor(r, shape);
     const expected = tf.tidy(() => {
@@ -205,7 +208,7 @@ describe('the training batch-norm kernel matches tfjs moments + batchNorm + acti
     expect(withinTolerance).toEqual({ loss: true, dx: true, dScale: true, dOffset: true });
   });
 
-  test.each(['linear', 'relu', 'swish'])(
+  test.each(['linear', 'relu', 'relu6', 'swish'])(
     'the inference kernel with %s, and its gradient',
     (activation) => {
       const r = rng(activation.length * 13);
@@ -215,7 +218,7 @@ describe('the training batch-norm kernel matches tfjs moments + batchNorm + acti
       const [mean, offset] = [randTensor(r, [9]), randTensor(r, [9])];
       const [variance, scale] = tf.tidy(() => [
         randTensor(r, [9]).abs().add(0.1),
-        randTensor(r, [9]).abs().add(0.5),
+        randTensor(r, [9]).abs().add(0.5).mul(4),
       ]);
       const inputs = [x, mean, variance, scale, offset];
       const evaluate = (f: (...t: tf.Tensor[]) => tf.Tensor) =>
@@ -232,6 +235,7 @@ describe('the training batch-norm kernel matches tfjs moments + batchNorm + acti
       const expected = evaluate((a, m, v, s, o) => {
         const y = tf.batchNorm(a, m, v, o, s, 1e-3);
         if (activation === 'relu') return tf.relu(y);
+        if (activation === 'relu6') return tf.relu6(y);
         return activation === 'swish' ? tf.mul(y, tf.sigmoid(y)) : y;
       });
       registerNativeKernels(tf);

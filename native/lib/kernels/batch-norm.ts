@@ -6,7 +6,7 @@ import { markFoldZero } from './swish-fold';
 /**
  * Training-mode batch normalisation as one kernel, optionally with its activation:
  * inputs `x` (channels last), `scale`, `offset` (per channel); attrs `varianceEpsilon`
- * and `activation` ('linear', 'relu' or 'swish'); outputs [y, mean, variance], the batch
+ * and `activation` ('linear', 'relu', 'relu6' or 'swish'); outputs [y, mean, variance], the batch
  * moments being tfjs's (biased variance). tfjs-layers computes the same thing as
  * moments (Mean, Sub, Square, Mean) and FusedBatchNorm, five passes over x and two
  * activation-sized temporaries; this is two passes and none, and with the activation
@@ -28,7 +28,7 @@ export const BATCH_NORM_TRAINING_KERNEL = 'AscBatchNormTraining';
 export const BATCH_NORM_INFERENCE_KERNEL = 'AscBatchNormInference';
 
 /** The activations the batch-norm kernels fuse. */
-const FUSED_ACTIVATIONS = ['linear', 'relu', 'swish'];
+const FUSED_ACTIVATIONS = ['linear', 'relu', 'relu6', 'swish'];
 
 function activationCode(attrs: Record<string, unknown> | undefined): number | null {
   const name = String(attrs?.activation ?? 'linear');

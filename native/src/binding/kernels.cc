@@ -332,8 +332,8 @@ const float* optionalPerChannel(const Napi::CallbackInfo& info, std::size_t i, c
 kernels::Activation normActivation(const Napi::CallbackInfo& info, std::size_t i) {
   const kernels::Activation a = activation(info, i);
   if (a != kernels::Activation::Linear && a != kernels::Activation::Relu &&
-      a != kernels::Activation::Swish) {
-    throw Napi::RangeError::New(info.Env(), "batch norm fuses linear, relu or swish only");
+      a != kernels::Activation::Relu6 && a != kernels::Activation::Swish) {
+    throw Napi::RangeError::New(info.Env(), "batch norm fuses linear, relu, relu6 or swish only");
   }
   return a;
 }

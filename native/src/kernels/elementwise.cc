@@ -498,7 +498,15 @@ void batchNormGrad(const float* x, const float* dy, std::size_t rows, std::size_
     case Activation::Relu:
       return batchNormGradPasses(x, dy, rows, channels, p, out, r,
                                  [zf, off](float xc, float d, std::size_t c) {
-                                   return off[c] + xc * zf[c] > 0.0f ? d : 0.0f;
+                                   return d * (off[c] + xc * zf[c] > 0.0f ? 1.0f : 0.0f);
+                                 });
+    case Activation::Relu6:
+      return batchNormGradPasses(x, dy, rows, channels, p, out, r,
+                                 [zf, off](float xc, float d, std::size_t c) {
+                                   // Products, not && (which does not vectorise), as tfjs's
+                                   // dy * ((z <= 6) * step(z)).
+                                   const float z = off[c] + xc * zf[c];
+                                   return d * ((z <= 6.0f ? 1.0f : 0.0f) * (z > 0.0f ? 1.0f : 0.0f));
                                  });
     default:
       return batchNormGradPasses(x, dy, rows, channels, p, out, r,

@@ -67,7 +67,7 @@ void tile(const float* x, const Shape& inShape, const Shape& reps, float* out);
 
 // Batch normalisation over rows of `channels` values: out = act(offset + (x - mean) *
 // scale / sqrt(variance + epsilon)), each parameter of length `channels` or 1; offset and
-// scale may be null (0 and 1). `act` is Linear, Relu or Swish.
+// scale may be null (0 and 1). `act` is Linear, Relu, Relu6 or Swish.
 struct BatchNormParams {
   const float* mean;
   std::size_t meanLength;

@@ -108,18 +108,27 @@ describe('the zoo batch normalisation', () => {
     expect(stats[0][2]).not.toEqual([0, 0, 0, 0, 0]);
   });
 
-  it('BatchNormSwish is swish of that batch normalisation, in training and inference', () => {
-    const args = { momentum: 0.9, epsilon: 1e-5, name: 'bn' };
-    const zoo = registerZooLayers(tf);
-    const fused = zoo.batchNormSwish(args);
+  it.each([
+    ['swish', 'BatchNormSwish', (v: number) => v / (1 + Math.exp(-v))],
+    ['relu', 'BatchNormRelu', (v: number) => Math.max(0, v)],
+    ['relu6', 'BatchNormRelu6', (v: number) => Math.min(Math.max(0, v), 6)],
+  ] as const)('%s fused: %s is the activation of that batch normalisation', (act, cls, f) => {
+    // gamma 4 puts normalised values beyond 6, where relu6 clips.
+    const args = {
+      momentum: 0.9,
+      epsilon: 1e-5,
+      name: 'bn',
+      gammaInitializer: tf.initializers.constant({ value: 4 }),
+    };
+    const fused = registerZooLayers(tf).batchNormActivation(args, act);
     const plain = tf.layers.batchNormalization(args);
-    expect(fused.getClassName()).toBe('BatchNormSwish');
+    expect(fused.getClassName()).toBe(cls);
     expect(fused.getConfig()).toEqual(plain.getConfig());
     const x = tf.randomNormal([3, 4, 2, 6], -1, 2, 'float32', 3);
     for (const training of [true, false]) {
       const y = (fused.apply(x, { training }) as tf.Tensor).dataSync();
       const z = (plain.apply(x, { training }) as tf.Tensor).dataSync();
-      Array.from(z).forEach((v, i) => expect(y[i]).toBeCloseTo(v / (1 + Math.exp(-v)), 5));
+      Array.from(z).forEach((v, i) => expect(y[i]).toBeCloseTo(f(v), 5));
     }
   });
 });

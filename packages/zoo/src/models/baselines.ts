@@ -77,6 +77,13 @@ class Builder {
   bn(x: SymbolicTensor, name: string) {
     return apply(registerZooLayers(this.tf).batchNormalization({ ...BN_ARGS, name }), x);
   }
+  /** BN and its activation as one zoo layer (one kernel where the backend has it). */
+  bnAct(x: SymbolicTensor, name: string, activation: 'relu' | 'relu6') {
+    return apply(
+      registerZooLayers(this.tf).batchNormActivation({ ...BN_ARGS, name }, activation),
+      x,
+    );
+  }
   act(x: SymbolicTensor, activation: 'relu' | 'relu6', name: string) {
     return apply(this.tf.layers.activation({ activation, name }), x);
   }
@@ -132,11 +139,11 @@ export const mobilenetV1: Baseline = {
   build(tf, o = {}) {
     const b = new Builder(tf, o);
     const input = b.input();
-    let x = b.act(b.bn(b.conv(input, 32, 3, 2, 'conv1'), 'conv1_bn'), 'relu6', 'conv1_relu');
+    let x = b.bnAct(b.conv(input, 32, 3, 2, 'conv1'), 'conv1_bn', 'relu6');
     MOBILENET_V1_BLOCKS.forEach(([out, stride], i) => {
       const n = `dw${i + 1}`;
-      x = b.act(b.bn(b.dw(x, 3, stride, `${n}_dw`), `${n}_dw_bn`), 'relu6', `${n}_dw_relu`);
-      x = b.act(b.bn(b.conv(x, out, 1, 1, `${n}_pw`), `${n}_pw_bn`), 'relu6', `${n}_pw_relu`);
+      x = b.bnAct(b.dw(x, 3, stride, `${n}_dw`), `${n}_dw_bn`, 'relu6');
+      x = b.bnAct(b.conv(x, out, 1, 1, `${n}_pw`), `${n}_pw_bn`, 'relu6');
     });
     return tf.model({ inputs: input, outputs: b.head(x, 1e-3), name: 'mobilenet_v1' });
   },
@@ -181,24 +188,19 @@ export const mobilenetV2: Baseline = {
   build(tf, o = {}) {
     const b = new Builder(tf, o);
     const input = b.input();
-    let x = b.act(b.bn(b.conv(input, 32, 3, 2, 'conv1'), 'conv1_bn'), 'relu6', 'conv1_relu');
+    let x = b.bnAct(b.conv(input, 32, 3, 2, 'conv1'), 'conv1_bn', 'relu6');
     let c = 32;
     let i = 0;
     for (const { t, out, stride } of mobilenetV2Units()) {
       const n = `block${i++}`;
       let y = x;
-      if (t !== 1)
-        y = b.act(
-          b.bn(b.conv(y, c * t, 1, 1, `${n}_expand`), `${n}_expand_bn`),
-          'relu6',
-          `${n}_expand_relu`,
-        );
-      y = b.act(b.bn(b.dw(y, 3, stride, `${n}_dw`), `${n}_dw_bn`), 'relu6', `${n}_dw_relu`);
+      if (t !== 1) y = b.bnAct(b.conv(y, c * t, 1, 1, `${n}_expand`), `${n}_expand_bn`, 'relu6');
+      y = b.bnAct(b.dw(y, 3, stride, `${n}_dw`), `${n}_dw_bn`, 'relu6');
       y = b.bn(b.conv(y, out, 1, 1, `${n}_project`), `${n}_project_bn`);
       x = stride === 1 && c === out ? apply(tf.layers.add({ name: `${n}_add` }), [x, y]) : y;
       c = out;
     }
-    x = b.act(b.bn(b.conv(x, 1280, 1, 1, 'conv_last'), 'conv_last_bn'), 'relu6', 'conv_last_relu');
+    x = b.bnAct(b.conv(x, 1280, 1, 1, 'conv_last'), 'conv_last_bn', 'relu6');
     return tf.model({ inputs: input, outputs: b.head(x, 0), name: 'mobilenet_v2' });
   },
 };
@@ -236,24 +238,16 @@ export const shufflenetV2: Baseline = {
     const b = new Builder(tf, o);
     const zoo = registerZooLayers(tf);
     const input = b.input();
-    let x = b.act(b.bn(b.conv(input, 24, 3, 2, 'conv1'), 'conv1_bn'), 'relu', 'conv1_relu');
+    let x = b.bnAct(b.conv(input, 24, 3, 2, 'conv1'), 'conv1_bn', 'relu');
     x = apply(
       tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same', name: 'maxpool' }),
       x,
     );
     let c = 24;
     const branch2 = (y: SymbolicTensor, bf: number, stride: number, n: string) => {
-      y = b.act(
-        b.bn(b.conv(y, bf, 1, 1, `${n}_b2_pw1`), `${n}_b2_pw1_bn`),
-        'relu',
-        `${n}_b2_pw1_relu`,
-      );
+      y = b.bnAct(b.conv(y, bf, 1, 1, `${n}_b2_pw1`), `${n}_b2_pw1_bn`, 'relu');
       y = b.bn(b.dw(y, 3, stride, `${n}_b2_dw`), `${n}_b2_dw_bn`);
-      return b.act(
-        b.bn(b.conv(y, bf, 1, 1, `${n}_b2_pw2`), `${n}_b2_pw2_bn`),
-        'relu',
-        `${n}_b2_pw2_relu`,
-      );
+      return b.bnAct(b.conv(y, bf, 1, 1, `${n}_b2_pw2`), `${n}_b2_pw2_bn`, 'relu');
     };
     SHUFFLENET_V2_STAGES.forEach(([out, repeats], s) => {
       const bf = out / 2;
@@ -263,11 +257,7 @@ export const shufflenetV2: Baseline = {
         let right: SymbolicTensor;
         if (i === 0) {
           left = b.bn(b.dw(x, 3, 2, `${n}_b1_dw`), `${n}_b1_dw_bn`);
-          left = b.act(
-            b.bn(b.conv(left, bf, 1, 1, `${n}_b1_pw`), `${n}_b1_pw_bn`),
-            'relu',
-            `${n}_b1_pw_relu`,
-          );
+          left = b.bnAct(b.conv(left, bf, 1, 1, `${n}_b1_pw`), `${n}_b1_pw_bn`, 'relu');
           right = branch2(x, bf, 2, n);
         } else {
           left = apply(zoo.channelSlice(0, c / 2, `${n}_split_left`), x);
@@ -278,7 +268,7 @@ export const shufflenetV2: Baseline = {
         c = out;
       }
     });
-    x = b.act(b.bn(b.conv(x, 1024, 1, 1, 'conv5'), 'conv5_bn'), 'relu', 'conv5_relu');
+    x = b.bnAct(b.conv(x, 1024, 1, 1, 'conv5'), 'conv5_bn', 'relu');
     return tf.model({ inputs: input, outputs: b.head(x, 0), name: 'shufflenet_v2' });
   },
 };

@@ -57,7 +57,7 @@ export function buildModel(tf: Tf, spec: ArchSpec, o: BuildOptions = {}): Layers
     );
   // BN + Swish as one layer (one training kernel); its weights are named as the BN's.
   const bnSwish = (x: SymbolicTensor, name: string) =>
-    apply(zoo.batchNormSwish({ ...BN_ARGS, name }), x);
+    apply(zoo.batchNormActivation({ ...BN_ARGS, name }, 'swish'), x);
 
   const module = (x: SymbolicTensor, id: ModuleId, outC: number, name: string): SymbolicTensor => {
     const { kind, kernelSize: k } = MODULES[id];
@@ -85,7 +85,7 @@ export function buildModel(tf: Tf, spec: ArchSpec, o: BuildOptions = {}): Layers
     }),
     input,
   );
-  x = apply(tf.layers.reLU({ name: 'stem_relu' }), bn(x, 'stem_bn'));
+  x = apply(zoo.batchNormActivation({ ...BN_ARGS, name: 'stem_bn' }, 'relu'), x);
   const widths = blockWidths(s);
   s.blocks.forEach(([a, b, pool], i) => {
     const name = `block${i + 1}`;

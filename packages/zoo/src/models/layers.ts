@@ -13,18 +13,19 @@ import type { Tf } from './tf';
  *   without the zoo), which in training dispatches `FUSED_BATCH_NORM_KERNEL` when the
  *   backend has one: the batch moments and the normalisation in one kernel (two passes
  *   over x) instead of tfjs's moments and FusedBatchNorm (five passes, two temporaries).
- * - BatchNormSwish: swish(BatchNormalization(x)) as one layer (the same weights and
- *   config), so that both run in one kernel: in training the normalised values are never
- *   stored and the backward pass reads x and dy twice where the two layers' gradients
- *   take eight passes; in inference (`FUSED_BATCH_NORM_INFERENCE_KERNEL`) it is one pass
- *   instead of two. Without the kernels it is tfjs's batch norm and then swish.
+ * - BatchNormSwish, BatchNormRelu, BatchNormRelu6: act(BatchNormalization(x)) as one
+ *   layer (the same weights and config), so that both run in one kernel: in training the
+ *   normalised values are never stored and the backward pass reads x and dy twice where
+ *   the two layers' gradients take six to eight passes; in inference
+ *   (`FUSED_BATCH_NORM_INFERENCE_KERNEL`) it is one pass instead of two or three. Without
+ *   the kernels it is tfjs's batch norm and then the activation.
  * - ChannelSlice: channels [begin, begin + size) of an NHWC tensor (ShuffleNet V2's split).
  * - ChannelShuffle: ShuffleNet's shuffle of `groups` channel groups.
  */
 export interface ZooLayers {
   swish(name?: string): tfjs.layers.Layer;
   batchNormalization(args: BatchNormalizationArgs): tfjs.layers.Layer;
-  batchNormSwish(args: BatchNormalizationArgs): tfjs.layers.Layer;
+  batchNormActivation(args: BatchNormalizationArgs, activation: FusedActivation): tfjs.layers.Layer;
   channelSlice(begin: number, size: number, name?: string): tfjs.layers.Layer;
   channelShuffle(groups: number, name?: string): tfjs.layers.Layer;
 }
@@ -35,7 +36,7 @@ export const FUSED_SWISH_KERNEL = 'AscSwish';
 /**
  * The name under which a backend may provide training-mode batch normalisation as one
  * kernel: inputs `x`, `scale`, `offset`; attrs `varianceEpsilon`, `activation`
- * ('linear' or 'swish'); outputs [y, batch mean, batch variance (biased)].
+ * ('linear' or a `FusedActivation`); outputs [y, batch mean, batch variance (biased)].
  */
 export const FUSED_BATCH_NORM_KERNEL = 'AscBatchNormTraining';
 
@@ -46,6 +47,14 @@ export const FUSED_BATCH_NORM_KERNEL = 'AscBatchNormTraining';
 export const FUSED_BATCH_NORM_INFERENCE_KERNEL = 'AscBatchNormInference';
 
 type BatchNormalizationArgs = Parameters<Tf['layers']['batchNormalization']>[0];
+
+/** The activations a batch-norm layer can fuse, with their layer class names. */
+export const BATCH_NORM_ACTIVATION_LAYERS = {
+  swish: 'BatchNormSwish',
+  relu: 'BatchNormRelu',
+  relu6: 'BatchNormRelu6',
+} as const;
+export type FusedActivation = keyof typeof BATCH_NORM_ACTIVATION_LAYERS;
 
 /** The fields of tfjs-layers' BatchNormalization its typings keep private. */
 interface BatchNormalizationState {
@@ -85,6 +94,13 @@ export function registerZooLayers(tf: Tf): ZooLayers {
     }
   }
 
+  const activate: Record<'linear' | FusedActivation, (x: tfjs.Tensor) => tfjs.Tensor> = {
+    linear: (x) => x,
+    swish,
+    relu: (x) => tf.relu(x),
+    relu6: (x) => tf.relu6(x),
+  };
+
   // tfjs-layers does not export the class; its serialisation registry holds it.
   const TfjsBatchNormalization = tf.serialization.SerializationMap.getMap().classNameMap
     .BatchNormalization[0] as unknown as typeof tf.layers.Layer;
@@ -92,7 +108,7 @@ export function registerZooLayers(tf: Tf): ZooLayers {
   class BatchNormalization extends TfjsBatchNormalization {
     static className = 'BatchNormalization';
     /** The activation applied to the normalised values. */
-    protected readonly activation: 'linear' | 'swish' = 'linear';
+    protected readonly activation: 'linear' | FusedActivation = 'linear';
     override call(inputs: tfjs.Tensor | tfjs.Tensor[], kwargs: tfjs.serialization.ConfigDict) {
       const x = one(inputs);
       const state = this as unknown as BatchNormalizationState;
@@ -106,7 +122,7 @@ export function registerZooLayers(tf: Tf): ZooLayers {
         tf.getKernel(kernel, tf.getBackend()) !== undefined;
       if (!fusable) {
         const y = super.call(inputs, kwargs) as tfjs.Tensor;
-        return this.activation === 'swish' ? tf.tidy(() => swish(y)) : y;
+        return tf.tidy(() => activate[this.activation](y));
       }
       const attrs = { varianceEpsilon: state.epsilon, activation: this.activation };
       const [scale, offset] = [state.gamma.read(), state.beta.read()];
@@ -136,10 +152,19 @@ export function registerZooLayers(tf: Tf): ZooLayers {
     }
   }
 
-  class BatchNormSwish extends BatchNormalization {
-    static override className = 'BatchNormSwish';
-    protected override readonly activation = 'swish';
-  }
+  const batchNormActivationClass = (activation: FusedActivation) => {
+    const cls = class extends BatchNormalization {
+      static override className = BATCH_NORM_ACTIVATION_LAYERS[activation];
+      protected override readonly activation = activation;
+    };
+    tf.serialization.registerClass(cls);
+    return cls;
+  };
+  const batchNormActivationClasses = {
+    swish: batchNormActivationClass('swish'),
+    relu: batchNormActivationClass('relu'),
+    relu6: batchNormActivationClass('relu6'),
+  };
 
   class ChannelSlice extends tf.layers.Layer {
     static className = 'ChannelSlice';
@@ -190,13 +215,12 @@ export function registerZooLayers(tf: Tf): ZooLayers {
   }
 
   tf.serialization.registerClass(Swish);
-  tf.serialization.registerClass(BatchNormSwish);
   tf.serialization.registerClass(ChannelSlice);
   tf.serialization.registerClass(ChannelShuffle);
   const layers: ZooLayers = {
     swish: (name) => new Swish({ name }),
     batchNormalization: (args) => new BatchNormalization(args),
-    batchNormSwish: (args) => new BatchNormSwish(args),
+    batchNormActivation: (args, activation) => new batchNormActivationClasses[activation](args),
     channelSlice: (begin, size, name) =>
       new ChannelSlice({ begin, size, ...(name ? { name } : {}) }),
     channelShuffle: (groups, name) => new ChannelShuffle({ groups, ...(name ? { name } : {}) }),
