@@ -7,7 +7,7 @@ import {
   unregisterNativeKernels,
 } from '../lib';
 import * as fs from 'fs';
-import { expectSameBothWays, maxRelativeError, randTensor, rng } from './kernels-helpers';
+import { expectSameBothWays, randTensor, rng } from './kernels-helpers';
 
 beforeAll(async () => {
   tf.enableProdMode();
@@ -17,9 +17,9 @@ beforeAll(async () => {
 afterEach(() => unregisterNativeKernels(tf));
 
 /** A Model-B-like network at toy size: stride-2 stem, IRwLB with residual, DSC, pools. */
-function smallModel(): tf.LayersModel {
+function smallModel(size = 16): tf.LayersModel {
   const L = tf.layers;
-  const input = tf.input({ shape: [16, 16, 2] });
+  const input = tf.input({ shape: [size, size, 2] });
   const bn = (x: tf.SymbolicTensor) =>
     L.batchNormalization({ axis: -1 }).apply(x) as tf.SymbolicTensor;
   const act = (x: tf.SymbolicTensor, a: 'relu' | 'swish') =>
@@ -125,8 +125,33 @@ test('thread count is configurable and does not change results', () => {
   setNativeKernelThreads(3);
   expect(nativeKernelThreads()).toBe(3);
   const three = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same').dataSync() as Float32Array;
-  expect(maxRelativeError(three, one)).toBeLessThanOrEqual(1e-6);
+  expect(Array.from(three)).toEqual(Array.from(one));
   expect(() => setNativeKernelThreads(0)).toThrow(RangeError);
+});
+
+test('training gives bit-identical weights on 1, 2 and 3 kernel threads', async () => {
+  // Big enough that every reduction (filter gradients, batch statistics, sums) is split
+  // into several parts and the products into several row blocks.
+  const model = smallModel(64);
+  const initial = model.getWeights().map((w) => w.clone());
+  const r = rng(12);
+  const x = randTensor(r, [8, 64, 64, 2]);
+  const y = tf.oneHot(tf.tensor1d([0, 2, 1, 2, 1, 0, 0, 1], 'int32'), 3).toFloat();
+  expect(registerNativeKernels(tf).active).toBe(true);
+  const weightsAfterTraining = async (threads: number): Promise<number[][]> => {
+    setNativeKernelThreads(threads);
+    model.setWeights(initial);
+    model.compile({
+      optimizer: tf.train.adam(1e-2),
+      loss: (t: tf.Tensor, p: tf.Tensor) => tf.losses.sigmoidCrossEntropy(t, p),
+    });
+    for (let step = 0; step < 2; ++step) await model.trainOnBatch(x, y);
+    return model.getWeights().map((w) => Array.from(w.dataSync()));
+  };
+  const one = await weightsAfterTraining(1);
+  expect(await weightsAfterTraining(2)).toEqual(one);
+  expect(await weightsAfterTraining(3)).toEqual(one);
+  expect(one).not.toEqual(initial.map((w) => Array.from(w.dataSync())));
 });
 
 test('reused output memory never overwrites values a caller has read', () => {

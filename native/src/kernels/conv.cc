@@ -91,14 +91,10 @@ void conv2dForward(const ConvGeometry& g, const float* x, const float* filter, c
   if (g.isPointwise()) {
     // Row blocks of the one big product, so bias and activation run while the block is
     // still in cache.
-    const std::size_t block = 512;
-    parallelRange((pixels + block - 1) / block, 1, [&](std::size_t b, std::size_t e) {
-      for (std::size_t t = b; t < e; ++t) {
-        const std::size_t m0 = t * block, m1 = std::min(pixels, m0 + block);
-        sgemm(false, false, m1 - m0, co, patch, 1.0f, x + m0 * patch, patch, filter, co, 0.0f,
-              out + m0 * co, co);
-        biasAndActivation(bias, activation, leakyAlpha, m1 - m0, co, out + m0 * co);
-      }
+    forEachBlock(pixels, 512, [&](std::size_t m0, std::size_t m1) {
+      sgemm(false, false, m1 - m0, co, patch, 1.0f, x + m0 * patch, patch, filter, co, 0.0f,
+            out + m0 * co, co);
+      biasAndActivation(bias, activation, leakyAlpha, m1 - m0, co, out + m0 * co);
     });
     return;
   }
@@ -120,7 +116,7 @@ void conv2dBackpropInput(const ConvGeometry& g, const float* dy, const float* fi
   const std::size_t patch = static_cast<std::size_t>(g.filterHeight) * g.filterWidth * g.inChannels;
   if (g.isPointwise()) {
     const std::size_t pixels = g.outPixels();
-    parallelRange(pixels, 256, [&](std::size_t m0, std::size_t m1) {
+    forEachBlock(pixels, 256, [&](std::size_t m0, std::size_t m1) {
       sgemm(false, true, m1 - m0, patch, co, 1.0f, dy + m0 * co, co, filter, co, 0.0f,
             dx + m0 * patch, patch);
     });

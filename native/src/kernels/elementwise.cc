@@ -271,7 +271,7 @@ void sumReduce(const float* x, std::size_t outer, std::size_t reduce, std::size_
       for (std::size_t i = 0; i < inner; ++i) acc[i] += partial[i];
     }
   };
-  if (outer >= kernelPool().threads()) {
+  if (outer >= kReductionParts) {
     parallelRange(outer, 1, [&](std::size_t o0, std::size_t o1) {
       std::vector<double> acc(inner);
       for (std::size_t o = o0; o < o1; ++o) {
@@ -285,7 +285,7 @@ void sumReduce(const float* x, std::size_t outer, std::size_t reduce, std::size_
     return;
   }
   // Few outer blocks (batch-norm statistics: one): split the reduced rows into
-  // per-thread parts with private accumulators, merged in part order.
+  // parts with private accumulators, merged in part order.
   const std::size_t parts = partCount(reduce * inner, kStreamGrain);
   std::vector<double> acc(parts * inner);
   for (std::size_t o = 0; o < outer; ++o) {

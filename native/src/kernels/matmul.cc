@@ -38,15 +38,16 @@ void batchMatMul(const MatMulShape& s, const float* a, const float* b, const flo
     for (std::size_t i = 0; i < batch; ++i) rows(i, 0, s.m);
     return;
   }
-  if (batch >= kernelPool().threads()) {
-    parallelRange(batch, 1, [&](std::size_t ib, std::size_t ie) {
-      for (std::size_t i = ib; i < ie; ++i) rows(i, 0, s.m);
-    });
-    return;
-  }
-  for (std::size_t i = 0; i < batch; ++i) {
-    parallelRange(s.m, 16, [&](std::size_t m0, std::size_t m1) { rows(i, m0, m1); });
-  }
+  // Row blocks of a fixed size across all matrices, so the products are cut in the same
+  // places whatever the thread count.
+  const std::size_t rowBlock = 64;
+  const std::size_t blocksPerMatrix = (s.m + rowBlock - 1) / rowBlock;
+  parallelRange(batch * blocksPerMatrix, 1, [&](std::size_t b, std::size_t e) {
+    for (std::size_t t = b; t < e; ++t) {
+      const std::size_t i = t / blocksPerMatrix, m0 = (t % blocksPerMatrix) * rowBlock;
+      rows(i, m0, std::min(s.m, m0 + rowBlock));
+    }
+  });
 }
 
 }  // namespace asc::kernels
