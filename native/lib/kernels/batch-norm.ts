@@ -123,21 +123,31 @@ export const batchNormGradKernel: NativeKernel = (args, ctx) => {
 };
 
 /**
- * AscBatchNormGrad's outputs from one call, made in the gradient function itself and not
- * in its closures: tfjs runs each closure in its own tidy, which would dispose the
- * outputs the others need.
+ * The gradients of act(batchNorm(x)) by input name, from one AscBatchNormGrad call made
+ * in the gradient function itself and not in its closures: tfjs runs each closure in its
+ * own tidy, which would dispose the outputs the others need. Outputs no closure asks for
+ * are disposed with the backward pass's scope.
  */
-function batchNormGrad(
+export function batchNormGradients(
   tf: typeof tfjs,
   inputs: Record<string, Tensor>,
   attrs: { varianceEpsilon?: number; activation?: string },
   batchStatistics: boolean,
-): Tensor[] {
-  return tf.engine().runKernel('AscBatchNormGrad', inputs as never, {
-    varianceEpsilon: attrs.varianceEpsilon ?? 0.001,
-    activation: attrs.activation ?? 'linear',
-    batchStatistics,
-  }) as Tensor[];
+): Record<'x' | 'mean' | 'variance' | 'scale' | 'offset', () => Tensor> {
+  const [dx, dMean, dVariance, dScale, dOffset] = tf
+    .engine()
+    .runKernel('AscBatchNormGrad', inputs as never, {
+      varianceEpsilon: attrs.varianceEpsilon ?? 0.001,
+      activation: attrs.activation ?? 'linear',
+      batchStatistics,
+    }) as Tensor[];
+  return {
+    x: () => dx,
+    mean: () => dMean,
+    variance: () => dVariance,
+    scale: () => dScale,
+    offset: () => dOffset,
+  };
 }
 
 export function batchNormInferenceGradient(tf: typeof tfjs): tfjs.GradConfig {
@@ -146,19 +156,12 @@ export function batchNormInferenceGradient(tf: typeof tfjs): tfjs.GradConfig {
     inputsToSave: ['x', 'mean', 'variance', 'scale', 'offset'],
     gradFunc: (dy, saved, attrs) => {
       const [x, mean, variance, scale, offset] = saved;
-      const [dx, dMean, dVariance, dScale, dOffset] = batchNormGrad(
+      return batchNormGradients(
         tf,
         { x, dy: dy as Tensor, mean, variance, scale, offset },
         attrs as { varianceEpsilon?: number; activation?: string },
         false,
       );
-      return {
-        x: () => dx,
-        mean: () => dMean,
-        variance: () => dVariance,
-        scale: () => dScale,
-        offset: () => dOffset,
-      };
     },
   };
 }
@@ -171,13 +174,17 @@ export function batchNormTrainingGradient(tf: typeof tfjs): tfjs.GradConfig {
     gradFunc: (dys, saved, attrs) => {
       const [x, scale, offset, mean, variance] = saved;
       const [dy, dMeanIn, dVarianceIn] = dys as Tensor[];
-      const [dx, , , dScale, dOffset] = batchNormGrad(
+      const {
+        x: dx,
+        scale: dScale,
+        offset: dOffset,
+      } = batchNormGradients(
         tf,
         { x, dy, mean, variance, scale, offset, dMeanIn, dVarianceIn },
         attrs as { varianceEpsilon?: number; activation?: string },
         true,
       );
-      return { x: () => dx, scale: () => dScale, offset: () => dOffset };
+      return { x: dx, scale: dScale, offset: dOffset };
     },
   };
 }

@@ -2,7 +2,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { NativeKernel, Tfjs } from './context';
 import { BINARY_OPS } from './binding';
 import { binary, unary } from './elementwise';
-import { batchNormGradKernel } from './batch-norm';
+import { batchNormGradients, batchNormGradKernel } from './batch-norm';
 import { areBatchMoments } from './moments-fold';
 import { foldZero, isFoldZero, multiplyGrad, zeroAwareGrad } from './swish-fold';
 
@@ -115,24 +115,14 @@ const batchNormGrad =
     ) {
       return original(dy, saved, attrs);
     }
-    // All five come from one kernel call, made here and not in the closures: tfjs runs
-    // each closure in its own tidy, which would dispose the outputs the others need.
-    // Outputs no closure asks for are disposed with the backward pass's scope.
     const inputs: Record<string, Tensor> = { x, dy: d, mean, variance };
     if (scale) inputs.scale = scale;
-    const [dx, dMean, dVariance, dScale, dOffset] = tf
-      .engine()
-      .runKernel('AscBatchNormGrad', inputs as never, {
-        varianceEpsilon: (attrs as { varianceEpsilon?: number }).varianceEpsilon ?? 0.001,
-        batchStatistics: areBatchMoments(x.dataId, mean.dataId, variance.dataId),
-      }) as Tensor[];
-    return {
-      x: () => dx,
-      mean: () => dMean,
-      variance: () => dVariance,
-      scale: () => dScale,
-      offset: () => dOffset,
-    };
+    return batchNormGradients(
+      tf,
+      inputs,
+      attrs as { varianceEpsilon?: number },
+      areBatchMoments(x.dataId, mean.dataId, variance.dataId),
+    );
   };
 
 /**

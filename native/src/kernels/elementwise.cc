@@ -357,6 +357,29 @@ void batchNorm(const float* x, std::size_t rows, std::size_t channels, const Bat
   });
 }
 
+namespace {
+
+// Two per-channel sums over rows, in double: accumulate(r0, r1, sumA, sumB) adds rows
+// [r0, r1) into one part's sums; the parts are fixed and merged in part order, so the
+// totals depend on neither scheduling nor thread count. Returns [sumA..., sumB...].
+template <class Accumulate>
+std::vector<double> channelSumPair(std::size_t rows, std::size_t channels,
+                                   Accumulate&& accumulate) {
+  const std::size_t parts = partCount(rows * channels, kStreamGrain);
+  std::vector<double> sums(parts * 2 * channels, 0.0);
+  forEachPart(rows, parts, [&](std::size_t part, std::size_t r0, std::size_t r1) {
+    double* a = sums.data() + part * 2 * channels;
+    accumulate(r0, r1, a, a + channels);
+  });
+  std::vector<double> total(2 * channels, 0.0);
+  for (std::size_t part = 0; part < parts; ++part) {
+    for (std::size_t i = 0; i < 2 * channels; ++i) total[i] += sums[part * 2 * channels + i];
+  }
+  return total;
+}
+
+}  // namespace
+
 void batchNormTraining(const float* x, std::size_t rows, std::size_t channels,
                        const BatchNormParams& p, float* out, float* mean, float* variance) {
   if (rows == 0) {
@@ -364,34 +387,26 @@ void batchNormTraining(const float* x, std::size_t rows, std::size_t channels,
     std::fill(variance, variance + channels, std::numeric_limits<float>::quiet_NaN());
     return;
   }
-  // Sums of x minus its first row (shifted data) in double: one pass over x, without the
-  // cancellation of E[x^2] - E[x]^2 when the mean is far from zero. Per-part sums merged
-  // in part order, so the result does not depend on scheduling.
+  // Sums of x minus its first row (shifted data): one pass over x, without the
+  // cancellation of E[x^2] - E[x]^2 when the mean is far from zero.
   const float* shift = x;
-  const std::size_t parts = partCount(rows * channels, kStreamGrain);
-  std::vector<double> sums(parts * 2 * channels, 0.0);
-  forEachPart(rows, parts, [&](std::size_t part, std::size_t r0, std::size_t r1) {
-    double* sum = sums.data() + part * 2 * channels;
-    double* sumSquares = sum + channels;
-    for (std::size_t r = r0; r < r1; ++r) {
-      const float* xr = x + r * channels;
-      for (std::size_t c = 0; c < channels; ++c) {
-        const double d = static_cast<double>(xr[c]) - shift[c];
-        sum[c] += d;
-        sumSquares[c] += d * d;
-      }
-    }
-  });
+  const std::vector<double> sums =
+      channelSumPair(rows, channels, [&](std::size_t r0, std::size_t r1, double* sum,
+                                         double* sumSquares) {
+        for (std::size_t r = r0; r < r1; ++r) {
+          const float* xr = x + r * channels;
+          for (std::size_t c = 0; c < channels; ++c) {
+            const double d = static_cast<double>(xr[c]) - shift[c];
+            sum[c] += d;
+            sumSquares[c] += d * d;
+          }
+        }
+      });
   const double n = static_cast<double>(rows);
   for (std::size_t c = 0; c < channels; ++c) {
-    double sum = 0, sumSquares = 0;
-    for (std::size_t part = 0; part < parts; ++part) {
-      sum += sums[part * 2 * channels + c];
-      sumSquares += sums[part * 2 * channels + channels + c];
-    }
-    const double m = sum / n;
+    const double m = sums[c] / n;
     mean[c] = static_cast<float>(shift[c] + m);
-    variance[c] = static_cast<float>(std::max(0.0, sumSquares / n - m * m));
+    variance[c] = static_cast<float>(std::max(0.0, sums[channels + c] / n - m * m));
   }
   BatchNormParams q = p;
   q.mean = mean;
@@ -409,32 +424,26 @@ template <class GradAt>
 void batchNormGradPasses(const float* x, const float* dy, std::size_t rows, std::size_t channels,
                          const BatchNormGradParams& p, const BatchNormGrads& out,
                          const std::vector<float>& r, GradAt gradAt) {
-  // Pass 1: per-channel sum(g) and sum(g * (x - mean)), per-part sums in double.
-  const std::size_t parts = partCount(rows * channels, kStreamGrain);
-  std::vector<double> sums(parts * 2 * channels, 0.0);
-  forEachPart(rows, parts, [&](std::size_t part, std::size_t r0, std::size_t r1) {
-    double* sumG = sums.data() + part * 2 * channels;
-    double* sumGXc = sumG + channels;
-    for (std::size_t row = r0; row < r1; ++row) {
-      const float* xr = x + row * channels;
-      const float* dr = dy + row * channels;
-      for (std::size_t c = 0; c < channels; ++c) {
-        const float xc = xr[c] - p.mean[c];
-        const float g = gradAt(xc, dr[c], c);
-        sumG[c] += g;
-        sumGXc[c] += static_cast<double>(g) * xc;
-      }
-    }
-  });
+  // Pass 1: per-channel sum(g) and sum(g * (x - mean)).
+  const std::vector<double> sums =
+      channelSumPair(rows, channels, [&](std::size_t r0, std::size_t r1, double* sumG,
+                                         double* sumGXc) {
+        for (std::size_t row = r0; row < r1; ++row) {
+          const float* xr = x + row * channels;
+          const float* dr = dy + row * channels;
+          for (std::size_t c = 0; c < channels; ++c) {
+            const float xc = xr[c] - p.mean[c];
+            const float g = gradAt(xc, dr[c], c);
+            sumG[c] += g;
+            sumGXc[c] += static_cast<double>(g) * xc;
+          }
+        }
+      });
   // dx = factor * g + slope * (x - mean) + shift, per channel.
   std::vector<float> factor(channels), slope(channels, 0.0f), shift(channels, 0.0f);
   const double n = static_cast<double>(rows);
   for (std::size_t c = 0; c < channels; ++c) {
-    double sumG = 0, sumGXc = 0;
-    for (std::size_t part = 0; part < parts; ++part) {
-      sumG += sums[part * 2 * channels + c];
-      sumGXc += sums[part * 2 * channels + channels + c];
-    }
+    const double sumG = sums[c], sumGXc = sums[channels + c];
     const double rc = r[c];
     const double s = p.scale ? p.scale[c] : 1.0;
     factor[c] = static_cast<float>(rc * s);
