@@ -1,4 +1,6 @@
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 export const ascBin = path.join(__dirname, '..', 'bin', 'asc.js');
@@ -37,4 +39,38 @@ export function runAsc(
       return JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
     },
   };
+}
+
+/** A temporary directory with a tiny architecture spec and a short synthetic dataset. */
+export interface TrainingFixture {
+  dir: string;
+  dataset: string;
+  /** A spec file: two blocks of one 3x3 DSC each, 8 stem filters. */
+  spec: string;
+}
+
+/** 24 synthetic clips of 2 s (2 segments each) and the spec, under a new temp dir. */
+export function trainingFixture(prefix: string, synthSeed = 1): TrainingFixture {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dataset = path.join(dir, 'dataset');
+  const spec = path.join(dir, 'tiny.json');
+  const blocks = [
+    [0, 1, 'avg'],
+    [0, 1, 'avg'],
+  ];
+  fs.writeFileSync(spec, JSON.stringify({ stemFilters: 8, growth: 1, blocks }));
+  const synth = runAsc([
+    'dataset',
+    'synth',
+    '--out',
+    dataset,
+    '--clips',
+    '24',
+    '--seconds',
+    '2',
+    '--seed',
+    `${synthSeed}`,
+  ]);
+  if (synth.status !== 0) throw new Error(`asc dataset synth failed: ${synth.stderr}`);
+  return { dir, dataset, spec };
 }

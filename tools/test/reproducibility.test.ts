@@ -1,14 +1,12 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { runAsc } from './helpers';
+import { runAsc, trainingFixture } from './helpers';
 
 // "The same seed gives the same bytes", end to end through the built CLI and across
 // processes: two `asc features` runs (1 and 2 threads) write identical caches, and two
-// `asc train` runs, one on each cache, end with identical weights and run records. The
-// kernels' thread count is the same in both trainings: it fixes how their reductions are
-// split and summed (native/src/kernels/parallel.h), so it is part of what a run repeats
-// (run.json records it as backend.threads).
+// `asc train` runs, one on each cache and on 1 and 2 kernel threads, end with identical
+// weights and run records (the kernels split their reductions into parts that do not
+// depend on the thread count: native/src/kernels/parallel.h).
 
 /** Every file under `dir`, relative path -> bytes. */
 function filesUnder(dir: string): Map<string, Buffer> {
@@ -37,22 +35,7 @@ describe('reproducibility across processes', () => {
   let spec: string;
 
   beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'asc-repro-'));
-    dataset = path.join(dir, 'dataset');
-    spec = path.join(dir, 'tiny.json');
-    fs.writeFileSync(
-      spec,
-      JSON.stringify({
-        stemFilters: 8,
-        growth: 1,
-        blocks: [
-          [0, 1, 'avg'],
-          [0, 1, 'avg'],
-        ],
-      }),
-    );
-    const synth = runAsc(['dataset', 'synth', '--out', dataset, '--clips', '24', '--seconds', '2']);
-    if (synth.status !== 0) throw new Error(`asc dataset synth failed: ${synth.stderr}`);
+    ({ dir, dataset, spec } = trainingFixture('asc-repro-'));
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -103,7 +86,7 @@ describe('reproducibility across processes', () => {
         '--seed',
         '5',
         '--threads',
-        '2',
+        `${i + 1}`,
       ]);
       if (r.status !== 0) throw new Error(`asc train failed: ${r.stderr}`);
       return run;
@@ -119,6 +102,7 @@ describe('reproducibility across processes', () => {
         'startedAt',
         'updatedAt',
         'cacheDir',
+        'threads',
       ]),
     );
     expect(records[1]).toEqual(records[0]);

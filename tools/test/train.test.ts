@@ -1,7 +1,6 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { runAsc } from './helpers';
+import { runAsc, trainingFixture } from './helpers';
 
 // End to end through the built CLI: a short synthetic dataset (2 s clips: 2 segments
 // each), its feature cache, a small architecture from a spec file, 2 epochs.
@@ -13,35 +12,9 @@ describe('asc train / eval / predict', () => {
   let spec: string;
 
   beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'asc-train-'));
-    dataset = path.join(dir, 'dataset');
+    ({ dir, dataset, spec } = trainingFixture('asc-train-', 3));
     cache = path.join(dir, 'cache');
     run = path.join(dir, 'run');
-    spec = path.join(dir, 'tiny.json');
-    fs.writeFileSync(
-      spec,
-      JSON.stringify({
-        stemFilters: 8,
-        growth: 1,
-        blocks: [
-          [0, 1, 'avg'],
-          [0, 1, 'avg'],
-        ],
-      }),
-    );
-    const synth = runAsc([
-      'dataset',
-      'synth',
-      '--out',
-      dataset,
-      '--clips',
-      '24',
-      '--seconds',
-      '2',
-      '--seed',
-      '3',
-    ]);
-    if (synth.status !== 0) throw new Error(`asc dataset synth failed: ${synth.stderr}`);
     const features = runAsc(['features', '--dataset', dataset, '--cache', cache]);
     if (features.status !== 0) throw new Error(`asc features failed: ${features.stderr}`);
   });
