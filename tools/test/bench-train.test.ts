@@ -17,6 +17,7 @@ test('bench train reports native figures and the issue keys as JSON', () => {
     '--no-torch',
     '--threads',
     '2',
+    '--profile',
     '--json',
   ]);
   expect(r.status).toBe(0);
@@ -39,6 +40,15 @@ test('bench train reports native figures and the issue keys as JSON', () => {
   expect(result.torchTrainSamplesPerSec).toBeNull();
   expect(result.threads).toBe(2);
   expect(r.stderr).toMatch(/tfjs native/);
+  // --profile: the step's kernels, longest first; the architecture's batch norms (with
+  // their swish) ran as the fused kernel and its gradient.
+  const kernels = result.nativeTrainKernels as { kernel: string; calls: number; ms: number }[];
+  const names = kernels.map((k) => k.kernel);
+  expect(names).toEqual(expect.arrayContaining(['AscBatchNormTraining', 'AscBatchNormGrad']));
+  expect(names).not.toContain('FusedBatchNorm');
+  const ms = kernels.map((k) => k.ms);
+  expect(ms).toEqual([...ms].sort((a, b) => b - a));
+  expect(r.stderr).toMatch(/one training step, \d+ ms in kernels/);
 });
 
 test('bench train rejects bad flags and unknown models with exit code 2', () => {

@@ -25,6 +25,14 @@ interface TrainBenchArgs {
   js: boolean;
   torch: boolean;
   reuseComparison: boolean;
+  profile: boolean;
+}
+
+/** Time a training step spends in one kernel (tf.profile of one step, --profile). */
+export interface KernelTime {
+  kernel: string;
+  calls: number;
+  ms: number;
 }
 
 /** `asc bench train --json` (the issue's keys first). */
@@ -63,6 +71,8 @@ export interface TrainBenchResult {
   loadAverage: number;
   /** OpenBLAS's kernel set for the native run. */
   blasCore: string;
+  /** With --profile: one native training step's kernels, by time spent, longest first. */
+  nativeTrainKernels?: KernelTime[];
 }
 
 interface Throughput {
@@ -74,6 +84,24 @@ interface Throughput {
   /** The model's input (height, width, channels) and number of classes. */
   inputShape: number[];
   classes: number;
+  /** One more training step's kernels (when asked for), by time spent. */
+  kernels?: KernelTime[];
+}
+
+/** The kernels of one call of `step` by total time, from tf.profile (wall ms per kernel). */
+async function profileKernels(tf: Tf, step: () => Promise<unknown>): Promise<KernelTime[]> {
+  const info = await tf.profile(async () => {
+    await step();
+    return [];
+  });
+  const byName = new Map<string, KernelTime>();
+  for (const k of info.kernels) {
+    const entry = byName.get(k.name) ?? { kernel: k.name, calls: 0, ms: 0 };
+    entry.calls += 1;
+    entry.ms += Number(k.kernelTimeMs) || 0;
+    byName.set(k.name, entry);
+  }
+  return [...byName.values()].sort((a, b) => b.ms - a.ms);
 }
 
 type BuildModel = (tf: Tf) => tfjs.LayersModel;
@@ -85,6 +113,7 @@ async function measureTfjs(
   batch: number,
   steps: number,
   warmup: number,
+  profile = false,
 ): Promise<Throughput> {
   const model = build(tf);
   const inputShape = (model.inputs[0].shape as number[]).slice(1);
@@ -108,6 +137,7 @@ async function measureTfjs(
     }
     const cpu = process.cpuUsage(cpu0);
     const trainCpuSecondsPerStep = (cpu.user + cpu.system) / 1e6 / steps;
+    const kernels = profile ? await profileKernels(tf, () => model.trainOnBatch(x, y)) : undefined;
     const infer = () =>
       tf.tidy(() => (model.predict(x, { batchSize: batch }) as tfjs.Tensor).dataSync());
     for (let i = 0; i < warmup; i++) infer();
@@ -122,6 +152,7 @@ async function measureTfjs(
       trainCpuSecondsPerStep,
       inputShape,
       classes,
+      ...(kernels ? { kernels } : {}),
     };
   } finally {
     x.dispose();
@@ -252,7 +283,7 @@ async function bench(args: TrainBenchArgs, out: Output): Promise<TrainBenchResul
 
   const handle = registerNativeKernels(tf, { threads });
   if (!handle.active) throw new CommandFailed(`native kernels unavailable: ${handle.reason}`);
-  const native = await measureTfjs(tf, build, args.batch, args.steps, 1);
+  const native = await measureTfjs(tf, build, args.batch, args.steps, 1, args.profile);
   const memory = nativeKernelMemoryStats();
   unregisterNativeKernels(tf);
   const steps = native.stepSeconds;
@@ -266,6 +297,16 @@ async function bench(args: TrainBenchArgs, out: Output): Promise<TrainBenchResul
       `  output memory: ${(memory.reusedBytes / 2 ** 30).toFixed(1)} GiB reused, ` +
         `${(memory.freshBytes / 2 ** 30).toFixed(1)} GiB fresh`,
     );
+  }
+  if (native.kernels) {
+    const total = native.kernels.reduce((t, k) => t + k.ms, 0);
+    out.info(`  one training step, ${total.toFixed(0)} ms in kernels; the longest:`);
+    for (const k of native.kernels.slice(0, 15)) {
+      out.info(
+        `    ${k.kernel.padEnd(38)} ${String(k.calls).padStart(5)} calls ` +
+          `${k.ms.toFixed(1).padStart(8)} ms ${((100 * k.ms) / total).toFixed(1).padStart(5)} %`,
+      );
+    }
   }
 
   let torch: TorchResult | { error: string } | null = null;
@@ -331,6 +372,7 @@ async function bench(args: TrainBenchArgs, out: Output): Promise<TrainBenchResul
     blasCore: handle.blasCore,
   };
   if (noReuse) result.nativeTrainNoReuseSamplesPerSec = noReuse.trainSamplesPerSec;
+  if (native.kernels) result.nativeTrainKernels = native.kernels;
   if (torchOk) {
     result.torchAllocator = torchOk.allocator;
     result.torchVersion = torchOk.torchVersion;
@@ -384,6 +426,11 @@ export const trainBenchCommand = defineCommand<TrainBenchArgs>({
         type: 'boolean',
         default: false,
         describe: 'Also train with fresh output arrays per op (no memory reuse)',
+      })
+      .option('profile', {
+        type: 'boolean',
+        default: false,
+        describe: "Time one more native training step's kernels (tf.profile) and list them",
       }) as unknown as Argv<TrainBenchArgs>,
   run: async (args, out) => {
     for (const [flag, v] of [
