@@ -25,6 +25,7 @@ export {
   type WavErrorCode,
 } from './errors';
 export { morletFilterbank, type MorletFilterbank } from './filterbank';
+export { float32ToHalfBytes, floatToHalfBits, halfToFloat32 } from './float16';
 export { contentHash, crc32, murmur3x86_128 } from './hash';
 export { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest, type ManifestEntry } from './manifest';
 export { nativeFeatures } from './addon-features';

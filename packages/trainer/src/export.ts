@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type * as tfType from '@tensorflow/tfjs';
+import { float32ToHalfBytes } from '@asc/native';
 import { registerZooLayers } from '@asc/zoo';
 import { writeFileAtomic, writeJsonAtomic } from './atomic';
-import { toFloat16 } from './float16';
 
 type Tf = typeof tfType;
 
@@ -68,8 +68,7 @@ export async function exportLayersModel(
             throw new ModelFileError(`weight ${spec.name} is ${spec.dtype}, not float32`, dir);
           }
         }
-        const half = toFloat16(new Float32Array(raw));
-        weightBytes = new Uint8Array(half.buffer);
+        weightBytes = float32ToHalfBytes(new Float32Array(raw));
         specs = specs.map((s) => ({ ...s, quantization: { dtype: 'float16' as const } }));
       }
       const modelJson = {

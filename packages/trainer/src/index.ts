@@ -24,7 +24,6 @@ export {
   type ExportDtype,
   type ExportedModel,
 } from './export';
-export { float16Bits, toFloat16 } from './float16';
 export { InputNormaliser } from './inputs';
 export { bceWithLogits } from './loss';
 export { clipMetrics, type ClipMetrics } from './metrics';

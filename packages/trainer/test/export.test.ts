@@ -3,13 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import {
-  exportLayersModel,
-  float16Bits,
-  loadExportedModel,
-  ModelFileError,
-  toFloat16,
-} from '../src';
+import { float32ToHalfBytes, floatToHalfBits } from '@asc/native';
+import { exportLayersModel, loadExportedModel, ModelFileError } from '../src';
 import { tinyModel } from './helpers';
 
 // Values around every rounding edge: ties, subnormals, overflow (JSON loses -0: see anchors).
@@ -43,7 +38,8 @@ const PROBES = [
 describe('float16 encoding', () => {
   it('agrees with numpy astype(float16) bit for bit', () => {
     const values = Float32Array.from(PROBES);
-    const ours = Array.from(toFloat16(values));
+    const bytes = float32ToHalfBytes(values);
+    const ours = Array.from(new Uint16Array(bytes.buffer, bytes.byteOffset, values.length));
     const py = spawnSync(
       'python3',
       [
@@ -65,14 +61,14 @@ describe('float16 encoding', () => {
     }
     // Hand-checked anchors: 1 = 0x3c00, -2 = 0xc000, 65504 = 0x7bff (max), 65520 -> Inf,
     // 2^-24 = smallest subnormal 0x0001, NaN stays NaN.
-    expect(float16Bits(1)).toBe(0x3c00);
-    expect(float16Bits(-0)).toBe(0x8000);
-    expect(float16Bits(-2)).toBe(0xc000);
-    expect(float16Bits(65504)).toBe(0x7bff);
-    expect(float16Bits(65520)).toBe(0x7c00);
-    expect(float16Bits(2 ** -24)).toBe(0x0001);
-    expect(float16Bits(NaN) & 0x7c00).toBe(0x7c00);
-    expect(float16Bits(NaN) & 0x3ff).not.toBe(0);
+    expect(floatToHalfBits(1)).toBe(0x3c00);
+    expect(floatToHalfBits(-0)).toBe(0x8000);
+    expect(floatToHalfBits(-2)).toBe(0xc000);
+    expect(floatToHalfBits(65504)).toBe(0x7bff);
+    expect(floatToHalfBits(65520)).toBe(0x7c00);
+    expect(floatToHalfBits(2 ** -24)).toBe(0x0001);
+    expect(floatToHalfBits(NaN) & 0x7c00).toBe(0x7c00);
+    expect(floatToHalfBits(NaN) & 0x3ff).not.toBe(0);
   });
 });
 
