@@ -277,7 +277,9 @@ export const searchCommand = defineCommand<SearchArgs>({
       .option('storage', {
         type: 'string',
         describe:
-          'Trial store URL (postgresql://...) shared by several machines; default: STUDY/trials.sqlite',
+          'Trial store URL (postgresql://user@host:port/db) shared by several machines; ' +
+          '?asc_retry_ms=N bounds how long an unreachable server is retried; ' +
+          'default: STUDY/trials.sqlite',
       })
       .option('trials', {
         type: 'number',
