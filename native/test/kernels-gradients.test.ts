@@ -388,4 +388,45 @@ describe('native gradients against finite differences', () => {
     // A small step so no perturbed value overtakes its window's maximum.
     expectClose(g.dataSync() as Float32Array, finiteDifferences(objective, x, 1e-3), 5e-3);
   });
+  // Smooth activations only: relu's kinks sit within a finite-difference step of some
+  // normalised values (relu and relu6 are checked against tfjs above).
+  test.each(['swish', 'linear'])(
+    'training batch norm with %s: d/dx, d/dscale, d/doffset',
+    (activation) => {
+      registerNativeKernels(tf);
+      const scale = tf.tensor1d([1.5, 0.7, 2]);
+      const offset = tf.tensor1d([0.2, -0.4, 1]);
+      const objective = (a: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => {
+        const [y, mean, variance] = tf
+          .engine()
+          .runKernel(
+            BATCH_NORM_TRAINING_KERNEL,
+            { x: a, scale: s, offset: o },
+            { varianceEpsilon: 1e-3, activation },
+          ) as tf.Tensor[];
+        // The batch moments feed the objective too, as a loss on them would.
+        return y
+          .mul(tf.linspace(-1, 1, y.size).reshape(y.shape))
+          .sum()
+          .add(mean.sum().mul(0.5))
+          .add(variance.sum().mul(0.25)) as tf.Scalar;
+      };
+      const [gx, gs, go] = tf.grads(objective)([x, scale, offset]);
+      expectClose(
+        gx.dataSync() as Float32Array,
+        finiteDifferences((a) => objective(a, scale, offset), x),
+        5e-3,
+      );
+      expectClose(
+        gs.dataSync() as Float32Array,
+        finiteDifferences((s) => objective(x, s, offset), scale),
+        5e-3,
+      );
+      expectClose(
+        go.dataSync() as Float32Array,
+        finiteDifferences((o) => objective(x, scale, o), offset),
+        5e-3,
+      );
+    },
+  );
 });
