@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { registerNativeKernels, unregisterNativeKernels } from '../lib';
 import { expectSameBothWays, randInt, randTensor, rng } from './kernels-helpers';
 
 // Every replaced kernel against tfjs's own JS kernel on randomised shapes. The JS kernels
@@ -242,6 +243,28 @@ describe('elementwise and reduction kernels', () => {
       tf.tile(m, [2, 3]),
       tf.tile(x, [1, 2, 1, 2]),
     ]);
+  });
+
+  test('GatherV2 along every axis, with repeated and 2-D indices', () => {
+    const idx = (values: number[], shape?: number[]) => tf.tensor(values, shape, 'int32');
+    expectSameBothWays('gather', () => [
+      tf.gather(x, idx([2, 0, 2, 1]), 0),
+      tf.gather(x, idx([2, 0, 1, 1, 0], [5]), 1),
+      tf.gather(x, idx([0, 4, 2, 4], [2, 2]), 2),
+      tf.gather(x, idx([10, 0, 5]), -1),
+      tf.gather(tf.reshape(x, [15, 77]), idx([14, 3]), 0),
+    ]);
+  });
+
+  test('GatherV2 with an index out of range fails as tfjs does', () => {
+    registerNativeKernels(tf);
+    try {
+      expect(() => tf.gather(x, tf.tensor1d([0, x.shape[0]], 'int32'), 0)).toThrow(
+        /GatherV2: the index value 3 is not in \[0, 2\]/,
+      );
+    } finally {
+      unregisterNativeKernels(tf);
+    }
   });
 
   test('FusedBatchNorm with per-channel and scalar parameters', () => {

@@ -37,6 +37,13 @@ export class NativeContext {
     return entry?.values instanceof Float32Array ? entry.values : null;
   }
 
+  /** The int32 values of a tensor in place, or null when it is not plain int32. */
+  int32Values(args: KernelArgs, t: TensorInfo | null | undefined): Int32Array | null {
+    if (!t || t.dtype !== 'int32') return null;
+    const entry = (args.backend as CpuBackend).data.get(t.dataId);
+    return entry?.values instanceof Int32Array ? entry.values : null;
+  }
+
   /** A new tensor sharing the data of `t` (as tfjs's own Identity and Reshape do). */
   alias(args: KernelArgs, t: TensorInfo, shape: number[]): TensorInfo {
     (args.backend as CpuBackend).incRef(t.dataId);

@@ -80,6 +80,37 @@ export const tile: NativeKernel = (args, ctx) => {
   return ctx.output(args, outShape, (out) => ctx.native.tile(xv, x.shape, reps, out));
 };
 
+/**
+ * GatherV2 of float32 slices by int32 indices along one axis (batchDims 0): one copy per
+ * slice (tfjs's JS kernel copies element by element through index arithmetic, which made
+ * mixup's shuffled batch a tenth of a training step). Indices out of range go to the JS
+ * kernel, which reports them.
+ */
+export const gather: NativeKernel = (args, ctx) => {
+  const { x, indices } = args.inputs;
+  const xv = ctx.values(args, x);
+  const iv = ctx.int32Values(args, indices);
+  if (!x || !indices || !xv || !iv || x.shape.length === 0 || Number(args.attrs?.batchDims ?? 0)) {
+    return null;
+  }
+  const axis = ctx.tf.util.parseAxisParam(args.attrs?.axis as number, x.shape)[0];
+  const axisSize = x.shape[axis];
+  if (iv.some((i) => i < 0 || i >= axisSize)) return null;
+  const outer = size(x.shape.slice(0, axis));
+  const inner = size(x.shape.slice(axis + 1));
+  const outShape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
+  return ctx.output(args, outShape, (out) => {
+    let o = 0;
+    for (let b = 0; b < outer; b++) {
+      const base = b * axisSize * inner;
+      for (const i of iv) {
+        out.set(xv.subarray(base + i * inner, base + (i + 1) * inner), o);
+        o += inner;
+      }
+    }
+  });
+};
+
 /** FusedBatchNorm with per-channel (or scalar) statistics and parameters. */
 export const batchNorm: NativeKernel = (args, ctx) => {
   const { x, mean, variance, offset, scale } = args.inputs;

@@ -63,6 +63,7 @@ export const NATIVE_KERNELS: Readonly<Record<string, NativeKernel>> = {
   Sum: zeroAwareSum(ew.sum),
   Mean: recordingMean(ew.mean),
   Tile: ew.tile,
+  GatherV2: ew.gather,
 };
 
 export interface NativeKernelOptions {
