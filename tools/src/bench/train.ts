@@ -96,6 +96,8 @@ async function profileKernels(tf: Tf, step: () => Promise<unknown>): Promise<Ker
   });
   const byName = new Map<string, KernelTime>();
   for (const k of info.kernels) {
+    // Op scopes ('fusedConv2d__op') are listed too, with their kernels' time inside.
+    if (k.name.endsWith('__op')) continue;
     const entry = byName.get(k.name) ?? { kernel: k.name, calls: 0, ms: 0 };
     entry.calls += 1;
     entry.ms += Number(k.kernelTimeMs) || 0;
