@@ -114,10 +114,14 @@ export function registerZooLayers(tf: Tf): ZooLayers {
       const state = this as unknown as BatchNormalizationState;
       const training = kwargs.training === true;
       const kernel = training ? FUSED_BATCH_NORM_KERNEL : FUSED_BATCH_NORM_INFERENCE_KERNEL;
+      // The weights are read from tfjs-layers' private fields: a tfjs that renamed them
+      // gets its own computation rather than an error.
+      const weights = [state.gamma, state.beta, state.movingMean, state.movingVariance];
       const fusable =
         (state.axis === -1 || state.axis === x.rank - 1) &&
         state.center &&
         state.scale &&
+        weights.every((w) => typeof w?.read === 'function') &&
         x.dtype === 'float32' &&
         tf.getKernel(kernel, tf.getBackend()) !== undefined;
       if (!fusable) {
