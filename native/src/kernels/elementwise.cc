@@ -419,8 +419,10 @@ void batchNormTraining(const float* x, std::size_t rows, std::size_t channels,
 namespace {
 
 // The two passes of batchNormGrad for one activation: gradAt(xc, dy, c) gives the
-// gradient g at the normalisation's output from x - mean and the incoming dy.
-template <class GradAt>
+// gradient g at the normalisation's output from x - mean and the incoming dy. When g
+// costs more than a memory stream (swish's sigmoid), pass 1 stores it in dx and pass 2
+// reads it back instead of computing it again.
+template <bool kStoreG, class GradAt>
 void batchNormGradPasses(const float* x, const float* dy, std::size_t rows, std::size_t channels,
                          const BatchNormGradParams& p, const BatchNormGrads& out,
                          const std::vector<float>& r, GradAt gradAt) {
@@ -431,9 +433,11 @@ void batchNormGradPasses(const float* x, const float* dy, std::size_t rows, std:
         for (std::size_t row = r0; row < r1; ++row) {
           const float* xr = x + row * channels;
           const float* dr = dy + row * channels;
+          float* gr = out.dx + row * channels;
           for (std::size_t c = 0; c < channels; ++c) {
             const float xc = xr[c] - p.mean[c];
             const float g = gradAt(xc, dr[c], c);
+            if (kStoreG) gr[c] = g;
             sumG[c] += g;
             sumGXc[c] += static_cast<double>(g) * xc;
           }
@@ -468,15 +472,14 @@ void batchNormGradPasses(const float* x, const float* dy, std::size_t rows, std:
       const float* xr = x + row * channels;
       const float* dr = dy + row * channels;
       float* o = out.dx + row * channels;
+      const auto g = [&](float xc, std::size_t c) { return kStoreG ? o[c] : gradAt(xc, dr[c], c); };
       if (p.batchStatistics) {
         for (std::size_t c = 0; c < channels; ++c) {
           const float xc = xr[c] - p.mean[c];
-          o[c] = gradAt(xc, dr[c], c) * factor[c] + xc * slope[c] + shift[c];
+          o[c] = g(xc, c) * factor[c] + xc * slope[c] + shift[c];
         }
       } else {
-        for (std::size_t c = 0; c < channels; ++c) {
-          o[c] = gradAt(xr[c] - p.mean[c], dr[c], c) * factor[c];
-        }
+        for (std::size_t c = 0; c < channels; ++c) o[c] = g(xr[c] - p.mean[c], c) * factor[c];
       }
     }
   });
@@ -498,19 +501,19 @@ void batchNormGrad(const float* x, const float* dy, std::size_t rows, std::size_
   const float* off = offset.data();
   switch (p.activation) {
     case Activation::Swish:
-      return batchNormGradPasses(x, dy, rows, channels, p, out, r,
+      return batchNormGradPasses<true>(x, dy, rows, channels, p, out, r,
                                  [zf, off](float xc, float d, std::size_t c) {
                                    const float z = off[c] + xc * zf[c];
                                    const float s = sigmoidApprox(z);
                                    return d * (s * (1.0f + z * (1.0f - s)));
                                  });
     case Activation::Relu:
-      return batchNormGradPasses(x, dy, rows, channels, p, out, r,
+      return batchNormGradPasses<false>(x, dy, rows, channels, p, out, r,
                                  [zf, off](float xc, float d, std::size_t c) {
                                    return d * (off[c] + xc * zf[c] > 0.0f ? 1.0f : 0.0f);
                                  });
     case Activation::Relu6:
-      return batchNormGradPasses(x, dy, rows, channels, p, out, r,
+      return batchNormGradPasses<false>(x, dy, rows, channels, p, out, r,
                                  [zf, off](float xc, float d, std::size_t c) {
                                    // Products, not && (which does not vectorise), as tfjs's
                                    // dy * ((z <= 6) * step(z)).
@@ -518,7 +521,7 @@ void batchNormGrad(const float* x, const float* dy, std::size_t rows, std::size_
                                    return d * ((z <= 6.0f ? 1.0f : 0.0f) * (z > 0.0f ? 1.0f : 0.0f));
                                  });
     default:
-      return batchNormGradPasses(x, dy, rows, channels, p, out, r,
+      return batchNormGradPasses<false>(x, dy, rows, channels, p, out, r,
                                  [](float, float d, std::size_t) { return d; });
   }
 }
