@@ -6,12 +6,12 @@ import { markFoldZero } from './swish-fold';
 /**
  * Training-mode batch normalisation as one kernel, optionally with its activation:
  * inputs `x` (channels last), `scale`, `offset` (per channel); attrs `varianceEpsilon`
- * and `activation` ('linear', 'relu', 'relu6' or 'swish'); outputs [y, mean, variance], the batch
- * moments being tfjs's (biased variance). tfjs-layers computes the same thing as
- * moments (Mean, Sub, Square, Mean) and FusedBatchNorm, five passes over x and two
+ * and `activation` ('linear', 'relu', 'relu6' or 'swish'); outputs [y, mean, variance],
+ * the batch moments being tfjs's (biased variance). tfjs-layers computes the same thing
+ * as moments (Mean, Sub, Square, Mean) and FusedBatchNorm, five passes over x and two
  * activation-sized temporaries; this is two passes and none, and with the activation
  * fused the normalised values are never stored. Its gradient is two passes more (the
- * activation's derivative recomputed from x), where tfjs's chain takes a dozen.
+ * activation's derivative comes from x again), where tfjs's chain takes a dozen.
  *
  * A layer dispatches it with `tf.engine().runKernel(BATCH_NORM_TRAINING_KERNEL, ...)`
  * when `tf.getKernel(BATCH_NORM_TRAINING_KERNEL, tf.getBackend())` exists (the zoo's
@@ -174,17 +174,13 @@ export function batchNormTrainingGradient(tf: typeof tfjs): tfjs.GradConfig {
     gradFunc: (dys, saved, attrs) => {
       const [x, scale, offset, mean, variance] = saved;
       const [dy, dMeanIn, dVarianceIn] = dys as Tensor[];
-      const {
-        x: dx,
-        scale: dScale,
-        offset: dOffset,
-      } = batchNormGradients(
+      const grads = batchNormGradients(
         tf,
         { x, dy, mean, variance, scale, offset, dMeanIn, dVarianceIn },
         attrs as { varianceEpsilon?: number; activation?: string },
         true,
       );
-      return { x: dx, scale: dScale, offset: dOffset };
+      return { x: grads.x, scale: grads.scale, offset: grads.offset };
     },
   };
 }

@@ -94,8 +94,9 @@ void batchNormTraining(const float* x, std::size_t rows, std::size_t channels,
 // * act'(z), z = offset + xhat * scale, xhat = (x - mean) * r, r = 1 / sqrt(variance +
 // epsilon) and sums over rows: dx = g * scale * r, dMean = -r * scale * sum(g),
 // dVariance = -r^3 / 2 * scale * sum(g * (x - mean)), dScale = r * sum(g * (x - mean)),
-// dOffset = sum(g). The activation is recomputed from x in both passes rather than
-// stored: memory traffic, not arithmetic, bounds these loops.
+// dOffset = sum(g). The normalised values are not stored by the forward pass: both
+// passes recompute them from x (memory traffic, not arithmetic, bounds these loops), and
+// for swish, whose sigmoid is not cheap, pass 1 keeps g in dx for pass 2.
 //
 // With `batchStatistics`, mean and variance are the batch moments of x itself, and dx is
 // the whole gradient through them too: dx = scale * r * (g - mean(g) - xhat * mean(g *
