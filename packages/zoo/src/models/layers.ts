@@ -9,10 +9,13 @@ import type { Tf } from './tf';
  *   `FUSED_SWISH_KERNEL` when the backend has one (@asc/native registers it on 'cpu': one
  *   pass forward and one backward instead of two and four), else as tfjs's Sigmoid and
  *   Multiply kernels. The zoo knows the kernel by name only, so it needs no native code.
+ *   The zoo's models fuse swish into their batch norms (below); the layer stays for
+ *   models saved before, and for models built by hand.
  * - BatchNormalization: tfjs's own (same class name and config, so saved models load
- *   without the zoo), which in training dispatches `FUSED_BATCH_NORM_KERNEL` when the
+ *   without the zoo), which dispatches `FUSED_BATCH_NORM_KERNEL` in training when the
  *   backend has one: the batch moments and the normalisation in one kernel (two passes
- *   over x) instead of tfjs's moments and FusedBatchNorm (five passes, two temporaries).
+ *   over x) instead of tfjs's moments and FusedBatchNorm (five passes, two temporaries);
+ *   in inference `FUSED_BATCH_NORM_INFERENCE_KERNEL`.
  * - BatchNormSwish, BatchNormRelu, BatchNormRelu6: act(BatchNormalization(x)) as one
  *   layer (the same weights and config), so that both run in one kernel: in training the
  *   normalised values are never stored and the backward pass reads x and dy twice where
