@@ -87,6 +87,35 @@ describe('asc features', () => {
     expect(r.json()).toMatchObject({ files: 6, extracted: 0, reused: 5 });
   });
 
+  it('--prune deletes the shard a changed file left behind, and only that', () => {
+    const root2 = writeDataset([]);
+    const cache2 = path.join(root2, 'cache');
+    expect(runAsc(['features', '--dataset', root2, '--cache', cache2]).status).toBe(0);
+    const shardOf = (file: string): string => {
+      const c = openFeatureCache(cache2);
+      return path.join(c.dir, c.entry(file).shard);
+    };
+    const shardsDir = path.dirname(shardOf(FILES[0][0]));
+    const before = fs.readdirSync(shardsDir).sort();
+    expect(before).toHaveLength(6);
+    // New audio for one file: its features get a new shard, the old one is named by nothing.
+    const changed = path.join(root2, FILES[0][0]);
+    const tone = Float64Array.from({ length: 48000 }, (_, k) => 0.2 * Math.sin(k / 9));
+    fs.writeFileSync(changed, encodeWavPcm24([tone, tone], 48000));
+    const orphan = shardOf(FILES[0][0]);
+    expect(runAsc(['features', '--dataset', root2, '--cache', cache2]).status).toBe(0);
+    expect(fs.readdirSync(shardsDir)).toHaveLength(7);
+    const pruned = runAsc(['features', '--dataset', root2, '--cache', cache2, '--prune']);
+    expect(pruned.status).toBe(0);
+    expect(pruned.stdout).toMatch(/pruned 1 unused shards/);
+    const after = fs.readdirSync(shardsDir).sort();
+    expect(after).toHaveLength(6);
+    expect(after).not.toContain(path.basename(orphan));
+    const c = openFeatureCache(cache2);
+    for (const [file] of FILES) expect(c.read(file).shape).toEqual([1, 128, 128, 2]);
+    fs.rmSync(root2, { recursive: true, force: true });
+  });
+
   it('writes float16 with the TypeScript backend when asked', () => {
     const dir16 = path.join(root, 'cache16');
     const r = runAsc([

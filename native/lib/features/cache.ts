@@ -50,6 +50,8 @@ export interface FeatureCacheReport {
   threads: number;
   /** Clips whose audio is mono (their side plane is 0). */
   mono: number;
+  /** With `prune`: the shards no manifest entry names any more, deleted. */
+  pruned?: { shards: number; bytes: number };
 }
 
 export interface BuildFeatureCacheOptions {
@@ -63,6 +65,12 @@ export interface BuildFeatureCacheOptions {
   backend?: FeatureBackend;
   onProgress?: (p: FeatureCacheProgress) => void;
   signal?: AbortSignal;
+  /**
+   * After a complete build, delete the shards of this config that no manifest entry names
+   * (left behind when a file's audio changed). Not while another process builds the same
+   * cache: its newest shards are not in this process's manifest yet.
+   */
+  prune?: boolean;
 }
 
 // Manifest rewrites are throttled: a few per second is enough for resuming, and the
@@ -92,6 +100,25 @@ function processAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+// Deletes the shard files in `shardDir` that no manifest entry names; temporaries are
+// left to removeStaleTemporaries.
+async function pruneShards(
+  shardDir: string,
+  manifest: Manifest,
+): Promise<{ shards: number; bytes: number }> {
+  const named = new Set(Object.values(manifest.entries).map((e) => path.basename(e.shard)));
+  const pruned = { shards: 0, bytes: 0 };
+  for (const name of await fs.promises.readdir(shardDir)) {
+    if (named.has(name) || name.includes('.tmp-')) continue;
+    const file = path.join(shardDir, name);
+    const { size } = await fs.promises.stat(file);
+    await fs.promises.rm(file, { force: true });
+    pruned.shards += 1;
+    pruned.bytes += size;
+  }
+  return pruned;
 }
 
 // Temporary files (shards, manifest) of a build that was killed before its rename; those
@@ -254,6 +281,7 @@ export async function buildFeatureCache(o: BuildFeatureCacheOptions): Promise<Fe
   report.seconds = (performance.now() - t0) / 1000;
   report.filesPerSec = report.seconds > 0 ? done / report.seconds : 0;
   if (cancelled || o.signal?.aborted) throw new FeatureBuildAborted(report);
+  if (o.prune) report.pruned = await pruneShards(shardDir, manifest);
   return report;
 }
 

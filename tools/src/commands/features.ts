@@ -14,6 +14,7 @@ export interface FeaturesArgs {
   threads?: number;
   dtype: 'float32' | 'float16';
   backend?: FeatureBackend;
+  prune?: boolean;
 }
 
 /** What `asc features --json` prints (the issue's contract: these keys, nothing else). */
@@ -51,6 +52,7 @@ export async function extractFeatures(args: FeaturesArgs, out: Output): Promise<
     threads: args.threads,
     dtype: args.dtype,
     backend: args.backend,
+    prune: args.prune,
     onProgress: (p) => progress.update(p.done, `${p.failed} failed`),
   });
   progress.finish();
@@ -63,6 +65,12 @@ export async function extractFeatures(args: FeaturesArgs, out: Output): Promise<
   out.info(`cache ${report.cacheDir}, config ${report.configHash}, ${report.dtype}`);
   if (report.repaired > 0) out.warn(`${report.repaired} corrupt shards were rebuilt`);
   if (report.mono > 0) out.info(`${report.mono} mono files (side plane = 0)`);
+  if (report.pruned) {
+    out.info(
+      `pruned ${report.pruned.shards} unused shards ` +
+        `(${(report.pruned.bytes / 2 ** 20).toFixed(1)} MiB)`,
+    );
+  }
   // The JSON result lists every failure; people get the first few.
   const shown = 20;
   for (const f of report.failed.slice(0, shown)) out.warn(`failed: ${f.error}`);
@@ -111,6 +119,13 @@ export const featuresCommand = defineCommand<FeaturesArgs>({
       .option('backend', {
         choices: ['native', 'js'] as const,
         describe: 'Compute with the C++ addon or in TypeScript (default: native when built)',
+      })
+      .option('prune', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'Then delete the shards no manifest entry names (left when audio changed); ' +
+          'not while another process builds the same cache',
       }) as unknown as Argv<FeaturesArgs>,
   run: (args, out) => extractFeatures(args, out),
 });
