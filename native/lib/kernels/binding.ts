@@ -105,6 +105,21 @@ export interface KernelBinding {
   unary(op: number, x: F32, out: F32, alpha: number): void;
   sumReduce(x: F32, outer: number, reduce: number, inner: number, scale: number, out: F32): void;
   tile(x: F32, inShape: number[], reps: number[], out: F32): void;
+  adamStep(
+    w: F32,
+    g: F32,
+    m: F32,
+    v: F32,
+    wOut: F32,
+    mOut: F32,
+    vOut: F32,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    weightDecay: number,
+    stepSize: number,
+    sqrtC2: number,
+  ): void;
   batchNorm(
     x: F32,
     channels: number,

@@ -1,6 +1,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import * as os from 'os';
 import { AddonUnavailableError } from '../addon';
+import { ADAM_STEP_KERNEL, adamStepKernel } from './adam';
 import {
   BATCH_NORM_INFERENCE_KERNEL,
   BATCH_NORM_TRAINING_KERNEL,
@@ -226,6 +227,7 @@ export function registerNativeKernels(
     [SWISH_KERNEL, swishKernel] as const,
     [BATCH_NORM_TRAINING_KERNEL, batchNormTrainingKernel] as const,
     [BATCH_NORM_INFERENCE_KERNEL, batchNormInferenceKernel] as const,
+    [ADAM_STEP_KERNEL, adamStepKernel] as const,
   ]) {
     tf.registerKernel({
       kernelName: name,

@@ -1,4 +1,5 @@
 import type * as tfType from '@tensorflow/tfjs';
+import { ADAM_STEP_KERNEL } from '@asc/native';
 
 type Tf = typeof tfType;
 
@@ -22,7 +23,9 @@ export interface AdamL2State {
  * g + wd * w BEFORE the moment updates (L2 regularisation, not AdamW's decoupled decay).
  * tfjs's optimisers have no weight decay, and their learning rate is fixed at
  * construction; this one takes the rate per step so the schedule stays in the trainer,
- * and exposes its moments so a checkpoint can restore them exactly.
+ * and exposes its moments so a checkpoint can restore them exactly. Where the backend has
+ * the native `ADAM_STEP_KERNEL` (@asc/native on 'cpu'), each variable's update is that one
+ * kernel instead of a dozen tensor ops.
  */
 export class AdamL2 {
   private step = 0;
@@ -55,8 +58,22 @@ export class AdamL2 {
     // PyTorch: p -= lr / c1 * m / (sqrt(v) / sqrt(c2) + eps).
     const stepSize = learningRate / correction1;
     const sqrtC2 = Math.sqrt(correction2);
+    const fused = tf.getKernel(ADAM_STEP_KERNEL, tf.getBackend()) !== undefined;
     tf.tidy(() => {
       this.variables.forEach((w, i) => {
+        if (fused && w.dtype === 'float32' && grads[i].dtype === 'float32') {
+          const [w1, m1, v1] = tf
+            .engine()
+            .runKernel(
+              ADAM_STEP_KERNEL,
+              { w, g: grads[i], m: this.m[i], v: this.v[i] },
+              { ...config, stepSize, sqrtC2 },
+            ) as tfType.Tensor[];
+          this.m[i].assign(m1);
+          this.v[i].assign(v1);
+          w.assign(w1);
+          return;
+        }
         const g =
           config.weightDecay > 0 ? tf.add(grads[i], tf.mul(w, config.weightDecay)) : grads[i];
         const m = tf.add(tf.mul(this.m[i], config.beta1), tf.mul(g, 1 - config.beta1));

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { registerNativeKernels, unregisterNativeKernels } from '@asc/native';
 import { resolveModel } from '@asc/zoo';
 import {
+  AdamL2,
   fitNormalisation,
   InputNormaliser,
   Rng,
@@ -79,6 +80,49 @@ describe('training with the native kernels', () => {
       w.forEach((v, j) => (maxDiff = Math.max(maxDiff, Math.abs(v - js.weights[i][j])))),
     );
     expect(maxDiff).toBeLessThan(1e-3);
+  });
+
+  it('AdamL2 steps through the fused native kernel as through tfjs ops', () => {
+    const steps = (): number[][] => {
+      const w = [
+        tf.variable(tf.randomNormal([3, 4], 0, 1, 'float32', 1)),
+        tf.variable(tf.randomNormal([70000], 0, 1, 'float32', 2)),
+      ];
+      const opt = new AdamL2(tf, w, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 1e-2 });
+      for (let t = 1; t <= 3; t++) {
+        const grads = w.map((v, i) => tf.randomNormal(v.shape, 0, 1, 'float32', 10 * t + i));
+        opt.applyGradients(grads, 1e-2 * t);
+        tf.dispose(grads);
+      }
+      const out = w.map((v) => Array.from(v.dataSync()));
+      opt.dispose();
+      w.forEach((v) => v.dispose());
+      return out;
+    };
+    unregisterNativeKernels(tf);
+    const js = steps();
+    registerNativeKernels(tf);
+    const calls: string[] = [];
+    const original = tf.engine().runKernel.bind(tf.engine());
+    const spy = jest.spyOn(tf.engine(), 'runKernel').mockImplementation((name, ...rest) => {
+      calls.push(name);
+      return original(name, ...rest);
+    });
+    const native = (() => {
+      try {
+        return steps();
+      } finally {
+        spy.mockRestore();
+      }
+    })();
+    // One kernel per variable and step, no tensor-op chain.
+    expect(calls.filter((n) => n === 'AscAdamStep')).toHaveLength(6);
+    expect(calls).not.toContain('Sqrt');
+    js.forEach((values, i) =>
+      values.forEach((v, j) =>
+        expect(Math.abs(native[i][j] - v)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(v))),
+      ),
+    );
   });
 
   it("runs the zoo's batch normalisation, with its swish, as one fused kernel", () => {

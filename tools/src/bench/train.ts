@@ -9,6 +9,7 @@ import {
   registerNativeKernels,
   unregisterNativeKernels,
 } from '@asc/native';
+import { AdamL2 } from '@asc/trainer';
 import { resolveModel, type ArchSpec } from '@asc/zoo';
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { CommandFailed, UsageError } from '../cli/errors';
@@ -108,7 +109,10 @@ async function profileKernels(tf: Tf, step: () => Promise<unknown>): Promise<Ker
 
 type BuildModel = (tf: Tf) => tfjs.LayersModel;
 
-/** Training (forward, backward, Adam) and inference throughput of a fresh model. */
+/**
+ * Training (forward, backward, Adam: the trainer's step, without its data pipeline) and
+ * inference throughput of a fresh model.
+ */
 async function measureTfjs(
   tf: Tf,
   build: BuildModel,
@@ -120,26 +124,45 @@ async function measureTfjs(
   const model = build(tf);
   const inputShape = (model.inputs[0].shape as number[]).slice(1);
   const classes = (model.outputs[0].shape as number[])[1];
-  model.compile({
-    optimizer: tf.train.adam(1e-3),
-    loss: (t: tfjs.Tensor, p: tfjs.Tensor) => tf.losses.sigmoidCrossEntropy(t, p),
+  const variables = model.trainableWeights.map((w) => w.read() as tfjs.Variable);
+  // PyTorch's torch.optim.Adam defaults, as torch_model.py uses them.
+  const optimizer = new AdamL2(tf, variables, {
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-8,
+    weightDecay: 0,
   });
   const x = tf.randomNormal([batch, ...inputShape]);
   const y = tf.tidy(() =>
     tf.oneHot(tf.randomUniform([batch], 0, classes, 'int32') as tfjs.Tensor1D, classes).toFloat(),
   );
+  const trainStep = async (): Promise<void> => {
+    const loss = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(
+        () => tf.losses.sigmoidCrossEntropy(y, model.apply(x, { training: true }) as tfjs.Tensor),
+        variables,
+      );
+      optimizer.applyGradients(
+        variables.map((v) => grads[v.name]),
+        1e-3,
+      );
+      return value;
+    });
+    await loss.data();
+    loss.dispose();
+  };
   try {
-    for (let i = 0; i < warmup; i++) await model.trainOnBatch(x, y);
+    for (let i = 0; i < warmup; i++) await trainStep();
     const stepSeconds: number[] = [];
     const cpu0 = process.cpuUsage();
     for (let i = 0; i < steps; i++) {
       const t0 = process.hrtime.bigint();
-      await model.trainOnBatch(x, y);
+      await trainStep();
       stepSeconds.push(Number(process.hrtime.bigint() - t0) / 1e9);
     }
     const cpu = process.cpuUsage(cpu0);
     const trainCpuSecondsPerStep = (cpu.user + cpu.system) / 1e6 / steps;
-    const kernels = profile ? await profileKernels(tf, () => model.trainOnBatch(x, y)) : undefined;
+    const kernels = profile ? await profileKernels(tf, trainStep) : undefined;
     const infer = () =>
       tf.tidy(() => (model.predict(x, { batchSize: batch }) as tfjs.Tensor).dataSync());
     for (let i = 0; i < warmup; i++) infer();
@@ -159,6 +182,7 @@ async function measureTfjs(
   } finally {
     x.dispose();
     y.dispose();
+    optimizer.dispose();
     model.dispose();
   }
 }
