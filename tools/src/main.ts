@@ -3,7 +3,6 @@ import { exitState, type GlobalOptions } from './cli/command';
 import { ExitCode } from './cli/errors';
 import { commands } from './commands';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../package.json') as { version: string };
 
 /** Runs the asc command line; resolves to the process exit code. */

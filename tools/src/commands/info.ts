@@ -2,7 +2,6 @@ import * as os from 'os';
 import { addonAvailable, loadAddon } from '@asc/native';
 import { defineCommand } from '../cli/command';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
 
 /** `asc info`: versions, the native addon's state and the machine, for bug reports. */
