@@ -39,14 +39,14 @@ void depthwiseBackpropInput(const ConvGeometry& g, const float* dy, const float*
     for (std::size_t t = 0; t < taps; ++t) {
       std::copy(filter + t * c, filter + (t + 1) * c, flipped.begin() + (taps - 1 - t) * c);
     }
-    ConvGeometry t = g;
-    t.inHeight = g.outHeight;
-    t.inWidth = g.outWidth;
-    t.outHeight = g.inHeight;
-    t.outWidth = g.inWidth;
-    t.padTop = g.filterHeight - 1 - g.padTop;
-    t.padLeft = g.filterWidth - 1 - g.padLeft;
-    depthwiseForward(t, dy, flipped.data(), dx);
+    ConvGeometry mirrored = g;
+    mirrored.inHeight = g.outHeight;
+    mirrored.inWidth = g.outWidth;
+    mirrored.outHeight = g.inHeight;
+    mirrored.outWidth = g.inWidth;
+    mirrored.padTop = g.filterHeight - 1 - g.padTop;
+    mirrored.padLeft = g.filterWidth - 1 - g.padLeft;
+    depthwiseForward(mirrored, dy, flipped.data(), dx);
     return;
   }
   gatherOverWindows(
