@@ -14,8 +14,9 @@ import {
   type FeatureBackend,
 } from '@asc/native';
 import { defineCommand, type GlobalOptions } from '../cli/command';
-import { CommandFailed, UsageError } from '../cli/errors';
+import { CommandFailed } from '../cli/errors';
 import type { Output } from '../cli/output';
+import { checkPositiveIntegers } from '../cli/flags';
 
 interface FeaturesBenchArgs {
   clips: number;
@@ -237,15 +238,12 @@ export const featuresBenchCommand = defineCommand<FeaturesBenchArgs>({
         describe: 'Clips for the numpy run',
       }) as unknown as Argv<FeaturesBenchArgs>,
   run: async (args, out) => {
-    for (const [flag, v] of [
-      ['--clips', args.clips],
-      ['--threads', args.threads ?? 1],
-      ['--js-clips', args.jsClips],
-      ['--numpy-clips', args.numpyClips],
-    ] as const) {
-      if (!Number.isInteger(v) || v < 1)
-        throw new UsageError(`${flag} must be a positive integer, got ${v}`);
-    }
+    checkPositiveIntegers({
+      '--clips': args.clips,
+      '--threads': args.threads,
+      '--js-clips': args.jsClips,
+      '--numpy-clips': args.numpyClips,
+    });
     return bench(args, out);
   },
 });

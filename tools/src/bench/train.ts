@@ -14,6 +14,7 @@ import { resolveModel, type ArchSpec } from '@asc/zoo';
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { CommandFailed, UsageError } from '../cli/errors';
 import type { Output } from '../cli/output';
+import { checkPositiveIntegers } from '../cli/flags';
 
 type Tf = typeof tfjs;
 
@@ -459,15 +460,12 @@ export const trainBenchCommand = defineCommand<TrainBenchArgs>({
         describe: "Time one more native training step's kernels (tf.profile) and list them",
       }) as unknown as Argv<TrainBenchArgs>,
   run: async (args, out) => {
-    for (const [flag, v] of [
-      ['--threads', args.threads ?? 1],
-      ['--steps', args.steps],
-      ['--batch', args.batch],
-      ['--js-batch', args.jsBatch],
-    ] as const) {
-      if (!Number.isInteger(v) || v < 1)
-        throw new UsageError(`${flag} must be a positive integer, got ${v}`);
-    }
+    checkPositiveIntegers({
+      '--threads': args.threads,
+      '--steps': args.steps,
+      '--batch': args.batch,
+      '--js-batch': args.jsBatch,
+    });
     try {
       resolveModel(args.model);
     } catch (err) {

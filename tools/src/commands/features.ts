@@ -7,6 +7,7 @@ import { defineCommand, type GlobalOptions } from '../cli/command';
 import { CommandFailed, UsageError } from '../cli/errors';
 import type { Output } from '../cli/output';
 import { createProgress } from '../cli/progress';
+import { checkPositiveIntegers } from '../cli/flags';
 
 export interface FeaturesArgs {
   dataset: string;
@@ -29,9 +30,7 @@ export interface FeaturesResult {
 
 /** Computes the features of every file of a dataset into the cache, with a progress bar. */
 export async function extractFeatures(args: FeaturesArgs, out: Output): Promise<FeaturesResult> {
-  if (args.threads !== undefined && (!Number.isInteger(args.threads) || args.threads < 1)) {
-    throw new UsageError(`--threads must be a positive integer, got ${args.threads}`);
-  }
+  checkPositiveIntegers({ '--threads': args.threads });
   const root = path.resolve(args.dataset);
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
     throw new UsageError(`${args.dataset}: no such directory`);

@@ -18,6 +18,7 @@ import { defineCommand, type GlobalOptions } from '../cli/command';
 import { CommandFailed, UsageError } from '../cli/errors';
 import type { Output } from '../cli/output';
 import { createProgress } from '../cli/progress';
+import { checkPositiveIntegers } from '../cli/flags';
 
 /** The study directory's files (see the brief's layout). */
 export const STUDY_CONFIG_FILE = 'study.json';
@@ -105,14 +106,11 @@ export async function searchStudy(
   out: Output,
   extra: Record<string, unknown> = {},
 ): Promise<SearchStudyResult> {
-  for (const [flag, v] of [
-    ['--trials', args.trials],
-    ['--workers', args.workers],
-    ['--epochs', args.epochs],
-  ] as const) {
-    if (!Number.isInteger(v) || v < 1)
-      throw new UsageError(`${flag} must be a positive integer, got ${v}`);
-  }
+  checkPositiveIntegers({
+    '--trials': args.trials,
+    '--workers': args.workers,
+    '--epochs': args.epochs,
+  });
   if (!(args['heartbeat-timeout'] > 1)) {
     throw new UsageError(
       `--heartbeat-timeout must exceed 1 second, got ${args['heartbeat-timeout']}`,

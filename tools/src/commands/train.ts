@@ -11,6 +11,7 @@ import { defineCommand, type GlobalOptions } from '../cli/command';
 import { UsageError } from '../cli/errors';
 import type { Output } from '../cli/output';
 import { createProgress, type Progress } from '../cli/progress';
+import { checkPositiveIntegers } from '../cli/flags';
 
 interface TrainArgs {
   model?: string;
@@ -34,12 +35,6 @@ export interface TrainResult {
   fp32Bytes: number | null;
   fp16Bytes: number | null;
   backend: string;
-}
-
-function positiveInteger(value: number | undefined, flag: string): void {
-  if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
-    throw new UsageError(`${flag} must be a positive integer, got ${value}`);
-  }
 }
 
 /** A progress bar per epoch (samples/s, running loss, ETA) and a line per finished epoch. */
@@ -124,8 +119,7 @@ export const trainCommand = defineCommand<TrainArgs>({
         describe: 'Native kernel threads',
       }) as unknown as Argv<TrainArgs>,
   run: async (args, out): Promise<TrainResult> => {
-    positiveInteger(args.epochs, '--epochs');
-    positiveInteger(args.threads, '--threads');
+    checkPositiveIntegers({ '--epochs': args.epochs, '--threads': args.threads });
     if (args.seed !== undefined && !Number.isInteger(args.seed)) {
       throw new UsageError(`--seed must be an integer, got ${args.seed}`);
     }

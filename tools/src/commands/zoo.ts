@@ -11,6 +11,7 @@ import {
 } from '@asc/zoo';
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { UsageError } from '../cli/errors';
+import { checkPositiveIntegers } from '../cli/flags';
 
 /** Sizes of a parameter count as `asc zoo` reports them (KB = KiB, MB = MiB, as the paper). */
 function sizes(params: number) {
@@ -171,9 +172,7 @@ const sampleCommand = defineCommand<SampleArgs>({
   run: async (args, out) => {
     if (!Number.isSafeInteger(args.seed))
       throw new UsageError(`--seed must be an integer, got ${args.seed}`);
-    if (!Number.isInteger(args.count) || args.count < 1) {
-      throw new UsageError(`--count must be a positive integer, got ${args.count}`);
-    }
+    checkPositiveIntegers({ '--count': args.count });
     let sampler: RandomSampler;
     try {
       sampler = new RandomSampler({

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseRecipe, RecipeError, type Recipe } from '@asc/trainer';
 import { UsageError } from '../cli/errors';
+import { checkPositiveIntegers } from '../cli/flags';
 
 /**
  * The scale of `asc run`. The defaults end the whole pipeline in under 15 minutes on a
@@ -63,25 +64,18 @@ export interface RunSettings {
   scale: Record<string, unknown>;
 }
 
-function positiveInteger(value: number | undefined, flag: string): void {
-  if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
-    throw new UsageError(`${flag} must be a positive integer, got ${value}`);
-  }
-}
-
 /** Checks the flags and resolves the directories; bad values are usage errors (exit 2). */
 export function runSettings(args: RunArgs): RunSettings {
-  for (const flag of [
-    'clips',
-    'trials',
-    'workers',
-    'search-epochs',
-    'final-epochs',
-    'batch-size',
-    'threads',
-  ] as const) {
-    positiveInteger(args[flag], `--${flag}`);
-  }
+  checkPositiveIntegers({
+    '--clips': args.clips,
+    '--trials': args.trials,
+    '--workers': args.workers,
+    '--search-epochs': args['search-epochs'],
+    '--final-epochs': args['final-epochs'],
+    '--batch-size': args['batch-size'],
+    '--threads': args.threads,
+  });
+
   if (!Number.isSafeInteger(args.seed)) {
     throw new UsageError(`--seed must be an integer, got ${args.seed}`);
   }
