@@ -59,6 +59,21 @@ async function trainOneEpoch(): Promise<{ losses: number[]; weights: Float32Arra
   return { losses, weights };
 }
 
+/** `run`'s result and the names of the kernels it dispatched, in order. */
+function withKernelNames<T>(run: () => T): { result: T; names: string[] } {
+  const names: string[] = [];
+  const original = tf.engine().runKernel.bind(tf.engine());
+  const spy = jest.spyOn(tf.engine(), 'runKernel').mockImplementation((name, ...rest) => {
+    names.push(name);
+    return original(name, ...rest);
+  });
+  try {
+    return { result: run(), names };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
 describe('training with the native kernels', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
@@ -102,19 +117,7 @@ describe('training with the native kernels', () => {
     unregisterNativeKernels(tf);
     const js = steps();
     registerNativeKernels(tf);
-    const calls: string[] = [];
-    const original = tf.engine().runKernel.bind(tf.engine());
-    const spy = jest.spyOn(tf.engine(), 'runKernel').mockImplementation((name, ...rest) => {
-      calls.push(name);
-      return original(name, ...rest);
-    });
-    const native = (() => {
-      try {
-        return steps();
-      } finally {
-        spy.mockRestore();
-      }
-    })();
+    const { result: native, names: calls } = withKernelNames(steps);
     // One kernel per variable and step, no tensor-op chain.
     expect(calls.filter((n) => n === 'AscAdamStep')).toHaveLength(6);
     expect(calls).not.toContain('Sqrt');
@@ -130,20 +133,7 @@ describe('training with the native kernels', () => {
     const model = resolveModel('B').build(tf, { inputShape: SHAPE, classes: 3 });
     const x = tf.randomNormal([2, ...SHAPE]);
     const kernelsOf = (training: boolean) =>
-      tf.tidy(() => {
-        const names: string[] = [];
-        const original = tf.engine().runKernel.bind(tf.engine());
-        const spy = jest.spyOn(tf.engine(), 'runKernel').mockImplementation((name, ...rest) => {
-          names.push(name);
-          return original(name, ...rest);
-        });
-        try {
-          model.apply(x, { training });
-        } finally {
-          spy.mockRestore();
-        }
-        return names;
-      });
+      tf.tidy(() => withKernelNames(() => model.apply(x, { training })).names);
     const training = kernelsOf(true);
     // Model B: 15 batch normalisations, none of them left to tfjs's moments.
     expect(training.filter((n) => n === 'AscBatchNormTraining')).toHaveLength(15);
