@@ -1,6 +1,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { ACTIVATION_CODES } from './binding';
 import type { NativeKernel } from './context';
+import { size } from './elementwise';
 import { markFoldZero } from './swish-fold';
 
 /**
@@ -60,19 +61,40 @@ export const batchNormTrainingKernel: NativeKernel = (args, ctx) => {
   ];
 };
 
-export const batchNormInferenceKernel: NativeKernel = (args, ctx) => {
-  const { x, mean, variance, scale, offset } = args.inputs;
+/**
+ * Batch normalisation with given statistics, then the `activation` attr's function
+ * (linear when absent): tfjs's FusedBatchNorm (per-channel or scalar statistics and
+ * parameters, offset and scale optional) and, with all four per channel, the inference
+ * kernel.
+ */
+export const batchNormKernel: NativeKernel = (args, ctx) => {
+  const { x, mean, variance, offset, scale } = args.inputs;
   const activation = activationCode(args.attrs);
-  if (!x || x.shape.length === 0 || activation === null) return null;
+  if (!x || !mean || !variance || x.shape.length === 0 || activation === null) return null;
   const channels = x.shape[x.shape.length - 1];
-  const perChannel = [mean, variance, scale, offset].map((t) => ctx.values(args, t));
+  const perChannel = (t: typeof x | null | undefined) => {
+    if (!t) return true;
+    const n = size(t.shape);
+    return n === 1 || (n === channels && t.shape[t.shape.length - 1] === channels);
+  };
+  if (channels === 0 || ![mean, variance, offset, scale].every(perChannel)) return null;
   const xv = ctx.values(args, x);
-  if (!xv || channels === 0 || perChannel.some((v) => !v || v.length !== channels)) return null;
-  const [mv, vv, sv, ov] = perChannel as Float32Array[];
+  const mv = ctx.values(args, mean);
+  const vv = ctx.values(args, variance);
+  const ov = offset ? ctx.values(args, offset) : null;
+  const sv = scale ? ctx.values(args, scale) : null;
+  if (!xv || !mv || !vv || (offset && !ov) || (scale && !sv)) return null;
   const epsilon = Number(args.attrs?.varianceEpsilon ?? 0.001);
   return ctx.output(args, x.shape, (out) =>
     ctx.native.batchNorm(xv, channels, mv, vv, ov, sv, epsilon, out, activation),
   );
+};
+
+export const batchNormInferenceKernel: NativeKernel = (args, ctx) => {
+  const { x, mean, variance, scale, offset } = args.inputs;
+  const channels = x?.shape[x.shape.length - 1];
+  const perChannel = [mean, variance, scale, offset].every((t) => t && size(t.shape) === channels);
+  return perChannel ? batchNormKernel(args, ctx) : null;
 };
 
 /**

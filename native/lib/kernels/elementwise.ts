@@ -1,7 +1,8 @@
-import { ACTIVATION_CODES, BINARY_OPS, UNARY_OPS } from './binding';
+import { BINARY_OPS, UNARY_OPS } from './binding';
 import type { NativeKernel } from './context';
 
-function size(shape: number[]): number {
+/** The number of values of a shape. */
+export function size(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
@@ -109,27 +110,4 @@ export const gather: NativeKernel = (args, ctx) => {
       }
     }
   });
-};
-
-/** FusedBatchNorm with per-channel (or scalar) statistics and parameters. */
-export const batchNorm: NativeKernel = (args, ctx) => {
-  const { x, mean, variance, offset, scale } = args.inputs;
-  if (!x || !mean || !variance || x.shape.length === 0) return null;
-  const channels = x.shape[x.shape.length - 1];
-  const perChannel = (t: typeof x | null | undefined) => {
-    if (!t) return true;
-    const n = size(t.shape);
-    return n === 1 || (n === channels && t.shape[t.shape.length - 1] === channels);
-  };
-  if (channels === 0 || ![mean, variance, offset, scale].every(perChannel)) return null;
-  const xv = ctx.values(args, x);
-  const mv = ctx.values(args, mean);
-  const vv = ctx.values(args, variance);
-  const ov = offset ? ctx.values(args, offset) : null;
-  const sv = scale ? ctx.values(args, scale) : null;
-  if (!xv || !mv || !vv || (offset && !ov) || (scale && !sv)) return null;
-  const epsilon = Number(args.attrs?.varianceEpsilon ?? 0.001);
-  return ctx.output(args, x.shape, (out) =>
-    ctx.native.batchNorm(xv, channels, mv, vv, ov, sv, epsilon, out, ACTIVATION_CODES.linear),
-  );
 };

@@ -7,6 +7,7 @@ import {
   BATCH_NORM_TRAINING_KERNEL,
   batchNormInferenceGradient,
   batchNormInferenceKernel,
+  batchNormKernel,
   batchNormTrainingGradient,
   batchNormTrainingKernel,
 } from './batch-norm';
@@ -42,7 +43,7 @@ export const NATIVE_KERNELS: Readonly<Record<string, NativeKernel>> = {
   AvgPoolGrad: pool.avgPoolGrad,
   BatchMatMul: mm.batchMatMul,
   _FusedMatMul: mm.fusedMatMul,
-  FusedBatchNorm: ew.batchNorm,
+  FusedBatchNorm: batchNormKernel,
   Add: zeroAwareAdd(ew.binary('Add')),
   Sub: recordingSub(ew.binary('Sub')),
   Multiply: ew.binary('Multiply'),
