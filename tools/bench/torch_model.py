@@ -16,8 +16,6 @@ import time
 import torch
 from torch import nn
 
-# Module ids of the search space: 1 = 3x3 DSC, 2 = 5x5 DSC, 3 = 3x3 IRwLB, 4 = 5x5 IRwLB.
-MODULES = {1: ("dsc", 3), 2: ("dsc", 5), 3: ("irwlb", 3), 4: ("irwlb", 5)}
 IRWLB_EXPANSION = 3
 BN_EPS = 1e-5  # the zoo's BatchNormalization epsilon
 BN_MOMENTUM = 0.1  # PyTorch's convention for the zoo's momentum 0.9
@@ -53,6 +51,33 @@ class Irwlb(nn.Module):
         return x + y if self.residual else y
 
 
+class Identity(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        if cin != cout:
+            raise ValueError(f"the identity cannot map {cin} to {cout} channels")
+
+    def forward(self, x):
+        return x
+
+
+# The zoo's module registry (packages/zoo/src/modules.ts), entry for entry: the id digit
+# and a constructor (in channels, out channels). A kind added there is added here.
+MODULE_KINDS = {
+    0: Identity,
+    1: lambda cin, cout: Dsc(3, cin, cout),
+    2: lambda cin, cout: Dsc(5, cin, cout),
+    3: lambda cin, cout: Irwlb(3, cin, cout),
+    4: lambda cin, cout: Irwlb(5, cin, cout),
+}
+
+
+def module(module_id, cin, cout):
+    if module_id not in MODULE_KINDS:
+        raise ValueError(f"unknown module kind {module_id!r} (known: {sorted(MODULE_KINDS)})")
+    return MODULE_KINDS[module_id](cin, cout)
+
+
 def spec_model(spec, in_channels, classes):
     f = spec["stemFilters"]
     layers = [nn.Conv2d(in_channels, f, 3, stride=2, padding=1, bias=False), bn(f), nn.ReLU()]
@@ -60,10 +85,7 @@ def spec_model(spec, in_channels, classes):
     for a, b, pool in spec["blocks"]:
         out = math.floor(spec["growth"] * width + 1e-9)
         for module_id, cout in ((a, width), (b, out)):
-            if module_id == 0:
-                continue
-            kind, k = MODULES[module_id]
-            layers.append((Dsc if kind == "dsc" else Irwlb)(k, width, cout))
+            layers.append(module(module_id, width, cout))
             width = cout
         layers.append(nn.AvgPool2d(2, 2) if pool == "avg" else nn.MaxPool2d(2, 2))
     layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width, classes)]

@@ -1,3 +1,4 @@
+export * from './modules';
 export * from './spec';
 export * from './arch-id';
 export * from './params';

@@ -1,11 +1,5 @@
-import {
-  IRWLB_EXPANSION,
-  MODULES,
-  blockWidths,
-  validateArchSpec,
-  type ArchSpec,
-  type ModuleId,
-} from './spec';
+import { convBnParams, type ModuleId, type ModuleRow } from './modules';
+import { blockWidths, moduleKind, validateArchSpec, type ArchSpec } from './spec';
 
 /** Options shared by the analytic count and the builder. */
 export interface ShapeOptions {
@@ -15,33 +9,14 @@ export interface ShapeOptions {
   classes?: number;
 }
 
-/** One row of the Table 3 style layer table. */
-export interface LayerRow {
-  /** Table 3's wording, e.g. "3 × 3 IRwLB (76)", "2 × 2 AvgPool". */
-  layer: string;
+/** One row of the Table 3 style layer table ("3 × 3 IRwLB (76)", "2 × 2 AvgPool", ...). */
+export interface LayerRow extends ModuleRow {
   block: number | null;
-  outputChannels: number;
-  /** Trainable parameters (BN gamma and beta counted, moving statistics not). */
-  params: number;
-}
-
-/** Trainable parameters of a k x k conv without bias followed by BatchNorm (gamma, beta). */
-function convBn(k: number, inChannels: number, outChannels: number): number {
-  return k * k * inChannels * outChannels + 2 * outChannels;
-}
-
-/** Depthwise k x k without bias followed by BatchNorm. */
-function depthwiseBn(k: number, channels: number): number {
-  return k * k * channels + 2 * channels;
 }
 
 /** Trainable parameters of one module of Table 1 mapping `inC` to `outC` channels. */
 export function moduleParams(id: ModuleId, inC: number, outC: number): number {
-  const { kind, kernelSize: k } = MODULES[id];
-  if (kind === 'identity') return 0;
-  if (kind === 'dsc') return depthwiseBn(k, inC) + convBn(1, inC, outC);
-  const e = IRWLB_EXPANSION * inC;
-  return convBn(1, inC, e) + depthwiseBn(k, e) + convBn(1, e, outC);
+  return moduleKind(id).params(inC, outC);
 }
 
 /** The layer table of a spec (Table 3's rows), from which paramCount is summed. */
@@ -55,25 +30,15 @@ export function layerTable(spec: ArchSpec, o: ShapeOptions = {}): LayerRow[] {
       layer: `3 × 3 Stem Conv. (${s.stemFilters})`,
       block: null,
       outputChannels: s.stemFilters,
-      params: convBn(3, inputChannels, s.stemFilters),
+      params: convBnParams(3, inputChannels, s.stemFilters),
     },
   ];
   s.blocks.forEach(([a, b, pool], i) => {
     const w = widths[i];
-    if (a !== 0) {
-      rows.push({
-        layer: `${MODULES[a].label} (${w})`,
-        block: i + 1,
-        outputChannels: w,
-        params: moduleParams(a, w, w),
-      });
+    const moduleRows = [...moduleKind(a).tableRows(w, w), ...moduleKind(b).tableRows(w, widths[i + 1])];
+    for (const { layer, outputChannels, params } of moduleRows) {
+      rows.push({ layer, block: i + 1, outputChannels, params });
     }
-    rows.push({
-      layer: `${MODULES[b].label} (${widths[i + 1]})`,
-      block: i + 1,
-      outputChannels: widths[i + 1],
-      params: moduleParams(b, w, widths[i + 1]),
-    });
     rows.push({
       layer: pool === 'avg' ? '2 × 2 AvgPool' : '2 × 2 MaxPool',
       block: i + 1,

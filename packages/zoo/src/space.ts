@@ -1,11 +1,12 @@
+import type { ModuleId } from './modules';
 import { moduleParams } from './params';
-import type { ModuleId, Pool } from './spec';
+import type { Block, Pool } from './spec';
 
 /** The choices of Table 2; every choice is drawn uniformly. */
 export interface SearchSpace {
   blockCounts: readonly number[];
   moduleA: readonly ModuleId[];
-  moduleB: readonly Exclude<ModuleId, 0>[];
+  moduleB: readonly Block[1][];
   pools: readonly Pool[];
   stemFilters: readonly number[];
   growths: readonly number[];

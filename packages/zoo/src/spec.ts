@@ -2,20 +2,27 @@
  * The architecture spec of the paper's search space (Tables 1 and 2), as plain JSON.
  *
  * A spec is `{ stemFilters, growth, blocks }`; each block is `[moduleA, moduleB, pool]`
- * with module ids 0 = identity, 1 = 3x3 DSC, 2 = 5x5 DSC, 3 = 3x3 IRwLB, 4 = 5x5 IRwLB.
- * Module A keeps its input width, module B maps `in -> floor(growth * in)`.
+ * with the module ids of the registry (modules.ts): 0 = identity, 1 = 3x3 DSC,
+ * 2 = 5x5 DSC, 3 = 3x3 IRwLB, 4 = 5x5 IRwLB. Module A keeps its input width, module B
+ * maps `in -> floor(growth * in)`.
  */
+import { IDENTITY_MODULE, MODULE_KINDS, type ModuleId, type ModuleKind } from './modules';
 
-export type ModuleId = 0 | 1 | 2 | 3 | 4;
 export type Pool = 'avg' | 'max';
-export type Block = [ModuleId, Exclude<ModuleId, 0>, Pool];
+export type Block = [ModuleId, Exclude<ModuleId, typeof IDENTITY_MODULE>, Pool];
 export interface ArchSpec {
   stemFilters: number;
   growth: number;
   blocks: Block[];
 }
 
-export const MODULE_IDS: readonly ModuleId[] = [0, 1, 2, 3, 4];
+/** Every registered module id, ascending. */
+export const MODULE_IDS: readonly ModuleId[] = Object.keys(MODULE_KINDS)
+  .map(Number)
+  .sort((a, b) => a - b) as ModuleId[];
+
+/** The ids module B may take: every kind but the identity. */
+export const MODULE_B_IDS = MODULE_IDS.filter((id) => id !== IDENTITY_MODULE) as Block[1][];
 export const POOLS: readonly Pool[] = ['avg', 'max'];
 
 /** Structural limits of a spec; the search space (space.ts) is a subset of these. */
@@ -40,23 +47,29 @@ export class ArchSpecError extends Error {
   }
 }
 
-export interface ModuleInfo {
-  kind: 'identity' | 'dsc' | 'irwlb';
-  kernelSize: 0 | 3 | 5;
-  /** The name used in Table 3. */
-  label: string;
+/** A module id with no entry in the registry (modules.ts). */
+export class UnknownModuleError extends ArchSpecError {
+  constructor(readonly id: unknown) {
+    super(`unknown module kind ${describe(id)} (known: ${describeIds(MODULE_IDS)})`, 'module', id);
+    this.name = 'UnknownModuleError';
+  }
 }
 
-export const MODULES: Record<ModuleId, ModuleInfo> = {
-  0: { kind: 'identity', kernelSize: 0, label: 'Identity' },
-  1: { kind: 'dsc', kernelSize: 3, label: '3 × 3 DSC' },
-  2: { kind: 'dsc', kernelSize: 5, label: '5 × 5 DSC' },
-  3: { kind: 'irwlb', kernelSize: 3, label: '3 × 3 IRwLB' },
-  4: { kind: 'irwlb', kernelSize: 5, label: '5 × 5 IRwLB' },
-};
+function isModuleId(id: unknown): id is ModuleId {
+  return typeof id === 'number' && Object.prototype.hasOwnProperty.call(MODULE_KINDS, id);
+}
 
-/** Expansion ratio of the inverted residual module (the paper uses 3, not MobileNet V2's 6). */
-export const IRWLB_EXPANSION = 3;
+/** The registry's entry for `id`; an id without one is an UnknownModuleError. */
+export function moduleKind(id: number): ModuleKind {
+  if (!isModuleId(id)) throw new UnknownModuleError(id);
+  return MODULE_KINDS[id];
+}
+
+/** "0..4" for consecutive ids, else the list. */
+function describeIds(ids: readonly number[]): string {
+  const consecutive = ids.every((id, i) => i === 0 || id === ids[i - 1] + 1);
+  return consecutive && ids.length > 2 ? `${ids[0]}..${ids[ids.length - 1]}` : ids.join(', ');
+}
 
 /**
  * Checks that `x` is an ArchSpec and returns a fresh, normalised copy.
@@ -112,16 +125,24 @@ export function validateArchSpec(x: unknown, source?: string): ArchSpec {
       return fail(`${field} must be [moduleA, moduleB, pool], got ${describe(b)}`, field, b);
     }
     const [a, m, p] = b as unknown[];
-    if (!MODULE_IDS.includes(a as ModuleId)) {
-      fail(`${field}[0] (module A) must be one of 0..4, got ${describe(a)}`, `${field}[0]`, a);
+    if (!isModuleId(a)) {
+      fail(
+        `${field}[0] (module A) must be one of ${describeIds(MODULE_IDS)}, got ${describe(a)}`,
+        `${field}[0]`,
+        a,
+      );
     }
-    if (!MODULE_IDS.includes(m as ModuleId) || m === 0) {
-      fail(`${field}[1] (module B) must be one of 1..4, got ${describe(m)}`, `${field}[1]`, m);
+    if (!isModuleId(m) || m === IDENTITY_MODULE) {
+      fail(
+        `${field}[1] (module B) must be one of ${describeIds(MODULE_B_IDS)}, got ${describe(m)}`,
+        `${field}[1]`,
+        m,
+      );
     }
     if (!POOLS.includes(p as Pool)) {
       fail(`${field}[2] (pool) must be "avg" or "max", got ${describe(p)}`, `${field}[2]`, p);
     }
-    return [a as ModuleId, m as Exclude<ModuleId, 0>, p as Pool];
+    return [a as ModuleId, m as Block[1], p as Pool];
   });
   return { stemFilters: F as number, growth: g as number, blocks: out };
 }

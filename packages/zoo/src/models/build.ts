@@ -1,11 +1,5 @@
-import {
-  IRWLB_EXPANSION,
-  MODULES,
-  blockWidths,
-  validateArchSpec,
-  type ArchSpec,
-  type ModuleId,
-} from '../spec';
+import type { ModuleLayers } from '../modules';
+import { blockWidths, moduleKind, validateArchSpec, type ArchSpec } from '../spec';
 import { registerZooLayers } from './layers';
 import {
   DEFAULT_INPUT_SHAPE,
@@ -13,7 +7,6 @@ import {
   kernelInit,
   type BuildOptions,
   type LayersModel,
-  type SymbolicTensor,
   type Tf,
 } from './tf';
 
@@ -37,40 +30,35 @@ export function buildModel(tf: Tf, spec: ArchSpec, o: BuildOptions = {}): Layers
   const classes = o.classes ?? 3;
   const input = tf.input({ shape: o.inputShape ?? DEFAULT_INPUT_SHAPE, name: 'input' });
 
-  const bn = (x: SymbolicTensor, name: string) =>
-    apply(zoo.batchNormalization({ ...BN_ARGS, name }), x);
-  const pointwise = (x: SymbolicTensor, filters: number, name: string) =>
-    apply(
-      tf.layers.conv2d({ filters, kernelSize: 1, useBias: false, kernelInitializer: init(), name }),
-      x,
-    );
-  const depthwise = (x: SymbolicTensor, k: number, name: string) =>
-    apply(
-      tf.layers.depthwiseConv2d({
-        kernelSize: k,
-        padding: 'same',
-        useBias: false,
-        depthwiseInitializer: init(),
-        name,
-      }),
-      x,
-    );
-  // BN + Swish as one layer (one training kernel); its weights are named as the BN's.
-  const bnSwish = (x: SymbolicTensor, name: string) =>
-    apply(zoo.batchNormActivation({ ...BN_ARGS, name }, 'swish'), x);
-
-  const module = (x: SymbolicTensor, id: ModuleId, outC: number, name: string): SymbolicTensor => {
-    const { kind, kernelSize: k } = MODULES[id];
-    const inC = x.shape[3] as number;
-    if (kind === 'identity') return x;
-    if (kind === 'dsc') {
-      const y = bnSwish(depthwise(x, k, `${name}_dw`), `${name}_dw_bn`);
-      return bnSwish(pointwise(y, outC, `${name}_pw`), `${name}_pw_bn`);
-    }
-    let y = bnSwish(pointwise(x, IRWLB_EXPANSION * inC, `${name}_expand`), `${name}_expand_bn`);
-    y = bnSwish(depthwise(y, k, `${name}_dw`), `${name}_dw_bn`);
-    y = bn(pointwise(y, outC, `${name}_project`), `${name}_project_bn`);
-    return inC === outC ? apply(tf.layers.add({ name: `${name}_residual` }), [x, y]) : y;
+  // The layers every module kind is built from (modules.ts).
+  const layers: ModuleLayers = {
+    pointwise: (x, filters, name) =>
+      apply(
+        tf.layers.conv2d({
+          filters,
+          kernelSize: 1,
+          useBias: false,
+          kernelInitializer: init(),
+          name,
+        }),
+        x,
+      ),
+    depthwise: (x, kernelSize, name) =>
+      apply(
+        tf.layers.depthwiseConv2d({
+          kernelSize,
+          padding: 'same',
+          useBias: false,
+          depthwiseInitializer: init(),
+          name,
+        }),
+        x,
+      ),
+    batchNorm: (x, name) => apply(zoo.batchNormalization({ ...BN_ARGS, name }), x),
+    // BN + Swish as one layer (one training kernel); its weights are named as the BN's.
+    batchNormSwish: (x, name) =>
+      apply(zoo.batchNormActivation({ ...BN_ARGS, name }, 'swish'), x),
+    add: (xs, name) => apply(tf.layers.add({ name }), xs),
   };
 
   let x = apply(
@@ -89,8 +77,8 @@ export function buildModel(tf: Tf, spec: ArchSpec, o: BuildOptions = {}): Layers
   const widths = blockWidths(s);
   s.blocks.forEach(([a, b, pool], i) => {
     const name = `block${i + 1}`;
-    x = module(x, a, widths[i], `${name}_a`);
-    x = module(x, b, widths[i + 1], `${name}_b`);
+    x = moduleKind(a).build(layers, x, widths[i], `${name}_a`);
+    x = moduleKind(b).build(layers, x, widths[i + 1], `${name}_b`);
     const poolArgs = { poolSize: 2, strides: 2, name: `${name}_${pool}pool` };
     x = apply(
       pool === 'avg' ? tf.layers.averagePooling2d(poolArgs) : tf.layers.maxPooling2d(poolArgs),

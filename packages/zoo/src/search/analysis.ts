@@ -1,4 +1,5 @@
-import { MODULES, type ModuleId } from '../spec';
+import { IDENTITY_MODULE } from '../modules';
+import { MODULE_B_IDS, moduleKind } from '../spec';
 import type { TrialRecord, TrialStatus } from '../store/trial-store';
 import { TRIAL_STATUSES } from '../store/trial-store';
 
@@ -131,7 +132,6 @@ export function analyseTrials(trials: TrialRecord[]): StudyAnalysis {
   const blockCounts = [...new Set([2, 3, 4, ...done.map((t) => t.spec.blocks.length)])].sort(
     (a, b) => a - b,
   );
-  const moduleIds: ModuleId[] = [1, 2, 3, 4];
   return {
     counts,
     complete: done.length,
@@ -145,12 +145,12 @@ export function analyseTrials(trials: TrialRecord[]): StudyAnalysis {
     byBlocks: groupBy(done, blockCounts.map(String), (t) => [String(t.spec.blocks.length)]),
     byModule: groupBy(
       done,
-      moduleIds.map((id) => MODULES[id].label),
+      MODULE_B_IDS.map((id) => moduleKind(id).label),
       (t) =>
         t.spec.blocks
           .flatMap(([a, b]) => [a, b])
-          .filter((id) => id !== 0)
-          .map((id) => MODULES[id].label),
+          .filter((id) => id !== IDENTITY_MODULE)
+          .map((id) => moduleKind(id).label),
     ),
     byPooling: groupBy(done, ['all avg', 'all max', 'mixed'], (t) => {
       const pools = new Set(t.spec.blocks.map((b) => b[2]));
