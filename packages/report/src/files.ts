@@ -10,11 +10,3 @@ export const REPORT_FILES = {
   tableCsv: (id: string): string => `${id}.csv`,
   tableJson: (id: string): string => `${id}.json`,
 } as const;
-
-/** File names inside a study directory (the layout asc search, asc run and asc report share). */
-export const STUDY_FILES = {
-  config: 'study.json',
-  store: 'trials.sqlite',
-  retrain: 'retrain',
-  runRecord: 'run.json',
-} as const;

@@ -1,6 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { STUDY_FILES } from './files';
+import { StudyDir } from '@asc/zoo';
+
+/** The trainer's run record in a run folder. */
+const RUN_RECORD_FILE = 'run.json';
 
 /** A run record that cannot be used; names the file and the field. */
 export class RunRecordError extends Error {
@@ -135,7 +138,7 @@ function isDirectory(p: string): boolean {
  * record is listed in `problems` (the report says so) instead of stopping the report.
  */
 export function readRunRecords(studyDir: string): RunRecordScan {
-  const retrainDir = path.join(studyDir, STUDY_FILES.retrain);
+  const retrainDir = new StudyDir(studyDir).retrainDir;
   const scan: RunRecordScan = { runs: [], problems: [] };
   if (!fs.existsSync(retrainDir)) return scan;
   const names = fs
@@ -148,7 +151,7 @@ export function readRunRecords(studyDir: string): RunRecordScan {
     .map((d) => d.name)
     .sort();
   for (const name of names) {
-    const file = path.join(retrainDir, name, STUDY_FILES.runRecord);
+    const file = path.join(retrainDir, name, RUN_RECORD_FILE);
     if (!fs.existsSync(file)) {
       scan.problems.push(`${file}: no run record (the run has not written one yet)`);
       continue;

@@ -7,6 +7,7 @@ import * as os from 'os';
 import type { Evaluate, EvaluatorOptions } from '@asc/zoo';
 import { parseBackendRequest, selectBackend } from './backend';
 import { createCandidateEvaluator } from './candidate';
+import type { Recipe } from './recipe';
 import { loadRecipe } from './train-run';
 import { openRunData } from './run-data';
 
@@ -22,8 +23,9 @@ export class EvaluatorOptionsError extends Error {
 
 /**
  * Options beyond the zoo's EvaluatorOptions: `backend` (BackendRequest), `recipe`
- * ('search' by default, or a recipe file) and `threads` (default: the machine's cores
- * shared evenly among the workers).
+ * ('search' by default, a recipe file, or a recipe value such as `{base: 'search',
+ * batchSize: 8}`) and `threads` (default: the machine's cores shared evenly among the
+ * workers).
  */
 export async function createEvaluator(options: EvaluatorOptions): Promise<Evaluate> {
   const datasetDir = options.dataset;
@@ -38,7 +40,7 @@ export async function createEvaluator(options: EvaluatorOptions): Promise<Evalua
   const backend = parseBackendRequest(
     typeof options.backend === 'string' ? options.backend : 'auto',
   );
-  const recipe = loadRecipe(typeof options.recipe === 'string' ? options.recipe : 'search');
+  const recipe = loadRecipe((options.recipe as string | Recipe | undefined) ?? 'search');
   const { tf, info } = await selectBackend(backend, { threads });
   const data = await openRunData(datasetDir, cacheDir);
   const evaluator = createCandidateEvaluator({

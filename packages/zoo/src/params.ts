@@ -35,7 +35,10 @@ export function layerTable(spec: ArchSpec, o: ShapeOptions = {}): LayerRow[] {
   ];
   s.blocks.forEach(([a, b, pool], i) => {
     const w = widths[i];
-    const moduleRows = [...moduleKind(a).tableRows(w, w), ...moduleKind(b).tableRows(w, widths[i + 1])];
+    const moduleRows = [
+      ...moduleKind(a).tableRows(w, w),
+      ...moduleKind(b).tableRows(w, widths[i + 1]),
+    ];
     for (const { layer, outputChannels, params } of moduleRows) {
       rows.push({ layer, block: i + 1, outputChannels, params });
     }

@@ -25,7 +25,7 @@ function builtParams(spec: ArchSpec, prefix: string): number {
     return model.layers
       .filter((l) => l.name.startsWith(prefix))
       .flatMap((l) => l.trainableWeights)
-      .reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+      .reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
   } finally {
     model.dispose();
   }

@@ -220,6 +220,8 @@ function ensureTorch(python: string, out: Output): string | null {
 }
 
 interface TorchResult {
+  /** Parameters of the PyTorch model: the zoo's count when both build the same network. */
+  params: number;
   trainSamplesPerSec: number;
   inferSamplesPerSec: number;
   trainCpuSecondsPerStep: number;
@@ -355,6 +357,14 @@ async function bench(args: TrainBenchArgs, out: Output): Promise<TrainBenchResul
           out,
         )
       : { error: `no PyTorch definition of ${resolved.name} in torch_model.py` };
+    if (!('error' in torch) && torch.params !== resolved.params) {
+      // A module table out of step with the zoo's registry builds another network.
+      torch = {
+        error:
+          `torch_model.py built ${torch.params} parameters, the zoo's ${resolved.name} has ` +
+          `${resolved.params}: not the same network, so no comparison`,
+      };
+    }
     if ('error' in torch) {
       out.warn(`PyTorch reference: ${torch.error}`);
     } else {

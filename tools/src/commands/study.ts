@@ -5,17 +5,18 @@ import {
   openTrialStore,
   redactUrl,
   SqliteTrialStore,
+  StudyDir,
+  StudyDirError,
   TRIAL_STATUSES,
+  type SizeWindow,
+  type StudyConfig,
   type StudyRecord,
   type TrialStatus,
   type TrialStore,
 } from '@asc/zoo';
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { UsageError } from '../cli/errors';
-
-/** The study directory's files that export writes and import reads. */
-const STORE_FILE = 'trials.sqlite';
-const CONFIG_FILE = 'study.json';
+import { readStudyConfig } from '../ops/search';
 
 interface ExportArgs {
   storage: string;
@@ -61,16 +62,9 @@ function describeCounts(counts: Record<TrialStatus, number>): string {
     .join(', ');
 }
 
-/** Writes `file` through a temporary file and a rename, so that no half file is left. */
-function writeAtomically(file: string, text: string): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, text);
-  fs.renameSync(temp, file);
-}
-
 /** The study.json an exported directory gets: what `asc report` reads, plus provenance. */
-function studyJson(study: StudyRecord, from: string): Record<string, unknown> {
-  const sampler = study.config.sampler as { window?: unknown } | undefined;
+function studyJson(study: StudyRecord, from: string): StudyConfig {
+  const sampler = study.config.sampler as { window?: SizeWindow } | undefined;
   return {
     ...study.config,
     name: study.name,
@@ -88,15 +82,12 @@ function studyJson(study: StudyRecord, from: string): Record<string, unknown> {
  * directory already has one for this study.
  */
 async function exportStudy(args: ExportArgs): Promise<CopyResult> {
-  const outDir = path.resolve(args.out);
-  const configFile = path.join(outDir, CONFIG_FILE);
-  if (fs.existsSync(configFile)) {
-    const existing = readConfigName(configFile);
-    if (existing !== args.study) {
-      throw new UsageError(
-        `${configFile} describes study "${existing ?? '(unnamed)'}", not "${args.study}"; export into another directory`,
-      );
-    }
+  const studyDir = new StudyDir(args.out);
+  const existing = readStudyConfig(studyDir);
+  if (existing !== null && existing.name !== args.study) {
+    throw new UsageError(
+      `${studyDir.configFile} describes study "${existing.name ?? '(unnamed)'}", not "${args.study}"; export into another directory`,
+    );
   }
   const source = await openTrialStore(args.storage);
   const { study, trials } = await using(source, async (s) => {
@@ -107,19 +98,19 @@ async function exportStudy(args: ExportArgs): Promise<CopyResult> {
     }
     return { study: record, trials: await s.getTrials(args.study) };
   });
-  fs.mkdirSync(outDir, { recursive: true });
-  const storeFile = path.join(outDir, STORE_FILE);
-  const isNew = !fs.existsSync(storeFile);
-  const target = isNew ? path.join(outDir, `.${STORE_FILE}.${process.pid}.tmp`) : storeFile;
+  fs.mkdirSync(studyDir.dir, { recursive: true });
+  const storeFile = studyDir.storeFile;
+  const isNew = !studyDir.hasStore();
+  const target = isNew
+    ? path.join(studyDir.dir, `.${path.basename(storeFile)}.${process.pid}.tmp`)
+    : storeFile;
   try {
     await using(await SqliteTrialStore.open(target), (t) => t.importStudy(study, trials));
     if (isNew) fs.renameSync(target, storeFile);
   } finally {
     if (isNew) for (const f of ['', '-wal', '-shm']) fs.rmSync(target + f, { force: true });
   }
-  if (!fs.existsSync(configFile)) {
-    writeAtomically(configFile, JSON.stringify(studyJson(study, redactUrl(args.storage)), null, 2));
-  }
+  if (existing === null) studyDir.writeConfig(studyJson(study, redactUrl(args.storage)));
   return {
     study: study.name,
     from: redactUrl(args.storage),
@@ -129,40 +120,23 @@ async function exportStudy(args: ExportArgs): Promise<CopyResult> {
   };
 }
 
-function readConfigName(file: string): string | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`${file}: not readable JSON (${(err as Error).message})`);
-  }
-  const name = (parsed as { name?: unknown } | null)?.name;
-  return typeof name === 'string' ? name : null;
-}
-
 /** Copies a study directory's study (study.json's, `--study`, or the only one) into a store. */
 async function importStudy(args: ImportArgs): Promise<CopyResult> {
-  const fromDir = path.resolve(args.from);
-  const storeFile = path.join(fromDir, STORE_FILE);
-  if (!fs.existsSync(storeFile)) {
+  const studyDir = new StudyDir(args.from);
+  const storeFile = studyDir.storeFile;
+  if (!studyDir.hasStore()) {
     throw new UsageError(`${storeFile} does not exist: --from must be a study directory`);
   }
-  const configFile = path.join(fromDir, CONFIG_FILE);
-  const wanted =
-    args.study ?? (fs.existsSync(configFile) ? readConfigName(configFile) : null) ?? null;
   const source = await SqliteTrialStore.open(storeFile);
   const { study, trials } = await using(source, async (s) => {
-    const studies = await s.listStudies();
-    const names = studies.map((x) => x.name).join(', ') || 'none';
-    const record =
-      wanted === null ? (studies.length === 1 ? studies[0] : null) : await s.getStudy(wanted);
-    if (!record) {
-      throw new UsageError(
-        wanted === null
-          ? `${storeFile} holds ${studies.length} studies (${names}); name one with --study`
-          : `no study "${wanted}" in ${storeFile} (it holds: ${names})`,
-      );
+    let record: StudyRecord | null;
+    try {
+      record = await studyDir.findStudy(s, args.study ?? readStudyConfig(studyDir)?.name);
+    } catch (err) {
+      if (err instanceof StudyDirError) throw new UsageError(err.message);
+      throw err;
     }
+    if (!record) throw new UsageError(`${storeFile} holds no study`);
     return { study: record, trials: await s.getTrials(record.name) };
   });
   const target = await openTrialStore(args.storage);

@@ -1,17 +1,10 @@
 import * as path from 'path';
 import type { Argv } from 'yargs';
-import {
-  BACKEND_REQUESTS,
-  trainRun,
-  type BackendRequest,
-  type RunProgress,
-  type RunRecord,
-} from '@asc/trainer';
+import { BACKEND_REQUESTS, type BackendRequest, type RunRecord } from '@asc/trainer';
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { UsageError } from '../cli/errors';
-import type { Output } from '../cli/output';
-import { createProgress, type Progress } from '../cli/progress';
 import { checkPositiveIntegers } from '../cli/flags';
+import { trainWithProgress } from '../ops/train';
 
 interface TrainArgs {
   model?: string;
@@ -35,45 +28,6 @@ export interface TrainResult {
   fp32Bytes: number | null;
   fp16Bytes: number | null;
   backend: string;
-}
-
-/** A progress bar per epoch (samples/s, running loss, ETA) and a line per finished epoch. */
-export function progressPrinter(out: Output): (p: RunProgress) => void {
-  let bar: Progress | undefined;
-  let total = 0;
-  const startEpoch = (epoch: number): void => {
-    bar = createProgress({ label: `epoch ${epoch}`, total, unit: 'samples' });
-  };
-  return (p) => {
-    switch (p.kind) {
-      case 'start':
-        total = p.trainSegments;
-        if (p.resumedFromEpoch > 0)
-          out.info(`resuming after epoch ${p.resumedFromEpoch}/${p.epochs}`);
-        if (p.resumedFromEpoch < p.epochs) startEpoch(p.resumedFromEpoch + 1);
-        return;
-      case 'batch':
-        bar?.update(p.samples, `loss ${p.loss.toFixed(4)}`);
-        return;
-      case 'epoch':
-        bar?.finish();
-        bar = undefined;
-        out.info(
-          `epoch ${p.record.epoch}/${p.epochs}: train loss ${p.record.trainLoss.toFixed(4)}, ` +
-            `test loss ${p.record.testLoss.toFixed(4)}, accuracy ${(100 * p.record.testAccuracy).toFixed(2)}% ` +
-            `(segments ${(100 * p.record.segmentAccuracy).toFixed(2)}%), ` +
-            `${p.record.samplesPerSec.toFixed(1)} samples/s, ${p.record.seconds.toFixed(1)} s`,
-        );
-        if (p.record.epoch < p.epochs) startEpoch(p.record.epoch + 1);
-        return;
-      case 'export':
-        out.info(
-          `exported: fp32 ${p.export.fp32Bytes} B, fp16 ${p.export.fp16Bytes} B ` +
-            `(max |fp16 - fp32| ${p.export.fp16MaxAbsDiff.toExponential(2)})`,
-        );
-        return;
-    }
-  };
 }
 
 export function trainResult(runDir: string, record: RunRecord): TrainResult {
@@ -124,11 +78,8 @@ export const trainCommand = defineCommand<TrainArgs>({
       throw new UsageError(`--seed must be an integer, got ${args.seed}`);
     }
     const runDir = path.resolve(args.run);
-    const controller = new AbortController();
-    const stop = (): void => controller.abort(new Error('interrupted'));
-    process.once('SIGINT', stop);
-    try {
-      const record = await trainRun({
+    const record = await trainWithProgress(
+      {
         model: args.model,
         datasetDir: args.dataset && path.resolve(args.dataset),
         cacheDir: args.cache && path.resolve(args.cache),
@@ -138,18 +89,14 @@ export const trainCommand = defineCommand<TrainArgs>({
         seed: args.seed,
         backend: args.backend,
         threads: args.threads,
-        onInfo: (line) => out.info(line),
-        onProgress: progressPrinter(out),
-        signal: controller.signal,
-      });
-      const result = trainResult(runDir, record);
-      out.info(
-        `done: ${record.model}, accuracy ${((result.testAccuracy ?? 0) * 100).toFixed(2)}%, ` +
-          `log loss ${(result.testLoss ?? NaN).toFixed(4)}; run ${runDir}`,
-      );
-      return result;
-    } finally {
-      process.removeListener('SIGINT', stop);
-    }
+      },
+      out,
+    );
+    const result = trainResult(runDir, record);
+    out.info(
+      `done: ${record.model}, accuracy ${((result.testAccuracy ?? 0) * 100).toFixed(2)}%, ` +
+        `log loss ${(result.testLoss ?? NaN).toFixed(4)}; run ${runDir}`,
+    );
+    return result;
   },
 });

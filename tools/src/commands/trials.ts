@@ -1,6 +1,7 @@
-import * as path from 'path';
 import type { Argv } from 'yargs';
 import {
+  STUDY_FILES,
+  StudyDir,
   TRIAL_STATUSES,
   analyseTrials,
   openTrialStore,
@@ -8,10 +9,9 @@ import {
   type TrialRecord,
   type TrialStatus,
 } from '@asc/zoo';
-import * as fs from 'fs';
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { UsageError } from '../cli/errors';
-import { STUDY_CONFIG_FILE, STUDY_STORE_FILE, readStudyConfig } from './search';
+import { readStudyConfig } from '../ops/search';
 
 interface TrialsArgs {
   study: string;
@@ -92,12 +92,14 @@ export const trialsCommand = defineCommand<TrialsArgs>({
       location = args.storage;
       name = args.study;
     } else {
-      const dir = path.resolve(args.study);
-      location = path.join(dir, STUDY_STORE_FILE);
-      if (!fs.existsSync(location))
-        throw new UsageError(`${dir}: no trial store (${STUDY_STORE_FILE}); run asc search first`);
-      const config = readStudyConfig(path.join(dir, STUDY_CONFIG_FILE));
-      name = typeof config?.name === 'string' ? config.name : path.basename(dir);
+      const studyDir = new StudyDir(args.study);
+      location = studyDir.storeFile;
+      if (!studyDir.hasStore()) {
+        throw new UsageError(
+          `${studyDir.dir}: no trial store (${STUDY_FILES.store}); run asc search first`,
+        );
+      }
+      name = studyDir.name(readStudyConfig(studyDir));
     }
     const store = await openTrialStore(location);
     let trials: TrialRecord[];

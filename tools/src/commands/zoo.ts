@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import {
+  DEFAULT_SIZE_WINDOW,
   RandomSampler,
   SamplerExhaustedError,
   archId,
@@ -163,10 +164,14 @@ const sampleCommand = defineCommand<SampleArgs>({
     y
       .option('seed', { type: 'number', demandOption: true, describe: 'Sampler seed' })
       .option('count', { type: 'number', default: 10, describe: 'How many architectures' })
-      .option('min-kb', { type: 'number', default: 250, describe: 'Lower size bound, KB (strict)' })
+      .option('min-kb', {
+        type: 'number',
+        default: DEFAULT_SIZE_WINDOW.minKiB,
+        describe: 'Lower size bound, KB (strict)',
+      })
       .option('max-kb', {
         type: 'number',
-        default: 500,
+        default: DEFAULT_SIZE_WINDOW.maxKiB,
         describe: 'Upper size bound, KB (strict)',
       }) as Argv<SampleArgs & GlobalOptions>,
   run: async (args, out) => {

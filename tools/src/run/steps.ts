@@ -5,32 +5,28 @@ import {
   readRunRecord,
   RunMismatchError,
   runPaths,
-  trainRun,
-  writeJsonAtomic,
   type Recipe,
   type RunRecord,
 } from '@asc/trainer';
 import {
-  analyseTrials,
   archId,
-  DEFAULT_HEARTBEAT,
-  SqliteTrialStore,
+  RETRAIN_ROLES,
+  retrainCandidates,
+  StudyDir,
   validateArchSpec,
   type Candidate,
+  type RetrainEntry,
+  type RetrainRole,
   type Selection,
 } from '@asc/zoo';
+import { REPORT_FILES } from '@asc/report';
 import { CommandFailed, UsageError } from '../cli/errors';
 import type { Output } from '../cli/output';
-import { checkDataset, synthesizeWithProgress } from '../commands/dataset';
-import { extractFeatures, type FeaturesResult } from '../commands/features';
-import { reportStudy, type ReportResult } from '../commands/report';
-import {
-  readStudyConfig,
-  searchStudy,
-  STUDY_CONFIG_FILE,
-  STUDY_STORE_FILE,
-} from '../commands/search';
-import { progressPrinter } from '../commands/train';
+import { checkDataset, synthesizeWithProgress } from '../ops/dataset';
+import { extractFeatures, type FeaturesResult } from '../ops/features';
+import { reportStudy, type ReportResult } from '../ops/report';
+import { readStudyConfig, searchStudy } from '../ops/search';
+import { trainWithProgress } from '../ops/train';
 import type { PipelineStep } from './pipeline';
 import type { RunSettings } from './settings';
 
@@ -40,16 +36,6 @@ export interface RunContext {
   out: Output;
   /** The search's choice; set by the search step for the retrain step. */
   selection: Selection | null;
-}
-
-/** The two final-recipe runs the report expects under `<study>/retrain/`. */
-export const RETRAIN_ROLES = ['best-accuracy', 'lowest-loss'] as const;
-export type RetrainRole = (typeof RETRAIN_ROLES)[number];
-
-/** The study's name in its store: study.json's, else the directory's (as `asc search` names it). */
-function studyName(studyDir: string): string {
-  const config = readStudyConfig(path.join(studyDir, STUDY_CONFIG_FILE));
-  return typeof config?.name === 'string' ? config.name : path.basename(studyDir);
 }
 
 export interface DatasetStepResult {
@@ -91,7 +77,7 @@ export const featuresStep: PipelineStep<RunContext, FeaturesResult> = {
   title: 'features',
   async run({ settings: s, out }) {
     const result = await extractFeatures(
-      { dataset: s.datasetDir, cache: s.cacheDir, threads: s.threads, dtype: 'float32' },
+      { datasetDir: s.datasetDir, cacheDir: s.cacheDir, threads: s.threads, dtype: 'float32' },
       out,
     );
     if (result.failed.length > 0) {
@@ -105,26 +91,6 @@ export const featuresStep: PipelineStep<RunContext, FeaturesResult> = {
     return { skipped: result.extracted === 0, result };
   },
 };
-
-/** The selection of a study that already holds `trials` complete trials, else null. */
-async function completedSelection(
-  studyDir: string,
-  trials: number,
-): Promise<{ selection: Selection; complete: number } | null> {
-  const storeFile = path.join(studyDir, STUDY_STORE_FILE);
-  if (!fs.existsSync(storeFile)) return null;
-  const store = await SqliteTrialStore.open(storeFile);
-  try {
-    const name = studyName(studyDir);
-    if ((await store.getStudy(name)) === null) return null;
-    const analysis = analyseTrials(await store.getTrials(name));
-    return analysis.counts.complete >= trials
-      ? { selection: analysis.selection, complete: analysis.counts.complete }
-      : null;
-  } finally {
-    await store.close();
-  }
-}
 
 export interface SearchStepResult {
   study: string;
@@ -141,39 +107,42 @@ export const searchStep: PipelineStep<RunContext, SearchStepResult> = {
   title: 'search',
   async run(context) {
     const { settings: s, out } = context;
-    const done = await completedSelection(s.studyDir, s.trials);
+    const studyDir = new StudyDir(s.studyDir);
+    const done = await studyDir.completedAnalysis(
+      s.trials,
+      studyDir.name(readStudyConfig(studyDir)),
+    );
     let skipped = true;
     let complete: number;
     let selection: Selection;
     if (done) {
-      out.info(`study ${s.studyDir} already holds ${done.complete} complete trials`);
-      ({ selection, complete } = done);
+      complete = done.counts.complete;
+      selection = done.selection;
+      out.info(`study ${s.studyDir} already holds ${complete} complete trials`);
     } else {
       skipped = false;
-      // The evaluator reads its recipe from a file; the trial's epochs override the file's.
-      const recipeFile = path.join(s.studyDir, 'search-recipe.json');
-      writeJsonAtomic(recipeFile, { base: 'search', batchSize: s.batchSize });
+      // The trial's epochs override the recipe's.
+      const searchRecipe = { base: 'search', batchSize: s.batchSize };
       const summary = await searchStudy(
         {
-          study: s.studyDir,
+          study: { dir: s.studyDir },
           trials: s.trials,
           workers: s.workers,
           seed: s.seed,
           epochs: s.searchEpochs,
           dataset: s.datasetDir,
           cache: s.cacheDir,
-          'evaluator-options': JSON.stringify({
-            recipe: recipeFile,
+          evaluatorOptions: {
+            recipe: searchRecipe,
             ...(s.threads !== undefined ? { threads: s.threads } : {}),
-          }),
-          'heartbeat-timeout': DEFAULT_HEARTBEAT.timeoutMs / 1000,
+          },
+          extra: { run: { searchRecipe, scale: s.scale } },
         },
         out,
-        { run: { searchRecipe: { base: 'search', batchSize: s.batchSize }, scale: s.scale } },
       );
       ({ selection, complete } = summary);
     }
-    if (!selection.bestAccuracy || !selection.lowestLoss) {
+    if (retrainCandidates(selection) === null) {
       throw new CommandFailed(`the study in ${s.studyDir} has no complete trial to select`);
     }
     context.selection = selection;
@@ -216,25 +185,6 @@ function linkRole(retrainDir: string, role: RetrainRole, target: RetrainRole): b
   return true;
 }
 
-/** Records in study.json which run each selected candidate was retrained in. */
-function recordRetrainRuns(studyDir: string, runs: RetrainedRun[]): void {
-  const file = path.join(studyDir, STUDY_CONFIG_FILE);
-  const config = readStudyConfig(file) ?? {};
-  const retrain = Object.fromEntries(
-    runs.map((r) => [
-      r.role,
-      {
-        trial: r.candidate.number,
-        archId: r.candidate.archId,
-        run: path.relative(studyDir, r.run),
-        ...(r.sameAs ? { sameAs: r.sameAs } : {}),
-      },
-    ]),
-  );
-  if (JSON.stringify(config.retrain) === JSON.stringify(retrain)) return;
-  writeJsonAtomic(file, { ...config, retrain });
-}
-
 /**
  * Retrains the best-accuracy and the lowest-loss candidates from scratch with the final
  * recipe (at the run's epochs and batch size) into `<study>/retrain/<role>`. When both
@@ -244,15 +194,11 @@ export const retrainStep: PipelineStep<RunContext, RetrainedRun[]> = {
   name: 'retrain',
   title: 'retrain the selected candidates',
   async run({ settings: s, out, selection }) {
-    if (!selection?.bestAccuracy || !selection.lowestLoss) {
-      throw new Error('the retrain step needs the search step’s selection');
-    }
-    const retrainDir = path.join(s.studyDir, 'retrain');
+    const chosen = selection && retrainCandidates(selection);
+    if (!chosen) throw new Error('the retrain step needs the search step’s selection');
+    const studyDir = new StudyDir(s.studyDir);
+    const retrainDir = studyDir.retrainDir;
     fs.mkdirSync(retrainDir, { recursive: true });
-    const chosen: Record<RetrainRole, Candidate> = {
-      'best-accuracy': selection.bestAccuracy,
-      'lowest-loss': selection.lowestLoss,
-    };
     const runs: RetrainedRun[] = [];
     let skipped = true;
     for (const role of RETRAIN_ROLES) {
@@ -267,7 +213,7 @@ export const retrainStep: PipelineStep<RunContext, RetrainedRun[]> = {
         runs.push({ ...earlier, role, candidate, sameAs: earlier.role });
         continue;
       }
-      const runDir = path.join(retrainDir, role);
+      const runDir = studyDir.runDir(role);
       let record = isCompleteRun(runDir, candidate, s.finalRecipe);
       if (record) {
         out.info(`${role}: ${candidate.archId} already retrained in ${runDir}`);
@@ -289,7 +235,19 @@ export const retrainStep: PipelineStep<RunContext, RetrainedRun[]> = {
         loss: record.final?.testLoss ?? null,
       });
     }
-    recordRetrainRuns(s.studyDir, runs);
+    studyDir.recordRetrainRuns(
+      Object.fromEntries(
+        runs.map((r): [RetrainRole, RetrainEntry] => [
+          r.role,
+          {
+            trial: r.candidate.number,
+            archId: r.candidate.archId,
+            run: path.relative(studyDir.dir, r.run),
+            ...(r.sameAs ? { sameAs: r.sameAs } : {}),
+          },
+        ]),
+      ) as Record<RetrainRole, RetrainEntry>,
+    );
     return { skipped, result: runs };
   },
 };
@@ -301,42 +259,31 @@ async function trainCandidate(
   runDir: string,
   out: Output,
 ): Promise<RunRecord> {
-  const controller = new AbortController();
-  const stop = (): void => controller.abort(new Error('interrupted'));
-  process.once('SIGINT', stop);
   try {
-    return await trainRun({
-      model: validateArchSpec(candidate.spec),
-      datasetDir: s.datasetDir,
-      cacheDir: s.cacheDir,
-      runDir,
-      recipe: s.finalRecipe,
-      seed: s.seed,
-      threads: s.threads,
-      onInfo: (line) => out.info(line),
-      onProgress: progressPrinter(out),
-      signal: controller.signal,
-    });
+    return await trainWithProgress(
+      {
+        model: validateArchSpec(candidate.spec),
+        datasetDir: s.datasetDir,
+        cacheDir: s.cacheDir,
+        runDir,
+        recipe: s.finalRecipe,
+        seed: s.seed,
+        threads: s.threads,
+      },
+      out,
+    );
   } catch (err) {
     if (err instanceof RunMismatchError) throw new UsageError(err.message);
-    if (controller.signal.aborted) {
-      throw new CommandFailed(
-        `interrupted; ${runDir} keeps its last finished epoch: run the same command again to resume`,
-      );
-    }
     throw err;
-  } finally {
-    process.removeListener('SIGINT', stop);
   }
 }
 
 /** The newest modification time among the files the report reads. */
-function newestReportInput(studyDir: string): number {
-  const files = [STUDY_CONFIG_FILE, STUDY_STORE_FILE].map((f) => path.join(studyDir, f));
-  const retrainDir = path.join(studyDir, 'retrain');
-  if (fs.existsSync(retrainDir)) {
-    for (const role of fs.readdirSync(retrainDir)) {
-      files.push(runPaths(path.join(retrainDir, role)).record);
+function newestReportInput(studyDir: StudyDir): number {
+  const files = [studyDir.configFile, studyDir.storeFile];
+  if (fs.existsSync(studyDir.retrainDir)) {
+    for (const name of fs.readdirSync(studyDir.retrainDir)) {
+      files.push(runPaths(studyDir.runDir(name)).record);
     }
   }
   return Math.max(...files.map((f) => fs.statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? 0));
@@ -347,13 +294,14 @@ export const reportStep: PipelineStep<RunContext, ReportResult | { html: string 
   name: 'report',
   title: 'report',
   async run({ settings: s, out }) {
-    const html = path.join(s.studyDir, 'report', 'index.html');
+    const studyDir = new StudyDir(s.studyDir);
+    const html = path.join(studyDir.reportDir, REPORT_FILES.html);
     const written = fs.statSync(html, { throwIfNoEntry: false })?.mtimeMs;
-    if (written !== undefined && written >= newestReportInput(s.studyDir)) {
+    if (written !== undefined && written >= newestReportInput(studyDir)) {
       out.info(`report ${html} is newer than the study and its runs; kept`);
       return { skipped: true, result: { html } };
     }
-    return { skipped: false, result: await reportStudy({ study: s.studyDir }, out) };
+    return { skipped: false, result: await reportStudy({ studyDir: studyDir.dir }, out) };
   },
 };
 

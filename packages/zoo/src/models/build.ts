@@ -56,8 +56,7 @@ export function buildModel(tf: Tf, spec: ArchSpec, o: BuildOptions = {}): Layers
       ),
     batchNorm: (x, name) => apply(zoo.batchNormalization({ ...BN_ARGS, name }), x),
     // BN + Swish as one layer (one training kernel); its weights are named as the BN's.
-    batchNormSwish: (x, name) =>
-      apply(zoo.batchNormActivation({ ...BN_ARGS, name }, 'swish'), x),
+    batchNormSwish: (x, name) => apply(zoo.batchNormActivation({ ...BN_ARGS, name }, 'swish'), x),
     add: (xs, name) => apply(tf.layers.add({ name }), xs),
   };
 
