@@ -1,4 +1,4 @@
-import type { StudyAnalysis, TrialRecord } from '@asc/zoo';
+import { StudyDir, type StudyAnalysis, type TrialRecord } from '@asc/zoo';
 import { configurationTables, growthMeansTable } from './analysis';
 import { retrainingTable, searchFacts, sizeWindowOf } from './facts';
 import { figure3, figure4, scoredTrials, type ScoredTrial } from './figures';
@@ -82,8 +82,10 @@ function manifest(snapshot: StudySnapshot, context: ManifestContext): Record<str
 /** Lines saying what the study lacks for a complete report. */
 function missingParts(snapshot: StudySnapshot, scored: readonly ScoredTrial[]): string[] {
   const missing: string[] = [...snapshot.problems];
-  if (snapshot.studyJson === null)
-    missing.push(`${snapshot.dir}/study.json: absent (no study configuration recorded).`);
+  const configFile = new StudyDir(snapshot.dir).configFile;
+  // An unusable study.json is among the problems already.
+  if (snapshot.studyJson === null && !missing.some((p) => p.startsWith(configFile)))
+    missing.push(`${configFile}: absent (no study configuration recorded).`);
   if (snapshot.storeLocation === null)
     missing.push('No trial store (trials.sqlite): the search has not run in this study.');
   else if (snapshot.study === null) missing.push('The trial store holds no study.');

@@ -436,6 +436,23 @@ describe('report of an incomplete study', () => {
     }
   });
 
+  it('names an unusable study.json once, with its field, and still reports the store', async () => {
+    const fixture = await buildFixtureStudy({ complete: 2 });
+    try {
+      const file = path.join(fixture.dir, 'study.json');
+      const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+      fs.writeFileSync(file, JSON.stringify({ ...config, seed: 'one' }));
+      const report = await generateReport({ studyDir: fixture.dir });
+      expect(report.model.missing.filter((line) => line.includes(file))).toEqual([
+        `${file}: "seed" must be an integer, got "one"`,
+      ]);
+      // The store's only study is the one reported.
+      expect(readTable(report, 'figure3-data').rows).toHaveLength(2);
+    } finally {
+      fixture.cleanup();
+    }
+  });
+
   it('fails with the path when the study directory does not exist', async () => {
     await expect(generateReport({ studyDir: '/nonexistent/study' })).rejects.toThrow(
       '/nonexistent/study: the study directory does not exist',
