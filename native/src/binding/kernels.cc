@@ -92,9 +92,9 @@ ConvGeometry geometry(const Napi::CallbackInfo& info, std::size_t i) {
   const kernels::Shape v = shapeArg(info, i, "geometry");
   if (v.size() != 13) throw Napi::TypeError::New(info.Env(), "geometry must have 13 entries");
   ConvGeometry g;
-  int* fields[] = {&g.batch,      &g.inHeight,     &g.inWidth,     &g.inChannels, &g.outHeight,
-                   &g.outWidth,   &g.outChannels,  &g.filterHeight, &g.filterWidth,
-                   &g.strideHeight, &g.strideWidth, &g.padTop,      &g.padLeft};
+  int* fields[] = {&g.batch,       &g.inHeight,    &g.inWidth,      &g.inChannels,  &g.outHeight,
+                   &g.outWidth,    &g.outChannels, &g.filterHeight, &g.filterWidth, &g.strideHeight,
+                   &g.strideWidth, &g.padTop,      &g.padLeft};
   for (std::size_t k = 0; k < 13; ++k) *fields[k] = static_cast<int>(v[k]);
   if (g.strideHeight < 1 || g.strideWidth < 1 || g.filterHeight < 1 || g.filterWidth < 1) {
     throw Napi::RangeError::New(info.Env(), "geometry: strides and filter sizes must be >= 1");
@@ -262,7 +262,8 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   expectLength(info.Env(), out, sizeOf(outShape), "out");
   // Every operand dim must equal the output's or be 1 (numpy broadcasting).
   for (const kernels::Shape* s : {&aShape, &bShape}) {
-    if (s->size() > outShape.size()) throw Napi::RangeError::New(info.Env(), "operand rank too high");
+    if (s->size() > outShape.size())
+      throw Napi::RangeError::New(info.Env(), "operand rank too high");
     for (std::size_t i = 0; i < s->size(); ++i) {
       const std::size_t d = (*s)[s->size() - 1 - i], o = outShape[outShape.size() - 1 - i];
       if (d != o && d != 1) throw Napi::RangeError::New(info.Env(), "shapes do not broadcast");
@@ -303,8 +304,12 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
          v = floats(info, 3, "v"), wOut = floats(info, 4, "wOut"), mOut = floats(info, 5, "mOut"),
          vOut = floats(info, 6, "vOut");
   const std::size_t n = w.ElementLength();
-  for (const auto& [a, name] : {std::pair{&g, "g"}, {&m, "m"}, {&v, "v"}, {&wOut, "wOut"},
-                                {&mOut, "mOut"}, {&vOut, "vOut"}}) {
+  for (const auto& [a, name] : {std::pair{&g, "g"},
+                                {&m, "m"},
+                                {&v, "v"},
+                                {&wOut, "wOut"},
+                                {&mOut, "mOut"},
+                                {&vOut, "vOut"}}) {
     expectLength(info.Env(), *a, n, name);
   }
   const kernels::AdamParams p{static_cast<float>(number(info, 7, "beta1")),

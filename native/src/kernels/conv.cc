@@ -6,8 +6,8 @@
 
 #include "kernels/blas.h"
 #include "kernels/parallel.h"
-#include "kernels/window_gather.h"
 #include "kernels/vec_math.h"
+#include "kernels/window_gather.h"
 
 namespace asc::kernels {
 

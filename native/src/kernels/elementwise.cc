@@ -240,7 +240,8 @@ void sumReduce(const float* x, std::size_t outer, std::size_t reduce, std::size_
                double scale, float* out) {
   if (inner == 1) {
     // Row sums: eight double lanes so the loop vectorises without reassociation flags.
-    const std::size_t grain = std::max<std::size_t>(1, kStreamGrain / std::max<std::size_t>(1, reduce));
+    const std::size_t grain =
+        std::max<std::size_t>(1, kStreamGrain / std::max<std::size_t>(1, reduce));
     parallelRange(outer, grain, [&](std::size_t o0, std::size_t o1) {
       for (std::size_t o = o0; o < o1; ++o) {
         const float* row = x + o * reduce;
@@ -327,7 +328,8 @@ void tile(const float* x, const Shape& inShape, const Shape& reps, float* out) {
   const std::size_t innerOut = innerIn * reps[rank - 1];
   std::size_t rows = 1;
   for (std::size_t d = 0; d + 1 < rank; ++d) rows *= inShape[d] * reps[d];
-  const std::size_t grain = std::max<std::size_t>(1, kStreamGrain / std::max<std::size_t>(1, innerOut));
+  const std::size_t grain =
+      std::max<std::size_t>(1, kStreamGrain / std::max<std::size_t>(1, innerOut));
   parallelRange(rows, grain, [&](std::size_t r0, std::size_t r1) {
     for (std::size_t r = r0; r < r1; ++r) {
       // The input row of output row r: each outer output index modulo the input dim.
@@ -360,7 +362,8 @@ void batchNorm(const float* x, std::size_t rows, std::size_t channels, const Bat
     factor[c] = s / std::sqrt(v + p.epsilon);
     offset[c] = p.offset ? p.offset[p.offsetLength == 1 ? 0 : c] : 0.0f;
   }
-  const std::size_t grain = std::max<std::size_t>(1, kStreamGrain / std::max<std::size_t>(1, channels));
+  const std::size_t grain =
+      std::max<std::size_t>(1, kStreamGrain / std::max<std::size_t>(1, channels));
   parallelRange(rows, grain, [&](std::size_t r0, std::size_t r1) {
     for (std::size_t r = r0; r < r1; ++r) {
       const float* xr = x + r * channels;
@@ -405,9 +408,8 @@ void batchNormTraining(const float* x, std::size_t rows, std::size_t channels,
   // Sums of x minus its first row (shifted data): one pass over x, without the
   // cancellation of E[x^2] - E[x]^2 when the mean is far from zero.
   const float* shift = x;
-  const std::vector<double> sums =
-      channelSumPair(rows, channels, [&](std::size_t r0, std::size_t r1, double* sum,
-                                         double* sumSquares) {
+  const std::vector<double> sums = channelSumPair(
+      rows, channels, [&](std::size_t r0, std::size_t r1, double* sum, double* sumSquares) {
         for (std::size_t r = r0; r < r1; ++r) {
           const float* xr = x + r * channels;
           for (std::size_t c = 0; c < channels; ++c) {
@@ -442,9 +444,8 @@ void batchNormGradPasses(const float* x, const float* dy, std::size_t rows, std:
                          const BatchNormGradParams& p, const BatchNormGrads& out,
                          const std::vector<float>& r, GradAt gradAt) {
   // Pass 1: per-channel sum(g) and sum(g * (x - mean)).
-  const std::vector<double> sums =
-      channelSumPair(rows, channels, [&](std::size_t r0, std::size_t r1, double* sumG,
-                                         double* sumGXc) {
+  const std::vector<double> sums = channelSumPair(
+      rows, channels, [&](std::size_t r0, std::size_t r1, double* sumG, double* sumGXc) {
         for (std::size_t row = r0; row < r1; ++row) {
           const float* xr = x + row * channels;
           const float* dr = dy + row * channels;
@@ -481,7 +482,8 @@ void batchNormGradPasses(const float* x, const float* dy, std::size_t rows, std:
     }
   }
   // Pass 2: dx.
-  const std::size_t grain = std::max<std::size_t>(1, kStreamGrain / std::max<std::size_t>(1, channels));
+  const std::size_t grain =
+      std::max<std::size_t>(1, kStreamGrain / std::max<std::size_t>(1, channels));
   parallelRange(rows, grain, [&](std::size_t r0, std::size_t r1) {
     for (std::size_t row = r0; row < r1; ++row) {
       const float* xr = x + row * channels;
@@ -517,27 +519,27 @@ void batchNormGrad(const float* x, const float* dy, std::size_t rows, std::size_
   switch (p.activation) {
     case Activation::Swish:
       return batchNormGradPasses<true>(x, dy, rows, channels, p, out, r,
-                                 [zf, off](float xc, float d, std::size_t c) {
-                                   const float z = off[c] + xc * zf[c];
-                                   const float s = sigmoidApprox(z);
-                                   return d * (s * (1.0f + z * (1.0f - s)));
-                                 });
+                                       [zf, off](float xc, float d, std::size_t c) {
+                                         const float z = off[c] + xc * zf[c];
+                                         const float s = sigmoidApprox(z);
+                                         return d * (s * (1.0f + z * (1.0f - s)));
+                                       });
     case Activation::Relu:
       return batchNormGradPasses<false>(x, dy, rows, channels, p, out, r,
-                                 [zf, off](float xc, float d, std::size_t c) {
-                                   return d * (off[c] + xc * zf[c] > 0.0f ? 1.0f : 0.0f);
-                                 });
+                                        [zf, off](float xc, float d, std::size_t c) {
+                                          return d * (off[c] + xc * zf[c] > 0.0f ? 1.0f : 0.0f);
+                                        });
     case Activation::Relu6:
-      return batchNormGradPasses<false>(x, dy, rows, channels, p, out, r,
-                                 [zf, off](float xc, float d, std::size_t c) {
-                                   // Products, not && (which does not vectorise), as tfjs's
-                                   // dy * ((z <= 6) * step(z)).
-                                   const float z = off[c] + xc * zf[c];
-                                   return d * ((z <= 6.0f ? 1.0f : 0.0f) * (z > 0.0f ? 1.0f : 0.0f));
-                                 });
+      return batchNormGradPasses<false>(
+          x, dy, rows, channels, p, out, r, [zf, off](float xc, float d, std::size_t c) {
+            // Products, not && (which does not vectorise), as tfjs's
+            // dy * ((z <= 6) * step(z)).
+            const float z = off[c] + xc * zf[c];
+            return d * ((z <= 6.0f ? 1.0f : 0.0f) * (z > 0.0f ? 1.0f : 0.0f));
+          });
     default:
       return batchNormGradPasses<false>(x, dy, rows, channels, p, out, r,
-                                 [](float, float d, std::size_t) { return d; });
+                                        [](float, float d, std::size_t) { return d; });
   }
 }
 
