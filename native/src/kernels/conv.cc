@@ -6,7 +6,6 @@
 
 #include "kernels/blas.h"
 #include "kernels/parallel.h"
-#include "kernels/vec_math.h"
 #include "kernels/window_gather.h"
 
 namespace asc::kernels {
