@@ -2,7 +2,6 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  addonAvailable,
   buildFeatureCache,
   computeClipFeatures,
   CorruptShardError,
@@ -11,13 +10,12 @@ import {
   type FeatureCacheReport,
 } from '@asc/native';
 import { tempDir, writeStereo24 } from './features-helpers';
+import { addonRequired } from './addon-required';
 
 // The feature cache: reuse, invalidation, configs side by side, corrupt shards, float16,
 // resume after a killed build, cancellation, and reading without the addon.
 
-const backend = addonAvailable() ? 'native' : 'js';
-if (backend === 'js')
-  console.warn('cache.test: the addon is not built; testing the js backend only');
+const backend = addonRequired('cache.test, native backend') ? 'native' : 'js';
 const DIST = path.join(__dirname, '..', 'dist', 'index.js');
 
 function dataset(

@@ -2,8 +2,9 @@ import { spawn } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { addonAvailable, buildFeatureCache, openFeatureCache } from '@asc/native';
+import { buildFeatureCache, openFeatureCache } from '@asc/native';
 import { tempDir, writeStereo24 } from './features-helpers';
+import { addonRequired } from './addon-required';
 
 // The house promise "the same input gives the same bytes" for the feature cache: separate
 // processes, each planning its own FFT, and different thread counts must write identical
@@ -13,9 +14,7 @@ import { tempDir, writeStereo24 } from './features-helpers';
 // in 7 of 8 runs against an addon built with FFTW_MEASURE.
 
 const DIST = path.join(__dirname, '..', 'dist', 'index.js');
-const backend = addonAvailable() ? 'native' : 'js';
-if (backend === 'js')
-  console.warn('features-determinism.test: the addon is not built; testing the js backend only');
+const backend = addonRequired('features-determinism.test, native backend') ? 'native' : 'js';
 
 const dirs: string[] = [];
 function scratch(prefix: string): string {

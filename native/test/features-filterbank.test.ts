@@ -1,15 +1,17 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { addonAvailable, morletFilterbank, FeatureConfigError } from '@asc/native';
+import { morletFilterbank, FeatureConfigError } from '@asc/native';
 import { tempDir } from './features-helpers';
+import { addonRequired } from './addon-required';
 
 // The bank against the numpy reference (checked there against Kymatio 0.2 itself): the
 // shipped (2048, 10, 16) file, and a second parameter set generated now by the script.
 
 const REFERENCE = path.join(__dirname, '..', '..', '..', 'shared', 'reference');
-const backends: ('js' | 'native')[] = addonAvailable() ? ['js', 'native'] : ['js'];
-if (!addonAvailable()) console.warn('features-filterbank.test: addon not built; js only');
+const backends: ('js' | 'native')[] = addonRequired('features-filterbank.test, native backend')
+  ? ['js', 'native']
+  : ['js'];
 
 interface RefBank {
   params: { N: number; J: number; Q: number; n_filters: number; n_bins: number };

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { addonAvailable, buildFeatureCache, contentHash, crc32, murmur3x86_128 } from '@asc/native';
+import { buildFeatureCache, contentHash, crc32, murmur3x86_128 } from '@asc/native';
 import { tempDir, writeStereo24 } from './features-helpers';
+import { addonRequired } from './addon-required';
 
 // The content hash and checksum against published values, and the native and
 // TypeScript writers against each other (same keys, same shard bytes).
@@ -34,10 +35,9 @@ it('CRC-32 gives the standard check value', () => {
   expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926);
 });
 
-if (!addonAvailable())
-  console.warn('features-hash.test: the addon is not built; skipping the native/TS comparison');
+const native = addonRequired('features-hash.test, the native/TS comparison');
 
-(addonAvailable() ? it : it.skip)(
+(native ? it : it.skip)(
   'native and TypeScript builds name shards by the same content hash and reuse each other',
   async () => {
     const root = tempDir('hash-data');

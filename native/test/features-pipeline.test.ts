@@ -1,20 +1,16 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import {
-  addonAvailable,
-  computeClipFeatures,
-  featureConfigHash,
-  DEFAULT_FEATURE_CONFIG,
-} from '@asc/native';
+import { computeClipFeatures, featureConfigHash, DEFAULT_FEATURE_CONFIG } from '@asc/native';
 import { syntheticStereo24, tempDir, wavBytes, referenceSignal } from './features-helpers';
+import { addonRequired } from './addon-required';
 
 // The whole pipeline against pipeline_recommended.json (numpy, float64), on both
 // backends, and the two backends against each other.
 
 const REFERENCE = path.join(__dirname, '..', '..', '..', 'shared', 'reference');
-const backends: ('js' | 'native')[] = addonAvailable() ? ['js', 'native'] : ['js'];
-if (!addonAvailable()) console.warn('features-pipeline.test: addon not built; js only');
+const native = addonRequired('features-pipeline.test, native backend');
+const backends: ('js' | 'native')[] = native ? ['js', 'native'] : ['js'];
 const dir = tempDir('pipe');
 
 const ref = JSON.parse(
@@ -157,7 +153,7 @@ describe.each(backends)("the paper's literal reading (%s)", (backend) => {
   });
 });
 
-if (addonAvailable()) {
+if (native) {
   describe('native and TypeScript paths agree', () => {
     it.each([
       // dB values agree to 0.01. A log-magnitude value is a sum of dB values of both signs

@@ -1,10 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
-import { expectSameBothWays, maxRelativeError, randTensor, rng } from './kernels-helpers';
 import {
-  BATCH_NORM_INFERENCE_KERNEL,
-  BATCH_NORM_TRAINING_KERNEL,
+  expectNativeDispatch,
+  expectSameBothWays,
+  maxRelativeError,
+  randTensor,
+  rng,
+} from './kernels-helpers';
+import {
+  nativeKernelNames,
   registerNativeKernels,
-  SWISH_KERNEL,
+  resetNativeKernelDispatchCounts,
   unregisterNativeKernels,
 } from '../lib';
 
@@ -19,68 +24,103 @@ beforeAll(async () => {
 
 afterEach(() => unregisterNativeKernels(tf));
 
+// The names of the kernels the addon adds (these tests need the addon).
+const names = nativeKernelNames()!;
+
+/** Registers the native kernels and zeroes the dispatch counts. */
+function register(): void {
+  expect(registerNativeKernels(tf).active).toBe(true);
+  resetNativeKernelDispatchCounts();
+}
+
 describe('gradient rewrites match tfjs gradients', () => {
   const r = rng(21);
   const x = randTensor(r, [3, 6, 5, 7]);
 
   test('Sigmoid, Square, Relu, Relu6 and swish', () => {
-    expectSameBothWays('pointwise grads', () => {
-      const swish = (a: tf.Tensor) => tf.mul(tf.sigmoid(tf.mul(a, 1)), a);
-      return [
-        tf.grad((a: tf.Tensor) => tf.sigmoid(a.mul(3)).sum())(x),
-        tf.grad((a: tf.Tensor) => tf.square(a).mul(x).sum())(x),
-        tf.grad((a: tf.Tensor) => tf.relu(a).mul(x).sum())(x),
-        tf.grad((a: tf.Tensor) => tf.relu6(a.mul(8)).mul(x).sum())(x),
-        tf.grad((a: tf.Tensor) => swish(a).mul(x).sum())(x),
-      ];
-    });
+    expectSameBothWays(
+      'pointwise grads',
+      () => {
+        const swish = (a: tf.Tensor) => tf.mul(tf.sigmoid(tf.mul(a, 1)), a);
+        return [
+          tf.grad((a: tf.Tensor) => tf.sigmoid(a.mul(3)).sum())(x),
+          tf.grad((a: tf.Tensor) => tf.square(a).mul(x).sum())(x),
+          tf.grad((a: tf.Tensor) => tf.relu(a).mul(x).sum())(x),
+          tf.grad((a: tf.Tensor) => tf.relu6(a.mul(8)).mul(x).sum())(x),
+          tf.grad((a: tf.Tensor) => swish(a).mul(x).sum())(x),
+        ];
+      },
+      {
+        [names.sigmoidGrad]: 1,
+        [names.squareGrad]: 1,
+        [names.reluGrad]: 1,
+        [names.relu6Grad]: 1,
+        [names.swishGrad]: 1,
+      },
+    );
   });
 
   test('swish folded into one pass, and a sigmoid made before tf.grads left alone', () => {
     const w = randTensor(r, [3, 6, 5, 7]);
     const s = tf.sigmoid(x);
-    expectSameBothWays('swish fold', () => [
-      ...tf.grads((a: tf.Tensor) => tf.mul(a, tf.sigmoid(a)).mul(w).sum())([x]),
-      ...tf.grads((a: tf.Tensor) => tf.mul(tf.sigmoid(a), a).mul(w).sum())([x]),
-      // The sigmoid also feeds another op: its gradient must still flow through it.
-      ...tf.grads((a: tf.Tensor) => {
-        const sa = tf.sigmoid(a);
-        return tf.mul(a, sa).mul(w).sum().add(sa.square().sum());
-      })([x]),
-      // Differentiated against the sigmoid itself: no fold may drop its gradient.
-      ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.mul(a, b).mul(w).sum())([x, s]),
-    ]);
+    expectSameBothWays(
+      'swish fold',
+      () => [
+        ...tf.grads((a: tf.Tensor) => tf.mul(a, tf.sigmoid(a)).mul(w).sum())([x]),
+        ...tf.grads((a: tf.Tensor) => tf.mul(tf.sigmoid(a), a).mul(w).sum())([x]),
+        // The sigmoid also feeds another op: its gradient must still flow through it.
+        ...tf.grads((a: tf.Tensor) => {
+          const sa = tf.sigmoid(a);
+          return tf.mul(a, sa).mul(w).sum().add(sa.square().sum());
+        })([x]),
+        // Differentiated against the sigmoid itself: no fold may drop its gradient.
+        ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.mul(a, b).mul(w).sum())([x, s]),
+      ],
+      { [names.swishGrad]: 3 },
+    );
   });
 
   test('Minimum and Maximum against a scalar (relu6 as tfjs-layers writes it)', () => {
     const big = tf.tidy(() => x.mul(8));
-    expectSameBothWays('min/max grads', () => [
-      tf.grad((a: tf.Tensor) => tf.minimum(6, tf.relu(a)).mul(x).sum())(big),
-      tf.grad((a: tf.Tensor) => tf.minimum(a, 0.1).mul(x).sum())(x),
-      tf.grad((a: tf.Tensor) => tf.maximum(a, -0.2).mul(x).sum())(x),
-      tf.grad((a: tf.Tensor) => tf.maximum(0.3, a).mul(x).sum())(x),
-      // (tfjs itself cannot differentiate against the scalar side: it does not reduce.)
-    ]);
+    expectSameBothWays(
+      'min/max grads',
+      () => [
+        tf.grad((a: tf.Tensor) => tf.minimum(6, tf.relu(a)).mul(x).sum())(big),
+        tf.grad((a: tf.Tensor) => tf.minimum(a, 0.1).mul(x).sum())(x),
+        tf.grad((a: tf.Tensor) => tf.maximum(a, -0.2).mul(x).sum())(x),
+        tf.grad((a: tf.Tensor) => tf.maximum(0.3, a).mul(x).sum())(x),
+        // (tfjs itself cannot differentiate against the scalar side: it does not reduce.)
+      ],
+      { [names.dyWhere]: 4, [names.reluGrad]: 1 },
+    );
   });
 
   test.each([[[0, 1, 2]], [[1, 2]], [[3]], [[0, 1, 2, 3]]])('Mean over %j', (axes) => {
-    expectSameBothWays(`mean grad ${JSON.stringify(axes)}`, () => [
-      tf.grad((a: tf.Tensor) => tf.mean(a, axes).square().sum())(x),
-      tf.grad((a: tf.Tensor) => tf.mean(a, axes, true).mul(2).sum())(x),
-    ]);
+    expectSameBothWays(
+      `mean grad ${JSON.stringify(axes)}`,
+      () => [
+        tf.grad((a: tf.Tensor) => tf.mean(a, axes).square().sum())(x),
+        tf.grad((a: tf.Tensor) => tf.mean(a, axes, true).mul(2).sum())(x),
+      ],
+      { [names.broadcastDiv]: 2 },
+    );
   });
 
   test('batch normalisation in training mode (moments of the batch)', () => {
     const gamma = randTensor(r, [7]);
     const beta = randTensor(r, [7]);
     const w = randTensor(r, [3, 6, 5, 7]);
-    expectSameBothWays('batch-norm grads', () => {
-      const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
-        const { mean, variance } = tf.moments(a, [0, 1, 2]);
-        return tf.batchNorm(a, mean, variance, b, g, 1e-3).mul(w).sum();
-      };
-      return tf.grads(f)([x, gamma, beta]);
-    });
+    expectSameBothWays(
+      'batch-norm grads',
+      () => {
+        const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+          const { mean, variance } = tf.moments(a, [0, 1, 2]);
+          return tf.batchNorm(a, mean, variance, b, g, 1e-3).mul(w).sum();
+        };
+        return tf.grads(f)([x, gamma, beta]);
+      },
+      { FusedBatchNorm: 1, [names.batchNormGrad]: 1 },
+    );
   });
 
   test('batch moments made before tf.grads are not folded (their gradients are asked for)', () => {
@@ -88,10 +128,13 @@ describe('gradient rewrites match tfjs gradients', () => {
     const beta = randTensor(r, [7]);
     const w = randTensor(r, [3, 6, 5, 7]);
     const { mean, variance } = tf.moments(x, [0, 1, 2]);
-    expectSameBothWays('batch-norm grads, moments as inputs', () =>
-      tf.grads((a: tf.Tensor, m: tf.Tensor, v: tf.Tensor) =>
-        tf.batchNorm(a, m, v, beta, gamma, 1e-3).mul(w).sum(),
-      )([x, mean, variance]),
+    expectSameBothWays(
+      'batch-norm grads, moments as inputs',
+      () =>
+        tf.grads((a: tf.Tensor, m: tf.Tensor, v: tf.Tensor) =>
+          tf.batchNorm(a, m, v, beta, gamma, 1e-3).mul(w).sum(),
+        )([x, mean, variance]),
+      { FusedBatchNorm: 1, [names.batchNormGrad]: 1 },
     );
   });
 
@@ -102,10 +145,13 @@ describe('gradient rewrites match tfjs gradients', () => {
     const gamma = randTensor(r, [7]);
     const beta = randTensor(r, [7]);
     const w = randTensor(r, [3, 6, 5, 7]);
-    expectSameBothWays('batch-norm grads, fixed statistics', () =>
-      tf.grads((a: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor) =>
-        tf.batchNorm(a, m, v, beta, g).mul(w).sum(),
-      )([x, mean, variance, gamma]),
+    expectSameBothWays(
+      'batch-norm grads, fixed statistics',
+      () =>
+        tf.grads((a: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor) =>
+          tf.batchNorm(a, m, v, beta, g).mul(w).sum(),
+        )([x, mean, variance, gamma]),
+      { FusedBatchNorm: 1, [names.batchNormGrad]: 1 },
     );
   });
 });
@@ -120,9 +166,9 @@ test('the fused swish kernel matches x * sigmoid(x) and its gradient with JS ker
       .grad((a: tf.Tensor) => tf.mul(a, tf.sigmoid(a)).mul(w).sum())(x)
       .dataSync() as Float32Array,
   ]);
-  expect(tf.getKernel(SWISH_KERNEL, 'cpu')).toBeUndefined();
-  registerNativeKernels(tf);
-  const swish = (a: tf.Tensor) => tf.engine().runKernel(SWISH_KERNEL, { x: a }) as tf.Tensor;
+  expect(tf.getKernel(names.swish, 'cpu')).toBeUndefined();
+  register();
+  const swish = (a: tf.Tensor) => tf.engine().runKernel(names.swish, { x: a }) as tf.Tensor;
   const fused = tf.tidy(() => [
     swish(x).dataSync() as Float32Array,
     tf
@@ -131,8 +177,9 @@ test('the fused swish kernel matches x * sigmoid(x) and its gradient with JS ker
   ]);
   expect(maxRelativeError(fused[0], reference[0])).toBeLessThanOrEqual(1e-4);
   expect(maxRelativeError(fused[1], reference[1])).toBeLessThanOrEqual(1e-4);
+  expectNativeDispatch({ [names.swish]: 2, [names.swishGrad]: 1 });
   unregisterNativeKernels(tf);
-  expect(tf.getKernel(SWISH_KERNEL, 'cpu')).toBeUndefined();
+  expect(tf.getKernel(names.swish, 'cpu')).toBeUndefined();
 });
 
 describe('the training batch-norm kernel matches tfjs moments + batchNorm + activation', () => {
@@ -159,7 +206,7 @@ describe('the training batch-norm kernel matches tfjs moments + batchNorm + acti
       const [y, mean, variance] = tf
         .engine()
         .runKernel(
-          BATCH_NORM_TRAINING_KERNEL,
+          names.batchNormTraining,
           { x, scale, offset },
           { varianceEpsilon: 1e-5, activation },
         ) as tf.Tensor[];
@@ -191,8 +238,8 @@ describe('the training batch-norm kernel matches tfjs moments + batchNorm + acti
         (t) => t.dataSync() as Float32Array,
       );
     });
-    expect(tf.getKernel(BATCH_NORM_TRAINING_KERNEL, 'cpu')).toBeUndefined();
-    registerNativeKernels(tf);
+    expect(tf.getKernel(names.batchNormTraining, 'cpu')).toBeUndefined();
+    register();
     const actual = tf.tidy(() => {
       const f = fused(activation, w);
       return [f(x, scale, offset), ...tf.grads(f)([x, scale, offset])].map(
@@ -206,6 +253,7 @@ describe('the training batch-norm kernel matches tfjs moments + batchNorm + acti
       ]),
     );
     expect(withinTolerance).toEqual({ loss: true, dx: true, dScale: true, dOffset: true });
+    expectNativeDispatch({ [names.batchNormTraining]: 2, [names.batchNormGrad]: 1 });
   });
 
   test.each(['linear', 'relu', 'relu6', 'swish'])(
@@ -238,13 +286,13 @@ describe('the training batch-norm kernel matches tfjs moments + batchNorm + acti
         if (activation === 'relu6') return tf.relu6(y);
         return activation === 'swish' ? tf.mul(y, tf.sigmoid(y)) : y;
       });
-      registerNativeKernels(tf);
+      register();
       const actual = evaluate(
         (a, m, v, s, o) =>
           tf
             .engine()
             .runKernel(
-              BATCH_NORM_INFERENCE_KERNEL,
+              names.batchNormInference,
               { x: a, mean: m, variance: v, scale: s, offset: o },
               { varianceEpsilon: 1e-3, activation },
             ) as tf.Tensor,
@@ -263,6 +311,7 @@ describe('the training batch-norm kernel matches tfjs moments + batchNorm + acti
         dScale: true,
         dOffset: true,
       });
+      expectNativeDispatch({ [names.batchNormInference]: 2, [names.batchNormGrad]: 1 });
     },
   );
 
@@ -272,11 +321,11 @@ describe('the training batch-norm kernel matches tfjs moments + batchNorm + acti
     const x = tf.tidy(() => randTensor(r, shape).mul(2).add(50));
     const values = x.dataSync();
     const rows = values.length / 6;
-    registerNativeKernels(tf);
+    register();
     const [y, mean, variance] = tf
       .engine()
       .runKernel(
-        BATCH_NORM_TRAINING_KERNEL,
+        names.batchNormTraining,
         { x, scale: tf.ones([6]), offset: tf.zeros([6]) },
         { varianceEpsilon: 0, activation: 'linear' },
       ) as tf.Tensor[];
@@ -297,6 +346,7 @@ describe('the training batch-norm kernel matches tfjs moments + batchNorm + acti
       maxRelativeError(moments.variance.dataSync() as Float32Array, new Float32Array(6).fill(1)),
     ).toBeLessThanOrEqual(1e-4);
     expect(Math.max(...Array.from(moments.mean.dataSync()).map(Math.abs))).toBeLessThan(1e-5);
+    expectNativeDispatch({ [names.batchNormTraining]: 1 });
   });
 });
 
@@ -331,36 +381,43 @@ describe('native gradients against finite differences', () => {
   const w = randTensor(r, [3, 3, 3, 4]);
   const dw = randTensor(r, [3, 3, 3, 1]);
   // Weights on the output make the objective's gradient non-uniform.
-  const cases: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, tf.Tensor][] = [
+  const conv = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'];
+  const depthwise = conv.map((k) => k.replace('Conv2D', 'DepthwiseConv2dNative'));
+  const cases: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, tf.Tensor, string[]][] = [
     [
       'conv2d 3x3 stride 2 same',
       (a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'),
       w,
+      conv,
     ],
     [
       'conv2d 3x3 stride 1 valid',
       (a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid'),
       w,
+      conv,
     ],
     [
       'depthwise 3x3 stride 1 same',
       (a, b) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'),
       dw,
+      depthwise,
     ],
     [
       'depthwise 3x3 stride 2 same',
       (a, b) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'),
       dw,
+      depthwise,
     ],
   ];
-  test.each(cases)('%s: d/dx and d/dfilter', (_label, op, filter) => {
-    const handle = registerNativeKernels(tf);
-    expect(handle.active).toBe(true);
+  test.each(cases)('%s: d/dx and d/dfilter', (_label, op, filter, kernels) => {
+    register();
     const objective = (a: tf.Tensor, b: tf.Tensor) => {
       const y = op(a, b);
       return y.mul(tf.linspace(-1, 1, y.size).reshape(y.shape)).sum() as tf.Scalar;
     };
     const [gx, gw] = tf.grads(objective)([x, filter]);
+    const [forward, backpropInput, backpropFilter] = kernels;
+    expectNativeDispatch({ [forward]: 1, [backpropInput]: 1, [backpropFilter]: 1 });
     expectClose(
       gx.dataSync() as Float32Array,
       finiteDifferences((a) => objective(a, filter), x),
@@ -374,17 +431,18 @@ describe('native gradients against finite differences', () => {
   });
 
   test.each([
-    ['max', (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid')],
+    ['MaxPool', (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid')],
     // 'valid': with padding, tfjs's AvgPoolGrad divides by the whole window while its
     // AvgPool divides by the pixels inside the image, so only unpadded windows agree.
-    ['average', (a: tf.Tensor) => tf.avgPool(a as tf.Tensor4D, 3, 2, 'valid')],
-  ] as const)('%s pooling: d/dx', (_label, op) => {
-    registerNativeKernels(tf);
+    ['AvgPool', (a: tf.Tensor) => tf.avgPool(a as tf.Tensor4D, 3, 2, 'valid')],
+  ] as const)('%s: d/dx', (kernel, op) => {
+    register();
     const objective = (a: tf.Tensor) => {
       const y = op(a);
       return y.mul(tf.linspace(-1, 1, y.size).reshape(y.shape)).sum() as tf.Scalar;
     };
     const g = tf.grad(objective)(x);
+    expectNativeDispatch({ [kernel]: 1, [`${kernel}Grad`]: 1 });
     // A small step so no perturbed value overtakes its window's maximum.
     expectClose(g.dataSync() as Float32Array, finiteDifferences(objective, x, 1e-3), 5e-3);
   });
@@ -393,14 +451,14 @@ describe('native gradients against finite differences', () => {
   test.each(['swish', 'linear'])(
     'training batch norm with %s: d/dx, d/dscale, d/doffset',
     (activation) => {
-      registerNativeKernels(tf);
+      register();
       const scale = tf.tensor1d([1.5, 0.7, 2]);
       const offset = tf.tensor1d([0.2, -0.4, 1]);
       const objective = (a: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => {
         const [y, mean, variance] = tf
           .engine()
           .runKernel(
-            BATCH_NORM_TRAINING_KERNEL,
+            names.batchNormTraining,
             { x: a, scale: s, offset: o },
             { varianceEpsilon: 1e-3, activation },
           ) as tf.Tensor[];
@@ -412,6 +470,7 @@ describe('native gradients against finite differences', () => {
           .add(variance.sum().mul(0.25)) as tf.Scalar;
       };
       const [gx, gs, go] = tf.grads(objective)([x, scale, offset]);
+      expectNativeDispatch({ [names.batchNormTraining]: 1, [names.batchNormGrad]: 1 });
       expectClose(
         gx.dataSync() as Float32Array,
         finiteDifferences((a) => objective(a, scale, offset), x),

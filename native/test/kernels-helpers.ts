@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { registerNativeKernels, unregisterNativeKernels } from '../lib';
+import {
+  nativeKernelDispatchCounts,
+  registerNativeKernels,
+  resetNativeKernelDispatchCounts,
+  unregisterNativeKernels,
+  type NativeKernelDispatch,
+} from '../lib';
 
 /** A seeded uniform generator (mulberry32), so a failing case can be replayed. */
 export function rng(seed: number): () => number {
@@ -24,10 +30,39 @@ export function randTensor(r: () => number, shape: number[]): tf.Tensor {
   return tf.tensor(v, shape);
 }
 
-/** Runs `f` with the JS kernels and with the native ones; returns both results. */
+/**
+ * The dispatch a test expects, by tfjs kernel name: the kernel ran natively exactly n
+ * times, or at least once ('ran'), and never declined to tfjs's JS kernel; or, for a
+ * `{ native, fallback }` pair, exactly those counts.
+ */
+export type ExpectedDispatch = Readonly<Record<string, number | 'ran' | NativeKernelDispatch>>;
+
+/**
+ * Asserts the dispatch counts since the last reset (resetNativeKernelDispatchCounts):
+ * what proves that a result came from the native kernel and not from a JS fallback.
+ */
+export function expectNativeDispatch(
+  expected: ExpectedDispatch,
+  counts: Record<string, NativeKernelDispatch> = nativeKernelDispatchCounts(),
+): void {
+  const actual: Record<string, unknown> = {};
+  const wanted: Record<string, unknown> = {};
+  for (const [name, want] of Object.entries(expected)) {
+    const seen = counts[name] ?? { native: 0, fallback: 0 };
+    wanted[name] = typeof want === 'object' ? want : { native: want, fallback: 0 };
+    actual[name] = want === 'ran' && seen.native > 0 ? { ...seen, native: 'ran' } : seen;
+  }
+  expect(actual).toEqual(wanted);
+}
+
+/**
+ * Runs `f` with the JS kernels and with the native ones; returns both results and the
+ * dispatch counts of the native run.
+ */
 export function bothWays(f: () => tf.Tensor | tf.Tensor[]): {
   js: Float32Array[];
   native: Float32Array[];
+  dispatch: Record<string, NativeKernelDispatch>;
 } {
   const read = (): Float32Array[] =>
     tf.tidy(() => {
@@ -39,7 +74,9 @@ export function bothWays(f: () => tf.Tensor | tf.Tensor[]): {
   const handle = registerNativeKernels(tf);
   if (!handle.active) throw new Error(`native kernels unavailable: ${handle.reason}`);
   try {
-    return { js, native: read() };
+    resetNativeKernelDispatchCounts();
+    const native = read();
+    return { js, native, dispatch: nativeKernelDispatchCounts() };
   } finally {
     unregisterNativeKernels(tf);
   }
@@ -66,13 +103,18 @@ export function maxRelativeError(actual: Float32Array, expected: Float32Array): 
   return worst;
 }
 
-/** Asserts every output of `f` agrees between JS and native kernels to `tolerance`. */
+/**
+ * Asserts every output of `f` agrees between JS and native kernels to `tolerance`, and
+ * that the native run dispatched as `dispatch` says.
+ */
 export function expectSameBothWays(
   label: string,
   f: () => tf.Tensor | tf.Tensor[],
+  dispatch: ExpectedDispatch,
   tolerance = 1e-4,
 ): void {
-  const { js, native } = bothWays(f);
+  const { js, native, dispatch: counts } = bothWays(f);
+  expectNativeDispatch(dispatch, counts);
   expect(native.length).toBe(js.length);
   js.forEach((expected, i) => {
     const err = maxRelativeError(native[i], expected);

@@ -3,11 +3,12 @@ import {
   nativeKernelMemoryStats,
   nativeKernelThreads,
   registerNativeKernels,
+  resetNativeKernelDispatchCounts,
   setNativeKernelThreads,
   unregisterNativeKernels,
 } from '../lib';
 import * as fs from 'fs';
-import { expectSameBothWays, randTensor, rng } from './kernels-helpers';
+import { expectNativeDispatch, expectSameBothWays, randTensor, rng } from './kernels-helpers';
 
 beforeAll(async () => {
   tf.enableProdMode();
@@ -15,6 +16,24 @@ beforeAll(async () => {
 });
 
 afterEach(() => unregisterNativeKernels(tf));
+
+/** The kernels a training step of smallModel must run natively. */
+const TRAINING_STEP_KERNELS = [
+  'FusedConv2D',
+  'Conv2DBackpropInput',
+  'Conv2DBackpropFilter',
+  'DepthwiseConv2dNative',
+  'DepthwiseConv2dNativeBackpropInput',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'FusedBatchNorm',
+  'AvgPool',
+  'AvgPoolGrad',
+  'MaxPool',
+  'MaxPoolGrad',
+  '_FusedMatMul',
+  'BatchMatMul',
+];
+const ranInTraining = Object.fromEntries(TRAINING_STEP_KERNELS.map((k) => [k, 'ran' as const]));
 
 /** A Model-B-like network at toy size: stride-2 stem, IRwLB with residual, DSC, pools. */
 function smallModel(size = 16): tf.LayersModel {
@@ -68,7 +87,9 @@ test('three trainOnBatch steps give the same losses with and without native kern
   };
   const js = await losses();
   expect(registerNativeKernels(tf).active).toBe(true);
+  resetNativeKernelDispatchCounts();
   const native = await losses();
+  expectNativeDispatch(ranInTraining);
   for (let i = 0; i < 3; ++i) {
     expect(Math.abs(native[i] - js[i])).toBeLessThanOrEqual(1e-4 * Math.abs(js[i]));
   }
@@ -81,11 +102,19 @@ test('unsupported arguments fall back to the JS kernel', () => {
   const x = randTensor(r, [2, 9, 9, 3]);
   const w = randTensor(r, [3, 3, 3, 4]);
   const dw = randTensor(r, [3, 3, 3, 2]);
-  expectSameBothWays('dilated conv, channel multiplier 2, int32 add', () => [
-    tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same', 'NHWC', 2),
-    tf.depthwiseConv2d(x as tf.Tensor4D, dw as tf.Tensor4D, 1, 'same'),
-    tf.add(tf.tensor1d([1, 2], 'int32'), tf.tensor1d([3, 4], 'int32')).toFloat(),
-  ]);
+  expectSameBothWays(
+    'dilated conv, channel multiplier 2, int32 add',
+    () => [
+      tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same', 'NHWC', 2),
+      tf.depthwiseConv2d(x as tf.Tensor4D, dw as tf.Tensor4D, 1, 'same'),
+      tf.add(tf.tensor1d([1, 2], 'int32'), tf.tensor1d([3, 4], 'int32')).toFloat(),
+    ],
+    {
+      Conv2D: { native: 0, fallback: 1 },
+      DepthwiseConv2dNative: { native: 0, fallback: 1 },
+      Add: { native: 0, fallback: 1 },
+    },
+  );
 });
 
 test('unregister restores the original kernels and gradients', () => {
@@ -121,7 +150,9 @@ test('thread count is configurable and does not change results', () => {
   const w = randTensor(r, [3, 3, 16, 24]);
   registerNativeKernels(tf, { threads: 1 });
   expect(nativeKernelThreads()).toBe(1);
+  resetNativeKernelDispatchCounts();
   const one = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same').dataSync() as Float32Array;
+  expectNativeDispatch({ Conv2D: 1 });
   setNativeKernelThreads(3);
   expect(nativeKernelThreads()).toBe(3);
   const three = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same').dataSync() as Float32Array;
@@ -148,7 +179,11 @@ test('training gives bit-identical weights on 1, 2 and 3 kernel threads', async 
     for (let step = 0; step < 2; ++step) await model.trainOnBatch(x, y);
     return model.getWeights().map((w) => Array.from(w.dataSync()));
   };
+  resetNativeKernelDispatchCounts();
   const one = await weightsAfterTraining(1);
+  // The weights are the native kernels' (equal weights from JS fallbacks would prove
+  // nothing).
+  expectNativeDispatch(ranInTraining);
   expect(await weightsAfterTraining(2)).toEqual(one);
   expect(await weightsAfterTraining(3)).toEqual(one);
   expect(one).not.toEqual(initial.map((w) => Array.from(w.dataSync())));

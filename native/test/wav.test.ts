@@ -1,13 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import {
-  addonAvailable,
-  computeClipFeatures,
-  decodeWav,
-  nativeFeatures,
-  WavError,
-} from '@asc/native';
+import { computeClipFeatures, decodeWav, nativeFeatures, WavError } from '@asc/native';
 import { tempDir, wavBytes, type WavSpec } from './features-helpers';
+import { addonRequired } from './addon-required';
 
 // Every encoding of the issue, written by hand, decoded by both decoders (the C++ one
 // through the addon, the TypeScript one directly) and compared with the known samples.
@@ -21,8 +16,10 @@ type Decoded = {
 const decoders: [string, (file: string) => Promise<Decoded>][] = [
   ['js', async (file) => decodeWav(fs.readFileSync(file), file)],
 ];
-if (addonAvailable()) decoders.push(['native', (file) => nativeFeatures().decodeWav(file)]);
-else console.warn('wav.test: the addon is not built; only the TypeScript decoder is tested');
+const native = addonRequired('wav.test, native decoder');
+if (native) {
+  decoders.push(['native', (file) => nativeFeatures().decodeWav(file)]);
+}
 
 const dir = tempDir('wav');
 let counter = 0;
@@ -165,7 +162,7 @@ const bad: { name: string; code: string; bytes: () => Buffer; message: RegExp }[
   },
 ];
 
-const backends: ('js' | 'native')[] = addonAvailable() ? ['js', 'native'] : ['js'];
+const backends: ('js' | 'native')[] = native ? ['js', 'native'] : ['js'];
 
 describe.each(backends)('bad WAV files (%s backend)', (backend) => {
   it.each(bad)('$name: WavError $code naming the file', async ({ code, bytes, message }) => {
@@ -190,7 +187,7 @@ describe.each(backends)('bad WAV files (%s backend)', (backend) => {
 });
 
 // The two decoders agree on every mutilated file: same error code, or same samples.
-(addonAvailable() ? it : it.skip)(
+(native ? it : it.skip)(
   'native and TypeScript decoders agree on 300 truncated or corrupted files',
   async () => {
     const good = wavBytes({

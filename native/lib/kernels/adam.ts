@@ -1,15 +1,13 @@
 import type { NativeKernel } from './context';
 
 /**
- * One Adam step with L2 weight decay for one variable, as a kernel: inputs `w`, `g`, `m`,
- * `v` (float32, one shape); attrs `beta1`, `beta2`, `epsilon`, `weightDecay`, `stepSize`
- * (lr / (1 - beta1^t)), `sqrtC2` (sqrt(1 - beta2^t)); outputs [w', m', v'] (see
- * kernels/elementwise.h). An optimiser dispatches it by name when the backend has it
- * (the trainer's AdamL2 does): one call per variable where the tensor-op chain is a
- * dozen, which at small batches is a tenth of a training step.
+ * One Adam step with L2 weight decay for one variable, as the kernel the addon adds
+ * (NativeKernelNames.adamStep): inputs `w`, `g`, `m`, `v` (float32, one shape); attrs
+ * `beta1`, `beta2`, `epsilon`, `weightDecay`, `stepSize` (lr / (1 - beta1^t)), `sqrtC2`
+ * (sqrt(1 - beta2^t)); outputs [w', m', v'] (see src/kernels/adam.h). An optimiser dispatches it by name when the backend has it (the
+ * trainer's AdamL2 does): one call per variable where the tensor-op chain is a dozen,
+ * which at small batches is a tenth of a training step.
  */
-export const ADAM_STEP_KERNEL = 'AscAdamStep';
-
 export const adamStepKernel: NativeKernel = (args, ctx) => {
   const { w, g, m, v } = args.inputs;
   const values = [w, g, m, v].map((t) => ctx.values(args, t));

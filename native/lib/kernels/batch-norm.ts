@@ -1,46 +1,43 @@
 import type * as tfjs from '@tensorflow/tfjs';
-import { ACTIVATION_CODES } from './binding';
-import type { NativeKernel } from './context';
+import { kernelName, opCode } from './binding';
+import type { NativeContext, NativeKernel } from './context';
 import { size } from './elementwise';
 import { markFoldZero } from './swish-fold';
 
-/**
- * Training-mode batch normalisation as one kernel, optionally with its activation:
- * inputs `x` (channels last), `scale`, `offset` (per channel); attrs `varianceEpsilon`
- * and `activation` ('linear', 'relu', 'relu6' or 'swish'); outputs [y, mean, variance],
- * the batch moments being tfjs's (biased variance). tfjs-layers computes the same thing
- * as moments (Mean, Sub, Square, Mean) and FusedBatchNorm, five passes over x and two
- * activation-sized temporaries; this is two passes and none, and with the activation
- * fused the normalised values are never stored. Its gradient is two passes more (the
- * activation's derivative comes from x again), where tfjs's chain takes a dozen.
+/*
+ * Batch normalisation as the kernels the addon adds (NativeKernelNames):
  *
- * A layer dispatches it with `tf.engine().runKernel(BATCH_NORM_TRAINING_KERNEL, ...)`
- * when `tf.getKernel(BATCH_NORM_TRAINING_KERNEL, tf.getBackend())` exists (the zoo's
- * BatchNormalization does), and computes it with tfjs ops otherwise.
+ * - batchNormTraining, optionally with its activation: the batch moments (tfjs's, with
+ *   the biased variance) and the normalisation. tfjs-layers computes the same thing as
+ *   moments (Mean, Sub, Square, Mean) and FusedBatchNorm, five passes over x and two
+ *   activation-sized temporaries; this is two passes and none, and with the activation
+ *   fused the normalised values are never stored. Its gradient is two passes more (the
+ *   activation's derivative comes from x again), where tfjs's chain takes a dozen.
+ * - batchNormInference with its activation: one pass where FusedBatchNorm and a separate
+ *   activation take two and store the normalised values in between.
+ *
+ * The zoo's BatchNormalization layers dispatch them, and compute the same with tfjs ops
+ * when the backend does not have them.
  */
-export const BATCH_NORM_TRAINING_KERNEL = 'AscBatchNormTraining';
-
-/**
- * Inference-mode batch normalisation with its activation as one kernel: inputs `x`,
- * `mean`, `variance`, `scale`, `offset` (per channel); attrs as above; output y. One
- * pass where FusedBatchNorm and a separate activation take two and store the normalised
- * values in between.
- */
-export const BATCH_NORM_INFERENCE_KERNEL = 'AscBatchNormInference';
 
 /** The activations the batch-norm kernels fuse. */
 const FUSED_ACTIVATIONS = ['linear', 'relu', 'relu6', 'swish'];
 
-function activationCode(attrs: Record<string, unknown> | undefined): number | null {
+function activationCode(
+  ctx: NativeContext,
+  attrs: Record<string, unknown> | undefined,
+): number | null {
   const name = String(attrs?.activation ?? 'linear');
-  return FUSED_ACTIVATIONS.includes(name) ? ACTIVATION_CODES[name] : null;
+  return FUSED_ACTIVATIONS.includes(name)
+    ? (opCode(ctx.native.ops.activation, name) ?? null)
+    : null;
 }
 
 type Tensor = tfjs.Tensor;
 
 export const batchNormTrainingKernel: NativeKernel = (args, ctx) => {
   const { x, scale, offset } = args.inputs;
-  const activation = activationCode(args.attrs);
+  const activation = activationCode(ctx, args.attrs);
   if (!x || !scale || !offset || x.shape.length === 0 || activation === null) return null;
   const channels = x.shape[x.shape.length - 1];
   const xv = ctx.values(args, x);
@@ -69,7 +66,7 @@ export const batchNormTrainingKernel: NativeKernel = (args, ctx) => {
  */
 export const batchNormKernel: NativeKernel = (args, ctx) => {
   const { x, mean, variance, offset, scale } = args.inputs;
-  const activation = activationCode(args.attrs);
+  const activation = activationCode(ctx, args.attrs);
   if (!x || !mean || !variance || x.shape.length === 0 || activation === null) return null;
   const channels = x.shape[x.shape.length - 1];
   const perChannel = (t: typeof x | null | undefined) => {
@@ -111,7 +108,7 @@ export const batchNormGradKernel: NativeKernel = (args, ctx) => {
   const mv = ctx.values(args, mean);
   const vv = ctx.values(args, variance);
   const [sv, ov, dmv, dvv] = [scale, offset, dMeanIn, dVarianceIn].map(optional);
-  const activation = activationCode(args.attrs);
+  const activation = activationCode(ctx, args.attrs);
   if (!x || !mean || !xv || !dyv || !mv || !vv || activation === null) return null;
   if ((scale && !sv) || (offset && !ov) || (dMeanIn && !dmv) || (dVarianceIn && !dvv)) {
     return null;
@@ -145,7 +142,7 @@ export const batchNormGradKernel: NativeKernel = (args, ctx) => {
 };
 
 /**
- * The gradients of act(batchNorm(x)) by input name, from one AscBatchNormGrad call made
+ * The gradients of act(batchNorm(x)) by input name, from one batchNormGrad call made
  * in the gradient function itself and not in its closures: tfjs runs each closure in its
  * own tidy, which would dispose the outputs the others need. Outputs no closure asks for
  * are disposed with the backward pass's scope.
@@ -158,7 +155,7 @@ export function batchNormGradients(
 ): Record<'x' | 'mean' | 'variance' | 'scale' | 'offset', () => Tensor> {
   const [dx, dMean, dVariance, dScale, dOffset] = tf
     .engine()
-    .runKernel('AscBatchNormGrad', inputs as never, {
+    .runKernel(kernelName('batchNormGrad'), inputs as never, {
       varianceEpsilon: attrs.varianceEpsilon ?? 0.001,
       activation: attrs.activation ?? 'linear',
       batchStatistics,
@@ -174,7 +171,7 @@ export function batchNormGradients(
 
 export function batchNormInferenceGradient(tf: typeof tfjs): tfjs.GradConfig {
   return {
-    kernelName: BATCH_NORM_INFERENCE_KERNEL,
+    kernelName: kernelName('batchNormInference'),
     inputsToSave: ['x', 'mean', 'variance', 'scale', 'offset'],
     gradFunc: (dy, saved, attrs) => {
       const [x, mean, variance, scale, offset] = saved;
@@ -190,7 +187,7 @@ export function batchNormInferenceGradient(tf: typeof tfjs): tfjs.GradConfig {
 
 export function batchNormTrainingGradient(tf: typeof tfjs): tfjs.GradConfig {
   return {
-    kernelName: BATCH_NORM_TRAINING_KERNEL,
+    kernelName: kernelName('batchNormTraining'),
     inputsToSave: ['x', 'scale', 'offset'],
     outputsToSave: [false, true, true],
     gradFunc: (dys, saved, attrs) => {

@@ -17,49 +17,51 @@ export type ConvGeometryArray = [
   padLeft: number,
 ];
 
-/** Activation codes of the addon (kernels/geometry.h). */
-export const ACTIVATION_CODES: Readonly<Record<string, number>> = {
-  linear: 0,
-  relu: 1,
-  relu6: 2,
-  sigmoid: 3,
-  leakyrelu: 4,
-  swish: 5,
-};
+/**
+ * The addon's enums as {name: code} (src/kernels/elementwise.h and activation.h define
+ * them): `binary` and `unary` ops, named as tfjs's kernels, and the `activation`s the
+ * kernels fuse, named as tfjs's `activation` attrs.
+ */
+export interface KernelOps {
+  binary: Readonly<Record<string, number>>;
+  unary: Readonly<Record<string, number>>;
+  activation: Readonly<Record<string, number>>;
+}
 
-export const BINARY_OPS = {
-  Add: 0,
-  Sub: 1,
-  Multiply: 2,
-  RealDiv: 3,
-  SquaredDifference: 4,
-  Maximum: 5,
-  Minimum: 6,
-  SigmoidGrad: 7,
-  SquareGrad: 8,
-  ReluGrad: 9,
-  Relu6Grad: 10,
-  SwishGrad: 11,
-  DyWhereLE: 12,
-  DyWhereLT: 13,
-  DyWhereGE: 14,
-  DyWhereGT: 15,
-} as const;
+/**
+ * The names of the tfjs kernels the addon adds (tfjs has none of their kind), by role,
+ * as src/binding/kernels.cc defines them. A layer or optimiser dispatches one with
+ * `tf.engine().runKernel(name, ...)` when `tf.getKernel(name, tf.getBackend())` exists
+ * (registerNativeKernels registers them on 'cpu'), and uses tfjs ops otherwise.
+ */
+export interface NativeKernelNames {
+  /** swish, x * sigmoid(x): input `x`. */
+  swish: string;
+  /**
+   * Training-mode batch normalisation with its activation: inputs `x`, `scale`, `offset`
+   * (per channel); attrs `varianceEpsilon` and `activation` ('linear', 'relu', 'relu6'
+   * or 'swish'); outputs [y, batch mean, batch variance (biased)].
+   */
+  batchNormTraining: string;
+  /** The same with given statistics: inputs `x`, `mean`, `variance`, `scale`, `offset`. */
+  batchNormInference: string;
+  /** One Adam step with L2 weight decay (adam.ts). */
+  adamStep: string;
+  // The kernels of the gradients (gradients.ts, batch-norm.ts).
+  swishGrad: string;
+  sigmoidGrad: string;
+  squareGrad: string;
+  reluGrad: string;
+  relu6Grad: string;
+  dyWhere: string;
+  broadcastDiv: string;
+  batchNormGrad: string;
+}
 
-export const UNARY_OPS = {
-  Sigmoid: 0,
-  Square: 1,
-  Rsqrt: 2,
-  Sqrt: 3,
-  Neg: 4,
-  Relu: 5,
-  Exp: 6,
-  Abs: 7,
-  Reciprocal: 8,
-  Step: 9,
-  Relu6: 10,
-  Swish: 11,
-} as const;
+/** The addon's code for `name` in one of its enums, or undefined when it has none. */
+export function opCode(codes: Readonly<Record<string, number>>, name: string): number | undefined {
+  return Object.hasOwn(codes, name) ? codes[name] : undefined;
+}
 
 type F32 = Float32Array;
 
@@ -164,6 +166,8 @@ export interface KernelBinding {
   setThreads(n: number): void;
   threads(): number;
   blasCore(): string;
+  ops: KernelOps;
+  names: NativeKernelNames;
 }
 
 /**
@@ -179,4 +183,28 @@ export function kernelBinding(): KernelBinding {
     );
   }
   return addon.kernels as KernelBinding;
+}
+
+/** The kernel functions of the addon, or why they are unavailable. */
+export function tryKernelBinding(): KernelBinding | AddonUnavailableError {
+  try {
+    return kernelBinding();
+  } catch (err) {
+    if (err instanceof AddonUnavailableError) return err;
+    throw err;
+  }
+}
+
+/**
+ * The names of the tfjs kernels the addon adds, or null without the addon (or without
+ * OpenBLAS): then none of them can be registered, and callers use tfjs ops.
+ */
+export function nativeKernelNames(): NativeKernelNames | null {
+  const native = tryKernelBinding();
+  return native instanceof AddonUnavailableError ? null : native.names;
+}
+
+/** The tfjs name of one of the kernels the addon adds (the addon must be loaded). */
+export function kernelName(role: keyof NativeKernelNames): string {
+  return kernelBinding().names[role];
 }

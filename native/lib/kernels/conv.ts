@@ -1,4 +1,4 @@
-import { ACTIVATION_CODES, type ConvGeometryArray } from './binding';
+import { opCode, type ConvGeometryArray } from './binding';
 import type { KernelArgs, NativeContext, NativeKernel, TensorInfo } from './context';
 
 type ConvInfo = ReturnType<NativeContext['tf']['backend_util']['computeConv2DInfo']>;
@@ -31,9 +31,13 @@ export function geometryOf(info: ConvInfo): ConvGeometryArray {
   ];
 }
 
-function fusedActivation(attrs: Record<string, unknown>): { code: number; alpha: number } | null {
+/** The addon's code and leaky-relu alpha of a fused activation, or null for one it lacks. */
+function fusedActivation(
+  ctx: NativeContext,
+  attrs: Record<string, unknown>,
+): { code: number; alpha: number } | null {
   const name = (attrs.activation as string | undefined) ?? 'linear';
-  const code = ACTIVATION_CODES[name];
+  const code = opCode(ctx.native.ops.activation, name);
   if (code === undefined) return null;
   return { code, alpha: Number(attrs.leakyreluAlpha ?? 0.2) };
 }
@@ -43,7 +47,7 @@ function conv2dWith(args: KernelArgs, ctx: NativeContext, fused: boolean): Tenso
   const { x, filter, bias } = args.inputs;
   if (!x || !filter || x.shape.length !== 4 || filter.shape.length !== 4) return null;
   if (!isChannelsLast(attrs.dataFormat) || !noDilation(attrs.dilations)) return null;
-  const activation = fused ? fusedActivation(attrs) : { code: 0, alpha: 0 };
+  const activation = fusedActivation(ctx, fused ? attrs : {});
   if (!activation || (fused && args.inputs.preluActivationWeights)) return null;
   const xv = ctx.values(args, x);
   const fv = ctx.values(args, filter);

@@ -1,4 +1,4 @@
-import { BINARY_OPS, UNARY_OPS } from './binding';
+import { opCode, type KernelOps } from './binding';
 import type { NativeKernel } from './context';
 
 /** The number of values of a shape. */
@@ -10,8 +10,22 @@ function sameShape(p: number[], q: number[]): boolean {
   return p.length === q.length && p.every((d, i) => d === q[i]);
 }
 
-export function binary(op: keyof typeof BINARY_OPS): NativeKernel {
-  const code = BINARY_OPS[op];
+/**
+ * The addon's code of a binary or unary op; a name it lacks means the facade and the
+ * addon were built from different sources.
+ */
+export function opCodeOf(ops: KernelOps, kind: 'binary' | 'unary', name: string): number {
+  const code = opCode(ops[kind], name);
+  if (code === undefined) {
+    throw new Error(
+      `the native addon has no ${kind} op '${name}'; rebuild it: npx nx run native:build`,
+    );
+  }
+  return code;
+}
+
+/** A binary op of the addon (src/kernels/elementwise.h) by name, with broadcasting. */
+export function binary(op: string): NativeKernel {
   return (args, ctx) => {
     const { a, b } = args.inputs;
     const av = ctx.values(args, a);
@@ -27,18 +41,20 @@ export function binary(op: keyof typeof BINARY_OPS): NativeKernel {
         return ctx.alias(args, b, outShape);
       }
     }
+    const code = opCodeOf(ctx.native.ops, 'binary', op);
     return ctx.output(args, outShape, (out) =>
       ctx.native.binary(code, av, a.shape, bv, b.shape, out, outShape),
     );
   };
 }
 
-export function unary(op: keyof typeof UNARY_OPS): NativeKernel {
-  const code = UNARY_OPS[op];
+/** A unary op of the addon by name. */
+export function unary(op: string): NativeKernel {
   return (args, ctx) => {
     const { x } = args.inputs;
     const xv = ctx.values(args, x);
     if (!x || !xv) return null;
+    const code = opCodeOf(ctx.native.ops, 'unary', op);
     const alpha = Number(args.attrs?.alpha ?? 0);
     return ctx.output(args, x.shape, (out) => ctx.native.unary(code, xv, out, alpha));
   };

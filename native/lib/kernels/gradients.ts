@@ -1,7 +1,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { NativeKernel, Tfjs } from './context';
-import { BINARY_OPS } from './binding';
-import { binary, unary } from './elementwise';
+import { kernelName, opCode, type NativeKernelNames } from './binding';
+import { binary, opCodeOf, unary } from './elementwise';
 import { batchNormGradients, batchNormGradKernel } from './batch-norm';
 import { areBatchMoments } from './moments-fold';
 import { foldZero, isFoldZero, multiplyGrad, zeroAwareGrad } from './swish-fold';
@@ -19,36 +19,37 @@ type Tensor = tfjs.Tensor;
 type GradConfig = tfjs.GradConfig;
 type GradFunc = GradConfig['gradFunc'];
 
-/** Extra kernels the gradients below dispatch (registered on 'cpu' only). */
-export const GRADIENT_KERNELS: Readonly<Record<string, NativeKernel>> = {
-  AscSigmoidGrad: binary('SigmoidGrad'),
-  AscSquareGrad: binary('SquareGrad'),
-  AscReluGrad: binary('ReluGrad'),
-  AscRelu6Grad: binary('Relu6Grad'),
-  AscSwishGrad: binary('SwishGrad'),
-  AscDyWhere: (args, ctx) => {
+/** Extra kernels the gradients below dispatch (registered on 'cpu' only), by role. */
+export const GRADIENT_KERNELS = {
+  sigmoidGrad: binary('SigmoidGrad'),
+  squareGrad: binary('SquareGrad'),
+  reluGrad: binary('ReluGrad'),
+  relu6Grad: binary('Relu6Grad'),
+  swishGrad: binary('SwishGrad'),
+  dyWhere: (args, ctx) => {
     const { x, dy } = args.inputs;
     const xv = ctx.values(args, x);
     const dyv = ctx.values(args, dy);
-    const op = BINARY_OPS[`DyWhere${args.attrs?.cmp as 'LE' | 'LT' | 'GE' | 'GT'}`];
+    const op = opCode(ctx.native.ops.binary, `DyWhere${String(args.attrs?.cmp)}`);
     if (!x || !dy || !xv || !dyv || op === undefined) return null;
     const param = Number(args.attrs?.param);
     return ctx.output(args, x.shape, (out) =>
       ctx.native.binary(op, xv, x.shape, dyv, dy.shape, out, x.shape, param),
     );
   },
-  AscBroadcastDiv: (args, ctx) => {
+  broadcastDiv: (args, ctx) => {
     const { x } = args.inputs;
     const xv = ctx.values(args, x);
     const shape = args.attrs?.shape as number[];
     const divisor = new Float32Array([Number(args.attrs?.divisor)]);
     if (!x || !xv) return null;
+    const realDiv = opCodeOf(ctx.native.ops, 'binary', 'RealDiv');
     return ctx.output(args, shape, (out) =>
-      ctx.native.binary(3, xv, x.shape, divisor, [], out, shape),
+      ctx.native.binary(realDiv, xv, x.shape, divisor, [], out, shape),
     );
   },
-  AscBatchNormGrad: batchNormGradKernel,
-};
+  batchNormGrad: batchNormGradKernel,
+} satisfies Partial<Record<keyof NativeKernelNames, NativeKernel>>;
 
 function usable(tf: Tfjs, tensors: (Tensor | null | undefined)[]): boolean {
   return tf.getBackend() === 'cpu' && tensors.every((t) => !t || t.dtype === 'float32');
@@ -58,12 +59,17 @@ function sameShape(a: Tensor, b: Tensor): boolean {
   return a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
 }
 
-function run(tf: Tfjs, name: string, inputs: Record<string, Tensor>, attrs = {}): Tensor {
-  return tf.engine().runKernel(name, inputs as never, attrs) as Tensor;
+function run(
+  tf: Tfjs,
+  role: keyof NativeKernelNames,
+  inputs: Record<string, Tensor>,
+  attrs = {},
+): Tensor {
+  return tf.engine().runKernel(kernelName(role), inputs as never, attrs) as Tensor;
 }
 
 /** A gradient of the form dx = f(saved, dy) computed by one same-shape binary kernel. */
-function pointwise(kernel: string): (tf: Tfjs, original: GradFunc) => GradFunc {
+function pointwise(kernel: keyof NativeKernelNames): (tf: Tfjs, original: GradFunc) => GradFunc {
   return (tf, original) => (dy, saved, attrs) => {
     const [s] = saved;
     const d = dy as Tensor;
@@ -87,7 +93,7 @@ const meanGrad =
       x: () =>
         run(
           tf,
-          'AscBroadcastDiv',
+          'broadcastDiv',
           { x: tf.reshape(d, expanded) },
           { shape: x.shape, divisor: reduceSize },
         ),
@@ -142,7 +148,7 @@ function minMaxGrad(kind: 'min' | 'max') {
         return fallback[input]();
       };
       const masked = (x: Tensor, cmp: string, param: number) => () =>
-        run(tf, 'AscDyWhere', { x, dy: d }, { cmp, param });
+        run(tf, 'dyWhere', { x, dy: d }, { cmp, param });
       // Minimum: da = dy * (a <= b), db = dy * (a > b); Maximum: da = dy * (a >= b),
       // db = dy * (a < b).
       if (b.size === 1 && sameShape(a, d)) {
@@ -161,11 +167,11 @@ function minMaxGrad(kind: 'min' | 'max') {
 export const NATIVE_GRADIENTS: Readonly<
   Record<string, (tf: Tfjs, original: GradFunc) => GradFunc>
 > = {
-  Sigmoid: zeroAwareGrad(pointwise('AscSigmoidGrad')),
+  Sigmoid: zeroAwareGrad(pointwise('sigmoidGrad')),
   Multiply: multiplyGrad,
-  Square: zeroAwareGrad(pointwise('AscSquareGrad')),
-  Relu: pointwise('AscReluGrad'),
-  Relu6: pointwise('AscRelu6Grad'),
+  Square: zeroAwareGrad(pointwise('squareGrad')),
+  Relu: pointwise('reluGrad'),
+  Relu6: pointwise('relu6Grad'),
   Mean: meanGrad,
   Minimum: minMaxGrad('min'),
   Maximum: minMaxGrad('max'),
@@ -173,26 +179,23 @@ export const NATIVE_GRADIENTS: Readonly<
 };
 
 /**
- * The fused swish, x * sigmoid(x), as a kernel of its own while the native kernels are
- * registered: one pass forward and one backward, where Multiply + Sigmoid take two
- * forward passes, keep an extra activation-sized tensor for the gradient and four passes
- * backward. A layer dispatches it with `tf.engine().runKernel(SWISH_KERNEL, { x })` when
- * `tf.getKernel(SWISH_KERNEL, tf.getBackend())` exists, and falls back to
- * `tf.mul(x, tf.sigmoid(x))` otherwise.
+ * The fused swish, x * sigmoid(x), as a kernel of its own (NativeKernelNames.swish) while
+ * the native kernels are registered: one pass forward and one backward, where Multiply +
+ * Sigmoid take two forward passes, keep an extra activation-sized tensor for the gradient
+ * and four passes backward. The zoo's Swish layer dispatches it, and falls back to
+ * `tf.mul(x, tf.sigmoid(x))` without it.
  */
-export const SWISH_KERNEL = 'AscSwish';
-
 export const swishKernel: NativeKernel = unary('Swish');
 
 export function swishGradient(tf: Tfjs): GradConfig {
   return {
-    kernelName: SWISH_KERNEL,
+    kernelName: kernelName('swish'),
     inputsToSave: ['x'],
     gradFunc: (dy, saved) => {
       const [x] = saved;
       const d = dy as Tensor;
       if (usable(tf, [x, d]) && sameShape(x, d)) {
-        return { x: () => run(tf, 'AscSwishGrad', { a: x, b: d }) };
+        return { x: () => run(tf, 'swishGrad', { a: x, b: d }) };
       }
       return {
         x: () =>

@@ -1,13 +1,14 @@
 export {
   NATIVE_KERNELS,
+  nativeKernelDispatchCounts,
   nativeKernelMemoryStats,
   nativeKernelThreads,
   registerNativeKernels,
+  resetNativeKernelDispatchCounts,
   setNativeKernelThreads,
   unregisterNativeKernels,
+  type NativeKernelDispatch,
   type NativeKernelOptions,
   type NativeKernelsHandle,
 } from './register';
-export { ADAM_STEP_KERNEL } from './adam';
-export { BATCH_NORM_INFERENCE_KERNEL, BATCH_NORM_TRAINING_KERNEL } from './batch-norm';
-export { SWISH_KERNEL } from './gradients';
+export { nativeKernelNames, type NativeKernelNames } from './binding';

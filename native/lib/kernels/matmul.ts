@@ -1,4 +1,4 @@
-import { ACTIVATION_CODES } from './binding';
+import { opCode } from './binding';
 import type { KernelArgs, NativeContext, NativeKernel, TensorInfo } from './context';
 
 function matMulWith(args: KernelArgs, ctx: NativeContext, fused: boolean): TensorInfo | null {
@@ -9,7 +9,7 @@ function matMulWith(args: KernelArgs, ctx: NativeContext, fused: boolean): Tenso
   const bv = ctx.values(args, b);
   if (!av || !bv) return null;
   const activationName = fused ? ((attrs.activation as string | undefined) ?? 'linear') : 'linear';
-  const activation = ACTIVATION_CODES[activationName];
+  const activation = opCode(ctx.native.ops.activation, activationName);
   if (activation === undefined || (fused && args.inputs.preluActivationWeights)) return null;
   const transposeA = Boolean(attrs.transposeA);
   const transposeB = Boolean(attrs.transposeB);

@@ -1,27 +1,19 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import * as os from 'os';
 import { AddonUnavailableError } from '../addon';
-import { ADAM_STEP_KERNEL, adamStepKernel } from './adam';
+import { adamStepKernel } from './adam';
 import {
-  BATCH_NORM_INFERENCE_KERNEL,
-  BATCH_NORM_TRAINING_KERNEL,
   batchNormInferenceGradient,
   batchNormInferenceKernel,
   batchNormKernel,
   batchNormTrainingGradient,
   batchNormTrainingKernel,
 } from './batch-norm';
-import { kernelBinding, type KernelBinding } from './binding';
+import { tryKernelBinding, type NativeKernelNames } from './binding';
 import * as conv from './conv';
 import { NativeContext, type KernelArgs, type NativeKernel, type Tfjs } from './context';
 import * as ew from './elementwise';
-import {
-  GRADIENT_KERNELS,
-  NATIVE_GRADIENTS,
-  SWISH_KERNEL,
-  swishGradient,
-  swishKernel,
-} from './gradients';
+import { GRADIENT_KERNELS, NATIVE_GRADIENTS, swishGradient, swishKernel } from './gradients';
 import * as mm from './matmul';
 import { OutputPool } from './output-pool';
 import { recordingMean, recordingSquare, recordingSub } from './moments-fold';
@@ -68,6 +60,49 @@ export const NATIVE_KERNELS: Readonly<Record<string, NativeKernel>> = {
   GatherV2: ew.gather,
 };
 
+/** The kernels the addon adds to tfjs, by role (their names come from the addon). */
+const ADDED_KERNELS: Readonly<Record<keyof NativeKernelNames, NativeKernel>> = {
+  ...GRADIENT_KERNELS,
+  swish: swishKernel,
+  batchNormTraining: batchNormTrainingKernel,
+  batchNormInference: batchNormInferenceKernel,
+  adamStep: adamStepKernel,
+};
+
+/** How often a kernel ran natively, and how often it declined to tfjs's JS kernel. */
+export interface NativeKernelDispatch {
+  native: number;
+  fallback: number;
+}
+
+/** Dispatch counts by tfjs kernel name, across registrations until reset. */
+const dispatchCounts = new Map<string, NativeKernelDispatch>();
+
+function dispatchCounter(name: string): NativeKernelDispatch {
+  let counter = dispatchCounts.get(name);
+  if (!counter) {
+    counter = { native: 0, fallback: 0 };
+    dispatchCounts.set(name, counter);
+  }
+  return counter;
+}
+
+/**
+ * How often each registered kernel ran natively or declined (arguments it does not
+ * handle) since the last reset: what proves that a result came from the addon.
+ */
+export function nativeKernelDispatchCounts(): Record<string, NativeKernelDispatch> {
+  return Object.fromEntries([...dispatchCounts].map(([name, c]) => [name, { ...c }]));
+}
+
+export function resetNativeKernelDispatchCounts(): void {
+  // Zeroed in place: registered kernels hold their counters.
+  for (const counter of dispatchCounts.values()) {
+    counter.native = 0;
+    counter.fallback = 0;
+  }
+}
+
 export interface NativeKernelOptions {
   /** Threads of the kernel pool (default: every hardware thread). */
   threads?: number;
@@ -105,6 +140,7 @@ interface Registration {
   originals: Map<string, KernelConfig>;
   originalGradients: Map<string, tfjs.GradConfig>;
   addedKernels: string[];
+  addedGradients: string[];
   backend: Hookable | null;
   ownMethods: Map<HookedMethod, PropertyDescriptor | undefined>;
   pool: OutputPool | null;
@@ -155,15 +191,6 @@ function unhookBackend(reg: Registration): void {
   }
 }
 
-function binding(): KernelBinding | AddonUnavailableError {
-  try {
-    return kernelBinding();
-  } catch (err) {
-    if (err instanceof AddonUnavailableError) return err;
-    throw err;
-  }
-}
-
 /**
  * Replaces the heavy kernels of tfjs's 'cpu' backend with the addon's native ones.
  * A no-op (active: false, with the reason) when ASC_NATIVE_KERNELS=0 or the addon is not
@@ -182,7 +209,7 @@ export function registerNativeKernels(
       blasCore: '',
     };
   }
-  const native = binding();
+  const native = tryKernelBinding();
   if (native instanceof AddonUnavailableError) {
     return { active: false, reason: native.message, kernels: [], threads: 0, blasCore: '' };
   }
@@ -206,6 +233,7 @@ export function registerNativeKernels(
     originals: new Map(),
     originalGradients: new Map(),
     addedKernels: [],
+    addedGradients: [],
     backend: null,
     ownMethods: new Map(),
     pool: outputPool,
@@ -215,21 +243,25 @@ export function registerNativeKernels(
     const original = tf.getKernel(name, 'cpu');
     if (!original) continue;
     const fallback = original.kernelFunc;
+    const count = dispatchCounter(name);
     tf.unregisterKernel(name, 'cpu');
     tf.registerKernel({
       ...original,
-      kernelFunc: ((args: KernelArgs) =>
-        impl(args, ctx) ?? fallback(args as never)) as unknown as tfjs.KernelFunc,
+      kernelFunc: ((args: KernelArgs) => {
+        const result = impl(args, ctx);
+        if (!result) {
+          count.fallback++;
+          return fallback(args as never);
+        }
+        count.native++;
+        return result;
+      }) as unknown as tfjs.KernelFunc,
     });
     reg.originals.set(name, original);
   }
-  for (const [name, impl] of [
-    ...Object.entries(GRADIENT_KERNELS),
-    [SWISH_KERNEL, swishKernel] as const,
-    [BATCH_NORM_TRAINING_KERNEL, batchNormTrainingKernel] as const,
-    [BATCH_NORM_INFERENCE_KERNEL, batchNormInferenceKernel] as const,
-    [ADAM_STEP_KERNEL, adamStepKernel] as const,
-  ]) {
+  for (const [role, impl] of Object.entries(ADDED_KERNELS)) {
+    const name = native.names[role as keyof NativeKernelNames];
+    const count = dispatchCounter(name);
     tf.registerKernel({
       kernelName: name,
       backendName: 'cpu',
@@ -237,14 +269,20 @@ export function registerNativeKernels(
         const result = impl(args, ctx);
         // The gradients check their inputs before dispatching, so this is a bug.
         if (!result) throw new Error(`${name}: arguments the native kernel does not handle`);
+        count.native++;
         return result;
       }) as unknown as tfjs.KernelFunc,
     });
     reg.addedKernels.push(name);
   }
-  tf.registerGradient(swishGradient(tf));
-  tf.registerGradient(batchNormTrainingGradient(tf));
-  tf.registerGradient(batchNormInferenceGradient(tf));
+  for (const gradient of [
+    swishGradient(tf),
+    batchNormTrainingGradient(tf),
+    batchNormInferenceGradient(tf),
+  ]) {
+    tf.registerGradient(gradient);
+    reg.addedGradients.push(gradient.kernelName);
+  }
   for (const [name, rewrite] of Object.entries(NATIVE_GRADIENTS)) {
     const original = tf.getGradient(name);
     if (!original) continue;
@@ -273,9 +311,7 @@ export function unregisterNativeKernels(tf: Tfjs): void {
     tf.registerKernel(original);
   }
   for (const name of current.addedKernels) tf.unregisterKernel(name, 'cpu');
-  tf.unregisterGradient(SWISH_KERNEL);
-  tf.unregisterGradient(BATCH_NORM_TRAINING_KERNEL);
-  tf.unregisterGradient(BATCH_NORM_INFERENCE_KERNEL);
+  for (const gradient of current.addedGradients) tf.unregisterGradient(gradient);
   for (const original of current.originalGradients.values()) tf.registerGradient(original);
   unhookBackend(current);
   current.pool?.clear();
@@ -284,7 +320,7 @@ export function unregisterNativeKernels(tf: Tfjs): void {
 
 /** Threads of the native kernel pool; 0 when the addon is not available. */
 export function nativeKernelThreads(): number {
-  const native = binding();
+  const native = tryKernelBinding();
   return native instanceof AddonUnavailableError ? 0 : native.threads();
 }
 
@@ -293,7 +329,7 @@ export function setNativeKernelThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) {
     throw new RangeError(`native kernel threads must be a whole number >= 1, got ${n}`);
   }
-  const native = binding();
+  const native = tryKernelBinding();
   if (native instanceof AddonUnavailableError) throw native;
   native.setThreads(n);
 }

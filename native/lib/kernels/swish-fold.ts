@@ -1,4 +1,5 @@
 import type * as tfjs from '@tensorflow/tfjs';
+import { kernelName } from './binding';
 import type { CpuBackend, NativeKernel, TensorInfo, Tfjs } from './context';
 
 /**
@@ -115,7 +116,7 @@ export const multiplyGrad =
       !sameShape(a, d);
     if (!plain) {
       const swish = (x: Tensor) =>
-        tf.engine().runKernel('AscSwishGrad', { a: x, b: d } as never) as Tensor;
+        tf.engine().runKernel(kernelName('swishGrad'), { a: x, b: d } as never) as Tensor;
       if (sigmoidInputs.get(b.dataId) === a.dataId) {
         return { a: () => swish(a), b: () => foldZero(tf, b.shape) };
       }

@@ -75,10 +75,13 @@ std::string shardFileName(const std::string& audioHash, ShardDtype dtype) {
   return audioHash + (dtype == ShardDtype::kFloat16 ? ".f16.seg" : ".f32.seg");
 }
 
-void runBatch(const std::vector<std::string>& paths, const BatchOptions& options, const std::atomic<bool>& cancel,
+void runBatch(const std::vector<std::string>& paths, const BatchOptions& options,
+              const std::atomic<bool>& cancel,
               const std::function<void(ClipOutcome&&)>& onOutcome) {
   validateConfig(options.config);
-  const unsigned threads = std::max(1u, std::min<unsigned>(options.threads, static_cast<unsigned>(std::max<std::size_t>(paths.size(), 1))));
+  const unsigned threads = std::max(
+      1u, std::min<unsigned>(options.threads,
+                             static_cast<unsigned>(std::max<std::size_t>(paths.size(), 1))));
   std::atomic<std::size_t> next{0};
   ThreadPool pool(threads);
   // One long-lived loop per thread pulling the next file: files differ in length, so
@@ -100,7 +103,8 @@ void runBatch(const std::vector<std::string>& paths, const BatchOptions& options
   });
 }
 
-Segments computeClipSegments(const std::string& path, const ScalogramConfig& config, int* channels) {
+Segments computeClipSegments(const std::string& path, const ScalogramConfig& config,
+                             int* channels) {
   const std::vector<std::uint8_t> bytes = readFileBytes(path);
   const WavAudio audio = decodeWav(bytes.data(), bytes.size());
   if (channels) *channels = audio.channels;

@@ -23,7 +23,7 @@ struct ClipOutcome {
   std::string shardFile;  // file name inside the shard directory
   ShardInfo shard;
   bool repaired = false;  // a shard for this content existed but failed verification
-  std::string encoding;  // of the WAV file (empty when reused)
+  std::string encoding;   // of the WAV file (empty when reused)
   int sampleRateHz = 0;
   std::string errorCode;  // WavError code name, or "config", "io"
   std::string error;
@@ -44,8 +44,8 @@ std::string shardFileName(const std::string& audioHash, ShardDtype dtype);
 // without computing. `onOutcome` runs on worker threads, once per file, as each
 // finishes. When `cancel` becomes true no new file starts; the unstarted ones are
 // reported as kCancelled. Never throws for a bad file: the outcome carries the error.
-void runBatch(const std::vector<std::string>& paths, const BatchOptions& options, const std::atomic<bool>& cancel,
-              const std::function<void(ClipOutcome&&)>& onOutcome);
+void runBatch(const std::vector<std::string>& paths, const BatchOptions& options,
+              const std::atomic<bool>& cancel, const std::function<void(ClipOutcome&&)>& onOutcome);
 
 // Reads, decodes and computes one clip (no cache). Throws WavError / std::exception.
 Segments computeClipSegments(const std::string& path, const ScalogramConfig& config, int* channels);

@@ -22,7 +22,8 @@ void toDecibels(float* values, std::size_t n) {
     std::memcpy(&m, &mbits, 4);
     const float s = (m - 1.0f) / (m + 1.0f);
     const float s2 = s * s;
-    const float lnm = 2.0f * s * (1.0f + s2 * (1.0f / 3 + s2 * (1.0f / 5 + s2 * (1.0f / 7 + s2 * (1.0f / 9)))));
+    const float lnm =
+        2.0f * s * (1.0f + s2 * (1.0f / 3 + s2 * (1.0f / 5 + s2 * (1.0f / 7 + s2 * (1.0f / 9)))));
     values[i] = kDbPerNat * (static_cast<float>(e) * kLn2 + lnm);
   }
 }

@@ -11,7 +11,8 @@
 
 namespace asc::features {
 
-double timeFftOnly(const ScalogramConfig& config, std::size_t samples, int channels, std::size_t clips, unsigned threads) {
+double timeFftOnly(const ScalogramConfig& config, std::size_t samples, int channels,
+                   std::size_t clips, unsigned threads) {
   std::vector<float> signal(samples);
   std::uint32_t state = 12345;
   for (float& v : signal) {
@@ -32,7 +33,8 @@ double timeFftOnly(const ScalogramConfig& config, std::size_t samples, int chann
     while (next.fetch_add(1) < clips) {
       for (int c = 0; c < channels; ++c) {
         for (std::size_t m = 0; m < frames; m += 2) {
-          stft.powerFramePair(signal.data(), samples, m, power.data(), m + 1 < frames ? second.data() : nullptr, 1);
+          stft.powerFramePair(signal.data(), samples, m, power.data(),
+                              m + 1 < frames ? second.data() : nullptr, 1);
           keep += power[m % power.size()];
         }
       }

@@ -10,6 +10,7 @@ namespace asc::features {
 
 // Seconds to run the STFT power stage over `clips` clips of `channels` x `samples`
 // (a fixed pseudo-random signal) on `threads` threads, one clip per task.
-double timeFftOnly(const ScalogramConfig& config, std::size_t samples, int channels, std::size_t clips, unsigned threads);
+double timeFftOnly(const ScalogramConfig& config, std::size_t samples, int channels,
+                   std::size_t clips, unsigned threads);
 
 }  // namespace asc::features

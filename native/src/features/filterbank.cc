@@ -74,7 +74,8 @@ double l1TimeNorm(const std::vector<double>& raw) {
     std::vector<std::complex<double>> t(n);
     for (std::size_t m = 0; m < n; ++m) {
       std::complex<double> s = 0;
-      for (std::size_t k = 0; k < n; ++k) s += raw[k] * std::polar(1.0, 2.0 * kPi * static_cast<double>((k * m) % n) / n);
+      for (std::size_t k = 0; k < n; ++k)
+        s += raw[k] * std::polar(1.0, 2.0 * kPi * static_cast<double>((k * m) % n) / n);
       t[m] = s;
     }
     h.swap(t);
@@ -139,7 +140,8 @@ MorletBank morletFilterbank(int nFft, int J, int Q) {
   bank.bands = static_cast<int>(params.xi.size()) + 1;
   bank.weights.resize(static_cast<std::size_t>(bank.bands) * bank.bins);
   auto putRow = [&](int row, const std::vector<double>& full) {
-    std::copy(full.begin(), full.begin() + bank.bins, bank.weights.begin() + static_cast<std::size_t>(row) * bank.bins);
+    std::copy(full.begin(), full.begin() + bank.bins,
+              bank.weights.begin() + static_cast<std::size_t>(row) * bank.bins);
   };
   bank.xi.push_back(0.0);
   bank.sigma.push_back(params.sigmaLow);

@@ -9,10 +9,10 @@
 namespace asc::features {
 
 struct MorletBank {
-  int bands = 0;             // rows: low-pass first, then band-pass in ascending centre
-  int bins = 0;              // columns: Fourier bins 0 .. nFft/2
-  std::vector<double> xi;    // centre frequency of each row, cycles per sample
-  std::vector<double> sigma; // width of each row, cycles per sample
+  int bands = 0;                // rows: low-pass first, then band-pass in ascending centre
+  int bins = 0;                 // columns: Fourier bins 0 .. nFft/2
+  std::vector<double> xi;       // centre frequency of each row, cycles per sample
+  std::vector<double> sigma;    // width of each row, cycles per sample
   std::vector<double> weights;  // bands x bins, row-major
 };
 

@@ -41,7 +41,8 @@ std::uint16_t floatToHalf(float f) {
   std::memcpy(&x, &f, 4);
   const std::uint32_t sign = (x >> 16) & 0x8000u;
   const std::uint32_t absx = x & 0x7FFFFFFFu;
-  if (absx >= 0x7F800000u) return static_cast<std::uint16_t>(sign | 0x7C00u | (absx > 0x7F800000u ? 0x200u : 0));
+  if (absx >= 0x7F800000u)
+    return static_cast<std::uint16_t>(sign | 0x7C00u | (absx > 0x7F800000u ? 0x200u : 0));
   if (absx >= 0x477FF000u) return static_cast<std::uint16_t>(sign | 0x7C00u);  // rounds to inf
   if (absx < 0x38800000u) {  // subnormal half or zero
     if (absx < 0x33000000u) return static_cast<std::uint16_t>(sign);
@@ -83,7 +84,8 @@ struct FileCloser {
 
 }  // namespace
 
-void encodeShard(const Segments& seg, int channels, ShardDtype dtype, ShardInfo* info, std::vector<std::uint8_t>& bytes) {
+void encodeShard(const Segments& seg, int channels, ShardDtype dtype, ShardInfo* info,
+                 std::vector<std::uint8_t>& bytes) {
   const std::size_t values = seg.values.size();
   const std::size_t bytesPer = dtype == ShardDtype::kFloat16 ? 2 : 4;
   bytes.resize(kShardHeaderBytes + values * bytesPer);
@@ -120,9 +122,10 @@ void encodeShard(const Segments& seg, int channels, ShardDtype dtype, ShardInfo*
 
 void writeFileAtomically(const std::string& path, const std::vector<std::uint8_t>& bytes) {
   static std::atomic<unsigned> counter{0};
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" +
-                          std::to_string(std::hash<std::thread::id>()(std::this_thread::get_id()) % 100000) + "-" +
-                          std::to_string(counter.fetch_add(1));
+  const std::string tmp =
+      path + ".tmp-" + std::to_string(::getpid()) + "-" +
+      std::to_string(std::hash<std::thread::id>()(std::this_thread::get_id()) % 100000) + "-" +
+      std::to_string(counter.fetch_add(1));
   {
     std::unique_ptr<std::FILE, FileCloser> f(std::fopen(tmp.c_str(), "wb"));
     if (!f) throw std::runtime_error("cannot create " + tmp + ": " + std::strerror(errno));
@@ -140,7 +143,8 @@ void writeFileAtomically(const std::string& path, const std::vector<std::uint8_t
   }
 }
 
-bool verifyShard(const std::string& path, const ShardInfo& expected, ShardInfo* info, std::vector<std::uint8_t>& bytes) {
+bool verifyShard(const std::string& path, const ShardInfo& expected, ShardInfo* info,
+                 std::vector<std::uint8_t>& bytes) {
   try {
     readFileBytesInto(path, bytes);
   } catch (const WavError&) {
@@ -157,9 +161,13 @@ bool verifyShard(const std::string& path, const ShardInfo& expected, ShardInfo* 
   s.frames = get32(h + 36);
   s.checksum = get32(h + 40);
   s.payloadBytes = get64(h + 48);
-  if (get32(h + 8) != kShardHeaderBytes || s.dtype != expected.dtype || s.segmentFrames != expected.segmentFrames || s.bands != expected.bands || get32(h + 28) != 2) return false;
+  if (get32(h + 8) != kShardHeaderBytes || s.dtype != expected.dtype ||
+      s.segmentFrames != expected.segmentFrames || s.bands != expected.bands || get32(h + 28) != 2)
+    return false;
   const std::size_t bytesPer = s.dtype == ShardDtype::kFloat16 ? 2 : 4;
-  if (s.payloadBytes != bytes.size() - kShardHeaderBytes || s.payloadBytes != std::uint64_t(s.segments) * s.segmentFrames * s.bands * 2 * bytesPer) return false;
+  if (s.payloadBytes != bytes.size() - kShardHeaderBytes ||
+      s.payloadBytes != std::uint64_t(s.segments) * s.segmentFrames * s.bands * 2 * bytesPer)
+    return false;
   if (crc32(h + kShardHeaderBytes, s.payloadBytes) != s.checksum) return false;
   if (info) *info = s;
   return true;

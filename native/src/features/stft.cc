@@ -38,8 +38,9 @@ fftwf_plan sharedForwardPlan(int nFft) {
   }
   fftwf_iodim dim{nFft, 1, 1};
   // (re, im) -> (re, im) in this argument order is the forward transform.
-  fftwf_plan plan = fftwf_plan_guru_split_dft(1, &dim, 0, nullptr, scratch[0].get(), scratch[1].get(), scratch[2].get(),
-                                              scratch[3].get(), FFTW_ESTIMATE);
+  fftwf_plan plan =
+      fftwf_plan_guru_split_dft(1, &dim, 0, nullptr, scratch[0].get(), scratch[1].get(),
+                                scratch[2].get(), scratch[3].get(), FFTW_ESTIMATE);
   plans.emplace(nFft, plan);
   return plan;
 }
@@ -103,8 +104,8 @@ void Stft::windowed(const float* signal, std::size_t samples, std::size_t frame,
   }
 }
 
-void Stft::powerFramePair(const float* signal, std::size_t samples, std::size_t frame, float* first, float* second,
-                          std::size_t stride) {
+void Stft::powerFramePair(const float* signal, std::size_t samples, std::size_t frame, float* first,
+                          float* second, std::size_t stride) {
   windowed(signal, samples, frame, inRe_.get());
   if (second) {
     windowed(signal, samples, frame + 1, inIm_.get());

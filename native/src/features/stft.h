@@ -35,8 +35,8 @@ class Stft {
   // Writes |X[m, k]|^2 (k = 0..nFft/2) of frames m = `frame` and `frame` + 1 to
   // first[k * stride] and second[k * stride]. With `second` null only the first frame
   // is computed (the second lane holds zeros).
-  void powerFramePair(const float* signal, std::size_t samples, std::size_t frame, float* first, float* second,
-                      std::size_t stride);
+  void powerFramePair(const float* signal, std::size_t samples, std::size_t frame, float* first,
+                      float* second, std::size_t stride);
 
  private:
   struct FloatFree {
@@ -47,7 +47,7 @@ class Stft {
 
   int nFft_;
   int hop_;
-  int windowStart_;  // first non-zero window sample in the frame
+  int windowStart_;            // first non-zero window sample in the frame
   std::vector<float> window_;  // windowSamples values
   // Split-complex input and output (FFTW's guru split interface), so the windowing and
   // the separation of the two spectra are contiguous, vectorisable loops.

@@ -32,7 +32,9 @@ struct Format {
 };
 
 Format parseFmt(const std::uint8_t* p, std::size_t size) {
-  if (size < 16) throw WavError(WavErrorCode::kNotRiffWave, "fmt chunk is " + std::to_string(size) + " bytes, expected at least 16");
+  if (size < 16)
+    throw WavError(WavErrorCode::kNotRiffWave,
+                   "fmt chunk is " + std::to_string(size) + " bytes, expected at least 16");
   Format f;
   f.tag = u16(p);
   f.channels = u16(p + 2);
@@ -42,7 +44,9 @@ Format parseFmt(const std::uint8_t* p, std::size_t size) {
   if (f.tag == kFormatExtensible) {
     // cbSize(2) validBits(2) channelMask(4) subFormat GUID(16): the GUID's first two
     // bytes are the real format tag.
-    if (size < 40) throw WavError(WavErrorCode::kNotRiffWave, "WAVE_FORMAT_EXTENSIBLE fmt chunk is " + std::to_string(size) + " bytes, expected 40");
+    if (size < 40)
+      throw WavError(WavErrorCode::kNotRiffWave, "WAVE_FORMAT_EXTENSIBLE fmt chunk is " +
+                                                     std::to_string(size) + " bytes, expected 40");
     f.extensible = true;
     f.tag = u16(p + 24);
   }
@@ -51,10 +55,14 @@ Format parseFmt(const std::uint8_t* p, std::size_t size) {
 
 std::string tagName(std::uint16_t tag) {
   switch (tag) {
-    case kFormatAlaw: return "A-law";
-    case kFormatMulaw: return "mu-law";
-    case 2: return "MS ADPCM";
-    case 0x11: return "IMA ADPCM";
+    case kFormatAlaw:
+      return "A-law";
+    case kFormatMulaw:
+      return "mu-law";
+    case 2:
+      return "MS ADPCM";
+    case 0x11:
+      return "IMA ADPCM";
     default: {
       char buf[32];
       std::snprintf(buf, sizeof buf, "format tag 0x%04x", tag);
@@ -66,7 +74,8 @@ std::string tagName(std::uint16_t tag) {
 // Converts interleaved samples to planar floats; the channel count is a template
 // argument so the inner loop has no per-sample indirection.
 template <int Channels, int Bytes, typename Convert>
-void deinterleaveFixed(const std::uint8_t* data, std::size_t frames, Convert convert, WavAudio& out) {
+void deinterleaveFixed(const std::uint8_t* data, std::size_t frames, Convert convert,
+                       WavAudio& out) {
   float* dst[Channels];
   for (int c = 0; c < Channels; ++c) {
     out.samples[c].resize(frames);
@@ -79,7 +88,8 @@ void deinterleaveFixed(const std::uint8_t* data, std::size_t frames, Convert con
 }
 
 template <int Bytes, typename Convert>
-void deinterleave(const std::uint8_t* data, std::size_t frames, int channels, Convert convert, WavAudio& out) {
+void deinterleave(const std::uint8_t* data, std::size_t frames, int channels, Convert convert,
+                  WavAudio& out) {
   if (channels == 1) {
     deinterleaveFixed<1, Bytes>(data, frames, convert, out);
   } else {
@@ -91,13 +101,20 @@ void deinterleave(const std::uint8_t* data, std::size_t frames, int channels, Co
 
 const char* wavErrorCodeName(WavErrorCode code) {
   switch (code) {
-    case WavErrorCode::kIo: return "io";
-    case WavErrorCode::kNotRiffWave: return "not-riff-wave";
-    case WavErrorCode::kTruncated: return "truncated";
-    case WavErrorCode::kUnsupportedEncoding: return "unsupported-encoding";
-    case WavErrorCode::kSampleRate: return "sample-rate";
-    case WavErrorCode::kNonFinite: return "non-finite";
-    case WavErrorCode::kEmpty: return "empty";
+    case WavErrorCode::kIo:
+      return "io";
+    case WavErrorCode::kNotRiffWave:
+      return "not-riff-wave";
+    case WavErrorCode::kTruncated:
+      return "truncated";
+    case WavErrorCode::kUnsupportedEncoding:
+      return "unsupported-encoding";
+    case WavErrorCode::kSampleRate:
+      return "sample-rate";
+    case WavErrorCode::kNonFinite:
+      return "non-finite";
+    case WavErrorCode::kEmpty:
+      return "empty";
   }
   return "io";
 }
@@ -125,7 +142,8 @@ void decodeWavInto(const std::uint8_t* data, std::size_t size, WavAudio& out) {
     const std::size_t start = pos + 8;
     const bool fits = chunkSize <= size - start;
     if (std::memcmp(id, "fmt ", 4) == 0) {
-      if (!fits) throw WavError(WavErrorCode::kTruncated, "fmt chunk runs past the end of the file");
+      if (!fits)
+        throw WavError(WavErrorCode::kTruncated, "fmt chunk runs past the end of the file");
       fmt = data + start;
       fmtSize = chunkSize;
     } else if (std::memcmp(id, "data", 4) == 0) {
@@ -140,30 +158,41 @@ void decodeWavInto(const std::uint8_t* data, std::size_t size, WavAudio& out) {
   if (!body) throw WavError(WavErrorCode::kNotRiffWave, "no data chunk");
   const Format f = parseFmt(fmt, fmtSize);
   if (bodyTruncated) {
-    throw WavError(WavErrorCode::kTruncated, "data chunk declares " + std::to_string(u32(body - 4)) +
-                                                 " bytes but the file holds " + std::to_string(bodySize));
+    throw WavError(WavErrorCode::kTruncated,
+                   "data chunk declares " + std::to_string(u32(body - 4)) +
+                       " bytes but the file holds " + std::to_string(bodySize));
   }
   if (f.tag != kFormatPcm && f.tag != kFormatFloat) {
-    throw WavError(WavErrorCode::kUnsupportedEncoding, "unsupported encoding " + tagName(f.tag) + " (supported: PCM 16/24/32-bit, IEEE float 32/64-bit)");
+    throw WavError(WavErrorCode::kUnsupportedEncoding,
+                   "unsupported encoding " + tagName(f.tag) +
+                       " (supported: PCM 16/24/32-bit, IEEE float 32/64-bit)");
   }
   const int bits = f.bitsPerSample;
   const bool pcmOk = f.tag == kFormatPcm && (bits == 16 || bits == 24 || bits == 32);
   const bool floatOk = f.tag == kFormatFloat && (bits == 32 || bits == 64);
   if (!pcmOk && !floatOk) {
-    throw WavError(WavErrorCode::kUnsupportedEncoding, std::string("unsupported ") + (f.tag == kFormatPcm ? "PCM" : "IEEE float") + " sample size " + std::to_string(bits) + " bits");
+    throw WavError(WavErrorCode::kUnsupportedEncoding,
+                   std::string("unsupported ") + (f.tag == kFormatPcm ? "PCM" : "IEEE float") +
+                       " sample size " + std::to_string(bits) + " bits");
   }
   if (f.channels < 1 || f.channels > 2) {
-    throw WavError(WavErrorCode::kUnsupportedEncoding, std::to_string(f.channels) + " channels (only mono and stereo are supported)");
+    throw WavError(WavErrorCode::kUnsupportedEncoding,
+                   std::to_string(f.channels) + " channels (only mono and stereo are supported)");
   }
   const int bytes = bits / 8;
   if (f.blockAlign != bytes * f.channels) {
-    throw WavError(WavErrorCode::kUnsupportedEncoding, "block align " + std::to_string(f.blockAlign) + " does not match " + std::to_string(f.channels) + " x " + std::to_string(bits) + "-bit samples");
+    throw WavError(WavErrorCode::kUnsupportedEncoding,
+                   "block align " + std::to_string(f.blockAlign) + " does not match " +
+                       std::to_string(f.channels) + " x " + std::to_string(bits) + "-bit samples");
   }
   if (f.sampleRateHz == 0 || f.sampleRateHz > 0x7FFFFFFFu) {
-    throw WavError(WavErrorCode::kNotRiffWave, "sample rate " + std::to_string(f.sampleRateHz) + " Hz is not valid");
+    throw WavError(WavErrorCode::kNotRiffWave,
+                   "sample rate " + std::to_string(f.sampleRateHz) + " Hz is not valid");
   }
   if (bodySize % f.blockAlign != 0) {
-    throw WavError(WavErrorCode::kTruncated, "data chunk of " + std::to_string(bodySize) + " bytes is not a whole number of " + std::to_string(f.blockAlign) + "-byte frames");
+    throw WavError(WavErrorCode::kTruncated, "data chunk of " + std::to_string(bodySize) +
+                                                 " bytes is not a whole number of " +
+                                                 std::to_string(f.blockAlign) + "-byte frames");
   }
   const std::size_t frames = bodySize / f.blockAlign;
   if (frames == 0) throw WavError(WavErrorCode::kEmpty, "the data chunk holds no samples");
@@ -175,39 +204,59 @@ void decodeWavInto(const std::uint8_t* data, std::size_t size, WavAudio& out) {
   switch (f.tag == kFormatFloat ? -bits : bits) {
     case 16:
       out.encoding = "pcm16";
-      deinterleave<2>(body, frames, f.channels, [](const std::uint8_t* p) {
-        return static_cast<float>(static_cast<std::int16_t>(u16(p))) * (1.0f / 32768.0f);
-      }, out);
+      deinterleave<2>(
+          body, frames, f.channels,
+          [](const std::uint8_t* p) {
+            return static_cast<float>(static_cast<std::int16_t>(u16(p))) * (1.0f / 32768.0f);
+          },
+          out);
       break;
     case 24:
       out.encoding = "pcm24";
-      deinterleave<3>(body, frames, f.channels, [](const std::uint8_t* p) {
-        // Sign-extend by placing the 24 bits at the top of an int32.
-        const std::int32_t v = static_cast<std::int32_t>((static_cast<std::uint32_t>(p[0]) << 8) | (static_cast<std::uint32_t>(p[1]) << 16) | (static_cast<std::uint32_t>(p[2]) << 24)) >> 8;
-        return static_cast<float>(v) * (1.0f / 8388608.0f);
-      }, out);
+      deinterleave<3>(
+          body, frames, f.channels,
+          [](const std::uint8_t* p) {
+            // Sign-extend by placing the 24 bits at the top of an int32.
+            const std::int32_t v =
+                static_cast<std::int32_t>((static_cast<std::uint32_t>(p[0]) << 8) |
+                                          (static_cast<std::uint32_t>(p[1]) << 16) |
+                                          (static_cast<std::uint32_t>(p[2]) << 24)) >>
+                8;
+            return static_cast<float>(v) * (1.0f / 8388608.0f);
+          },
+          out);
       break;
     case 32:
       out.encoding = "pcm32";
-      deinterleave<4>(body, frames, f.channels, [](const std::uint8_t* p) {
-        return static_cast<float>(static_cast<double>(static_cast<std::int32_t>(u32(p))) * (1.0 / 2147483648.0));
-      }, out);
+      deinterleave<4>(
+          body, frames, f.channels,
+          [](const std::uint8_t* p) {
+            return static_cast<float>(static_cast<double>(static_cast<std::int32_t>(u32(p))) *
+                                      (1.0 / 2147483648.0));
+          },
+          out);
       break;
     case -32:
       out.encoding = "float32";
-      deinterleave<4>(body, frames, f.channels, [](const std::uint8_t* p) {
-        float v;
-        std::memcpy(&v, p, 4);
-        return v;
-      }, out);
+      deinterleave<4>(
+          body, frames, f.channels,
+          [](const std::uint8_t* p) {
+            float v;
+            std::memcpy(&v, p, 4);
+            return v;
+          },
+          out);
       break;
     default:
       out.encoding = "float64";
-      deinterleave<8>(body, frames, f.channels, [](const std::uint8_t* p) {
-        double v;
-        std::memcpy(&v, p, 8);
-        return static_cast<float>(v);
-      }, out);
+      deinterleave<8>(
+          body, frames, f.channels,
+          [](const std::uint8_t* p) {
+            double v;
+            std::memcpy(&v, p, 8);
+            return static_cast<float>(v);
+          },
+          out);
       break;
   }
   if (f.extensible) out.encoding += "-extensible";
@@ -216,7 +265,9 @@ void decodeWavInto(const std::uint8_t* data, std::size_t size, WavAudio& out) {
       const auto& ch = out.samples[c];
       for (std::size_t i = 0; i < frames; ++i) {
         if (!std::isfinite(ch[i])) {
-          throw WavError(WavErrorCode::kNonFinite, "sample " + std::to_string(i) + " of channel " + std::to_string(c) + " is " + (std::isnan(ch[i]) ? "NaN" : "infinite"));
+          throw WavError(WavErrorCode::kNonFinite, "sample " + std::to_string(i) + " of channel " +
+                                                       std::to_string(c) + " is " +
+                                                       (std::isnan(ch[i]) ? "NaN" : "infinite"));
         }
       }
     }
@@ -235,14 +286,17 @@ void readFileBytesInto(const std::string& path, std::vector<std::uint8_t>& bytes
   };
   std::unique_ptr<std::FILE, Closer> file(std::fopen(path.c_str(), "rb"));
   if (!file) throw WavError(WavErrorCode::kIo, std::string("cannot open: ") + std::strerror(errno));
-  if (std::fseek(file.get(), 0, SEEK_END) != 0) throw WavError(WavErrorCode::kIo, std::string("cannot seek: ") + std::strerror(errno));
+  if (std::fseek(file.get(), 0, SEEK_END) != 0)
+    throw WavError(WavErrorCode::kIo, std::string("cannot seek: ") + std::strerror(errno));
   const long size = std::ftell(file.get());
-  if (size < 0) throw WavError(WavErrorCode::kIo, std::string("cannot tell size: ") + std::strerror(errno));
+  if (size < 0)
+    throw WavError(WavErrorCode::kIo, std::string("cannot tell size: ") + std::strerror(errno));
   std::fseek(file.get(), 0, SEEK_SET);
   bytes.resize(static_cast<std::size_t>(size));
   const std::size_t n = std::fread(bytes.data(), 1, bytes.size(), file.get());
   bytes.resize(n);
-  if (std::ferror(file.get())) throw WavError(WavErrorCode::kIo, std::string("read failed: ") + std::strerror(errno));
+  if (std::ferror(file.get()))
+    throw WavError(WavErrorCode::kIo, std::string("read failed: ") + std::strerror(errno));
 }
 
 }  // namespace asc::features

@@ -7,7 +7,6 @@
 #include "kernels/blas.h"
 #include "kernels/parallel.h"
 #include "kernels/window_gather.h"
-#include "kernels/vec_math.h"
 
 namespace asc::kernels {
 

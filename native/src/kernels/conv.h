@@ -4,6 +4,7 @@
 // across asc::kernelPool().
 #pragma once
 
+#include "kernels/activation.h"
 #include "kernels/geometry.h"
 
 namespace asc::kernels {

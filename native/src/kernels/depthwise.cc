@@ -29,7 +29,8 @@ void depthwiseForward(const ConvGeometry& g, const float* x, const float* filter
   });
 }
 
-void depthwiseBackpropInput(const ConvGeometry& g, const float* dy, const float* filter, float* dx) {
+void depthwiseBackpropInput(const ConvGeometry& g, const float* dy, const float* filter,
+                            float* dx) {
   const std::size_t c = g.inChannels;
   if (g.strideHeight == 1 && g.strideWidth == 1) {
     // With stride 1 the input gradient is itself a depthwise convolution: of dy, with the

@@ -28,9 +28,4 @@ struct ConvGeometry {
   }
 };
 
-// The activations tfjs fuses into FusedConv2D and _FusedMatMul that we implement (the
-// others, prelu and elu, stay with the JS kernel), and swish, which our batch
-// normalisation can fuse.
-enum class Activation { Linear, Relu, Relu6, Sigmoid, LeakyRelu, Swish };
-
 }  // namespace asc::kernels

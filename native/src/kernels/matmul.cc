@@ -4,7 +4,6 @@
 
 #include "kernels/blas.h"
 #include "kernels/parallel.h"
-#include "kernels/vec_math.h"
 
 namespace asc::kernels {
 

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 
+#include "kernels/activation.h"
 #include "kernels/geometry.h"
 
 namespace asc::kernels {

@@ -9,6 +9,9 @@
 
 namespace asc::kernels {
 
+// Elements per parallel chunk of a streaming loop: big enough to amortise a fork-join.
+constexpr std::size_t kStreamGrain = 32 * 1024;
+
 // Calls body(begin, end) over [0, n) in chunks of at least `grain`, in parallel.
 template <class Body>
 void parallelRange(std::size_t n, std::size_t grain, Body&& body) {

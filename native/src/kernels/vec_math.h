@@ -6,8 +6,6 @@
 #include <cstdint>
 #include <cstring>
 
-#include "kernels/geometry.h"
-
 namespace asc::kernels {
 
 inline float expApprox(float x) {
@@ -31,28 +29,5 @@ inline float expApprox(float x) {
 }
 
 inline float sigmoidApprox(float x) { return 1.0f / (1.0f + expApprox(-x)); }
-
-// Applies a fused activation in place to n values.
-inline void applyActivation(Activation activation, float leakyAlpha, float* v, std::size_t n) {
-  switch (activation) {
-    case Activation::Linear:
-      return;
-    case Activation::Relu:
-      for (std::size_t i = 0; i < n; ++i) v[i] = v[i] > 0.0f ? v[i] : 0.0f;
-      return;
-    case Activation::Relu6:
-      for (std::size_t i = 0; i < n; ++i) v[i] = std::min(std::max(v[i], 0.0f), 6.0f);
-      return;
-    case Activation::Sigmoid:
-      for (std::size_t i = 0; i < n; ++i) v[i] = sigmoidApprox(v[i]);
-      return;
-    case Activation::LeakyRelu:
-      for (std::size_t i = 0; i < n; ++i) v[i] = v[i] < 0.0f ? leakyAlpha * v[i] : v[i];
-      return;
-    case Activation::Swish:
-      for (std::size_t i = 0; i < n; ++i) v[i] = v[i] * sigmoidApprox(v[i]);
-      return;
-  }
-}
 
 }  // namespace asc::kernels

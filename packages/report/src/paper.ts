@@ -1,6 +1,6 @@
 /**
  * The paper's published numbers (Wu & Lee, DCASE 2020), shown as reference columns.
- * Source: ../shared/paper/wu-lee-2020-efficient-asc-nas.md, Table 4 and Section 4.4.
+ * Source: docs/paper.md (Table 4 and Section 4.4 of the paper).
  */
 
 /** One row of the paper's Table 4 (sizes in MB = bytes / 2^20, accuracy as a fraction). */

@@ -6,7 +6,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { generateReport, type GeneratedReport } from '@asc/report';
 import { buildFixtureStudy, type Fixture } from './study-fixture';
 
-// Debian's chromium package; the flags keep it off the network (toolchain.md).
+// Debian's chromium package; the flags keep it off the network (docs/toolchain.md).
 const CHROMIUM = process.env.ASC_CHROMIUM ?? '/usr/bin/chromium';
 const FLAGS = [
   '--headless',

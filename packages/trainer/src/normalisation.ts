@@ -1,7 +1,7 @@
 import type { ClipRef, SegmentSource } from './segments';
 
 /**
- * Per plane and band input statistics (scalogram.md step 8), fitted on the training
+ * Per plane and band input statistics (docs/scalogram.md step 8), fitted on the training
  * split: x' = (x - mean) / scale, where scale = max(mean - min, max - mean) is what the
  * authors call "std" (the largest deviation from the mean, not a standard deviation).
  */

@@ -1,5 +1,5 @@
 import type * as tfType from '@tensorflow/tfjs';
-import { ADAM_STEP_KERNEL } from '@asc/native';
+import { nativeKernelNames } from '@asc/native';
 
 type Tf = typeof tfType;
 
@@ -24,8 +24,8 @@ export interface AdamL2State {
  * tfjs's optimisers have no weight decay, and their learning rate is fixed at
  * construction; this one takes the rate per step so the schedule stays in the trainer,
  * and exposes its moments so a checkpoint can restore them exactly. Where the backend has
- * the native `ADAM_STEP_KERNEL` (@asc/native on 'cpu'), each variable's update is that one
- * kernel instead of a dozen tensor ops.
+ * the native `adamStep` kernel (@asc/native on 'cpu', named by `nativeKernelNames()`),
+ * each variable's update is that one kernel instead of a dozen tensor ops.
  */
 export class AdamL2 {
   private step = 0;
@@ -58,14 +58,15 @@ export class AdamL2 {
     // PyTorch: p -= lr / c1 * m / (sqrt(v) / sqrt(c2) + eps).
     const stepSize = learningRate / correction1;
     const sqrtC2 = Math.sqrt(correction2);
-    const fused = tf.getKernel(ADAM_STEP_KERNEL, tf.getBackend()) !== undefined;
+    const name = nativeKernelNames()?.adamStep;
+    const fused = name !== undefined && tf.getKernel(name, tf.getBackend()) ? name : null;
     tf.tidy(() => {
       this.variables.forEach((w, i) => {
         if (fused && w.dtype === 'float32' && grads[i].dtype === 'float32') {
           const [w1, m1, v1] = tf
             .engine()
             .runKernel(
-              ADAM_STEP_KERNEL,
+              fused,
               { w, g: grads[i], m: this.m[i], v: this.v[i] },
               { ...config, stepSize, sqrtC2 },
             ) as tfType.Tensor[];

@@ -1,5 +1,5 @@
 /**
- * The training recipe as one JSON value (search-and-training.md). Every run stores the
+ * The training recipe as one JSON value (docs/search-and-training.md). Every run stores the
  * recipe it used, so a run can be repeated from its record alone.
  */
 export interface StepSchedule {

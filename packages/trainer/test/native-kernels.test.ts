@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { registerNativeKernels, unregisterNativeKernels } from '@asc/native';
+import {
+  nativeKernelDispatchCounts,
+  nativeKernelNames,
+  registerNativeKernels,
+  resetNativeKernelDispatchCounts,
+  unregisterNativeKernels,
+} from '@asc/native';
 import { resolveModel } from '@asc/zoo';
 import {
   AdamL2,
@@ -11,6 +17,7 @@ import {
   Trainer,
   type Recipe,
 } from '../src';
+import { addonRequired } from '../../../native/test/addon-required';
 import { syntheticSet } from './helpers';
 
 // Training must not depend on which kernels run it: the same steps with tfjs's JS
@@ -83,12 +90,20 @@ describe('training with the native kernels', () => {
   it('matches the JS kernels', async () => {
     const js = await trainOneEpoch();
     const handle = registerNativeKernels(tf);
-    if (!handle.active) {
-      console.warn(`skipped: native kernels unavailable (${handle.reason})`);
-      return;
-    }
+    if (!addonRequired('training with the native kernels', handle.reason)) return;
     expect(handle.kernels).toEqual(expect.arrayContaining(['Conv2D', 'DepthwiseConv2dNative']));
+    resetNativeKernelDispatchCounts();
     const native = await trainOneEpoch();
+    // The native kernels ran (equal results from JS fallbacks would prove nothing).
+    const counts = nativeKernelDispatchCounts();
+    for (const kernel of [
+      'DepthwiseConv2dNative',
+      'Conv2DBackpropFilter',
+      nativeKernelNames()!.batchNormTraining,
+      nativeKernelNames()!.adamStep,
+    ]) {
+      expect({ kernel, ran: counts[kernel]?.native > 0 }).toEqual({ kernel, ran: true });
+    }
     native.losses.forEach((l, i) => expect(Math.abs(l - js.losses[i])).toBeLessThan(1e-4));
     let maxDiff = 0;
     native.weights.forEach((w, i) =>
@@ -119,7 +134,7 @@ describe('training with the native kernels', () => {
     registerNativeKernels(tf);
     const { result: native, names: calls } = withKernelNames(steps);
     // One kernel per variable and step, no tensor-op chain.
-    expect(calls.filter((n) => n === 'AscAdamStep')).toHaveLength(6);
+    expect(calls.filter((n) => n === nativeKernelNames()!.adamStep)).toHaveLength(6);
     expect(calls).not.toContain('Sqrt');
     js.forEach((values, i) =>
       values.forEach((v, j) =>
@@ -134,16 +149,17 @@ describe('training with the native kernels', () => {
     const x = tf.randomNormal([2, ...SHAPE]);
     const kernelsOf = (training: boolean) =>
       tf.tidy(() => withKernelNames(() => model.apply(x, { training })).names);
+    const names = nativeKernelNames()!;
     const training = kernelsOf(true);
     // Model B: 15 batch normalisations, none of them left to tfjs's moments.
-    expect(training.filter((n) => n === 'AscBatchNormTraining')).toHaveLength(15);
+    expect(training.filter((n) => n === names.batchNormTraining)).toHaveLength(15);
     expect(training).not.toContain('FusedBatchNorm');
     // And in inference, with the swish of the BatchNormSwish layers fused.
     const inference = kernelsOf(false);
-    expect(inference.filter((n) => n === 'AscBatchNormInference')).toHaveLength(15);
-    expect(inference).not.toContain('AscBatchNormTraining');
+    expect(inference.filter((n) => n === names.batchNormInference)).toHaveLength(15);
+    expect(inference).not.toContain(names.batchNormTraining);
     expect(inference).not.toContain('FusedBatchNorm');
-    expect(inference).not.toContain('AscSwish');
+    expect(inference).not.toContain(names.swish);
     x.dispose();
     model.dispose();
   });

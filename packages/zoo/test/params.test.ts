@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 
 describe('parameter counts of the paper', () => {
-  it('Model B has exactly 76,611 parameters (Table 3, search-and-training.md)', () => {
+  it('Model B has exactly 76,611 parameters (Table 3, docs/search-and-training.md)', () => {
     expect(paramCount(MODEL_B)).toBe(76_611);
     expect(modelSize(MODEL_B).KiB).toBeCloseTo(299.26, 2);
     expect(modelSize(MODEL_B, { bytesPerParam: 2 }).KiB).toBeCloseTo(149.63, 2);

@@ -17,7 +17,7 @@ import {
 export const BN_ARGS = { momentum: 0.9, epsilon: 1e-5 } as const;
 
 /**
- * Builds the tfjs model of a spec (search-and-training.md): stem 3x3 stride 2 'same'
+ * Builds the tfjs model of a spec (docs/search-and-training.md): stem 3x3 stride 2 'same'
  * without bias + BN + ReLU; per block module A (if not identity), module B, 2x2 pool;
  * global average pooling; dense logits. The output is LOGITS; `withSigmoidHead` adds the
  * inference sigmoid.

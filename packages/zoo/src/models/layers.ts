@@ -1,3 +1,4 @@
+import { nativeKernelNames } from '@asc/native';
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Tf } from './tf';
 
@@ -5,23 +6,26 @@ import type { Tf } from './tf';
  * Layers tfjs lacks, registered for serialisation so that saved models load with
  * `tf.loadLayersModel` once `registerZooLayers(tf)` has run (buildModel runs it).
  *
- * - Swish: `x * sigmoid(x)` (beta = 1). Dispatched as one fused kernel named
- *   `FUSED_SWISH_KERNEL` when the backend has one (@asc/native registers it on 'cpu': one
- *   pass forward and one backward instead of two and four), else as tfjs's Sigmoid and
- *   Multiply kernels. The zoo knows the kernel by name only, so it needs no native code.
- *   The zoo's models fuse swish into their batch norms (below); the layer stays for
- *   models saved before, and for models built by hand.
+ * The fused kernels are the ones @asc/native adds to tfjs, under the names its addon
+ * exports (`nativeKernelNames()`): a layer dispatches one when the backend has it
+ * (@asc/native registers them on 'cpu'), and computes the same with tfjs ops otherwise,
+ * which is always the case without the addon (no names, no kernels).
+ *
+ * - Swish: `x * sigmoid(x)` (beta = 1), as the `swish` kernel (one pass forward and one
+ *   backward instead of two and four), else as tfjs's Sigmoid and Multiply kernels. The
+ *   zoo's models fuse swish into their batch norms (below); the layer stays for models
+ *   saved before, and for models built by hand.
  * - BatchNormalization: tfjs's own (same class name and config, so saved models load
- *   without the zoo), which dispatches `FUSED_BATCH_NORM_KERNEL` in training when the
- *   backend has one: the batch moments and the normalisation in one kernel (two passes
- *   over x) instead of tfjs's moments and FusedBatchNorm (five passes, two temporaries);
- *   in inference `FUSED_BATCH_NORM_INFERENCE_KERNEL`.
+ *   without the zoo), which dispatches the `batchNormTraining` kernel in training: the
+ *   batch moments and the normalisation in one kernel (two passes over x) instead of
+ *   tfjs's moments and FusedBatchNorm (five passes, two temporaries); in inference
+ *   `batchNormInference`.
  * - BatchNormSwish, BatchNormRelu, BatchNormRelu6: act(BatchNormalization(x)) as one
  *   layer (the same weights and config), so that both run in one kernel: in training the
  *   normalised values are never stored and the backward pass reads x and dy twice where
- *   the two layers' gradients take six to eight passes; in inference
- *   (`FUSED_BATCH_NORM_INFERENCE_KERNEL`) it is one pass instead of two or three. Without
- *   the kernels it is tfjs's batch norm and then the activation.
+ *   the two layers' gradients take six to eight passes; in inference it is one pass
+ *   instead of two or three. Without the kernels it is tfjs's batch norm and then the
+ *   activation.
  * - ChannelSlice: channels [begin, begin + size) of an NHWC tensor (ShuffleNet V2's split).
  * - ChannelShuffle: ShuffleNet's shuffle of `groups` channel groups.
  */
@@ -32,22 +36,6 @@ export interface ZooLayers {
   channelSlice(begin: number, size: number, name?: string): tfjs.layers.Layer;
   channelShuffle(groups: number, name?: string): tfjs.layers.Layer;
 }
-
-/** The name under which a backend may provide swish as one kernel (input `x`). */
-export const FUSED_SWISH_KERNEL = 'AscSwish';
-
-/**
- * The name under which a backend may provide training-mode batch normalisation as one
- * kernel: inputs `x`, `scale`, `offset`; attrs `varianceEpsilon`, `activation`
- * ('linear' or a `FusedActivation`); outputs [y, batch mean, batch variance (biased)].
- */
-export const FUSED_BATCH_NORM_KERNEL = 'AscBatchNormTraining';
-
-/**
- * The same with given statistics (inference): inputs `x`, `mean`, `variance`, `scale`,
- * `offset`; the same attrs; output y.
- */
-export const FUSED_BATCH_NORM_INFERENCE_KERNEL = 'AscBatchNormInference';
 
 type BatchNormalizationArgs = Parameters<Tf['layers']['batchNormalization']>[0];
 
@@ -79,13 +67,20 @@ export function registerZooLayers(tf: Tf): ZooLayers {
   if (known) return known;
   type Args = tfjs.serialization.ConfigDict & { name?: string };
   const one = (x: tfjs.Tensor | tfjs.Tensor[]): tfjs.Tensor => (Array.isArray(x) ? x[0] : x);
+  const kernelNames = nativeKernelNames();
+  /** The name of a fused kernel when the backend has it now, else null. */
+  const fusedKernel = (role: 'swish' | 'batchNormTraining' | 'batchNormInference') => {
+    const name = kernelNames?.[role];
+    return name !== undefined && tf.getKernel(name, tf.getBackend()) !== undefined ? name : null;
+  };
 
   const swish = (x: tfjs.Tensor): tfjs.Tensor =>
-    tf.tidy(() =>
-      tf.getKernel(FUSED_SWISH_KERNEL, tf.getBackend())
-        ? (tf.engine().runKernel(FUSED_SWISH_KERNEL, { x }) as tfjs.Tensor)
-        : tf.mul(x, tf.sigmoid(x)),
-    );
+    tf.tidy(() => {
+      const kernel = fusedKernel('swish');
+      return kernel
+        ? (tf.engine().runKernel(kernel, { x }) as tfjs.Tensor)
+        : tf.mul(x, tf.sigmoid(x));
+    });
 
   class Swish extends tf.layers.Layer {
     static className = 'Swish';
@@ -116,7 +111,7 @@ export function registerZooLayers(tf: Tf): ZooLayers {
       const x = one(inputs);
       const state = this as unknown as BatchNormalizationState;
       const training = kwargs.training === true;
-      const kernel = training ? FUSED_BATCH_NORM_KERNEL : FUSED_BATCH_NORM_INFERENCE_KERNEL;
+      const kernel = fusedKernel(training ? 'batchNormTraining' : 'batchNormInference');
       // The weights are read from tfjs-layers' private fields: a tfjs that renamed them
       // gets its own computation rather than an error.
       const weights = [state.gamma, state.beta, state.movingMean, state.movingVariance];
@@ -126,8 +121,8 @@ export function registerZooLayers(tf: Tf): ZooLayers {
         state.scale &&
         weights.every((w) => typeof w?.read === 'function') &&
         x.dtype === 'float32' &&
-        tf.getKernel(kernel, tf.getBackend()) !== undefined;
-      if (!fusable) {
+        kernel !== null;
+      if (!fusable || kernel === null) {
         const y = super.call(inputs, kwargs) as tfjs.Tensor;
         return tf.tidy(() => activate[this.activation](y));
       }

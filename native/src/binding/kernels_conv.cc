@@ -1,0 +1,140 @@
+#include <napi.h>
+
+#include "binding/kernels.h"
+#include "kernels/conv.h"
+#include "kernels/depthwise.h"
+#include "kernels/pool.h"
+
+namespace asc::binding {
+
+namespace {
+
+using kernels::ConvGeometry;
+
+std::size_t filterSize(const ConvGeometry& g, bool depthwise) {
+  return static_cast<std::size_t>(g.filterHeight) * g.filterWidth * g.inChannels *
+         (depthwise ? 1 : g.outChannels);
+}
+
+// conv2d(x, filter, bias | null, out, geometry, activation, leakyAlpha)
+Napi::Value Conv2d(const Napi::CallbackInfo& info) {
+  const ConvGeometry g = geometry(info, 4);
+  Floats x = floats(info, 0, "x"), f = floats(info, 1, "filter"), out = floats(info, 3, "out");
+  expectLength(info.Env(), x, g.inSize(), "x");
+  expectLength(info.Env(), f, filterSize(g, false), "filter");
+  expectLength(info.Env(), out, g.outSize(), "out");
+  std::size_t biasLength = 0;
+  const float* bias = optionalFloats(info, 2, "bias", &biasLength);
+  if (bias && biasLength != static_cast<std::size_t>(g.outChannels)) {
+    throw Napi::RangeError::New(info.Env(), "bias must have one value per output channel");
+  }
+  kernels::conv2dForward(g, x.Data(), f.Data(), bias, activation(info, 5),
+                         static_cast<float>(number(info, 6, "leakyAlpha")), out.Data());
+  return info.Env().Undefined();
+}
+
+// conv2dBackpropInput(dy, filter, dx, geometry)
+Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info) {
+  const ConvGeometry g = geometry(info, 3);
+  Floats dy = floats(info, 0, "dy"), f = floats(info, 1, "filter"), dx = floats(info, 2, "dx");
+  expectLength(info.Env(), dy, g.outSize(), "dy");
+  expectLength(info.Env(), f, filterSize(g, false), "filter");
+  expectLength(info.Env(), dx, g.inSize(), "dx");
+  kernels::conv2dBackpropInput(g, dy.Data(), f.Data(), dx.Data());
+  return info.Env().Undefined();
+}
+
+// conv2dBackpropFilter(x, dy, dFilter, geometry)
+Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
+  const ConvGeometry g = geometry(info, 3);
+  Floats x = floats(info, 0, "x"), dy = floats(info, 1, "dy"), df = floats(info, 2, "dFilter");
+  expectLength(info.Env(), x, g.inSize(), "x");
+  expectLength(info.Env(), dy, g.outSize(), "dy");
+  expectLength(info.Env(), df, filterSize(g, false), "dFilter");
+  kernels::conv2dBackpropFilter(g, x.Data(), dy.Data(), df.Data());
+  return info.Env().Undefined();
+}
+
+// depthwise(x, filter, out, geometry)
+Napi::Value Depthwise(const Napi::CallbackInfo& info) {
+  const ConvGeometry g = geometry(info, 3);
+  Floats x = floats(info, 0, "x"), f = floats(info, 1, "filter"), out = floats(info, 2, "out");
+  expectLength(info.Env(), x, g.inSize(), "x");
+  expectLength(info.Env(), f, filterSize(g, true), "filter");
+  expectLength(info.Env(), out, g.outSize(), "out");
+  kernels::depthwiseForward(g, x.Data(), f.Data(), out.Data());
+  return info.Env().Undefined();
+}
+
+// depthwiseBackpropInput(dy, filter, dx, geometry)
+Napi::Value DepthwiseBackpropInput(const Napi::CallbackInfo& info) {
+  const ConvGeometry g = geometry(info, 3);
+  Floats dy = floats(info, 0, "dy"), f = floats(info, 1, "filter"), dx = floats(info, 2, "dx");
+  expectLength(info.Env(), dy, g.outSize(), "dy");
+  expectLength(info.Env(), f, filterSize(g, true), "filter");
+  expectLength(info.Env(), dx, g.inSize(), "dx");
+  kernels::depthwiseBackpropInput(g, dy.Data(), f.Data(), dx.Data());
+  return info.Env().Undefined();
+}
+
+// depthwiseBackpropFilter(x, dy, dFilter, geometry)
+Napi::Value DepthwiseBackpropFilter(const Napi::CallbackInfo& info) {
+  const ConvGeometry g = geometry(info, 3);
+  Floats x = floats(info, 0, "x"), dy = floats(info, 1, "dy"), df = floats(info, 2, "dFilter");
+  expectLength(info.Env(), x, g.inSize(), "x");
+  expectLength(info.Env(), dy, g.outSize(), "dy");
+  expectLength(info.Env(), df, filterSize(g, true), "dFilter");
+  kernels::depthwiseBackpropFilter(g, x.Data(), dy.Data(), df.Data());
+  return info.Env().Undefined();
+}
+
+// pool(kind, x, out, geometry); kind 0 = max, 1 = average
+Napi::Value Pool(const Napi::CallbackInfo& info) {
+  const ConvGeometry g = geometry(info, 3);
+  Floats x = floats(info, 1, "x"), out = floats(info, 2, "out");
+  expectLength(info.Env(), x, g.inSize(), "x");
+  expectLength(info.Env(), out, g.outSize(), "out");
+  if (number(info, 0, "kind") == 0) {
+    kernels::maxPool(g, x.Data(), out.Data());
+  } else {
+    kernels::avgPool(g, x.Data(), out.Data());
+  }
+  return info.Env().Undefined();
+}
+
+// maxPoolGrad(dy, x, dx, geometry)
+Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
+  const ConvGeometry g = geometry(info, 3);
+  Floats dy = floats(info, 0, "dy"), x = floats(info, 1, "x"), dx = floats(info, 2, "dx");
+  expectLength(info.Env(), dy, g.outSize(), "dy");
+  expectLength(info.Env(), x, g.inSize(), "x");
+  expectLength(info.Env(), dx, g.inSize(), "dx");
+  kernels::maxPoolGrad(g, dy.Data(), x.Data(), dx.Data());
+  return info.Env().Undefined();
+}
+
+// avgPoolGrad(dy, dx, geometry)
+Napi::Value AvgPoolGrad(const Napi::CallbackInfo& info) {
+  const ConvGeometry g = geometry(info, 2);
+  Floats dy = floats(info, 0, "dy"), dx = floats(info, 1, "dx");
+  expectLength(info.Env(), dy, g.outSize(), "dy");
+  expectLength(info.Env(), dx, g.inSize(), "dx");
+  kernels::avgPoolGrad(g, dy.Data(), dx.Data());
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void AddConvKernels(Napi::Env env, Napi::Object kernels) {
+  kernels.Set("conv2d", Napi::Function::New(env, Conv2d));
+  kernels.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2dBackpropInput));
+  kernels.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2dBackpropFilter));
+  kernels.Set("depthwise", Napi::Function::New(env, Depthwise));
+  kernels.Set("depthwiseBackpropInput", Napi::Function::New(env, DepthwiseBackpropInput));
+  kernels.Set("depthwiseBackpropFilter", Napi::Function::New(env, DepthwiseBackpropFilter));
+  kernels.Set("pool", Napi::Function::New(env, Pool));
+  kernels.Set("maxPoolGrad", Napi::Function::New(env, MaxPoolGrad));
+  kernels.Set("avgPoolGrad", Napi::Function::New(env, AvgPoolGrad));
+}
+
+}  // namespace asc::binding
