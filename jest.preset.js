@@ -4,6 +4,7 @@ const path = require('path');
 
 const root = __dirname;
 const sources = {
+  '@asc/core': 'packages/core/src/index.ts',
   '@asc/native': 'native/lib/index.ts',
   '@asc/datasets': 'datasets/src/index.ts',
   '@asc/zoo': 'packages/zoo/src/index.ts',
