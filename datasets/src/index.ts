@@ -20,7 +20,6 @@ export type {
 } from './tau';
 export { encodeWavPcm24, readWav, readWavHeader } from './wav';
 export type { WavAudio, WavHeader } from './wav';
-export { Rng } from './prng';
 export {
   DEFAULT_DIFFICULTY,
   DEFAULT_SYNTH_RATE_HZ,

@@ -1,4 +1,4 @@
-import type { Rng } from '../prng';
+import type { Rng } from '@asc/core';
 import {
   applyBiquad,
   applyBiquads,

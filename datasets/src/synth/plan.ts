@@ -5,7 +5,7 @@ import {
   type LabelCounts,
   type SceneLabel,
 } from '../labels';
-import { Rng } from '../prng';
+import { streamRng } from '@asc/core';
 
 /** The ten cities of TAU Urban Acoustic Scenes 2020, reused for realistic names. */
 const CITIES = [
@@ -69,7 +69,7 @@ interface PlannedLocation {
  * of (clips, seed).
  */
 export function planDataset(totalClips: number, seed: number): DatasetPlan {
-  const rng = new Rng(seed, 0);
+  const rng = streamRng(seed, 0);
   const locations: PlannedLocation[] = [];
   classCounts(totalClips).forEach((count, k) => {
     const label = SCENE_LABELS[k];
@@ -83,7 +83,7 @@ export function planDataset(totalClips: number, seed: number): DatasetPlan {
       locations.push({
         label,
         scene: scenes[l % scenes.length],
-        city: rng.pick(CITIES),
+        city: CITIES[rng.int(0, CITIES.length - 1)],
         split: l >= locationCount - held ? 'evaluate' : 'train',
         clips: Math.floor(count / locationCount) + (l < count % locationCount ? 1 : 0),
         seed: rng.nextUint32(),

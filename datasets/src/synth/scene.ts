@@ -1,5 +1,5 @@
 import type { SceneLabel } from '../labels';
-import { Rng } from '../prng';
+import { streamRng, type Rng } from '@asc/core';
 import { dbToGain, deviceResponse, reverberate, rms } from './dsp';
 import {
   babble,
@@ -47,7 +47,7 @@ interface Location {
 }
 
 function locationOf(spec: ClipSpec): Location {
-  const rng = new Rng(spec.locationSeed, 1);
+  const rng = streamRng(spec.locationSeed, 1);
   const room = {
     indoor: { rt60: [0.9, 2.6], scale: [0.9, 1.6], damping: [0.2, 0.45] },
     outdoor: { rt60: [0.3, 0.9], scale: [0.6, 1.2], damping: [0.4, 0.7] },
@@ -228,7 +228,7 @@ const PEAK_LIMIT = 0.95;
 export function renderClip(spec: ClipSpec): [Float64Array, Float64Array] {
   const frames = round(spec.seconds * spec.sampleRateHz);
   const b = createSceneBuffers(frames, spec.sampleRateHz);
-  const rng = new Rng(spec.clipSeed, 2);
+  const rng = streamRng(spec.clipSeed, 2);
   const location = locationOf(spec);
   const d = spec.difficulty;
   const spreadDb = 3 + 6 * d;

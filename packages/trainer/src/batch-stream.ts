@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import type { FeatureConfig } from '@asc/native';
 import { epochBatches, type Batch, type EpochBatchOptions } from './batches';
-import { Rng, type RngState } from './rng';
+import { Rng, type RngState } from '@asc/core';
 import type { ClipRef, SegmentSource } from './segments';
 
 /**

@@ -8,7 +8,7 @@ import { openFeatureCache } from '@asc/native';
 import { epochBatches } from './batches';
 import type { CacheLoaderSpec, LoaderReply, LoaderRequest } from './batch-stream';
 import { cacheSegmentSource } from './cache-source';
-import { Rng } from './rng';
+import { Rng } from '@asc/core';
 
 const spec = workerData as CacheLoaderSpec;
 const port = parentPort;

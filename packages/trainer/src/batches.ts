@@ -1,4 +1,4 @@
-import type { Rng } from './rng';
+import type { Rng } from '@asc/core';
 import { segmentSize, type ClipRef, type SegmentSource } from './segments';
 
 /** A training batch in host memory: inputs NHWC and one-hot targets. */
@@ -50,7 +50,7 @@ export function* epochBatches(
           pending.push({ data: segments, offset: s * size, classIndex: clip.classIndex });
         }
       }
-      shuffle(pending, rng);
+      rng.shuffle(pending);
       continue;
     }
     const take = Math.min(options.batchSize, pending.length);
@@ -66,14 +66,5 @@ export function* epochBatches(
     }
     pending = pending.slice(take);
     yield batch;
-  }
-}
-
-function shuffle<T>(a: T[], rng: Rng): void {
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = a[i];
-    a[i] = a[j];
-    a[j] = t;
   }
 }

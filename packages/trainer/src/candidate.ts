@@ -10,7 +10,7 @@ import { describeBackend, type BackendInfo } from './backend';
 import { InputNormaliser } from './inputs';
 import { fitNormalisation, type Normalisation } from './normalisation';
 import { SEARCH_RECIPE, type Recipe } from './recipe';
-import { Rng } from './rng';
+import { Rng } from '@asc/core';
 import { seededCopy } from './seeding';
 import { Trainer, type SplitData } from './trainer';
 

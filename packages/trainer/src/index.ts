@@ -46,7 +46,6 @@ export {
   type Recipe,
   type StepSchedule,
 } from './recipe';
-export { Rng, type RngState } from './rng';
 export { seededCopy } from './seeding';
 export {
   memorySegmentSource,

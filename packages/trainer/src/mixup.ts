@@ -1,6 +1,6 @@
 import type * as tfType from '@tensorflow/tfjs';
 import type { MixupConfig } from './recipe';
-import type { Rng } from './rng';
+import type { Rng } from '@asc/core';
 
 type Tf = typeof tfType;
 
@@ -13,7 +13,7 @@ export interface MixupDraw {
 /** Draws lambda (one per batch) and the batch's shuffled order, from the given generator. */
 export function drawMixup(config: MixupConfig, batchSize: number, rng: Rng): MixupDraw {
   const lambda =
-    config.distribution === 'uniform' ? rng.uniform() : rng.beta(config.alpha, config.alpha);
+    config.distribution === 'uniform' ? rng.next() : rng.beta(config.alpha, config.alpha);
   return { lambda, partner: rng.permutation(batchSize) };
 }
 

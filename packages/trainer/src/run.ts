@@ -8,7 +8,7 @@ import { InputNormaliser } from './inputs';
 import type { ClipMetrics } from './metrics';
 import { fitNormalisation, type Normalisation } from './normalisation';
 import type { Recipe } from './recipe';
-import { Rng } from './rng';
+import { Rng } from '@asc/core';
 import {
   appendRunLog,
   readRunRecord,

@@ -1,5 +1,5 @@
 import type * as tfType from '@tensorflow/tfjs';
-import type { Rng } from './rng';
+import type { Rng } from '@asc/core';
 
 type Tf = typeof tfType;
 

@@ -16,7 +16,7 @@ import type { ClipMetrics } from './metrics';
 import { applyMixup, drawMixup } from './mixup';
 import { AdamL2 } from './optimizer';
 import { learningRateAt, type Recipe } from './recipe';
-import { Rng, type RngState } from './rng';
+import { Rng, type RngState } from '@asc/core';
 import type { ClipRef, SegmentSource } from './segments';
 
 type Tf = typeof tfType;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { memorySegmentSource, Rng, type ClipRef, type SegmentSource } from '../src';
+import { Rng } from '@asc/core';
+import { memorySegmentSource, type ClipRef, type SegmentSource } from '../src';
 
 /** A tiny CNN of the search space's flavour (conv, BN, swish, pool, dense logits). */
 export function tinyModel(

@@ -3,13 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { clipsOfSplit, readDataset, synthesizeDataset } from '@asc/datasets';
 import { buildFeatureCache, openFeatureCache } from '@asc/native';
-import {
-  cacheSegmentSource,
-  inThreadStreams,
-  Rng,
-  type Batch,
-  type EpochStreamFactory,
-} from '../src';
+import { Rng } from '@asc/core';
+import { cacheSegmentSource, inThreadStreams, type Batch, type EpochStreamFactory } from '../src';
 
 // The loader thread runs the BUILT worker script (dist/batch-worker.js); `nx run
 // trainer:test` builds first. Its module is loaded from dist so that it finds the script.
@@ -40,7 +35,6 @@ describe('batch loading on a worker thread', () => {
     });
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
   it('gives exactly the in-thread batches and shuffle states, epoch after epoch', async () => {
     expect(built.loaderWorkerAvailable()).toBe(true);
     const dataset = await readDataset(path.join(dir, 'ds'));
@@ -78,7 +72,6 @@ describe('batch loading on a worker thread', () => {
       cache.close();
     }
   });
-
   it('reports a cache the worker cannot open', async () => {
     const cache = openFeatureCache(path.join(dir, 'cache'));
     const worker = built.workerStreams({

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { applyMixup, drawMixup, Rng } from '../src';
+import { Rng } from '@asc/core';
+import { applyMixup, drawMixup } from '../src';
 
 describe('mixup', () => {
   beforeAll(async () => {

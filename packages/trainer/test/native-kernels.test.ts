@@ -7,11 +7,11 @@ import {
   unregisterNativeKernels,
 } from '@asc/native';
 import { resolveModel } from '@asc/zoo';
+import { Rng } from '@asc/core';
 import {
   AdamL2,
   fitNormalisation,
   InputNormaliser,
-  Rng,
   SEARCH_RECIPE,
   seededCopy,
   Trainer,
@@ -86,7 +86,6 @@ describe('training with the native kernels', () => {
     await tf.setBackend('cpu');
   });
   afterAll(() => unregisterNativeKernels(tf));
-
   it('matches the JS kernels', async () => {
     const js = await trainOneEpoch();
     const handle = registerNativeKernels(tf);
@@ -111,7 +110,6 @@ describe('training with the native kernels', () => {
     );
     expect(maxDiff).toBeLessThan(1e-3);
   });
-
   it('AdamL2 steps through the fused native kernel as through tfjs ops', () => {
     const steps = (): number[][] => {
       const w = [
@@ -142,7 +140,6 @@ describe('training with the native kernels', () => {
       ),
     );
   });
-
   it("runs the zoo's batch normalisation, with its swish, as one fused kernel", () => {
     registerNativeKernels(tf);
     const model = resolveModel('B').build(tf, { inputShape: SHAPE, classes: 3 });

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import { Rng } from '@asc/core';
 import {
   fitNormalisation,
   InputNormaliser,
-  Rng,
   SEARCH_RECIPE,
   seededCopy,
   Trainer,
@@ -37,7 +37,6 @@ describe('Trainer', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
   });
-
   it('overfits a handful of batches (no mixup, no decay)', async () => {
     const set = syntheticSet({
       clips: 12,
@@ -71,7 +70,6 @@ describe('Trainer', () => {
     inputs.dispose();
     model.dispose();
   });
-
   it('uses batch statistics in training and updates the BN moving averages', async () => {
     const set = syntheticSet({
       clips: 3,
@@ -92,7 +90,6 @@ describe('Trainer', () => {
     inputs.dispose();
     model.dispose();
   });
-
   it('seededCopy makes initial weights a function of the seed', async () => {
     const base = tinyModel(SHAPE, 3);
     const a = await seededCopy(tf, base, Rng.fromSeed(5));
@@ -106,7 +103,6 @@ describe('Trainer', () => {
     expect(a.weights.map((w) => w.shape)).toEqual(base.weights.map((w) => w.shape));
     [base, a, b, c].forEach((m) => m.dispose());
   });
-
   it('a short training with the search recipe beats chance clearly', async () => {
     const set = syntheticSet({
       clips: 96,

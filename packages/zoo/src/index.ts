@@ -3,7 +3,6 @@ export * from './spec';
 export * from './arch-id';
 export * from './params';
 export * from './space';
-export * from './random';
 export * from './sampler';
 export * from './search/evaluate';
 export * from './store/trial-store';

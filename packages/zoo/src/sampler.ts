@@ -1,6 +1,6 @@
 import { archId } from './arch-id';
 import { paramCount } from './params';
-import { SeededRandom } from './random';
+import { foldedSeedRng, type Rng } from '@asc/core';
 import {
   DEFAULT_SIZE_WINDOW,
   PAPER_SEARCH_SPACE,
@@ -63,7 +63,7 @@ export class RandomSampler {
   readonly space: SearchSpace;
   readonly window: SizeWindow;
   readonly maxTriesPerProposal: number;
-  private readonly rng: SeededRandom;
+  private readonly rng: Rng;
   private readonly sequence: Proposal[] = [];
   private readonly seen = new Set<string>();
   private draws = 0;
@@ -76,11 +76,11 @@ export class RandomSampler {
     this.space = o.space ?? PAPER_SEARCH_SPACE;
     this.window = validateSizeWindow(o.window ?? DEFAULT_SIZE_WINDOW);
     this.maxTriesPerProposal = o.maxTriesPerProposal ?? 200_000;
-    this.rng = new SeededRandom(o.seed);
+    this.rng = foldedSeedRng(o.seed);
   }
 
   /** One raw draw from the space, before any filtering. */
-  drawRaw(rng: SeededRandom = this.rng): ArchSpec {
+  drawRaw(rng: Rng = this.rng): ArchSpec {
     const s = this.space;
     const n = rng.choice(s.blockCounts);
     const stemFilters = rng.choice(s.stemFilters);

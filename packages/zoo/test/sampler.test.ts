@@ -1,6 +1,6 @@
 import { archId } from '../src/arch-id';
 import { paramCount } from '../src/params';
-import { deriveSeed } from '../src/random';
+import { deriveSeed } from '@asc/core';
 import { RandomSampler, SamplerExhaustedError } from '../src/sampler';
 import { PAPER_SEARCH_SPACE, countArchitectures, type SearchSpace } from '../src/space';
 import type { ArchSpec, Block } from '../src/spec';

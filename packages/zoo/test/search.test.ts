@@ -2,7 +2,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { deriveSeed } from '../src/random';
+import { deriveSeed } from '@asc/core';
 import { RandomSampler } from '../src/sampler';
 import { EvaluatorModuleError } from '../src/search/evaluate';
 import { runSearch, type SearchEvent, type SearchOptions } from '../src/search/run-search';

@@ -1,4 +1,4 @@
-import { deriveSeed } from '../random';
+import { deriveSeed } from '@asc/core';
 import { RandomSampler } from '../sampler';
 import {
   DEFAULT_SIZE_WINDOW,
