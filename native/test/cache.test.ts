@@ -9,6 +9,7 @@ import {
   openFeatureCache,
   type FeatureCacheReport,
 } from '@asc/native';
+import { isAtomicTemp } from '@asc/core';
 import { tempDir, writeStereo24 } from './features-helpers';
 import { addonRequired } from './addon-required';
 
@@ -234,9 +235,7 @@ describe('resume and readers in other processes (needs native/dist: nx run nativ
     const cache = openFeatureCache(dir);
     expect(cache.files()).toHaveLength(8);
     for (const f of cache.files()) expect(cache.read(f).shape).toEqual([2, 128, 128, 2]);
-    const leftovers = fs
-      .readdirSync(path.join(cache.dir, 'shards'))
-      .filter((n) => n.includes('.tmp-'));
+    const leftovers = fs.readdirSync(path.join(cache.dir, 'shards')).filter(isAtomicTemp);
     expect(leftovers).toEqual([]);
   });
 

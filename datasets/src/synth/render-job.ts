@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { writeFileAtomic } from '../atomic';
+import { writeFileAtomicSync } from '@asc/core';
 import { encodeWavPcm24 } from '../wav';
 import { renderClip, type ClipSpec } from './scene';
 
@@ -13,5 +13,5 @@ export interface RenderJob {
 /** Renders a clip and writes it as 24-bit PCM through a temporary file and a rename. */
 export function runRenderJob(job: RenderJob): void {
   const audio = encodeWavPcm24(renderClip(job.spec), job.spec.sampleRateHz);
-  writeFileAtomic(path.resolve(job.path), audio);
+  writeFileAtomicSync(path.resolve(job.path), audio);
 }

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { isAtomicTemp, writeFileAtomic } from '../atomic';
+import { isAtomicTemp, writeFileAtomicSync, writeJsonAtomicSync } from '@asc/core';
 import { SynthError } from '../errors';
 import type { LabelCounts } from '../labels';
 import { DATASET_FILES } from '../tau';
@@ -200,7 +200,7 @@ export async function synthesizeDataset(options: SynthOptions): Promise<SynthRep
     return report(0, 0);
   }
 
-  writeFileAtomic(manifestFile, JSON.stringify({ parameters, complete: false }, null, 2) + '\n');
+  writeJsonAtomicSync(manifestFile, { parameters, complete: false });
   const total = plan.clips.length;
   let done = total - jobs.length;
   options.onProgress?.(done, total);
@@ -208,7 +208,7 @@ export async function synthesizeDataset(options: SynthOptions): Promise<SynthRep
     done += 1;
     options.onProgress?.(done, total);
   });
-  for (const [file, text] of csvFiles) writeFileAtomic(path.join(outDir, file), text);
-  writeFileAtomic(manifestFile, JSON.stringify({ parameters, complete: true }, null, 2) + '\n');
+  for (const [file, text] of csvFiles) writeFileAtomicSync(path.join(outDir, file), text);
+  writeJsonAtomicSync(manifestFile, { parameters, complete: true });
   return report(jobs.length, threads);
 }

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { writeFileAtomically } from './atomic';
+import { writeFileAtomic } from '@asc/core';
 import type { FeatureConfig } from './config';
 import { WavError } from './errors';
 import { contentHash } from './hash';
@@ -102,7 +102,7 @@ export async function processOne(
       seg.frames,
       o.dtype,
     );
-    await writeFileAtomically(shardPath, shard);
+    await writeFileAtomic(shardPath, shard);
     return outcomeOf(index, header, {
       ...common,
       encoding: audio.encoding,

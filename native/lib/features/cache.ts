@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { nativeFeatures } from './addon-features';
 import { resolveFeatureBackend, type FeatureBackend } from './backend';
-import { writeFileAtomically } from './atomic';
+import { atomicTempPid, isAtomicTemp, writeFileAtomic } from '@asc/core';
 import { jsBatchThreads, runBatchJs, type BatchOutcome } from './batch';
 import { featureConfigHash, resolveFeatureConfig, type FeatureConfig } from './config';
 import { FeatureBuildAborted, FeatureCacheError } from './errors';
@@ -111,7 +111,7 @@ async function pruneShards(
   const named = new Set(Object.values(manifest.entries).map((e) => path.basename(e.shard)));
   const pruned = { shards: 0, bytes: 0 };
   for (const name of await fs.promises.readdir(shardDir)) {
-    if (named.has(name) || name.includes('.tmp-')) continue;
+    if (named.has(name) || isAtomicTemp(name)) continue;
     const file = path.join(shardDir, name);
     const { size } = await fs.promises.stat(file);
     await fs.promises.rm(file, { force: true });
@@ -125,8 +125,8 @@ async function pruneShards(
 // of a build still running in another process are left alone.
 async function removeStaleTemporaries(directory: string): Promise<void> {
   for (const name of await fs.promises.readdir(directory)) {
-    const m = /\.tmp-(\d+)-/.exec(name);
-    if (m && Number(m[1]) !== process.pid && !processAlive(Number(m[1]))) {
+    const pid = atomicTempPid(name);
+    if (pid !== undefined && pid !== process.pid && !processAlive(pid)) {
       await fs.promises.rm(path.join(directory, name), { force: true });
     }
   }
@@ -199,7 +199,7 @@ export async function buildFeatureCache(o: BuildFeatureCacheOptions): Promise<Fe
     lastFlush = Date.now();
     const text = manifestText(manifest);
     flushing = flushing
-      .then(() => writeFileAtomically(mPath, text))
+      .then(() => writeFileAtomic(mPath, text))
       .catch((err: Error) => {
         flushError ??= err;
       });

@@ -25,9 +25,20 @@ export function atomicTempPath(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${counter}.tmp`);
 }
 
+const TEMP_NAME = /^\..+\.(\d+)\.\d+\.tmp$/;
+
 /** Whether a file name (not a path) is one of atomicTempPath's temporaries. */
 export function isAtomicTemp(name: string): boolean {
-  return /^\..+\.\d+\.\d+\.tmp$/.test(name);
+  return TEMP_NAME.test(name);
+}
+
+/**
+ * The id of the process that made a temporary (undefined for other names): a sweeper
+ * removes only those of processes no longer alive.
+ */
+export function atomicTempPid(name: string): number | undefined {
+  const m = TEMP_NAME.exec(name);
+  return m ? Number(m[1]) : undefined;
 }
 
 function bytesOf(data: string | Uint8Array): Uint8Array {

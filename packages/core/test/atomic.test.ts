@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import {
   atomicTempPath,
+  atomicTempPid,
   commitFileSync,
   isAtomicTemp,
   writeFileAtomic,
@@ -69,6 +70,9 @@ describe('atomic file writer', () => {
     expect(isAtomicTemp(path.basename(a))).toBe(true);
     expect(isAtomicTemp('x.bin')).toBe(false);
     expect(isAtomicTemp('.x.bin.tmp')).toBe(false);
+    expect(atomicTempPid(path.basename(a))).toBe(process.pid);
+    expect(atomicTempPid('.a.b.17.3.tmp')).toBe(17);
+    expect(atomicTempPid('x.bin')).toBeUndefined();
   });
 
   it('fsyncs the temporary file before the rename, then the folder', () => {

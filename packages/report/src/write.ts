@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { writeFileAtomicSync } from '@asc/core';
 import { tableToCsv, tableToJson } from './csv';
 import { REPORT_FILES } from './files';
 import { reportToHtml } from './html';
@@ -29,15 +30,11 @@ export class ReportWriteError extends Error {
   }
 }
 
-// Write to a temporary name, then rename: a reader never sees half a file, and an
-// earlier report's file stays intact if writing fails.
+// An earlier report's file stays intact if writing fails.
 function writeAtomic(file: string, data: string | Buffer): void {
-  const tmp = `${file}.tmp-${process.pid}`;
   try {
-    fs.writeFileSync(tmp, data);
-    fs.renameSync(tmp, file);
+    writeFileAtomicSync(file, data);
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
     throw new ReportWriteError(file, (err as Error).message);
   }
 }

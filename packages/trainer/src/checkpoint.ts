@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { writeFileAtomic } from './atomic';
+import { writeFileAtomicSync } from '@asc/core';
 
 /**
  * A checkpoint is one file, so it is replaced atomically as a whole:
@@ -54,7 +54,7 @@ export function writeCheckpoint<M>(file: string, meta: M, tensors: CheckpointTen
     out.set(bytes, offset);
     offset += bytes.length;
   }
-  writeFileAtomic(file, out);
+  writeFileAtomicSync(file, out);
 }
 
 export function readCheckpoint<M>(file: string): { meta: M; tensors: CheckpointTensor[] } {

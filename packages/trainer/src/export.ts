@@ -3,7 +3,7 @@ import * as path from 'path';
 import type * as tfType from '@tensorflow/tfjs';
 import { float32ToHalfBytes } from '@asc/native';
 import { registerZooLayers } from '@asc/zoo';
-import { writeFileAtomic, writeJsonAtomic } from './atomic';
+import { writeFileAtomicSync, writeJsonAtomicSync } from '@asc/core';
 
 type Tf = typeof tfType;
 
@@ -79,9 +79,9 @@ export async function exportLayersModel(
         weightsManifest: [{ paths: [weightsName], weights: specs }],
       };
       fs.mkdirSync(dir, { recursive: true });
-      writeFileAtomic(path.join(dir, weightsName), weightBytes);
+      writeFileAtomicSync(path.join(dir, weightsName), weightBytes);
       const jsonPath = path.join(dir, 'model.json');
-      writeJsonAtomic(jsonPath, modelJson);
+      writeJsonAtomicSync(jsonPath, modelJson);
       saved = {
         dtype,
         modelJson: jsonPath,

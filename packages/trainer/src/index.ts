@@ -1,4 +1,3 @@
-export { writeFileAtomic, writeJsonAtomic } from './atomic';
 export {
   inThreadStreams,
   loaderWorkerAvailable,

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeJsonAtomic } from './atomic';
+import { writeJsonAtomicSync } from '@asc/core';
 import type { FeatureConfig } from '@asc/native';
 import type { BackendInfo } from './backend';
 import type { Normalisation } from './normalisation';
@@ -114,7 +114,7 @@ export function readRunRecord(runDir: string): RunRecord {
 }
 
 export function writeRunRecord(runDir: string, record: RunRecord): void {
-  writeJsonAtomic(runPaths(runDir).record, { ...record, updatedAt: new Date().toISOString() });
+  writeJsonAtomicSync(runPaths(runDir).record, { ...record, updatedAt: new Date().toISOString() });
 }
 
 /** Appends one JSON line to the run's log. */

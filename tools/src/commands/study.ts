@@ -1,6 +1,6 @@
 import * as fs from 'fs';
-import * as path from 'path';
 import type { Argv, CommandModule } from 'yargs';
+import { atomicTempPath, commitFileSync } from '@asc/core';
 import {
   openTrialStore,
   redactUrl,
@@ -101,12 +101,10 @@ async function exportStudy(args: ExportArgs): Promise<CopyResult> {
   fs.mkdirSync(studyDir.dir, { recursive: true });
   const storeFile = studyDir.storeFile;
   const isNew = !studyDir.hasStore();
-  const target = isNew
-    ? path.join(studyDir.dir, `.${path.basename(storeFile)}.${process.pid}.tmp`)
-    : storeFile;
+  const target = isNew ? atomicTempPath(storeFile) : storeFile;
   try {
     await using(await SqliteTrialStore.open(target), (t) => t.importStudy(study, trials));
-    if (isNew) fs.renameSync(target, storeFile);
+    if (isNew) commitFileSync(target, storeFile);
   } finally {
     if (isNew) for (const f of ['', '-wal', '-shm']) fs.rmSync(target + f, { force: true });
   }

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { writeJsonAtomicSync } from '@asc/core';
 import { DEFAULT_SIZE_WINDOW, type SizeWindow } from '../space';
 import { SqliteTrialStore } from '../store/sqlite-store';
 import type { StudyRecord, TrialStore } from '../store/trial-store';
@@ -189,17 +190,7 @@ export class StudyDir {
 
   /** Replaces study.json whole (creating the directory), so a crash never leaves half of it. */
   writeConfig(config: StudyConfig): void {
-    fs.mkdirSync(this.dir, { recursive: true });
-    const file = this.configFile;
-    const temp = path.join(this.dir, `.${STUDY_FILES.config}.${process.pid}.tmp`);
-    const fd = fs.openSync(temp, 'w');
-    try {
-      fs.writeSync(fd, JSON.stringify(config, null, 2) + '\n');
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temp, file);
+    writeJsonAtomicSync(this.configFile, config);
   }
 
   /** The study's name in its store: study.json's, else the directory's (a new study's). */
