@@ -1,6 +1,6 @@
 import { TRIAL_STATUSES, type StudyAnalysis } from '@asc/zoo';
 import type { Fact, Table } from './model';
-import type { RunRecord } from './runRecord';
+import type { RunSummary } from './runRecord';
 import { mean, median, sum } from './stats';
 import type { StudySnapshot } from './studyData';
 
@@ -108,7 +108,7 @@ export function backendText(backend: unknown): string {
 }
 
 /** One row per retrained run: where and how long it trained. */
-export function retrainingTable(runs: readonly RunRecord[]): Table {
+export function retrainingTable(runs: readonly RunSummary[]): Table {
   return {
     id: 'retraining',
     title: 'Retraining runs',

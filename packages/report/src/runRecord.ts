@@ -1,24 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { StudyDir } from '@asc/zoo';
+import { readRunRecord, RunRecordError, runRecordFile, StudyDir, type RunRecord } from '@asc/zoo';
 
-/** The trainer's run record in a run folder. */
-const RUN_RECORD_FILE = 'run.json';
-
-/** A run record that cannot be used; names the file and the field. */
-export class RunRecordError extends Error {
-  constructor(
-    readonly file: string,
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${file}: ${field ? `${field}: ` : ''}${message}`);
-    this.name = 'RunRecordError';
-  }
-}
-
-/** The fields of a trainer run record (`<run>/run.json`) that the report reads. */
-export interface RunRecord {
+/** What the report takes from a run record (`<study>/retrain/<name>/run.json`). */
+export interface RunSummary {
   /** Directory name under `<study>/retrain/` ('best-accuracy', 'lowest-loss', 'B', ...). */
   name: string;
   file: string;
@@ -26,13 +11,12 @@ export interface RunRecord {
   model: string;
   /** The architecture spec as recorded (null for models outside the search space). */
   spec: unknown;
-  /** The backend as recorded (a name, or an object with name, version, threads). */
-  backend: unknown;
-  recipe: unknown;
-  seed: number | null;
+  backend: RunRecord['backend'];
+  recipe: RunRecord['recipe'];
+  seed: number;
   epochsDone: number;
-  /** Epochs the recipe asks for, when the record states it. */
-  epochsPlanned: number | null;
+  /** Epochs the run plans. */
+  epochsPlanned: number;
   /** Training seconds summed over the recorded epochs. */
   trainingSeconds: number;
   final: { testAccuracy: number; testLoss: number } | null;
@@ -44,87 +28,36 @@ export interface RunRecord {
   featureConfigHash: string | null;
 }
 
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-function finiteNumber(file: string, field: string, x: unknown): number {
-  if (typeof x !== 'number' || !Number.isFinite(x)) {
-    throw new RunRecordError(file, field, `must be a finite number, got ${JSON.stringify(x)}`);
-  }
-  return x;
-}
-
-function optionalNumber(file: string, field: string, x: unknown): number | null {
-  return x === undefined || x === null ? null : finiteNumber(file, field, x);
-}
-
-function optionalObject(file: string, field: string, x: unknown): Record<string, unknown> | null {
-  if (x === undefined || x === null) return null;
-  if (!isObject(x)) throw new RunRecordError(file, field, 'must be an object');
-  return x;
-}
-
-// The trainer records the planned epochs at the top level; its recipe holds them too.
-function epochsPlanned(x: Record<string, unknown>): number | null {
-  if (typeof x.epochs === 'number') return x.epochs;
-  return isObject(x.recipe) && typeof x.recipe.epochs === 'number' ? x.recipe.epochs : null;
-}
-
-function dataField(x: Record<string, unknown>, key: string): string | null {
-  const value = isObject(x.data) ? x.data[key] : undefined;
-  return typeof value === 'string' && value !== '' ? value : null;
-}
-
-/** Checks a parsed run.json and keeps the fields the report needs. */
-export function parseRunRecord(name: string, file: string, x: unknown): RunRecord {
-  if (!isObject(x)) throw new RunRecordError(file, '', 'a run record must be a JSON object');
-  if (typeof x.model !== 'string' || x.model === '') {
-    throw new RunRecordError(
-      file,
-      'model',
-      `must be a non-empty string, got ${JSON.stringify(x.model)}`,
-    );
-  }
-  const history = x.history ?? [];
-  if (!Array.isArray(history)) throw new RunRecordError(file, 'history', 'must be an array');
-  let trainingSeconds = 0;
-  history.forEach((h: unknown, i: number) => {
-    if (!isObject(h)) throw new RunRecordError(file, `history[${i}]`, 'must be an object');
-    trainingSeconds += finiteNumber(file, `history[${i}].seconds`, h.seconds);
-  });
-  const finalObject = optionalObject(file, 'final', x.final);
-  const final: RunRecord['final'] = finalObject && {
-    testAccuracy: finiteNumber(file, 'final.testAccuracy', finalObject.testAccuracy),
-    testLoss: finiteNumber(file, 'final.testLoss', finalObject.testLoss),
-  };
-  const exportObject = optionalObject(file, 'export', x.export);
-  const exported: RunRecord['export'] = exportObject && {
-    fp32Bytes: finiteNumber(file, 'export.fp32Bytes', exportObject.fp32Bytes),
-    fp16Bytes: finiteNumber(file, 'export.fp16Bytes', exportObject.fp16Bytes),
-  };
+/** The report's view of a checked run record. */
+export function summariseRun(name: string, file: string, record: RunRecord): RunSummary {
   return {
     name,
     file,
-    model: x.model,
-    spec: x.spec ?? null,
-    backend: x.backend ?? null,
-    recipe: x.recipe ?? null,
-    seed: optionalNumber(file, 'seed', x.seed),
-    epochsDone: optionalNumber(file, 'epochsDone', x.epochsDone) ?? history.length,
-    epochsPlanned: epochsPlanned(x),
-    trainingSeconds,
-    final,
-    export: exported,
-    params: optionalNumber(file, 'params', x.params),
-    datasetDir: dataField(x, 'datasetDir'),
-    featureConfigHash: dataField(x, 'featureConfigHash'),
+    model: record.model,
+    spec: record.spec,
+    backend: record.backend,
+    recipe: record.recipe,
+    seed: record.seed,
+    epochsDone: record.epochsDone,
+    epochsPlanned: record.epochs,
+    trainingSeconds: record.history.reduce((sum, h) => sum + h.seconds, 0),
+    final: record.final && {
+      testAccuracy: record.final.testAccuracy,
+      testLoss: record.final.testLoss,
+    },
+    export: record.export && {
+      fp32Bytes: record.export.fp32Bytes,
+      fp16Bytes: record.export.fp16Bytes,
+    },
+    params: record.params,
+    datasetDir: record.data.datasetDir || null,
+    featureConfigHash: record.data.featureConfigHash || null,
   };
 }
 
 /** What reading `<study>/retrain/*` found: usable records and the ones that were not. */
 export interface RunRecordScan {
-  runs: RunRecord[];
+  runs: RunSummary[];
   /** One line per run directory that has no usable run.json, naming the file and why. */
   problems: string[];
 }
@@ -151,19 +84,13 @@ export function readRunRecords(studyDir: string): RunRecordScan {
     .map((d) => d.name)
     .sort();
   for (const name of names) {
-    const file = path.join(retrainDir, name, RUN_RECORD_FILE);
+    const file = runRecordFile(path.join(retrainDir, name));
     if (!fs.existsSync(file)) {
       scan.problems.push(`${file}: no run record (the run has not written one yet)`);
       continue;
     }
     try {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
-      } catch (err) {
-        throw new RunRecordError(file, '', `not valid JSON (${(err as Error).message})`);
-      }
-      scan.runs.push(parseRunRecord(name, file, parsed));
+      scan.runs.push(summariseRun(name, file, readRunRecord(path.join(retrainDir, name))));
     } catch (err) {
       if (!(err instanceof RunRecordError)) throw err;
       scan.problems.push(err.message);

@@ -7,7 +7,7 @@ import {
 } from '@asc/zoo';
 import type { Cell, Table } from './model';
 import { paperRowFor, PAPER_TABLE4 } from './paper';
-import type { RunRecord } from './runRecord';
+import type { RunSummary } from './runRecord';
 
 // Table 3 writes a layer as "5 × 5 DSC (133)": kernel, module, output filters.
 const LAYER_WORDING = /^(\d+ × \d+) (.+?)(?: \((\d+)\))?$/;
@@ -51,7 +51,7 @@ function percent(x: number): string {
 }
 
 /** Trainable parameters of a run: as recorded, else counted from its recorded spec. */
-function runParams(run: RunRecord): number | null {
+function runParams(run: RunSummary): number | null {
   if (run.params !== null) return run.params;
   if (run.spec === null) return null;
   try {
@@ -68,10 +68,10 @@ const MIB = 2 ** 20;
  * Table 4: every retrained run's size and accuracy next to the paper's row for the same
  * role (best accuracy = Model A, lowest loss = Model B, baselines by name).
  */
-export function table4(runs: readonly RunRecord[]): Table {
+export function table4(runs: readonly RunSummary[]): Table {
   const notes: string[] = [];
   // The paper's row order (large baselines first, then Model A and B); others last.
-  const order = (run: RunRecord): number => {
+  const order = (run: RunSummary): number => {
     const paper = paperRowFor(run.name, run.model);
     return paper ? PAPER_TABLE4.indexOf(paper) : PAPER_TABLE4.length;
   };

@@ -7,11 +7,11 @@ import {
   histogram,
   median,
   niceBins,
-  parseRunRecord,
-  RunRecordError,
+  summariseRun,
   tableToCsv,
   type Table,
 } from '@asc/report';
+import { parseRunRecord, RunRecordError } from '@asc/zoo';
 
 describe('statistics', () => {
   it('median, by hand', () => {
@@ -64,35 +64,100 @@ describe('cells and CSV', () => {
 });
 
 describe('run records', () => {
+  const epoch = (n: number, seconds: number) => ({
+    epoch: n,
+    trainLoss: 0.5,
+    testLoss: 0.4,
+    testAccuracy: 0.8,
+    segmentAccuracy: 0.79,
+    seconds,
+    samplesPerSec: 100,
+    learningRate: 0.001,
+  });
   const good = {
+    format: 'asc-run/1',
+    status: 'complete',
     model: 'B',
     spec: null,
-    backend: 'cpu',
+    backend: { name: 'cpu' },
     recipe: { epochs: 60 },
     seed: 3,
+    epochs: 60,
     epochsDone: 2,
-    history: [{ seconds: 1.5 }, { seconds: 2 }],
-    final: { testAccuracy: 0.9, testLoss: 0.3, perClass: [], confusion: [] },
-    export: { fp32Bytes: 10, fp16Bytes: 5 },
+    history: [epoch(1, 1.5), epoch(2, 2)],
+    normalisation: { planes: 2, bands: 128, mean: [], scale: [], segments: 10 },
+    data: {
+      datasetDir: '/d',
+      cacheDir: '/c',
+      featureConfigHash: 'h',
+      featureConfig: null,
+      inputShape: [128, 128, 2],
+      loader: 'worker',
+      classes: ['indoor', 'outdoor', 'transportation'],
+      trainClips: 3,
+      trainSegments: 30,
+      evaluateClips: 3,
+    },
+    final: {
+      testAccuracy: 0.9,
+      testLoss: 0.3,
+      segmentAccuracy: 0.88,
+      segmentBce: 0.2,
+      perClass: [],
+      confusion: [],
+      classes: [],
+      clips: 3,
+      segments: 30,
+    },
+    export: {
+      fp32Bytes: 10,
+      fp16Bytes: 5,
+      fp32ModelJsonBytes: 100,
+      fp16ModelJsonBytes: 100,
+      fp32Dir: 'model-fp32',
+      fp16Dir: 'model-fp16',
+      fp16MaxAbsDiff: 0.001,
+      fp16CheckedSegments: 30,
+    },
+    startedAt: '2025-01-01T00:00:00.000Z',
+    updatedAt: '2025-01-01T01:00:00.000Z',
   };
 
   it('keeps the fields the report reads', () => {
-    const r = parseRunRecord('B', '/s/retrain/B/run.json', good);
+    const file = '/s/retrain/B/run.json';
+    const r = summariseRun('B', file, parseRunRecord(good, file));
     expect(r.trainingSeconds).toBe(3.5);
     expect(r.epochsPlanned).toBe(60);
     expect(r.final).toEqual({ testAccuracy: 0.9, testLoss: 0.3 });
   });
 
   it('names the file and the field that is wrong', () => {
-    const bad = { ...good, final: { testAccuracy: 'high', testLoss: 0.3 } };
-    expect(() => parseRunRecord('B', '/s/retrain/B/run.json', bad)).toThrow(RunRecordError);
-    expect(() => parseRunRecord('B', '/s/retrain/B/run.json', bad)).toThrow(
+    const bad = { ...good, final: { ...good.final, testAccuracy: 'high' } };
+    expect(() => parseRunRecord(bad, '/s/retrain/B/run.json')).toThrow(RunRecordError);
+    expect(() => parseRunRecord(bad, '/s/retrain/B/run.json')).toThrow(
       '/s/retrain/B/run.json: final.testAccuracy: must be a finite number, got "high"',
     );
-    expect(() => parseRunRecord('B', 'f', { ...good, model: '' })).toThrow(
+    expect(() => parseRunRecord({ ...good, model: '' }, 'f')).toThrow(
       'f: model: must be a non-empty string',
     );
-    expect(() => parseRunRecord('B', 'f', [])).toThrow('f: a run record must be a JSON object');
+    expect(() => parseRunRecord([], 'f')).toThrow('f: a run record must be a JSON object');
+    expect(() => parseRunRecord({ ...good, format: 'asc-run/0' }, 'f')).toThrow(
+      'f: format: unknown format "asc-run/0"',
+    );
+    expect(() =>
+      parseRunRecord({ ...good, history: [epoch(1, 1), { ...epoch(2, 1), seconds: null }] }, 'f'),
+    ).toThrow('f: history[1].seconds: must be a finite number, got null');
+    expect(() => parseRunRecord({ ...good, data: { ...good.data, loader: 'gpu' } }, 'f')).toThrow(
+      'f: data.loader: must be one of worker, in-thread, got "gpu"',
+    );
+  });
+
+  it('reads an absent final or export as null (a run still training)', () => {
+    const running: Record<string, unknown> = { ...good, status: 'running' };
+    delete running.final;
+    delete running.export;
+    const r = parseRunRecord(running, 'f');
+    expect([r.final, r.export]).toEqual([null, null]);
   });
 });
 

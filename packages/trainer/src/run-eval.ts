@@ -33,8 +33,8 @@ async function loadRunModel(options: RunModelOptions): Promise<{
   const record = readRunRecord(options.runDir);
   if (!record.export) {
     throw new RunRecordError(
-      `the run has not finished (${record.epochsDone}/${record.epochs} epochs): no exported model yet`,
       runPaths(options.runDir).record,
+      `the run has not finished (${record.epochsDone}/${record.epochs} epochs): no exported model yet`,
     );
   }
   const dir =
@@ -55,8 +55,8 @@ export async function evaluateRun(
   try {
     if (!datasetDir || !cacheDir) {
       throw new RunRecordError(
-        'the run names no dataset or cache; pass them',
         runPaths(options.runDir).record,
+        'the run names no dataset or cache; pass them',
       );
     }
     const data = await openRunData(datasetDir, cacheDir);

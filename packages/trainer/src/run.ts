@@ -165,8 +165,8 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunRecor
     checkpoint = readCheckpoint<CheckpointMeta>(paths.checkpoint);
   } else if (record && record.epochsDone > 0) {
     throw new RunRecordError(
-      `records ${record.epochsDone} epochs but the checkpoint is missing`,
       paths.record,
+      `records ${record.epochsDone} epochs but the checkpoint is missing`,
     );
   }
 

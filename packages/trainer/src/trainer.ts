@@ -1,5 +1,5 @@
 import type * as tfType from '@tensorflow/tfjs';
-import type { EpochMetrics } from '@asc/zoo';
+import type { RunDataLoader, RunEpochRecord } from '@asc/zoo';
 import type { FeatureConfig } from '@asc/native';
 import type { Batch } from './batches';
 import {
@@ -32,15 +32,13 @@ export interface SplitData {
 }
 
 /** Batches come from a loader thread ahead of the training steps, or on demand. */
-export type DataLoader = 'worker' | 'in-thread';
+export type DataLoader = RunDataLoader;
 
 /** Batches the loader thread may prepare ahead of the trainer. */
 const PREFETCH_BATCHES = 2;
 
 /** Per-epoch record: the zoo's EpochMetrics (epoch is 1-based) plus the epoch's learning rate. */
-export interface EpochRecord extends EpochMetrics {
-  learningRate: number;
-}
+export type EpochRecord = RunEpochRecord;
 
 export interface BatchProgress {
   epoch: number;

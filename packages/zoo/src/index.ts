@@ -26,3 +26,4 @@ export * from './search/load-evaluator';
 export * from './search/analysis';
 export * from './search/run-search';
 export * from './search/study-dir';
+export * from './run-record';
