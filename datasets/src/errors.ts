@@ -1,3 +1,5 @@
+import { AscError } from '@asc/core';
+
 /** One thing wrong (or suspicious) in a dataset, as a value a command can print or return. */
 export interface DatasetProblem {
   /** 'error': the dataset cannot be used as it is; 'warning': usable, but look at it. */
@@ -22,7 +24,7 @@ export function formatProblem(problem: DatasetProblem): string {
 }
 
 /** The dataset cannot be used: a CSV is missing or malformed, labels are wrong, audio is missing. */
-export class DatasetError extends Error {
+export class DatasetError extends AscError {
   readonly file?: string;
   readonly line?: number;
   constructor(
@@ -32,31 +34,32 @@ export class DatasetError extends Error {
     const errors = problems.filter((p) => p.severity === 'error');
     const first = errors[0] ?? problems[0];
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more errors)` : '';
-    super(`dataset ${root}: ${first ? formatProblem(first) : 'unusable'}${more}`);
-    this.name = 'DatasetError';
+    super(
+      'dataset-invalid',
+      `dataset ${root}: ${first ? formatProblem(first) : 'unusable'}${more}`,
+      { context: { root, file: first?.file, line: first?.line, problem: first?.code } },
+    );
     this.file = first?.file;
     this.line = first?.line;
   }
 }
 
 /** A WAV file that cannot be read, or is not what the caller requires. */
-export class WavError extends Error {
+export class WavError extends AscError {
   constructor(
     readonly file: string,
     readonly reason: string,
   ) {
-    super(`${file}: ${reason}`);
-    this.name = 'WavError';
+    super('wav-invalid', `${file}: ${reason}`, { context: { file } });
   }
 }
 
 /** Options of the synthetic generator that are out of range or contradict what is on disk. */
-export class SynthError extends Error {
+export class SynthError extends AscError {
   constructor(
     message: string,
     readonly field?: string,
   ) {
-    super(message);
-    this.name = 'SynthError';
+    super('synth-options-invalid', message, { context: { field } });
   }
 }

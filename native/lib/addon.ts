@@ -1,14 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { AscError } from '@asc/core';
 
 /** The addon could not be loaded; `cause` says why (not built, wrong platform, ...). */
-export class AddonUnavailableError extends Error {
+export class AddonUnavailableError extends AscError {
   constructor(
     message: string,
     readonly searched: string[],
   ) {
-    super(message);
-    this.name = 'AddonUnavailableError';
+    super('addon-unavailable', message, { context: { searched } });
   }
 }
 

@@ -41,7 +41,10 @@ export async function main(argv: string[]): Promise<number> {
   if (usageError !== undefined) {
     const json = argv.includes('--json');
     process.stderr.write(`asc: ${usageError}\n${json ? '' : 'Run "asc --help" for usage.\n'}`);
-    if (json) process.stdout.write(JSON.stringify({ error: usageError, exitCode: 2 }) + '\n');
+    if (json)
+      process.stdout.write(
+        JSON.stringify({ error: usageError, code: 'usage', context: {}, exitCode: 2 }) + '\n',
+      );
     return ExitCode.usage;
   }
   return exitState.code;

@@ -19,7 +19,12 @@ describe('asc command line', () => {
   it('exits 2 on an unknown command, with a JSON error under --json', () => {
     const r = runAsc(['no-such-command', '--json']);
     expect(r.status).toBe(2);
-    expect(r.json()).toEqual({ error: expect.stringContaining('no-such-command'), exitCode: 2 });
+    expect(r.json()).toEqual({
+      error: expect.stringContaining('no-such-command'),
+      code: 'usage',
+      context: {},
+      exitCode: 2,
+    });
     expect(r.stderr).toContain('asc:');
   });
 

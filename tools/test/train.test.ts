@@ -111,9 +111,12 @@ describe('asc train / eval / predict', () => {
     ]);
     expect(r.status).toBe(2);
     expect(r.json().error).toMatch(/--epochs/);
+    expect(r.json().code).toBe('usage');
     const e = runAsc(['eval', '--run', path.join(dir, 'nothing-here'), '--json']);
     expect(e.status).toBe(1);
     expect(e.json().error).toMatch(/run.json: no run record/);
+    expect(e.json().code).toBe('run-record-invalid');
+    expect(e.json().context).toEqual({ file: path.join(dir, 'nothing-here', 'run.json') });
     const m = runAsc([
       'train',
       '--model',
@@ -128,5 +131,11 @@ describe('asc train / eval / predict', () => {
     ]);
     expect(m.status).toBe(1);
     expect(m.json().error).toMatch(/no-such-model/);
+    expect(m.json().code).toBe('model-unknown');
+    // The trainer's options error is the CLI's usage error.
+    const n = runAsc(['train', '--run', path.join(dir, 'z'), '--json']);
+    expect(n.status).toBe(2);
+    expect(n.json()).toMatchObject({ code: 'train-options-invalid', exitCode: 2 });
+    expect(n.json().error).toMatch(/no model given/);
   });
 });

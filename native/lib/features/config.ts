@@ -1,4 +1,5 @@
 import { createHash } from 'crypto';
+import { AscError } from '@asc/core';
 
 /**
  * Every parameter of the scalogram pipeline (docs/scalogram.md). The defaults are the
@@ -50,14 +51,15 @@ export const DEFAULT_FEATURE_CONFIG: Readonly<FeatureConfig> = Object.freeze({
 export const FEATURE_PIPELINE_VERSION = 1;
 
 /** A config field with a value the pipeline cannot use. */
-export class FeatureConfigError extends Error {
+export class FeatureConfigError extends AscError {
   constructor(
     readonly field: string,
     readonly value: unknown,
     why: string,
   ) {
-    super(`feature config: ${field} = ${JSON.stringify(value)}: ${why}`);
-    this.name = 'FeatureConfigError';
+    super('feature-config-invalid', `feature config: ${field} = ${JSON.stringify(value)}: ${why}`, {
+      context: { field, value },
+    });
   }
 }
 

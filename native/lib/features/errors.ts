@@ -1,3 +1,5 @@
+import { AscError } from '@asc/core';
+
 /** Why a WAV file could not be used (the same codes as the C++ decoder). */
 export type WavErrorCode =
   | 'io'
@@ -19,14 +21,13 @@ const WAV_CODES: readonly string[] = [
 ];
 
 /** A WAV file that cannot be decoded or does not fit the feature config. */
-export class WavError extends Error {
+export class WavError extends AscError {
   constructor(
     readonly file: string,
-    readonly code: WavErrorCode,
+    override readonly code: WavErrorCode,
     readonly detail: string,
   ) {
-    super(`${file}: ${detail}`);
-    this.name = 'WavError';
+    super(code, `${file}: ${detail}`, { context: { file } });
   }
 
   /** Types an error thrown by the addon (which carries `code`) for `file`. */
@@ -42,13 +43,12 @@ export class WavError extends Error {
 }
 
 /** A cache that cannot be opened or used (missing manifest, unknown file, ...). */
-export class FeatureCacheError extends Error {
+export class FeatureCacheError extends AscError {
   constructor(
     readonly path: string,
     detail: string,
   ) {
-    super(`${path}: ${detail}`);
-    this.name = 'FeatureCacheError';
+    super('feature-cache-unusable', `${path}: ${detail}`, { context: { file: path } });
   }
 }
 
@@ -60,14 +60,13 @@ export class CorruptShardError extends FeatureCacheError {
     detail: string,
   ) {
     super(shardPath, `corrupt shard for ${file}: ${detail}`);
-    this.name = 'CorruptShardError';
   }
 }
 
 /** buildFeatureCache was aborted through its signal; `report` holds what was done. */
-export class FeatureBuildAborted extends Error {
+export class FeatureBuildAborted extends AscError {
   constructor(readonly report: unknown) {
-    super('feature extraction was cancelled');
+    super('aborted', 'feature extraction was cancelled');
     this.name = 'AbortError';
   }
 }

@@ -2,6 +2,7 @@ import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { AscError } from '@asc/core';
 
 /** One CSV file of the dataset and the SHA-256 of its bytes. */
 export interface CsvDigest {
@@ -22,13 +23,12 @@ export interface DatasetFingerprint {
 }
 
 /** The dataset directory is absent or unreadable. */
-export class DatasetFingerprintError extends Error {
+export class DatasetFingerprintError extends AscError {
   constructor(
     readonly root: string,
     message: string,
   ) {
-    super(`${root}: ${message}`);
-    this.name = 'DatasetFingerprintError';
+    super('dataset-fingerprint-failed', `${root}: ${message}`, { context: { root } });
   }
 }
 

@@ -1,15 +1,17 @@
 import { spawn } from 'child_process';
 import * as path from 'path';
 import { Resvg } from '@resvg/resvg-js';
+import { AscError } from '@asc/core';
 
 /** A chart could not be compiled or rendered; names the figure. */
-export class ChartRenderError extends Error {
+export class ChartRenderError extends AscError {
   constructor(
     readonly figureId: string,
     message: string,
   ) {
-    super(`figure '${figureId}': ${message}`);
-    this.name = 'ChartRenderError';
+    super('chart-render-failed', `figure '${figureId}': ${message}`, {
+      context: { figure: figureId },
+    });
   }
 }
 

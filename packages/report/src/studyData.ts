@@ -14,15 +14,15 @@ import {
   type DatasetFingerprint,
 } from './fingerprint';
 import { readRunRecords, type RunRecordScan } from './runRecord';
+import { AscError } from '@asc/core';
 
 /** The study directory cannot be reported on at all (absent, or its store is unusable). */
-export class StudyLoadError extends Error {
+export class StudyLoadError extends AscError {
   constructor(
     readonly studyDir: string,
     message: string,
   ) {
-    super(`${studyDir}: ${message}`);
-    this.name = 'StudyLoadError';
+    super('study-unreadable', `${studyDir}: ${message}`, { context: { studyDir } });
   }
 }
 

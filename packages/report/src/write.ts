@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomicSync } from '@asc/core';
+import { writeFileAtomicSync, AscError } from '@asc/core';
 import { tableToCsv, tableToJson } from './csv';
 import { REPORT_FILES } from './files';
 import { reportToHtml } from './html';
@@ -20,13 +20,12 @@ export interface ReportFiles {
 }
 
 /** A report file could not be written; names the file. */
-export class ReportWriteError extends Error {
+export class ReportWriteError extends AscError {
   constructor(
     readonly file: string,
     message: string,
   ) {
-    super(`${file}: ${message}`);
-    this.name = 'ReportWriteError';
+    super('report-write-failed', `${file}: ${message}`, { context: { file } });
   }
 }
 

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import type * as tfType from '@tensorflow/tfjs';
 import { registerNativeKernels, unregisterNativeKernels } from '@asc/native';
+import { AscError } from '@asc/core';
 
 type Tf = typeof tfType;
 
@@ -41,13 +42,14 @@ export interface SelectedBackend {
   info: BackendInfo;
 }
 
-export class BackendUnavailableError extends Error {
+export class BackendUnavailableError extends AscError {
   constructor(
     readonly requested: BackendRequest,
     readonly reasons: string[],
   ) {
-    super(`backend '${requested}' is unavailable: ${reasons.join('; ')}`);
-    this.name = 'BackendUnavailableError';
+    super('backend-unavailable', `backend '${requested}' is unavailable: ${reasons.join('; ')}`, {
+      context: { requested, reasons },
+    });
   }
 }
 

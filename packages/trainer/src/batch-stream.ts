@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import type { FeatureConfig } from '@asc/native';
 import { epochBatches, type Batch, type EpochBatchOptions } from './batches';
-import { Rng, type RngState } from '@asc/core';
+import { Rng, type RngState, AscError } from '@asc/core';
 import type { ClipRef, SegmentSource } from './segments';
 
 /**
@@ -62,10 +62,9 @@ export function loaderWorkerAvailable(): boolean {
   return fs.existsSync(WORKER_SCRIPT);
 }
 
-export class LoaderWorkerError extends Error {
+export class LoaderWorkerError extends AscError {
   constructor(message: string) {
-    super(`batch loader: ${message}`);
-    this.name = 'LoaderWorkerError';
+    super('loader-worker-failed', `batch loader: ${message}`);
   }
 }
 

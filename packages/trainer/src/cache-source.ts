@@ -1,17 +1,19 @@
 import type { FeatureCache } from '@asc/native';
 import { MissingFeaturesError, type ClipRef, type SegmentSource } from './segments';
+import { AscError } from '@asc/core';
 
 /** The feature cache lacks clips the run needs. */
-export class FeaturesMissingError extends Error {
+export class FeaturesMissingError extends AscError {
   constructor(
     readonly cacheDir: string,
     readonly missing: string[],
   ) {
     super(
+      'cache-incomplete',
       `the feature cache ${cacheDir} lacks ${missing.length} clip(s) of the dataset ` +
         `(first: ${missing.slice(0, 3).join(', ')}); run asc features first`,
+      { context: { cacheDir, missing: missing.length } },
     );
-    this.name = 'FeaturesMissingError';
   }
 }
 

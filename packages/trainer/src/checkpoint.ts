@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { writeFileAtomicSync } from '@asc/core';
+import { writeFileAtomicSync, AscError } from '@asc/core';
 
 /**
  * A checkpoint is one file, so it is replaced atomically as a whole:
@@ -26,13 +26,12 @@ interface Header<M> {
   tensors: TensorEntry[];
 }
 
-export class CheckpointError extends Error {
+export class CheckpointError extends AscError {
   constructor(
     message: string,
     readonly file: string,
   ) {
-    super(`${file}: ${message}`);
-    this.name = 'CheckpointError';
+    super('checkpoint-invalid', `${file}: ${message}`, { context: { file } });
   }
 }
 

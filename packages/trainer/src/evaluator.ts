@@ -10,14 +10,18 @@ import { createCandidateEvaluator } from './candidate';
 import type { Recipe } from './recipe';
 import { loadRecipe } from './train-run';
 import { openRunData } from './run-data';
+import { AscError } from '@asc/core';
 
-export class EvaluatorOptionsError extends Error {
+export class EvaluatorOptionsError extends AscError {
   constructor(
     readonly field: string,
     readonly value: unknown,
   ) {
-    super(`the trainer's evaluator needs option '${field}' (got ${JSON.stringify(value)})`);
-    this.name = 'EvaluatorOptionsError';
+    super(
+      'evaluator-options-invalid',
+      `the trainer's evaluator needs option '${field}' (got ${JSON.stringify(value)})`,
+      { context: { field, value } },
+    );
   }
 }
 

@@ -3,7 +3,7 @@ import * as path from 'path';
 import type * as tfType from '@tensorflow/tfjs';
 import { float32ToHalfBytes } from '@asc/native';
 import { registerZooLayers } from '@asc/zoo';
-import { writeFileAtomicSync, writeJsonAtomicSync } from '@asc/core';
+import { writeFileAtomicSync, writeJsonAtomicSync, AscError } from '@asc/core';
 
 type Tf = typeof tfType;
 
@@ -19,13 +19,12 @@ export interface ExportedModel {
   modelJsonBytes: number;
 }
 
-export class ModelFileError extends Error {
+export class ModelFileError extends AscError {
   constructor(
     message: string,
     readonly file: string,
   ) {
-    super(`${file}: ${message}`);
-    this.name = 'ModelFileError';
+    super('model-file-invalid', `${file}: ${message}`, { context: { file } });
   }
 }
 

@@ -99,5 +99,5 @@ export {
   type FinalMetrics,
   type RunRecord,
 } from './run-record';
-export { loadRecipe, trainRun, TrainRunUsageError, type TrainRunOptions } from './train-run';
+export { loadRecipe, trainRun, TrainOptionsError, type TrainRunOptions } from './train-run';
 export { evaluateRun, predictFiles, type FilePrediction, type RunModelOptions } from './run-eval';

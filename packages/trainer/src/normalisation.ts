@@ -1,4 +1,5 @@
 import type { ClipRef, SegmentSource } from './segments';
+import { AscError } from '@asc/core';
 
 /**
  * Per plane and band input statistics (docs/scalogram.md step 8), fitted on the training
@@ -16,10 +17,9 @@ export interface Normalisation {
   segments: number;
 }
 
-export class NormalisationError extends Error {
+export class NormalisationError extends AscError {
   constructor(message: string) {
-    super(message);
-    this.name = 'NormalisationError';
+    super('normalisation-invalid', message);
   }
 }
 

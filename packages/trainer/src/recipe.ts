@@ -1,3 +1,5 @@
+import { AscError } from '@asc/core';
+
 /**
  * The training recipe as one JSON value (docs/search-and-training.md). Every run stores the
  * recipe it used, so a run can be repeated from its record alone.
@@ -66,15 +68,16 @@ export const FINAL_RECIPE: Readonly<Recipe> = Object.freeze({
   schedule: { kind: 'step', factor: 0.5, everyEpochs: 4 } as StepSchedule,
 });
 
-export class RecipeError extends Error {
+export class RecipeError extends AscError {
   constructor(
     message: string,
     readonly field: string,
     readonly value: unknown,
     readonly source?: string,
   ) {
-    super(source ? `${source}: ${message}` : message);
-    this.name = 'RecipeError';
+    super('recipe-invalid', source ? `${source}: ${message}` : message, {
+      context: { field, value, file: source },
+    });
   }
 }
 

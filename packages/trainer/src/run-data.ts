@@ -3,6 +3,7 @@ import { openFeatureCache, type FeatureCache } from '@asc/native';
 import { cacheSegmentSource, cachedSegmentCount } from './cache-source';
 import type { SegmentSource } from './segments';
 import type { SplitData } from './trainer';
+import { AscError } from '@asc/core';
 
 /** A dataset's train and evaluate splits, read through its feature cache. */
 export interface RunData {
@@ -14,13 +15,14 @@ export interface RunData {
   close(): void;
 }
 
-export class EmptySplitError extends Error {
+export class EmptySplitError extends AscError {
   constructor(
     readonly datasetDir: string,
     readonly split: string,
   ) {
-    super(`${datasetDir}: the '${split}' split has no clips`);
-    this.name = 'EmptySplitError';
+    super('split-empty', `${datasetDir}: the '${split}' split has no clips`, {
+      context: { datasetDir, split },
+    });
   }
 }
 

@@ -8,7 +8,7 @@ import { InputNormaliser } from './inputs';
 import type { ClipMetrics } from './metrics';
 import { fitNormalisation, type Normalisation } from './normalisation';
 import type { Recipe } from './recipe';
-import { Rng } from '@asc/core';
+import { Rng, AscError } from '@asc/core';
 import {
   appendRunLog,
   readRunRecord,
@@ -84,7 +84,7 @@ interface CheckpointMeta {
 }
 
 /** The run directory holds a different run than the one asked for. */
-export class RunMismatchError extends Error {
+export class RunMismatchError extends AscError {
   constructor(
     readonly runDir: string,
     readonly field: string,
@@ -92,10 +92,11 @@ export class RunMismatchError extends Error {
     readonly requested: unknown,
   ) {
     super(
+      'run-mismatch',
       `${runDir} holds a run with a different ${field} (${JSON.stringify(stored)}, asked for ` +
         `${JSON.stringify(requested)}); use a new --run directory`,
+      { context: { runDir, field, stored, requested } },
     );
-    this.name = 'RunMismatchError';
   }
 }
 

@@ -1,3 +1,5 @@
+import { AscError } from '@asc/core';
+
 /**
  * Where training reads its inputs from: one clip's segments at a time, so the trainer
  * never holds a whole split in memory. The feature cache implements this in production
@@ -22,13 +24,14 @@ export interface SegmentSource {
   close(): void;
 }
 
-export class MissingFeaturesError extends Error {
+export class MissingFeaturesError extends AscError {
   constructor(
     readonly file: string,
     readonly where: string,
   ) {
-    super(`no features for '${file}' in ${where}`);
-    this.name = 'MissingFeaturesError';
+    super('clip-features-missing', `no features for '${file}' in ${where}`, {
+      context: { file, where },
+    });
   }
 }
 

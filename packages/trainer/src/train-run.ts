@@ -5,6 +5,7 @@ import { FINAL_RECIPE, parseRecipe, RecipeError, SEARCH_RECIPE, type Recipe } fr
 import { runTraining, type RunProgress } from './run';
 import { openRunData } from './run-data';
 import { readRunRecord, runPaths, type RunRecord } from './run-record';
+import { AscError } from '@asc/core';
 
 export interface TrainRunOptions {
   /** 'B', 'A', a named baseline, an architecture id, a spec.json path, or an ArchSpec. */
@@ -44,10 +45,10 @@ export function loadRecipe(ref: string | Recipe | undefined): Recipe {
   return parseRecipe(value, ref);
 }
 
-export class TrainRunUsageError extends Error {
+/** trainRun's options do not describe a run: no model or no data, and no run to resume. */
+export class TrainOptionsError extends AscError {
   constructor(message: string) {
-    super(message);
-    this.name = 'TrainRunUsageError';
+    super('train-options-invalid', message);
   }
 }
 
@@ -62,11 +63,11 @@ export async function trainRun(options: TrainRunOptions): Promise<RunRecord> {
     : null;
   const modelRef =
     options.model ?? (stored ? ((stored.spec as ArchSpec | null) ?? stored.model) : undefined);
-  if (modelRef === undefined) throw new TrainRunUsageError('no model given (and no run to resume)');
+  if (modelRef === undefined) throw new TrainOptionsError('no model given (and no run to resume)');
   const datasetDir = options.datasetDir ?? stored?.data.datasetDir ?? undefined;
   const cacheDir = options.cacheDir ?? stored?.data.cacheDir ?? undefined;
   if (!datasetDir || !cacheDir) {
-    throw new TrainRunUsageError('a dataset directory and a feature cache directory are needed');
+    throw new TrainOptionsError('a dataset directory and a feature cache directory are needed');
   }
   let recipe = options.recipe !== undefined || !stored ? loadRecipe(options.recipe) : stored.recipe;
   if (options.epochs !== undefined) recipe = parseRecipe({ ...recipe, epochs: options.epochs });

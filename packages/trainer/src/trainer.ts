@@ -16,7 +16,7 @@ import type { ClipMetrics } from './metrics';
 import { applyMixup, drawMixup } from './mixup';
 import { AdamL2 } from './optimizer';
 import { learningRateAt, type Recipe } from './recipe';
-import { Rng, type RngState } from '@asc/core';
+import { Rng, type RngState, AscError } from '@asc/core';
 import type { ClipRef, SegmentSource } from './segments';
 
 type Tf = typeof tfType;
@@ -261,13 +261,16 @@ export class Trainer {
   }
 }
 
-export class TrainingDivergedError extends Error {
+export class TrainingDivergedError extends AscError {
   constructor(
     readonly epoch: number,
     readonly samples: number,
     readonly loss: number,
   ) {
-    super(`training diverged in epoch ${epoch} after ${samples} samples (loss ${loss})`);
-    this.name = 'TrainingDivergedError';
+    super(
+      'training-diverged',
+      `training diverged in epoch ${epoch} after ${samples} samples (loss ${loss})`,
+      { context: { epoch, samples, loss } },
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { archId } from './arch-id';
 import { paramCount } from './params';
-import { foldedSeedRng, type Rng } from '@asc/core';
+import { foldedSeedRng, type Rng, AscError } from '@asc/core';
 import {
   DEFAULT_SIZE_WINDOW,
   PAPER_SEARCH_SPACE,
@@ -36,14 +36,13 @@ export interface SamplerOptions {
 }
 
 /** The sampler cannot produce another architecture; `reason` tells which limit was hit. */
-export class SamplerExhaustedError extends Error {
+export class SamplerExhaustedError extends AscError {
   constructor(
     message: string,
     readonly reason: 'space' | 'budget',
     readonly proposed: number,
   ) {
-    super(message);
-    this.name = 'SamplerExhaustedError';
+    super('sampler-exhausted', message, { context: { reason, proposed } });
   }
 }
 

@@ -1,3 +1,5 @@
+import { AscError } from '@asc/core';
+
 /**
  * The architecture spec of the paper's search space (Tables 1 and 2), as plain JSON.
  *
@@ -35,15 +37,16 @@ export const SPEC_LIMITS = {
 } as const;
 
 /** A spec that is not a valid architecture; `field` names the offending part. */
-export class ArchSpecError extends Error {
+export class ArchSpecError extends AscError {
   constructor(
     message: string,
     readonly field: string,
     readonly value: unknown,
     readonly source?: string,
   ) {
-    super(source ? `${source}: ${message}` : message);
-    this.name = 'ArchSpecError';
+    super('arch-spec-invalid', source ? `${source}: ${message}` : message, {
+      context: { field, value, file: source },
+    });
   }
 }
 

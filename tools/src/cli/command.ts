@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
-import { CommandFailed, ExitCode, UsageError } from './errors';
+import { describeError } from '@asc/core';
+import { CommandFailed, ExitCode, isUsageError } from './errors';
 import { createOutput, type Output } from './output';
 
 /** Options every command has. */
@@ -40,16 +41,23 @@ export function defineCommand<A>(spec: AscCommand<A>): CommandModule<GlobalOptio
         out.result(result ?? {});
         exitState.code = ExitCode.ok;
       } catch (err) {
-        if (err instanceof UsageError) {
-          out.warn(`asc: ${err.message}`);
-          out.result({ error: err.message, exitCode: ExitCode.usage });
+        const { code, context } = describeError(err);
+        if (isUsageError(err)) {
+          out.warn(`asc: ${errorMessage(err)}`);
+          out.result({ error: errorMessage(err), code, context, exitCode: ExitCode.usage });
           exitState.code = ExitCode.usage;
           return;
         }
         out.warn(`asc: error: ${errorMessage(err)}`);
         if (process.env.ASC_DEBUG && err instanceof Error && err.stack) out.warn(err.stack);
         const result = err instanceof CommandFailed ? err.result : undefined;
-        out.result({ ...(result as object | undefined), error: errorMessage(err), exitCode: 1 });
+        out.result({
+          ...(result as object | undefined),
+          error: errorMessage(err),
+          code,
+          context,
+          exitCode: ExitCode.failure,
+        });
         exitState.code = ExitCode.failure;
       }
     },

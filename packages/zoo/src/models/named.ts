@@ -6,6 +6,7 @@ import { ArchSpecError, validateArchSpec, type ArchSpec } from '../spec';
 import { BASELINES } from './baselines';
 import { buildModel } from './build';
 import type { BuildOptions, LayersModel, Tf } from './tf';
+import { AscError } from '@asc/core';
 
 /**
  * Model B of Table 3 (lowest test loss after 3 epochs): exactly 76,611 parameters.
@@ -58,13 +59,12 @@ export interface ResolvedModel {
 }
 
 /** A model reference that names nothing the zoo knows. */
-export class UnknownModelError extends Error {
+export class UnknownModelError extends AscError {
   constructor(
     message: string,
     readonly ref: string,
   ) {
-    super(message);
-    this.name = 'UnknownModelError';
+    super('model-unknown', message, { context: { ref } });
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ArchSpec } from '../spec';
+import { AscError } from '@asc/core';
 
 /** Metrics of one training epoch of a candidate, as the evaluator reports them. */
 export interface EpochMetrics {
@@ -56,13 +57,12 @@ export interface EvaluatorModule {
 export const DEFAULT_EVALUATOR_MODULE = '@asc/trainer/evaluator';
 
 /** Thrown when the evaluator module cannot be found or does not export createEvaluator. */
-export class EvaluatorModuleError extends Error {
+export class EvaluatorModuleError extends AscError {
   constructor(
     message: string,
     readonly modulePath: string,
   ) {
-    super(message);
-    this.name = 'EvaluatorModuleError';
+    super('evaluator-module-invalid', message, { context: { module: modulePath } });
   }
 }
 

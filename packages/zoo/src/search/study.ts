@@ -1,4 +1,4 @@
-import { deriveSeed } from '@asc/core';
+import { deriveSeed, AscError } from '@asc/core';
 import { RandomSampler } from '../sampler';
 import {
   DEFAULT_SIZE_WINDOW,
@@ -28,14 +28,13 @@ export interface StudyOptions {
 }
 
 /** The study exists with different defining settings than those asked for. */
-export class StudyMismatchError extends Error {
+export class StudyMismatchError extends AscError {
   constructor(
     message: string,
     readonly study: string,
     readonly field: string,
   ) {
-    super(message);
-    this.name = 'StudyMismatchError';
+    super('study-mismatch', message, { context: { study, field } });
   }
 }
 

@@ -4,6 +4,7 @@ import type { TrialRecord, WorkerIdentity } from '../store/trial-store';
 import { checkTrialResult, type Evaluate, type TrialResult } from './evaluate';
 import { recoverDeadTrials, startHeartbeat, type HeartbeatSettings } from './heartbeat';
 import type { Study } from './study';
+import { AscError } from '@asc/core';
 
 /** What a worker tells whoever watches it (the search driver relays it to the CLI). */
 export type WorkerEvent =
@@ -60,10 +61,9 @@ export type WorkerExit =
   | { reason: 'failing'; completedHere: number; message: string };
 
 /** The evaluator kept failing; the worker gave up. */
-export class EvaluatorFailingError extends Error {
+export class EvaluatorFailingError extends AscError {
   constructor(message: string) {
-    super(message);
-    this.name = 'EvaluatorFailingError';
+    super('evaluator-failing', message);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ArchSpec } from '../spec';
 import type { EpochMetrics, TrialResult } from '../search/evaluate';
+import { AscError } from '@asc/core';
 
 /**
  * # TrialStore: where a study's trials live
@@ -199,14 +200,13 @@ export interface TrialRecord extends NewTrial {
 }
 
 /** A store that cannot do what was asked (unreadable, newer schema, gave up on a lock). */
-export class TrialStoreError extends Error {
+export class TrialStoreError extends AscError {
   constructor(
     message: string,
     readonly location: string,
-    override readonly cause?: unknown,
+    cause?: unknown,
   ) {
-    super(`${location}: ${message}`);
-    this.name = 'TrialStoreError';
+    super('trial-store-failed', `${location}: ${message}`, { context: { location }, cause });
   }
 }
 
@@ -227,7 +227,6 @@ export class FeatureConfigMismatchError extends TrialStoreError {
         `config ${trialHash} (use the same feature settings on every machine, or a new study)`,
       location,
     );
-    this.name = 'FeatureConfigMismatchError';
   }
 }
 
