@@ -19,8 +19,11 @@ const CHILD = path.join(__dirname, 'fixtures', 'atomic-child.js');
 function spyFsyncs(): { paths: () => string[]; restore: () => void } {
   const opened = new Map<number, string>();
   const synced: string[] = [];
-  const realOpen = fs.openSync;
-  const openSpy = jest.spyOn(fs, 'openSync').mockImplementation(((p: string, ...rest: never[]) => {
+  const realOpen = fs.openSync as (p: string, ...rest: unknown[]) => number;
+  const openSpy = jest.spyOn(fs, 'openSync').mockImplementation(((
+    p: string,
+    ...rest: unknown[]
+  ) => {
     const fd = realOpen(p, ...rest);
     opened.set(fd, p);
     return fd;

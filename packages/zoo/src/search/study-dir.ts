@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeJsonAtomicSync } from '@asc/core';
+import { AscError, writeJsonAtomicSync } from '@asc/core';
 import { DEFAULT_SIZE_WINDOW, type SizeWindow } from '../space';
 import { SqliteTrialStore } from '../store/sqlite-store';
 import type { StudyRecord, TrialStore } from '../store/trial-store';
@@ -57,13 +57,12 @@ export interface StudyConfig {
 }
 
 /** study.json cannot be used, or the store does not hold the study asked for. */
-export class StudyDirError extends Error {
+export class StudyDirError extends AscError {
   constructor(
     readonly file: string,
     message: string,
   ) {
-    super(`${file}: ${message}`);
-    this.name = 'StudyDirError';
+    super('study-dir-invalid', `${file}: ${message}`, { context: { file } });
   }
 }
 
