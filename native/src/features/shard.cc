@@ -1,5 +1,6 @@
 #include "features/shard.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -8,7 +9,6 @@
 #include <cstring>
 #include <memory>
 #include <stdexcept>
-#include <thread>
 
 #if defined(__F16C__)
 #include <immintrin.h>
@@ -121,25 +121,36 @@ void encodeShard(const Segments& seg, int channels, ShardDtype dtype, ShardInfo*
 }
 
 void writeFileAtomically(const std::string& path, const std::vector<std::uint8_t>& bytes) {
+  // The temporary-name scheme of @asc/core's atomicTempPath (`.<name>.<pid>.<n>.tmp`
+  // beside the target), so that the TypeScript side recognises and sweeps what a killed
+  // build left, and the same steps: write, fsync, rename, fsync of the folder.
   static std::atomic<unsigned> counter{0};
-  const std::string tmp =
-      path + ".tmp-" + std::to_string(::getpid()) + "-" +
-      std::to_string(std::hash<std::thread::id>()(std::this_thread::get_id()) % 100000) + "-" +
-      std::to_string(counter.fetch_add(1));
+  const std::size_t slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  const std::string tmp = dir + "/." + name + "." + std::to_string(::getpid()) + "." +
+                          std::to_string(counter.fetch_add(1) + 1) + ".tmp";
   {
     std::unique_ptr<std::FILE, FileCloser> f(std::fopen(tmp.c_str(), "wb"));
     if (!f) throw std::runtime_error("cannot create " + tmp + ": " + std::strerror(errno));
-    const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f.get()) == bytes.size();
+    const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f.get()) == bytes.size() &&
+                    std::fflush(f.get()) == 0 && ::fsync(::fileno(f.get())) == 0;
     const bool closed = std::fclose(f.release()) == 0;
     if (!ok || !closed) {
+      const std::string why = std::strerror(errno);
       std::remove(tmp.c_str());
-      throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
+      throw std::runtime_error("cannot write " + tmp + ": " + why);
     }
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     const std::string why = std::strerror(errno);
     std::remove(tmp.c_str());
     throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " + why);
+  }
+  const int dirFd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dirFd >= 0) {
+    ::fsync(dirFd);
+    ::close(dirFd);
   }
 }
 

@@ -31,8 +31,9 @@ struct ShardInfo {
 void encodeShard(const Segments& segments, int channels, ShardDtype dtype, ShardInfo* info,
                  std::vector<std::uint8_t>& bytes);
 
-// Writes bytes to `path` through a temporary file in the same directory and a rename,
-// so a reader sees the whole shard or none. Throws std::runtime_error.
+// Writes bytes to `path` through a temporary file in the same directory (@asc/core's
+// name scheme), fsync and a rename, so a reader sees the whole shard or none, even after
+// a crash. Throws std::runtime_error.
 void writeFileAtomically(const std::string& path, const std::vector<std::uint8_t>& bytes);
 
 // Reads the shard at `path` and checks its header against `expected` (dtype, frames per
