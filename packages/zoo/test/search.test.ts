@@ -92,6 +92,22 @@ describe('runSearch with worker processes', () => {
 
   it('survives kill -9 of a worker mid-trial: none lost, none duplicated', async () => {
     let killed: number | undefined;
+    // Kill only once the trial has recorded an epoch, so it is truly mid-trial however
+    // slowly a loaded machine runs it (a fixed delay raced the epoch at load 9).
+    const killAfterFirstEpoch = async (pid: number, trialId: number): Promise<void> => {
+      for (;;) {
+        const trial = (await trialsOf()).find((t) => t.trialId === trialId);
+        if (trial && trial.status !== 'running') {
+          killed = undefined; // finished first: try again on worker 0's next trial
+          return;
+        }
+        if (trial && trial.epochs.length >= 1) {
+          process.kill(pid, 'SIGKILL');
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
     const pids = new Map<number, number>();
     const summary = await runSearch(
       options({
@@ -106,8 +122,7 @@ describe('runSearch with worker processes', () => {
             e.index === 0
           ) {
             killed = pids.get(0);
-            // Let the trial record an epoch first, so it is truly mid-trial.
-            setTimeout(() => process.kill(killed!, 'SIGKILL'), 400);
+            void killAfterFirstEpoch(killed!, e.event.trial.trialId);
           }
         },
       }),
