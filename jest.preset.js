@@ -6,10 +6,12 @@ const root = __dirname;
 const sources = {
   '@asc/core': 'packages/core/src/index.ts',
   '@asc/native': 'native/lib/index.ts',
+  '@asc/native/browser': 'native/lib/browser.ts',
   '@asc/datasets': 'datasets/src/index.ts',
   '@asc/zoo': 'packages/zoo/src/index.ts',
   '@asc/trainer': 'packages/trainer/src/index.ts',
   '@asc/report': 'packages/report/src/index.ts',
+  '@asc/demo': 'packages/demo/src/index.ts',
   '@asc/cli': 'tools/src/index.ts',
 };
 

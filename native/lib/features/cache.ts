@@ -5,7 +5,8 @@ import { nativeFeatures } from './addon-features';
 import { resolveFeatureBackend, type FeatureBackend } from './backend';
 import { atomicTempPid, isAtomicTemp, writeFileAtomic } from '@asc/core';
 import { jsBatchThreads, runBatchJs, type BatchOutcome } from './batch';
-import { featureConfigHash, resolveFeatureConfig, type FeatureConfig } from './config';
+import { resolveFeatureConfig, type FeatureConfig } from './config';
+import { featureConfigHash } from './config-hash';
 import { FeatureBuildAborted, FeatureCacheError } from './errors';
 import {
   configDir,

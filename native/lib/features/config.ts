@@ -1,9 +1,9 @@
-import { createHash } from 'crypto';
 import { AscError } from '@asc/core';
 
 /**
  * Every parameter of the scalogram pipeline (docs/scalogram.md). The defaults are the
- * paper's values as the authors' code ran them; the cache is keyed by the config's hash.
+ * paper's values as the authors' code ran them; the cache is keyed by the config's hash
+ * (config-hash.ts). Pure: the browser page imports it too.
  */
 export interface FeatureConfig {
   /** Sample rate the audio must have, Hz (files at another rate are rejected). */
@@ -63,7 +63,8 @@ export class FeatureConfigError extends AscError {
   }
 }
 
-const FIELDS: (keyof FeatureConfig)[] = [
+/** Every field, in the order the config hash lists them. */
+export const FEATURE_CONFIG_FIELDS: readonly (keyof FeatureConfig)[] = [
   'sampleRateHz',
   'nFft',
   'windowSamples',
@@ -86,12 +87,12 @@ function integerIn(c: FeatureConfig, field: keyof FeatureConfig, min: number, ma
 /** The defaults overridden by `partial`, checked; throws FeatureConfigError. */
 export function resolveFeatureConfig(partial: Partial<FeatureConfig> = {}): FeatureConfig {
   for (const key of Object.keys(partial)) {
-    if (!FIELDS.includes(key as keyof FeatureConfig)) {
+    if (!FEATURE_CONFIG_FIELDS.includes(key as keyof FeatureConfig)) {
       throw new FeatureConfigError(key, (partial as Record<string, unknown>)[key], 'unknown field');
     }
   }
   const c: FeatureConfig = { ...DEFAULT_FEATURE_CONFIG };
-  for (const key of FIELDS) {
+  for (const key of FEATURE_CONFIG_FIELDS) {
     const v = partial[key];
     if (v !== undefined) (c as unknown as Record<string, unknown>)[key] = v;
   }
@@ -112,14 +113,4 @@ export function resolveFeatureConfig(partial: Partial<FeatureConfig> = {}): Feat
     throw new FeatureConfigError('scale', c.scale, "must be 'power-db' or 'log-magnitude'");
   }
   return c;
-}
-
-/**
- * A stable 16-hex-digit hash of the resolved config: the same values give the same hash
- * whatever the key order or which fields were left at their defaults.
- */
-export function featureConfigHash(config: Partial<FeatureConfig>): string {
-  const c = resolveFeatureConfig(config);
-  const canonical = JSON.stringify([FEATURE_PIPELINE_VERSION, ...FIELDS.map((k) => [k, c[k]])]);
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }

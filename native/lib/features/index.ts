@@ -13,10 +13,10 @@ export {
   DEFAULT_FEATURE_CONFIG,
   FEATURE_PIPELINE_VERSION,
   FeatureConfigError,
-  featureConfigHash,
   resolveFeatureConfig,
   type FeatureConfig,
 } from './config';
+export { featureConfigHash } from './config-hash';
 export {
   CorruptShardError,
   FeatureBuildAborted,
