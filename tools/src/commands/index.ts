@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import type { GlobalOptions } from '../cli/command';
 import { benchCommand } from './bench';
 import { datasetCommand } from './dataset';
+import { demoCommand } from './demo';
 import { featuresCommand } from './features';
 import { infoCommand } from './info';
 import { runCommand } from './run';
@@ -30,4 +31,5 @@ export const commands: CommandModule<GlobalOptions, any>[] = [
   zooCommand,
   searchCommand,
   trialsCommand,
+  demoCommand,
 ];
