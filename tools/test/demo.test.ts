@@ -444,8 +444,12 @@ describeInChromium('asc demo: the page in headless Chromium', () => {
     expect(table.map((t) => t.split(/\d/)[0])).toEqual(labels);
   });
 
-  it('falls back to the wasm and cpu backends with the same probabilities', async () => {
-    for (const backend of ['wasm', 'cpu']) {
+  it('runs on each backend (webgl, wasm, cpu) with the same probabilities', async () => {
+    // Chromium with --disable-gpu draws WebGL in software (SwiftShader): the page passes
+    // it over for wasm unless asked for it.
+    const auto = await (await sharedPage()).textContent('[data-testid="backend"]');
+    expect(auto).toMatch(/^wasm \(WebAssembly.*; webgl not used: /);
+    for (const backend of ['webgl', 'wasm', 'cpu']) {
       const page = await newPage(`?backend=${backend}`);
       const shown = await analyseInPage(page, clips[0]);
       expect(shown.backend).toBe(backend);

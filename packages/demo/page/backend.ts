@@ -35,14 +35,34 @@ function describe(name: BackendName): string {
 }
 
 /**
- * Sets the first backend of `order` that initialises (`requested` alone when given):
- * WebGL where the browser has a GPU context, else WebAssembly (its .wasm files are in
+ * The renderer's name when WebGL draws in software (SwiftShader, llvmpipe: a browser
+ * without a usable GPU), where tfjs's WebGL kernels run several times slower than its
+ * wasm ones; null when WebGL is on a GPU or absent.
+ */
+function softwareRenderer(): string | null {
+  const gl = document.createElement('canvas').getContext('webgl2');
+  if (!gl) return null;
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const renderer = info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : '';
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  const match = /swiftshader|llvmpipe|softpipe|software|basic render/i.exec(renderer);
+  return match ? match[0] : null;
+}
+
+/**
+ * Sets the first backend of BACKENDS that initialises (`requested` alone when given):
+ * WebGL where the browser draws with a GPU, else WebAssembly (its .wasm files are in
  * wasm/ beside the page), else tfjs's JavaScript kernels.
  */
 export async function chooseBackend(requested?: BackendName): Promise<BackendChoice> {
   setWasmPaths('wasm/');
   const skipped: BackendChoice['skipped'] = [];
   for (const name of requested ? [requested] : BACKENDS) {
+    const software = name === 'webgl' && !requested ? softwareRenderer() : null;
+    if (software) {
+      skipped.push({ name, reason: `software renderer (${software}): wasm is faster` });
+      continue;
+    }
     let timer: ReturnType<typeof setTimeout> | undefined;
     // A backend whose initialisation never settles (a wasm thread that cannot start)
     // must not keep the page from trying the next.

@@ -316,7 +316,9 @@ async function start(): Promise<void> {
   status('Starting tfjs…');
   const backend = await chooseBackend(requestedBackend());
   window.ascDemo.backend = backend;
-  byId('backend').textContent = `${backend.name} (${backend.detail})`;
+  byId('backend').textContent =
+    `${backend.name} (${backend.detail})` +
+    backend.skipped.map((s) => `; ${s.name} not used: ${s.reason}`).join('');
   status('Loading the model…');
   const a = await loadAssets();
   window.ascDemo.assets = a;
