@@ -4,22 +4,16 @@ import * as path from 'path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { computeClipFeatures, decodeWav, type FeatureConfig } from '@asc/native';
 import { wavBytes } from '../../native/test/features-helpers';
+import {
+  CHROMIUM,
+  OFFLINE_FLAGS,
+  chromiumInstalled,
+} from '../../packages/report/test/offline-chromium';
 import { ascBin, runAsc, trainingFixture, type TrainingFixture } from './helpers';
 
 // `asc demo` end to end: a trained tiny run, its page served by `asc demo --serve`, and
 // the page driven in Debian's Chromium (toolchain.md) against the CLI on the same files.
 
-const CHROMIUM = process.env.ASC_CHROMIUM ?? '/usr/bin/chromium';
-const OFFLINE_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** Screenshots land here for a person to look at (ASC_TEST_ARTIFACTS moves them). */
 const ARTIFACTS = path.join(
   process.env.ASC_TEST_ARTIFACTS ?? path.join(__dirname, '..', '..', 'test-artifacts'),
@@ -32,10 +26,7 @@ const ARTIFACTS = path.join(
  */
 const MICROPHONE_TOLERANCE = 0.05;
 
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium) {
-  console.warn(`asc demo browser tests skipped: ${CHROMIUM} is absent (apt-get install chromium)`);
-}
+const haveChromium = chromiumInstalled('asc demo browser tests');
 const describeInChromium = haveChromium ? describe : describe.skip;
 
 /**

@@ -5,26 +5,9 @@ import { pathToFileURL } from 'url';
 import { chromium, type Browser } from 'playwright-core';
 import { generateReport, type GeneratedReport } from '@asc/report';
 import { buildFixtureStudy, type Fixture } from './study-fixture';
+import { CHROMIUM, OFFLINE_FLAGS, chromiumInstalled } from './offline-chromium';
 
-// Debian's chromium package; the flags keep it off the network (docs/toolchain.md).
-const CHROMIUM = process.env.ASC_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium) {
-  console.warn(
-    `report HTML check in Chromium skipped: ${CHROMIUM} is absent (apt-get install chromium)`,
-  );
-}
+const haveChromium = chromiumInstalled('report HTML check in Chromium');
 const describeInChromium = haveChromium ? describe : describe.skip;
 
 describeInChromium('the HTML report in headless Chromium', () => {
@@ -41,7 +24,7 @@ describeInChromium('the HTML report in headless Chromium', () => {
       .launchPersistentContext(profile, {
         executablePath: CHROMIUM,
         headless: true,
-        args: FLAGS,
+        args: OFFLINE_FLAGS,
       })
       .then((context) => context.browser() ?? Promise.reject(new Error('no browser')));
   });
