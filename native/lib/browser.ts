@@ -1,5 +1,7 @@
-// The addon-free, Node-free part of the feature pipeline, for bundling into a web page
-// (`@asc/native/browser`): the same modules the addon-less Node path runs, so a page
+// The addon-free, Node-free part of @asc/native, for bundling into a web page: what
+// `@asc/native/browser` names, and what a browser bundle gets for `@asc/native` itself
+// (the "browser" condition of the package's exports), for modules such as the zoo's layers
+// that import it. The same pipeline modules the addon-less Node path runs, so a page
 // computes the same features as `asc` for the same FeatureConfig. Nothing reachable from
 // here may import a Node module (packages/demo's bundle build fails if one does).
 export {
@@ -22,3 +24,13 @@ export {
   type FilterbankWeights,
 } from './features/scalogram-js';
 export { decodeWav, type WavAudio } from './features/wav';
+export type { NativeKernelNames } from './kernels/binding';
+
+/**
+ * The names of the tfjs kernels the addon adds: none in a browser, which has no addon
+ * (as `nativeKernelNames()` of the Node entry answers without it), so the zoo's layers
+ * compute with tfjs ops.
+ */
+export function nativeKernelNames(): null {
+  return null;
+}

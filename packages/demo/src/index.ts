@@ -1,4 +1,4 @@
-export { DemoError } from './errors';
+export { DemoError, type DemoErrorCode } from './errors';
 export { DEMO_FORMAT, type DemoManifest } from './manifest';
 export {
   CONTENT_SECURITY_POLICY,

@@ -117,6 +117,7 @@ export function serveDemo(options: ServeDemoOptions): Promise<DemoServer> {
       reject(
         err.code === 'EADDRINUSE'
           ? new DemoError(
+              'demo-port-in-use',
               `127.0.0.1:${options.port}`,
               'the port is in use; choose another (--port 0 picks a free one)',
             )

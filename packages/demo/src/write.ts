@@ -50,10 +50,16 @@ function listFiles(dir: string, prefix = ''): { path: string; bytes: number }[] 
 /** Refuses to replace a folder that holds something other than an earlier demo. */
 function checkReplaceable(outDir: string): void {
   if (!fs.existsSync(outDir)) return;
-  if (!fs.statSync(outDir).isDirectory()) throw new DemoError(outDir, 'exists and is not a folder');
+  if (!fs.statSync(outDir).isDirectory()) {
+    throw new DemoError('demo-folder-taken', outDir, 'exists and is not a folder');
+  }
   const entries = fs.readdirSync(outDir);
   if (entries.length > 0 && !entries.includes(MANIFEST_FILE)) {
-    throw new DemoError(outDir, 'is not empty and holds no demo (demo.json); choose another --out');
+    throw new DemoError(
+      'demo-folder-taken',
+      outDir,
+      'is not empty and holds no demo (demo.json); choose another --out',
+    );
   }
 }
 
@@ -67,7 +73,11 @@ export function writeDemo(options: WriteDemoOptions): WrittenDemo {
   const outDir = path.resolve(options.outDir);
   const dtype = options.dtype ?? 'float32';
   if (!fs.existsSync(path.join(PAGE_DIR, 'index.html'))) {
-    throw new DemoError(PAGE_DIR, 'the page is not built (npx nx run demo:build)');
+    throw new DemoError(
+      'demo-page-missing',
+      PAGE_DIR,
+      'the page is not built (npx nx run demo:build)',
+    );
   }
   const record = readRunRecord(runDir);
   const recordFile = runPaths(runDir).record;
@@ -100,7 +110,11 @@ export function writeDemo(options: WriteDemoOptions): WrittenDemo {
     dtype === 'float16' ? record.export.fp16Dir : record.export.fp32Dir,
   );
   if (!fs.existsSync(path.join(modelSource, 'model.json'))) {
-    throw new DemoError(modelSource, 'the exported model (model.json) is missing');
+    throw new DemoError(
+      'demo-model-missing',
+      modelSource,
+      'the exported model (model.json) is missing',
+    );
   }
 
   checkReplaceable(outDir);
@@ -115,7 +129,11 @@ export function writeDemo(options: WriteDemoOptions): WrittenDemo {
       bank.weights.byteLength,
     );
     if (os.endianness() !== 'LE') {
-      throw new DemoError(outDir, 'filterbank.bin is little-endian; this machine is not');
+      throw new DemoError(
+        'demo-big-endian',
+        outDir,
+        'filterbank.bin is little-endian; this machine is not',
+      );
     }
     fs.writeFileSync(path.join(staging, FILTERBANK_FILE), weights);
     const weightsBytes = listFiles(path.join(staging, MODEL_DIR))
