@@ -16,8 +16,21 @@ function cell(tag: 'td' | 'th', text: string, className?: string): HTMLElement {
   return el;
 }
 
+/** The table's column headings. */
+function fillHead(table: HTMLTableElement, names: string[]): void {
+  const head = document.createElement('tr');
+  for (const name of names) {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.textContent = name;
+    head.append(th);
+  }
+  table.tHead!.replaceChildren(head);
+}
+
 /** Rows "class | probability + bar" of a two-column table, the largest in bold. */
 export function fillProbabilities(table: HTMLTableElement, labels: string[], p: number[]): void {
+  fillHead(table, ['Class', 'Probability']);
   const best = p.indexOf(Math.max(...p));
   const rows = labels.map((label, k) => {
     const tr = document.createElement('tr');
@@ -41,14 +54,7 @@ export function fillSegments(
   probabilities: Float32Array,
   segmentSeconds: number,
 ): void {
-  const head = document.createElement('tr');
-  for (const name of ['Segment', 'Time (s)', ...labels]) {
-    const th = document.createElement('th');
-    th.scope = 'col';
-    th.textContent = name;
-    head.append(th);
-  }
-  table.tHead!.replaceChildren(head);
+  fillHead(table, ['Segment', 'Time (s)', ...labels]);
   const classes = labels.length;
   const count = probabilities.length / classes;
   const rows: HTMLTableRowElement[] = [];
@@ -66,6 +72,7 @@ export function fillSegments(
 }
 
 export function fillSteps(table: HTMLTableElement, steps: Step[]): void {
+  fillHead(table, ['Step', 'Milliseconds']);
   const total = steps.reduce((n, s) => n + s.ms, 0);
   const rows = [...steps, { name: 'total', ms: total }].map((s) => {
     const tr = document.createElement('tr');
