@@ -212,8 +212,9 @@ async function analyseInPage(page: Page, file: string): Promise<PageClip> {
     null,
     { timeout: 60000 },
   );
-  const error = await page.textContent('#error');
-  if (error) throw new Error(`the page says: ${error}`);
+  if (await page.isVisible('#error')) {
+    throw new Error(`the page says: ${await page.textContent('#error')}`);
+  }
   const shown = JSON.parse((await page.textContent('[data-testid="probabilities"]')) ?? '{}');
   const held = await page.evaluate(() => {
     const demo = (globalThis as unknown as PageGlobals).ascDemo;
@@ -387,6 +388,11 @@ describeInChromium('asc demo: the page in headless Chromium', () => {
     const again = runAsc(['demo', '--run', run, '--out', site, '--json']);
     expect(again.status).toBe(0);
     expect(again.json()).toMatchObject({ outDir: site, labels });
+    const half = path.join(fixture.dir, 'site-fp16');
+    expect(runAsc(['demo', '--run', run, '--out', half, '--dtype', 'float16']).status).toBe(0);
+    const halfManifest = JSON.parse(fs.readFileSync(path.join(half, 'demo.json'), 'utf8'));
+    expect(halfManifest.model).toMatchObject({ dtype: 'float16', file: 'model/model.json' });
+    expect(fs.existsSync(path.join(half, 'model', 'weights.fp16.bin'))).toBe(true);
     const taken = path.join(fixture.dir, 'taken');
     fs.mkdirSync(taken);
     fs.writeFileSync(path.join(taken, 'notes.txt'), 'mine');
@@ -433,6 +439,19 @@ describeInChromium('asc demo: the page in headless Chromium', () => {
       rows.map((r) => r.textContent ?? ''),
     );
     expect(table.map((t) => t.split(/\d/)[0])).toEqual(labels);
+  });
+
+  it('names a file it cannot read, in an alert, and shows no result for it', async () => {
+    const page = await sharedPage();
+    const bad = path.join(fixture.dir, 'not-audio.wav');
+    fs.writeFileSync(bad, 'hello, not a sound');
+    await page.setInputFiles('#file-input', bad);
+    const alert = page.getByRole('alert');
+    await alert.waitFor({ state: 'visible', timeout: 30000 });
+    expect(await alert.textContent()).toMatch(
+      /^not-audio\.wav: not a RIFF\/WAVE file; the browser cannot decode it either$/,
+    );
+    expect(await page.isHidden('#result')).toBe(true);
   });
 
   it('runs on each backend (webgl, wasm, cpu) with the same probabilities', async () => {

@@ -61,7 +61,9 @@ function showError(err: unknown): void {
 }
 
 function clearError(): void {
-  byId('error').hidden = true;
+  const el = byId('error');
+  el.hidden = true;
+  el.textContent = '';
 }
 
 /** Lets the browser paint (the status line) before a long step. */
