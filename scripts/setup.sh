@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # Required to build and run; optional ones (e.g. chromium for the report's browser test)
 # are installed when possible, and the code that needs them says so when they are absent.
-REQUIRED_APT=(cmake g++ make pkg-config python3 python3-numpy libfftw3-dev libopenblas-dev clang-format)
+REQUIRED_APT=(cmake g++ make pkg-config python3 python3-numpy libfftw3-dev libopenblas-dev libsndfile1-dev libsoxr-dev clang-format)
 read -r -a OPTIONAL_APT <<<"${ASC_OPTIONAL_APT:-}"
 
 missing_of() {

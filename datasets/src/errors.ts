@@ -44,16 +44,6 @@ export class DatasetError extends AscError {
   }
 }
 
-/** A WAV file that cannot be read, or is not what the caller requires. */
-export class WavError extends AscError {
-  constructor(
-    readonly file: string,
-    readonly reason: string,
-  ) {
-    super('wav-invalid', `${file}: ${reason}`, { context: { file } });
-  }
-}
-
 /** Options of the synthetic generator that are out of range or contradict what is on disk. */
 export class SynthError extends AscError {
   constructor(

@@ -1,6 +1,6 @@
 export { SCENE_LABELS, SCENE_CLASS, emptyLabelCounts, isSceneLabel } from './labels';
 export type { SceneLabel, LabelCounts } from './labels';
-export { DatasetError, SynthError, WavError, formatProblem } from './errors';
+export { DatasetError, SynthError, formatProblem } from './errors';
 export type { DatasetProblem } from './errors';
 export {
   DATASET_FILES,
@@ -18,8 +18,7 @@ export type {
   ReadDatasetOptions,
   Split,
 } from './tau';
-export { encodeWavPcm24, readWav, readWavHeader } from './wav';
-export type { WavAudio, WavHeader } from './wav';
+export { encodeWavPcm24 } from './wav';
 export {
   DEFAULT_DIFFICULTY,
   DEFAULT_SYNTH_RATE_HZ,

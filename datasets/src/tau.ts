@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { DatasetError, WavError, type DatasetProblem } from './errors';
+import { AudioError, readAudioInfo, type AudioSource } from '@asc/native';
+import { DatasetError, type DatasetProblem } from './errors';
 import {
   emptyLabelCounts,
   isSceneLabel,
@@ -11,7 +12,6 @@ import {
 } from './labels';
 import { ProblemLog } from './problems';
 import { columnsOf, readTsv, type TsvTable } from './tsv';
-import { readWavHeader } from './wav';
 
 /** Which fold-1 split a clip belongs to; 'none' for files listed only in meta.csv. */
 export type Split = 'train' | 'evaluate' | 'none';
@@ -51,8 +51,10 @@ export interface ReadDatasetOptions {
   /** Check that every listed audio file exists (default true). */
   checkAudio?: boolean;
   /**
-   * Also read every present audio file's header: unreadable or truncated files are
-   * errors, and a mix of formats (rate, channels, bits, length) is a warning (default false).
+   * Also read every present audio file's header (with the native addon's libsndfile
+   * reader, any format it reads; without the addon, WAV): unreadable or truncated files
+   * are errors, and a mix of formats (format, rate, channels, length) is a warning
+   * (default false).
    */
   checkHeaders?: boolean;
 }
@@ -397,7 +399,7 @@ export async function inspectDataset(
   }
   if (options.checkHeaders) {
     const missing = new Set(missingAudio);
-    checkAudioHeaders(
+    await checkAudioHeaders(
       clips.filter((c) => !missing.has(c.file)),
       log,
     );
@@ -405,20 +407,39 @@ export async function inspectDataset(
   return { root: absoluteRoot, clips, problems: log.list(), missingAudio };
 }
 
-/** Reads each clip's WAV header; logs unreadable files and a mix of formats. */
-function checkAudioHeaders(clips: ClipRecord[], log: ProblemLog): void {
+// Headers read at a time: the addon reads them on libuv's threads.
+const HEADER_BATCH = 16;
+
+/** Reads each clip's audio header; logs unreadable or truncated files and a mix of formats. */
+async function checkAudioHeaders(clips: ClipRecord[], log: ProblemLog): Promise<void> {
   const formats = new Map<string, number>();
-  for (const clip of clips) {
-    try {
-      const h = readWavHeader(clip.path);
+  for (let start = 0; start < clips.length; start += HEADER_BATCH) {
+    const batch = clips.slice(start, start + HEADER_BATCH);
+    const infos = await Promise.all(
+      batch.map((clip) => readAudioInfo(clip.path).catch((err: unknown) => err)),
+    );
+    batch.forEach((clip, i) => {
+      const info = infos[i];
+      if (info instanceof AudioError) {
+        log.add({ severity: 'error', code: 'bad-audio', message: info.detail, file: clip.file });
+        return;
+      }
+      if (info instanceof Error) throw info;
+      const h = info as AudioSource;
+      if (h.truncated) {
+        log.add({
+          severity: 'error',
+          code: 'bad-audio',
+          message: `truncated: ${h.truncation} (asc features --allow-truncated uses what is there)`,
+          file: clip.file,
+        });
+        return;
+      }
       const format =
-        `${h.sampleRateHz} Hz, ${h.channels} ch, ${h.bitsPerSample}-bit ${h.encoding}, ` +
-        `${h.durationSeconds.toFixed(3)} s`;
+        `${h.format}, ${h.sampleRateHz} Hz, ${h.channels} ch, ` +
+        `${(h.frames / h.sampleRateHz).toFixed(3)} s`;
       formats.set(format, (formats.get(format) ?? 0) + 1);
-    } catch (err) {
-      if (!(err instanceof WavError)) throw err;
-      log.add({ severity: 'error', code: 'bad-audio', message: err.reason, file: clip.file });
-    }
+    });
   }
   if (formats.size > 1) {
     const counts = [...formats]

@@ -4,7 +4,6 @@ import * as path from 'path';
 import {
   DEFAULT_DIFFICULTY,
   readDataset,
-  readWavHeader,
   SCENE_LABELS,
   SYNTH_MANIFEST,
   SynthError,
@@ -12,6 +11,7 @@ import {
   type Dataset,
   type SceneLabel,
 } from '@asc/datasets';
+import { readAudioInfo } from '@asc/native';
 import { removeTempDirs, tempDir } from './tiny-fixture';
 
 afterAll(removeTempDirs);
@@ -136,17 +136,16 @@ describe('synthesizeDataset', () => {
     }
   });
 
-  it('writes 48 kHz 24-bit stereo PCM of the asked length (read by Python too)', () => {
+  it('writes 48 kHz 24-bit stereo PCM of the asked length (read by Python too)', async () => {
     const files = dataset.clips.map((c) => c.file);
     const python = analyse(first, files);
     for (const clip of dataset.clips) {
-      expect(readWavHeader(clip.path)).toMatchObject({
-        encoding: 'pcm',
+      expect(await readAudioInfo(clip.path)).toMatchObject({
+        format: 'wav/pcm24',
         sampleRateHz: 48000,
-        bitsPerSample: 24,
         channels: 2,
         frames: 96000,
-        dataOffset: 44,
+        truncated: false,
       });
       expect(python[clip.file].header).toEqual({
         channels: 2,
@@ -164,10 +163,10 @@ describe('synthesizeDataset', () => {
     const clips = (await readDataset(dir)).clips;
     expect(clips).toHaveLength(6);
     for (const clip of clips) {
-      expect(readWavHeader(clip.path)).toMatchObject({
+      expect(await readAudioInfo(clip.path)).toMatchObject({
+        format: 'wav/pcm24',
         sampleRateHz: 16000,
         channels: 2,
-        bitsPerSample: 24,
         frames: 48000,
       });
     }

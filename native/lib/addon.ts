@@ -18,6 +18,9 @@ export interface BuildInfo {
   hardwareThreads: number;
   cudaCompiled: boolean;
   compiler: string;
+  /** The audio libraries linked: libsndfile's and libsoxr's version strings. */
+  sndfile: string;
+  soxr: string;
 }
 
 // The raw binding is typed loosely here; each facade module (features, kernels) narrows

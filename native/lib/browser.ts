@@ -10,7 +10,9 @@ export {
   resolveFeatureConfig,
   type FeatureConfig,
 } from './features/config';
-export { WavError, type WavErrorCode } from './features/errors';
+export { AudioError, AudioNeedsAddonError, type AudioErrorCode } from './audio/errors';
+export type { AudioPlanes, AudioSource, DecodedAudio, DecodeOptions } from './audio/types';
+export { decodeWav } from './audio/wav';
 export { designMorletBank, type MorletBank64 } from './features/filterbank-design';
 export {
   FrameAnalyser,
@@ -23,7 +25,6 @@ export {
   type ClipSegments,
   type FilterbankWeights,
 } from './features/scalogram-js';
-export { decodeWav, type WavAudio } from './features/wav';
 export type { NativeKernelNames } from './kernels/binding';
 
 /**

@@ -1,3 +1,4 @@
 export { AddonUnavailableError, addonAvailable, loadAddon, type BuildInfo } from './addon';
+export * from './audio';
 export * from './kernels';
 export * from './features';

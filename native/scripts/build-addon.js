@@ -12,8 +12,8 @@ if (process.env.ASC_CUDA === '0') args.push('--CDASC_WITH_CUDA=OFF');
 const result = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
 if (result.status !== 0) {
   console.error(
-    '@asc/native: the addon did not build. It needs cmake, g++, pkg-config, libfftw3-dev and ' +
-      'libopenblas-dev (scripts/setup.sh installs them).',
+    '@asc/native: the addon did not build. It needs cmake, g++, pkg-config, libfftw3-dev, ' +
+      'libopenblas-dev, libsndfile1-dev and libsoxr-dev (scripts/setup.sh installs them).',
   );
   process.exit(result.status ?? 1);
 }

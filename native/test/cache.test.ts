@@ -10,8 +10,8 @@ import {
   type FeatureCacheReport,
 } from '@asc/native';
 import { isAtomicTemp } from '@asc/core';
-import { tempDir, writeStereo24 } from './features-helpers';
 import { addonRequired } from './addon-required';
+import { syntheticStereo24, tempDir, wavBytes, writeStereo24 } from './features-helpers';
 
 // The feature cache: reuse, invalidation, configs side by side, corrupt shards, float16,
 // resume after a killed build, cancellation, and reading without the addon.
@@ -59,7 +59,7 @@ describe(`feature cache (${backend} backend)`, () => {
     expect(first.reused).toBe(0);
     expect(first.failed.map((f) => [f.file, f.code])).toEqual(
       expect.arrayContaining([
-        ['audio/bad.wav', 'not-riff-wave'],
+        ['audio/bad.wav', 'unrecognised-format'],
         ['audio/missing.wav', 'io'],
       ]),
     );
@@ -126,6 +126,133 @@ describe(`feature cache (${backend} backend)`, () => {
     expect([again.extracted, again.repaired, again.reused]).toEqual([1, 1, 3]);
     const fixed = openFeatureCache(cacheDir).read('audio/clip-3.wav').segments;
     expect(Buffer.from(fixed.buffer).equals(Buffer.from(good.buffer))).toBe(true);
+  });
+
+  it('records each source; keeps truncated files only when allowed, and says so on reuse', async () => {
+    const root = tempDir('cache-sources');
+    const [l, r] = syntheticStereo24(1, 3);
+    const clip = (file: string, bytes: Buffer): { file: string; path: string } => {
+      fs.writeFileSync(path.join(root, file), bytes);
+      return { file, path: path.join(root, file) };
+    };
+    const full = wavBytes({ tag: 1, bits: 24, sampleRateHz: 48000, channels: [l, r] });
+    const clips = [
+      clip('four.wav', wavBytes({ tag: 1, bits: 24, sampleRateHz: 48000, channels: [l, r, r, l] })),
+      clip('cut.wav', full.subarray(0, full.length - 3000)),
+    ];
+    if (backend === 'native') {
+      clips.push(
+        clip(
+          'mono44.wav',
+          wavBytes({ tag: 1, bits: 24, sampleRateHz: 44100, channels: [l.subarray(0, 44100)] }),
+        ),
+      );
+    }
+    const dir = tempDir('cache-sources-out');
+    const strict = await buildFeatureCache({ clips, cacheDir: dir, backend });
+    expect(strict.failed.map((f) => [f.file, f.code])).toEqual([['cut.wav', 'truncated']]);
+    expect(strict.failed[0].error).toMatch(/declares 288000 bytes but the file holds 285000/);
+    expect(strict.multichannel).toBe(1);
+    const lenient = await buildFeatureCache({
+      clips,
+      cacheDir: dir,
+      backend,
+      allowTruncated: true,
+    });
+    expect([lenient.extracted, lenient.truncated]).toEqual([1, 1]);
+    const cache = openFeatureCache(dir);
+    expect(cache.entry('four.wav').source).toEqual({
+      format: 'wav/pcm24',
+      sampleRateHz: 48000,
+      channels: 4,
+      channelsUsed: [1, 2],
+    });
+    expect(cache.entry('cut.wav').source).toEqual({
+      format: 'wav/pcm24',
+      sampleRateHz: 48000,
+      channels: 2,
+      truncated: true,
+    });
+    if (backend === 'native') {
+      expect(strict.resampled).toBe(1);
+      expect(cache.entry('mono44.wav').source).toEqual({
+        format: 'wav/pcm24',
+        sampleRateHz: 44100,
+        channels: 1,
+      });
+      expect(cache.entry('mono44.wav').channels).toBe(1);
+    }
+    // The shard of the truncated file stays, but a strict build does not take it.
+    const again = await buildFeatureCache({ clips, cacheDir: dir, backend });
+    expect(again.failed.map((f) => [f.file, f.code])).toEqual([['cut.wav', 'truncated']]);
+    expect(again.failed[0].error).toMatch(/cached features are of what is there/);
+    const allowed = await buildFeatureCache({
+      clips,
+      cacheDir: dir,
+      backend,
+      allowTruncated: true,
+    });
+    expect([allowed.reused, allowed.truncated]).toEqual([clips.length, 1]);
+    expect(openFeatureCache(dir).entry('cut.wav').source?.truncated).toBe(true);
+  });
+
+  (backend === 'native' ? it : it.skip)(
+    'resamples each clip of a batch as a fresh resampler would (one thread, state cleared between clips)',
+    async () => {
+      const root = tempDir('cache-resample');
+      const clips = [1, 2, 3].map((seed) => {
+        const file = `c${seed}.wav`;
+        const [l, r] = syntheticStereo24(1, seed, 44100);
+        fs.writeFileSync(
+          path.join(root, file),
+          wavBytes({ tag: 1, bits: 24, sampleRateHz: 44100, channels: [l, r] }),
+        );
+        return { file, path: path.join(root, file) };
+      });
+      const dir = tempDir('cache-resample-out');
+      const report = await buildFeatureCache({ clips, cacheDir: dir, backend, threads: 1 });
+      expect([report.extracted, report.resampled]).toEqual([3, 3]);
+      const cache = openFeatureCache(dir);
+      for (const clip of clips) {
+        const alone = await computeClipFeatures(clip.path, {}, { backend });
+        expect(
+          Buffer.from(cache.read(clip.file).segments.buffer).equals(
+            Buffer.from(alone.segments.buffer),
+          ),
+        ).toBe(true);
+      }
+    },
+  );
+
+  it('channels [3, 4] is another config, whose 4-channel clips use those channels', async () => {
+    const root = tempDir('cache-channels');
+    const [l, r] = syntheticStereo24(1, 4);
+    const file = path.join(root, 'four.wav');
+    fs.writeFileSync(
+      file,
+      wavBytes({ tag: 1, bits: 24, sampleRateHz: 48000, channels: [l, r, r, l] }),
+    );
+    const dir = tempDir('cache-channels-out');
+    const clips = [{ file: 'four.wav', path: file }];
+    await buildFeatureCache({ clips, cacheDir: dir, backend });
+    const swapped = await buildFeatureCache({
+      clips,
+      cacheDir: dir,
+      backend,
+      config: { channels: [3, 4] },
+    });
+    expect(swapped.extracted).toBe(1);
+    const a = openFeatureCache(dir, {}).read('four.wav').segments;
+    const b = openFeatureCache(dir, { channels: [3, 4] }).read('four.wav').segments;
+    // channels 3, 4 are R, L: the same mid plane, the side plane negated (valid frames).
+    const entry = openFeatureCache(dir, {}).entry('four.wav');
+    for (let i = 0; i < entry.frames * entry.bands * 2; i += 2) {
+      expect(b[i]).toBe(a[i]);
+      if (b[i + 1] !== -a[i + 1]) expect([i, b[i + 1]]).toEqual([i, -a[i + 1]]);
+    }
+    expect(
+      openFeatureCache(dir, { channels: [3, 4] }).entry('four.wav').source?.channelsUsed,
+    ).toEqual([3, 4]);
   });
 
   it('stores float16 in half the bytes, within half precision of float32', async () => {

@@ -11,21 +11,33 @@ const { round, sin } = Math;
 export interface WavSpec {
   /** 1 PCM, 3 IEEE float, or any other tag (6 A-law, ...) for the error cases. */
   tag: number;
+  /** Bits per sample in the header (12 and 20 are stored in 16- and 24-bit containers). */
   bits: number;
   sampleRateHz: number;
-  /** Raw sample values per channel: integers for PCM, floats for IEEE float. */
+  /**
+   * Raw sample values per channel as stored: integers for PCM (8-bit ones unsigned, the
+   * others signed container integers: a 12-bit sample 0x7ff is stored as 0x7ff0), floats
+   * for IEEE float.
+   */
   channels: ArrayLike<number>[];
+  /** WAVE_FORMAT_EXTENSIBLE, with wValidBitsPerSample = validBits (default: bits). */
   extensible?: boolean;
+  validBits?: number;
+  /** Big-endian RIFX instead of RIFF. */
+  bigEndian?: boolean;
+  /** RF64: a ds64 chunk holds the sizes, the RIFF and data sizes are 0xFFFFFFFF. */
+  rf64?: boolean;
   /** Put the data chunk before the fmt chunk. */
   dataFirst?: boolean;
   /** Chunks written before fmt (ids of 4 characters; odd sizes get their pad byte). */
   extraChunks?: { id: string; bytes: Uint8Array }[];
 }
 
-function chunk(id: string, body: Uint8Array): Buffer {
+function chunk(id: string, body: Uint8Array, bigEndian = false, size = body.length): Buffer {
   const head = Buffer.alloc(8);
   head.write(id, 0, 'latin1');
-  head.writeUInt32LE(body.length, 4);
+  if (bigEndian) head.writeUInt32BE(size, 4);
+  else head.writeUInt32LE(size, 4);
   const pad = body.length & 1 ? Buffer.alloc(1) : Buffer.alloc(0);
   return Buffer.concat([head, body, pad]);
 }
@@ -33,47 +45,67 @@ function chunk(id: string, body: Uint8Array): Buffer {
 export function wavBytes(spec: WavSpec): Buffer {
   const channels = spec.channels.length;
   const frames = channels ? spec.channels[0].length : 0;
-  const width = spec.bits / 8;
+  const width = Math.ceil(spec.bits / 8);
+  const be = Boolean(spec.bigEndian);
   // Typed arrays rather than Buffer.writeXxx per sample: those calls are slow under Jest.
   const count = frames * channels;
   const data = Buffer.alloc(count * width);
   const interleaved = (i: number): number => spec.channels[i % channels][Math.floor(i / channels)];
   if (spec.tag === 3 && (spec.bits === 32 || spec.bits === 64)) {
-    const view = spec.bits === 32 ? new Float32Array(count) : new Float64Array(count);
-    for (let i = 0; i < count; i++) view[i] = interleaved(i);
-    Buffer.from(view.buffer).copy(data);
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    for (let i = 0; i < count; i++) {
+      if (spec.bits === 32) view.setFloat32(i * 4, interleaved(i), !be);
+      else view.setFloat64(i * 8, interleaved(i), !be);
+    }
   } else {
     const ints = new Int32Array(count);
     for (let i = 0; i < count; i++) ints[i] = interleaved(i);
     const bytes = new Uint8Array(ints.buffer);
     for (let i = 0; i < count; i++) {
-      for (let b = 0; b < width; b++) data[i * width + b] = bytes[i * 4 + b];
+      for (let b = 0; b < width; b++) data[i * width + (be ? width - 1 - b : b)] = bytes[i * 4 + b];
     }
   }
   const fmt = Buffer.alloc(spec.extensible ? 40 : 16);
-  fmt.writeUInt16LE(spec.extensible ? 0xfffe : spec.tag, 0);
-  fmt.writeUInt16LE(channels, 2);
-  fmt.writeUInt32LE(spec.sampleRateHz, 4);
-  fmt.writeUInt32LE(spec.sampleRateHz * channels * width, 8);
-  fmt.writeUInt16LE(channels * width, 12);
-  fmt.writeUInt16LE(spec.bits, 14);
+  const u16 = (v: number, at: number): number =>
+    be ? fmt.writeUInt16BE(v, at) : fmt.writeUInt16LE(v, at);
+  const u32 = (v: number, at: number): number =>
+    be ? fmt.writeUInt32BE(v, at) : fmt.writeUInt32LE(v, at);
+  u16(spec.extensible ? 0xfffe : spec.tag, 0);
+  u16(channels, 2);
+  u32(spec.sampleRateHz, 4);
+  u32(spec.sampleRateHz * channels * width, 8);
+  u16(channels * width, 12);
+  u16(spec.extensible ? 8 * width : spec.bits, 14);
   if (spec.extensible) {
-    fmt.writeUInt16LE(22, 16);
-    fmt.writeUInt16LE(spec.bits, 18);
-    fmt.writeUInt32LE(channels === 2 ? 3 : 4, 20);
+    u16(22, 16);
+    u16(spec.validBits ?? spec.bits, 18);
+    u32(channels === 2 ? 3 : 4, 20);
     // KSDATAFORMAT_SUBTYPE_xxx: {0000tttt-0000-0010-8000-00aa00389b71}
-    fmt.writeUInt16LE(spec.tag, 24);
+    u16(spec.tag, 24);
     Buffer.from([0, 0, 0, 0, 0x10, 0, 0x80, 0, 0, 0xaa, 0, 0x38, 0x9b, 0x71]).copy(fmt, 26);
   }
-  const extra = (spec.extraChunks ?? []).map((c) => chunk(c.id, c.bytes));
-  const fmtChunk = chunk('fmt ', fmt);
-  const dataChunk = chunk('data', data);
+  const extra = (spec.extraChunks ?? []).map((c) => chunk(c.id, c.bytes, be));
+  const fmtChunk = chunk('fmt ', fmt, be);
+  const dataChunk = chunk('data', data, be, spec.rf64 ? 0xffffffff : data.length);
   const body = spec.dataFirst ? [...extra, dataChunk, fmtChunk] : [...extra, fmtChunk, dataChunk];
+  if (spec.rf64) {
+    const ds64 = Buffer.alloc(28);
+    body.unshift(chunk('ds64', ds64));
+  }
   const riff = Buffer.alloc(12);
-  riff.write('RIFF', 0, 'latin1');
+  riff.write(spec.rf64 ? 'RF64' : be ? 'RIFX' : 'RIFF', 0, 'latin1');
   riff.write('WAVE', 8, 'latin1');
   const all = Buffer.concat([riff, ...body]);
-  all.writeUInt32LE(all.length - 8, 4);
+  if (spec.rf64) {
+    all.writeUInt32LE(0xffffffff, 4);
+    all.writeBigUInt64LE(BigInt(all.length - 8), 20);
+    all.writeBigUInt64LE(BigInt(data.length), 28);
+    all.writeBigUInt64LE(BigInt(frames), 36);
+  } else if (be) {
+    all.writeUInt32BE(all.length - 8, 4);
+  } else {
+    all.writeUInt32LE(all.length - 8, 4);
+  }
   return all;
 }
 

@@ -202,4 +202,22 @@ describe('feature config hash', () => {
     ]);
     expect(changed.size).toBe(5);
   });
+
+  it('keeps the default hash of caches written before resampleQuality and channels existed', () => {
+    // What featureConfigHash({}) gave before those fields were added.
+    expect(featureConfigHash({})).toBe('0603d7f691919469');
+    expect(featureConfigHash({ resampleQuality: 'hq', channels: [1, 2] })).toBe('0603d7f691919469');
+    const changed = new Set([
+      featureConfigHash({ resampleQuality: 'vhq' }),
+      featureConfigHash({ channels: [3, 4] }),
+      featureConfigHash({ channels: [1] }),
+      featureConfigHash({}),
+    ]);
+    expect(changed.size).toBe(4);
+    expect(() => featureConfigHash({ channels: [0] })).toThrow(/channels/);
+    expect(() => featureConfigHash({ channels: [1, 2, 3] })).toThrow(/channels/);
+    expect(() => featureConfigHash({ resampleQuality: 'best' as never })).toThrow(
+      /resampleQuality/,
+    );
+  });
 });

@@ -149,13 +149,38 @@ describe('asc features', () => {
     expect(r.json()).toMatchObject({ files: 6, extracted: 0, exitCode: 1 });
   });
 
-  it.each([[['--threads', '0']], [['--dtype', 'float8']], [['--backend', 'gpu']]])(
-    'exits 2 on a bad flag %j',
-    (flags) => {
-      const r = runAsc(['features', '--dataset', root, '--cache', cache, ...flags, '--json']);
-      expect(r.status).toBe(2);
-    },
-  );
+  it('--allow-truncated keeps a truncated file and records it; without it the file fails', () => {
+    const root3 = writeDataset([]);
+    const cut = path.join(root3, FILES[1][0]);
+    const whole = fs.readFileSync(cut);
+    fs.writeFileSync(cut, whole.subarray(0, whole.length - 6000));
+    const cache3 = path.join(root3, 'cache');
+    const strict = runAsc(['features', '--dataset', root3, '--cache', cache3, '--json']);
+    expect(strict.status).toBe(0);
+    expect(strict.json().failed).toEqual([
+      {
+        file: FILES[1][0],
+        error: expect.stringMatching(/declares 288000 bytes.*--allow-truncated/),
+      },
+    ]);
+    const kept = runAsc(['features', '--dataset', root3, '--cache', cache3, '--allow-truncated']);
+    expect(kept.status).toBe(0);
+    expect(kept.stderr).toContain('1 truncated files: features of what they hold');
+    expect(openFeatureCache(cache3).entry(FILES[1][0]).source).toMatchObject({ truncated: true });
+    fs.rmSync(root3, { recursive: true, force: true });
+  });
+
+  it.each([
+    [['--threads', '0']],
+    [['--dtype', 'float8']],
+    [['--backend', 'gpu']],
+    [['--channels', '0']],
+    [['--channels', '1,2,3']],
+    [['--resample-quality', 'best']],
+  ])('exits 2 on a bad flag %j', (flags) => {
+    const r = runAsc(['features', '--dataset', root, '--cache', cache, ...flags, '--json']);
+    expect(r.status).toBe(2);
+  });
 
   it('exits 2 on a missing dataset directory', () => {
     const r = runAsc([

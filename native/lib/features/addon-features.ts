@@ -1,4 +1,5 @@
 import { loadAddon } from '../addon';
+import type { AudioSource } from '../audio/types';
 import type { BatchOutcome } from './batch';
 import type { FeatureConfig } from './config';
 
@@ -11,6 +12,9 @@ export interface NativeClip {
   bands: number;
   frames: number;
   channels: number;
+  source: AudioSource;
+  channelsUsed: number[];
+  truncated: boolean;
 }
 
 export interface NativeFeatures {
@@ -19,14 +23,11 @@ export interface NativeFeatures {
     J: number,
     Q: number,
   ): { xi: Float64Array; sigma: Float64Array; weights: Float32Array; bands: number; bins: number };
-  decodeWav(path: string): Promise<{
-    sampleRateHz: number;
-    channels: number;
-    frames: number;
-    encoding: string;
-    samples: Float32Array[];
-  }>;
-  computeClip(path: string, config: FeatureConfig): Promise<NativeClip>;
+  computeClip(
+    path: string,
+    config: FeatureConfig,
+    options?: { allowTruncated: boolean },
+  ): Promise<NativeClip>;
   runBatch(
     paths: string[],
     options: {
@@ -34,6 +35,7 @@ export interface NativeFeatures {
       shardDir: string;
       dtype: 'float32' | 'float16';
       threads: number;
+      allowTruncated: boolean;
     },
     onOutcome: (o: BatchOutcome) => void,
   ): { promise: Promise<void>; cancel(): void };

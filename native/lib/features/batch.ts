@@ -2,12 +2,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { writeFileAtomic } from '@asc/core';
+import { AudioError } from '../audio/errors';
+import { decodeWavAt } from '../audio/read';
+import type { AudioSource } from '../audio/types';
+import { channelsToUse, readWavSource } from '../audio/wav';
 import type { FeatureConfig } from './config';
-import { WavError } from './errors';
 import { contentHash } from './hash';
 import { computeSegmentsJs } from './scalogram-js';
 import { encodeShard, parseShard, shardFileName, type ShardDtype, type ShardHeader } from './shard';
-import { decodeWav } from './wav';
 
 /** One file's outcome in a batch (the native batch reports the same fields). */
 export interface BatchOutcome {
@@ -23,7 +25,15 @@ export interface BatchOutcome {
   channels?: number;
   bands?: number;
   shardBytes?: number;
-  encoding?: string;
+  /**
+   * What the file was (its header). Absent only when the TypeScript batch reuses the
+   * shard of a file it cannot read itself (one the addon extracted).
+   */
+  source?: AudioSource;
+  /** The 1-based source channels the features were made from. */
+  channelsUsed?: number[];
+  /** The features are of what a truncated file held (allowTruncated). */
+  truncated?: boolean;
   /** True when a shard existed for this content but failed its checksum or header. */
   repaired?: boolean;
   errorCode?: string;
@@ -34,6 +44,8 @@ export interface BatchOptions {
   config: FeatureConfig;
   shardDir: string;
   dtype: ShardDtype;
+  /** Keep what truncated files hold instead of failing them. */
+  allowTruncated: boolean;
 }
 
 function outcomeOf(index: number, header: ShardHeader, extra: Partial<BatchOutcome>): BatchOutcome {
@@ -77,23 +89,24 @@ export async function processOne(
   const shardPath = path.join(o.shardDir, shardFile);
   const common = { audioHash, shardFile, audioBytes: bytes.length };
   let repaired = false;
-  if (fs.existsSync(shardPath)) {
-    try {
-      const { header } = parseShard(fs.readFileSync(shardPath), shardPath, file);
-      if (header.dtype === o.dtype && header.segmentFrames === o.config.segmentFrames) {
-        return outcomeOf(index, header, {
+  try {
+    if (fs.existsSync(shardPath)) {
+      const reused = reuse(shardPath, bytes, file, o);
+      if (reused) {
+        return outcomeOf(index, reused.header, {
           ...common,
+          ...reused.extra,
           status: 'reused',
           seconds: (performance.now() - t0) / 1000,
         });
       }
-    } catch {
-      // a corrupt shard is recomputed below
+      repaired = true;
     }
-    repaired = true;
-  }
-  try {
-    const audio = decodeWav(bytes, file);
+    const audio = decodeWavAt(bytes, file, {
+      sampleRateHz: o.config.sampleRateHz,
+      channels: o.config.channels,
+      allowTruncated: o.allowTruncated,
+    });
     const seg = computeSegmentsJs(audio, o.config, file);
     const { bytes: shard, header } = encodeShard(
       seg.segments,
@@ -101,11 +114,14 @@ export async function processOne(
       seg.channels,
       seg.frames,
       o.dtype,
+      audio.truncated,
     );
     await writeFileAtomic(shardPath, shard);
     return outcomeOf(index, header, {
       ...common,
-      encoding: audio.encoding,
+      source: audio.source,
+      channelsUsed: audio.channelsUsed,
+      ...(audio.truncated ? { truncated: true } : {}),
       seconds: (performance.now() - t0) / 1000,
       ...(repaired ? { repaired } : {}),
     });
@@ -115,9 +131,53 @@ export async function processOne(
       status: 'failed',
       audioBytes: bytes.length,
       seconds: (performance.now() - t0) / 1000,
-      errorCode: err instanceof WavError ? err.code : 'io',
-      error: err instanceof WavError ? err.detail : (err as Error).message,
+      errorCode: err instanceof AudioError ? err.code : 'io',
+      error: err instanceof AudioError ? err.detail : (err as Error).message,
     };
+  }
+}
+
+/**
+ * The header of a valid shard for this file with what the outcome says of the source;
+ * undefined when the shard is corrupt or of another layout. Throws AudioError when the
+ * shard was made from a truncated file and truncation is not allowed.
+ */
+function reuse(
+  shardPath: string,
+  bytes: Uint8Array,
+  file: string,
+  o: BatchOptions,
+): { header: ShardHeader; extra: Partial<BatchOutcome> } | undefined {
+  let header: ShardHeader;
+  try {
+    header = parseShard(fs.readFileSync(shardPath), shardPath, file).header;
+  } catch {
+    return undefined;
+  }
+  if (header.dtype !== o.dtype || header.segmentFrames !== o.config.segmentFrames) return undefined;
+  if (header.sourceTruncated && !o.allowTruncated) {
+    throw new AudioError(
+      file,
+      'truncated',
+      'the data ends before the header says; its cached features are of what is there ' +
+        '(--allow-truncated keeps them)',
+    );
+  }
+  const extra: Partial<BatchOutcome> = header.sourceTruncated ? { truncated: true } : {};
+  try {
+    const source = readWavSource(bytes, file);
+    return {
+      header,
+      extra: {
+        ...extra,
+        source,
+        channelsUsed: channelsToUse(source.channels, o.config.channels, file),
+      },
+    };
+  } catch (err) {
+    // A format only the addon reads, extracted by it earlier: the shard is still good.
+    if (err instanceof AudioError && err.code === 'needs-addon') return { header, extra };
+    throw err;
   }
 }
 

@@ -18,6 +18,7 @@ import {
   readManifest,
   type Manifest,
   type ManifestEntry,
+  type ManifestSource,
 } from './manifest';
 import { decodePayload, parseShard, type ShardDtype } from './shard';
 
@@ -51,6 +52,12 @@ export interface FeatureCacheReport {
   threads: number;
   /** Clips whose audio is mono (their side plane is 0). */
   mono: number;
+  /** Clips whose audio was at another rate than the config's, resampled. */
+  resampled: number;
+  /** Clips of more than two channels, of which the config's `channels` were taken. */
+  multichannel: number;
+  /** Truncated files whose features are of what they held (allowTruncated). */
+  truncated: number;
   /** With `prune`: the shards no manifest entry names any more, deleted. */
   pruned?: { shards: number; bytes: number };
 }
@@ -64,6 +71,11 @@ export interface BuildFeatureCacheOptions {
   threads?: number;
   dtype?: ShardDtype;
   backend?: FeatureBackend;
+  /**
+   * Keep what a file whose data ends before its header says holds, and record that it
+   * did; by default such a file fails.
+   */
+  allowTruncated?: boolean;
   onProgress?: (p: FeatureCacheProgress) => void;
   signal?: AbortSignal;
   /**
@@ -78,7 +90,28 @@ export interface BuildFeatureCacheOptions {
 // shards themselves are self-checking, so a lost manifest update costs only a re-hash.
 const MANIFEST_FLUSH_MS = 2000;
 
-function entryOf(o: BatchOutcome, config: FeatureConfig, dtype: ShardDtype): ManifestEntry {
+function sourceOf(
+  o: BatchOutcome,
+  previous: ManifestEntry | undefined,
+): ManifestSource | undefined {
+  if (!o.source)
+    return previous && previous.audioHash === o.audioHash ? previous.source : undefined;
+  return {
+    format: o.source.format,
+    sampleRateHz: o.source.sampleRateHz,
+    channels: o.source.channels,
+    ...(o.source.channels > 2 ? { channelsUsed: o.channelsUsed } : {}),
+    ...(o.truncated ? { truncated: true as const } : {}),
+  };
+}
+
+function entryOf(
+  o: BatchOutcome,
+  config: FeatureConfig,
+  dtype: ShardDtype,
+  previous: ManifestEntry | undefined,
+): ManifestEntry {
+  const source = sourceOf(o, previous);
   return {
     audioHash: o.audioHash as string,
     audioBytes: o.audioBytes,
@@ -91,6 +124,7 @@ function entryOf(o: BatchOutcome, config: FeatureConfig, dtype: ShardDtype): Man
     frames: o.frames as number,
     channels: o.channels as number,
     shardBytes: o.shardBytes as number,
+    ...(source ? { source } : {}),
   };
 }
 
@@ -188,6 +222,9 @@ export async function buildFeatureCache(o: BuildFeatureCacheOptions): Promise<Fe
     backend,
     threads: backend === 'native' ? threads : jsBatchThreads(threads),
     mono: 0,
+    resampled: 0,
+    multichannel: 0,
+    truncated: 0,
   };
   const t0 = performance.now();
   let done = 0;
@@ -223,7 +260,11 @@ export async function buildFeatureCache(o: BuildFeatureCacheOptions): Promise<Fe
       else report.extracted++;
       if (out.repaired) report.repaired++;
       if (out.channels === 1) report.mono++;
-      manifest.entries[file] = entryOf(out, config, dtype);
+      if (out.truncated) report.truncated++;
+      const entry = entryOf(out, config, dtype, manifest.entries[file]);
+      if (entry.source && entry.source.sampleRateHz !== config.sampleRateHz) report.resampled++;
+      if (entry.source && entry.source.channels > 2) report.multichannel++;
+      manifest.entries[file] = entry;
     }
     if (Date.now() - lastFlush > MANIFEST_FLUSH_MS) void flush();
     const seconds = (performance.now() - t0) / 1000;
@@ -253,7 +294,7 @@ export async function buildFeatureCache(o: BuildFeatureCacheOptions): Promise<Fe
     }
   };
 
-  const options = { config, shardDir, dtype };
+  const options = { config, shardDir, dtype, allowTruncated: Boolean(o.allowTruncated) };
   if (backend === 'native') {
     const handle = nativeFeatures().runBatch(paths, { ...options, threads }, guardedOnOutcome);
     cancelBatch = handle.cancel;

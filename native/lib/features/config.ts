@@ -1,4 +1,10 @@
 import { AscError } from '@asc/core';
+import {
+  DEFAULT_RESAMPLE_QUALITY,
+  RESAMPLE_QUALITIES,
+  type ResampleQuality,
+} from '../audio/resample';
+import { DEFAULT_CHANNELS } from '../audio/types';
 
 /**
  * Every parameter of the scalogram pipeline (docs/scalogram.md). The defaults are the
@@ -6,7 +12,7 @@ import { AscError } from '@asc/core';
  * (config-hash.ts). Pure: the browser page imports it too.
  */
 export interface FeatureConfig {
-  /** Sample rate the audio must have, Hz (files at another rate are rejected). */
+  /** Sample rate of the features, Hz: files at another rate are resampled to it. */
   sampleRateHz: number;
   /** FFT length in samples; also the filter-bank grid (bins 0..nFft/2). */
   nFft: number;
@@ -29,6 +35,16 @@ export interface FeatureConfig {
    * 'log-magnitude': F @ 20 log10(max(|X|, 1e-5)), not clipped (the paper's literal sentence).
    */
   scale: 'power-db' | 'log-magnitude';
+  /**
+   * libsoxr's quality for files at another rate than sampleRateHz ('hq': librosa's
+   * default since 0.10); files at sampleRateHz are not touched.
+   */
+  resampleQuality: ResampleQuality;
+  /**
+   * The 1-based channels (one or two) taken from files with more than two, as mid/side
+   * (two) or mono (one). Mono and stereo files are used as they are.
+   */
+  channels: number[];
 }
 
 export const DEFAULT_FEATURE_CONFIG: Readonly<FeatureConfig> = Object.freeze({
@@ -42,6 +58,8 @@ export const DEFAULT_FEATURE_CONFIG: Readonly<FeatureConfig> = Object.freeze({
   topDb: 80,
   segmentFrames: 128,
   scale: 'power-db',
+  resampleQuality: DEFAULT_RESAMPLE_QUALITY,
+  channels: [...DEFAULT_CHANNELS],
 });
 
 /**
@@ -75,6 +93,18 @@ export const FEATURE_CONFIG_FIELDS: readonly (keyof FeatureConfig)[] = [
   'topDb',
   'segmentFrames',
   'scale',
+  'resampleQuality',
+  'channels',
+];
+
+/**
+ * Fields added after caches were first written. They enter the hash only at values other
+ * than their defaults, so a config that leaves them at their defaults (the default config
+ * among them) keeps the hash, and the cache, it had before they existed.
+ */
+export const LATER_FEATURE_CONFIG_FIELDS: readonly (keyof FeatureConfig)[] = [
+  'resampleQuality',
+  'channels',
 ];
 
 function integerIn(c: FeatureConfig, field: keyof FeatureConfig, min: number, max: number): void {
@@ -91,10 +121,11 @@ export function resolveFeatureConfig(partial: Partial<FeatureConfig> = {}): Feat
       throw new FeatureConfigError(key, (partial as Record<string, unknown>)[key], 'unknown field');
     }
   }
-  const c: FeatureConfig = { ...DEFAULT_FEATURE_CONFIG };
+  const c: FeatureConfig = { ...DEFAULT_FEATURE_CONFIG, channels: [...DEFAULT_CHANNELS] };
   for (const key of FEATURE_CONFIG_FIELDS) {
     const v = partial[key];
-    if (v !== undefined) (c as unknown as Record<string, unknown>)[key] = v;
+    if (v !== undefined)
+      (c as unknown as Record<string, unknown>)[key] = Array.isArray(v) ? [...v] : v;
   }
   integerIn(c, 'sampleRateHz', 1, 1_000_000);
   integerIn(c, 'nFft', 2, 1 << 20);
@@ -111,6 +142,25 @@ export function resolveFeatureConfig(partial: Partial<FeatureConfig> = {}): Feat
   }
   if (c.scale !== 'power-db' && c.scale !== 'log-magnitude') {
     throw new FeatureConfigError('scale', c.scale, "must be 'power-db' or 'log-magnitude'");
+  }
+  if (!RESAMPLE_QUALITIES.includes(c.resampleQuality)) {
+    throw new FeatureConfigError(
+      'resampleQuality',
+      c.resampleQuality,
+      `must be one of ${RESAMPLE_QUALITIES.join(', ')}`,
+    );
+  }
+  if (
+    !Array.isArray(c.channels) ||
+    c.channels.length < 1 ||
+    c.channels.length > 2 ||
+    !c.channels.every((ch) => Number.isInteger(ch) && ch >= 1 && ch <= 65535)
+  ) {
+    throw new FeatureConfigError(
+      'channels',
+      c.channels,
+      'must be one or two channel numbers from 1',
+    );
   }
   return c;
 }

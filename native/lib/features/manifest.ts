@@ -30,9 +30,24 @@ export interface ManifestEntry {
   bands: number;
   /** Valid STFT frames before padding. */
   frames: number;
-  /** Channels of the source audio (1 = mono: the side plane is 0). */
+  /** Planes the features were made from (1 = mono: the side plane is 0). */
   channels: number;
   shardBytes: number;
+  /**
+   * What the audio file was (absent in entries written before it was recorded): its
+   * format ('wav/pcm24', 'flac/pcm16', ...), sample rate and channels; the 1-based
+   * channels used when it has more than two; `truncated` when the features are of what a
+   * truncated file held (allowTruncated).
+   */
+  source?: ManifestSource;
+}
+
+export interface ManifestSource {
+  format: string;
+  sampleRateHz: number;
+  channels: number;
+  channelsUsed?: number[];
+  truncated?: true;
 }
 
 export interface Manifest {

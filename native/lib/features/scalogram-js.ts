@@ -1,7 +1,6 @@
+import type { AudioPlanes } from '../audio/types';
 import type { FeatureConfig } from './config';
-import { WavError } from './errors';
 import { designMorletBank } from './filterbank-design';
-import type { WavAudio } from './wav';
 
 // Aliased: under Jest's vm contexts every `Math.x` lookup goes through an interceptor that
 // made these hot loops many times slower.
@@ -32,7 +31,7 @@ export interface ClipSegments {
   shape: [number, number, number, 2];
   /** Valid STFT frames before padding. */
   frames: number;
-  /** Channels of the source audio (1: side plane is 0). */
+  /** Planes the features were made from (1: the side plane is 0). */
   channels: number;
 }
 
@@ -237,16 +236,14 @@ export function midSideSegments(
  * the filter-bank weights to apply (default: designed from the config).
  */
 export function computeSegmentsJs(
-  audio: WavAudio,
+  audio: AudioPlanes,
   config: FeatureConfig,
   file: string,
   bank?: FilterbankWeights,
 ): ClipSegments {
   if (audio.sampleRateHz !== config.sampleRateHz) {
-    throw new WavError(
-      file,
-      'sample-rate',
-      `sample rate ${audio.sampleRateHz} Hz, expected ${config.sampleRateHz} Hz`,
+    throw new RangeError(
+      `${file}: audio at ${audio.sampleRateHz} Hz given to a ${config.sampleRateHz} Hz pipeline`,
     );
   }
   const analyser = new FrameAnalyser(config, bank);

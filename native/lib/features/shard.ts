@@ -11,7 +11,7 @@ import { crc32 } from './hash';
  *   16 u32 segments                   20 u32 frames per segment
  *   24 u32 bands                      28 u32 planes (2: mid, side)
  *   32 u32 source channels (1 or 2)   36 u32 valid frames before padding
- *   40 u32 CRC-32 of the payload      44 u32 reserved (0)
+ *   40 u32 CRC-32 of the payload      44 u32 flags (bit 0: the source was truncated)
  *   48 u64 payload bytes              56 u64 reserved (0)
  *   64 payload: segments x frames x bands x 2 values, NHWC
  */
@@ -28,8 +28,15 @@ export interface ShardHeader {
   channels: number;
   frames: number;
   checksum: number;
+  /**
+   * Made from what a truncated file held (built with allowTruncated); the flag word is 0
+   * otherwise, so shards of complete files are those written before it existed.
+   */
+  sourceTruncated: boolean;
   payloadBytes: number;
 }
+
+const FLAG_SOURCE_TRUNCATED = 1;
 
 /** The file name of the shard for an audio content hash. */
 export function shardFileName(audioHash: string, dtype: ShardDtype): string {
@@ -43,6 +50,7 @@ export function encodeShard(
   channels: number,
   frames: number,
   dtype: ShardDtype,
+  sourceTruncated = false,
 ): { bytes: Buffer; header: ShardHeader } {
   const payload =
     dtype === 'float16'
@@ -56,6 +64,7 @@ export function encodeShard(
     channels,
     frames,
     checksum: crc32(payload),
+    sourceTruncated,
     payloadBytes: payload.length,
   };
   const bytes = Buffer.alloc(SHARD_HEADER_BYTES + payload.length);
@@ -69,6 +78,7 @@ export function encodeShard(
   bytes.writeUInt32LE(channels, 32);
   bytes.writeUInt32LE(frames, 36);
   bytes.writeUInt32LE(header.checksum, 40);
+  bytes.writeUInt32LE(sourceTruncated ? FLAG_SOURCE_TRUNCATED : 0, 44);
   bytes.writeBigUInt64LE(BigInt(payload.length), 48);
   bytes.set(payload, SHARD_HEADER_BYTES);
   return { bytes, header };
@@ -102,6 +112,7 @@ export function parseShard(
     channels: buf.readUInt32LE(32),
     frames: buf.readUInt32LE(36),
     checksum: buf.readUInt32LE(40),
+    sourceTruncated: (buf.readUInt32LE(44) & FLAG_SOURCE_TRUNCATED) !== 0,
     payloadBytes: Number(buf.readBigUInt64LE(48)),
   };
   const width = header.dtype === 'float16' ? 2 : 4;

@@ -2,6 +2,8 @@
 // values at the boundary and schedules heavy work off the event loop.
 #include <napi.h>
 
+#include "audio/decode.h"
+#include "audio/resample.h"
 #include "binding/binding.h"
 #include "common/thread_pool.h"
 
@@ -18,11 +20,14 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   out.Set("cudaCompiled", Napi::Boolean::New(env, false));
 #endif
   out.Set("compiler", Napi::String::New(env, __VERSION__));
+  out.Set("sndfile", Napi::String::New(env, asc::audio::sndfileVersion()));
+  out.Set("soxr", Napi::String::New(env, asc::audio::soxrVersion()));
   return out;
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
+  asc::binding::InitAudio(env, exports);
   asc::binding::InitFeatures(env, exports);
   asc::binding::InitKernels(env, exports);
   return exports;

@@ -3,10 +3,30 @@
 
 #include <napi.h>
 
+#include <string>
+#include <vector>
+
+#include "audio/decode.h"
+
 namespace asc::binding {
 
 // Each adds its functions to `exports`.
+void InitAudio(Napi::Env env, Napi::Object exports);
 void InitFeatures(Napi::Env env, Napi::Object exports);
 void InitKernels(Napi::Env env, Napi::Object exports);
+
+// An Error with `code` set (an AudioError code, or "io"), for the TS facade to type.
+Napi::Error codedError(Napi::Env env, const std::string& code, const std::string& message);
+
+// How to decode, from a feature config's `resampleQuality` and `channels` (1-based, as
+// the CLI numbers them) and an options object's `allowTruncated`; either may be
+// undefined (the defaults). The rate is left for the caller to set.
+audio::DecodeOptions decodeOptionsFrom(const Napi::Value& config, const Napi::Value& options);
+
+// { container, encoding, format, description, sampleRateHz, channels, frames, truncated, truncation? }
+Napi::Object sourceToJs(Napi::Env env, const audio::SourceFormat& source);
+
+// 0-based channel numbers as a JS array of 1-based ones.
+Napi::Array channelsToJs(Napi::Env env, const std::vector<int>& channels);
 
 }  // namespace asc::binding

@@ -12,7 +12,6 @@
 #include "features/config.h"
 #include "features/fft_benchmark.h"
 #include "features/filterbank.h"
-#include "features/wav.h"
 
 namespace asc::binding {
 
@@ -24,15 +23,12 @@ using features::ScalogramConfig;
 
 int intField(const Napi::Object& o, const char* name) {
   const Napi::Value v = o.Get(name);
-  if (!v.IsNumber())
-    throw Napi::TypeError::New(o.Env(),
-                               std::string("feature config: ") + name + " must be a number");
+  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string("feature config: ") + name + " must be a number");
   return v.As<Napi::Number>().Int32Value();
 }
 
 ScalogramConfig configFrom(const Napi::Value& value) {
-  if (!value.IsObject())
-    throw Napi::TypeError::New(value.Env(), "feature config must be an object");
+  if (!value.IsObject()) throw Napi::TypeError::New(value.Env(), "feature config must be an object");
   const Napi::Object o = value.As<Napi::Object>();
   ScalogramConfig c;
   c.sampleRateHz = intField(o, "sampleRateHz");
@@ -43,26 +39,16 @@ ScalogramConfig configFrom(const Napi::Value& value) {
   c.Q = intField(o, "Q");
   c.segmentFrames = intField(o, "segmentFrames");
   const Napi::Value topDb = o.Get("topDb");
-  if (!topDb.IsNumber())
-    throw Napi::TypeError::New(o.Env(), "feature config: topDb must be a number");
+  if (!topDb.IsNumber()) throw Napi::TypeError::New(o.Env(), "feature config: topDb must be a number");
   c.topDb = topDb.As<Napi::Number>().DoubleValue();
   const std::string window = o.Get("window").ToString().Utf8Value();
-  if (window == "hamming")
-    c.window = features::WindowKind::kHamming;
-  else if (window == "hann")
-    c.window = features::WindowKind::kHann;
-  else
-    throw Napi::TypeError::New(
-        o.Env(), "feature config: window must be 'hamming' or 'hann', got '" + window + "'");
+  if (window == "hamming") c.window = features::WindowKind::kHamming;
+  else if (window == "hann") c.window = features::WindowKind::kHann;
+  else throw Napi::TypeError::New(o.Env(), "feature config: window must be 'hamming' or 'hann', got '" + window + "'");
   const std::string scale = o.Get("scale").ToString().Utf8Value();
-  if (scale == "power-db")
-    c.scale = features::ScaleKind::kPowerDb;
-  else if (scale == "log-magnitude")
-    c.scale = features::ScaleKind::kLogMagnitude;
-  else
-    throw Napi::TypeError::New(
-        o.Env(),
-        "feature config: scale must be 'power-db' or 'log-magnitude', got '" + scale + "'");
+  if (scale == "power-db") c.scale = features::ScaleKind::kPowerDb;
+  else if (scale == "log-magnitude") c.scale = features::ScaleKind::kLogMagnitude;
+  else throw Napi::TypeError::New(o.Env(), "feature config: scale must be 'power-db' or 'log-magnitude', got '" + scale + "'");
   try {
     features::validateConfig(c);
   } catch (const std::invalid_argument& e) {
@@ -71,11 +57,12 @@ ScalogramConfig configFrom(const Napi::Value& value) {
   return c;
 }
 
-// An Error with `code` set (a WavError code, or "io"), for the TS facade to type.
-Napi::Error codedError(Napi::Env env, const std::string& code, const std::string& message) {
-  Napi::Error err = Napi::Error::New(env, message);
-  err.Set("code", Napi::String::New(env, code));
-  return err;
+// The decoding options of a feature config (and an options object's allowTruncated), at
+// the config's rate.
+audio::DecodeOptions decodeOptionsFor(const ScalogramConfig& config, const Napi::Value& jsConfig, const Napi::Value& options) {
+  audio::DecodeOptions o = decodeOptionsFrom(jsConfig, options);
+  o.sampleRateHz = config.sampleRateHz;
+  return o;
 }
 
 Napi::Value MorletFilterbank(const Napi::CallbackInfo& info) {
@@ -85,8 +72,7 @@ Napi::Value MorletFilterbank(const Napi::CallbackInfo& info) {
   }
   features::MorletBank bank;
   try {
-    bank = features::morletFilterbank(info[0].As<Napi::Number>().Int32Value(),
-                                      info[1].As<Napi::Number>().Int32Value(),
+    bank = features::morletFilterbank(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value(),
                                       info[2].As<Napi::Number>().Int32Value());
   } catch (const std::invalid_argument& e) {
     throw Napi::RangeError::New(env, e.what());
@@ -97,8 +83,7 @@ Napi::Value MorletFilterbank(const Napi::CallbackInfo& info) {
   auto sigma = Napi::Float64Array::New(env, bank.sigma.size());
   std::memcpy(sigma.Data(), bank.sigma.data(), bank.sigma.size() * sizeof(double));
   auto weights = Napi::Float32Array::New(env, bank.weights.size());
-  for (std::size_t i = 0; i < bank.weights.size(); ++i)
-    weights[i] = static_cast<float>(bank.weights[i]);
+  for (std::size_t i = 0; i < bank.weights.size(); ++i) weights[i] = static_cast<float>(bank.weights[i]);
   out.Set("xi", xi);
   out.Set("sigma", sigma);
   out.Set("weights", weights);
@@ -107,22 +92,20 @@ Napi::Value MorletFilterbank(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// computeClip(path, config) -> Promise<{ segments, count, segmentFrames, bands, frames, channels }>
+// computeClip(path, config, { allowTruncated }?) ->
+//   Promise<{ segments, count, segmentFrames, bands, frames, channels, source, channelsUsed, truncated }>
 class ClipWorker : public Napi::AsyncWorker {
  public:
-  ClipWorker(Napi::Env env, std::string path, ScalogramConfig config)
-      : Napi::AsyncWorker(env),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        path_(std::move(path)),
-        config_(config) {}
+  ClipWorker(Napi::Env env, std::string path, ScalogramConfig config, audio::DecodeOptions decode)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), path_(std::move(path)), config_(config), decode_(std::move(decode)) {}
 
   Napi::Promise promise() { return deferred_.Promise(); }
 
   void Execute() override {
     try {
-      segments_ = features::computeClipSegments(path_, config_, &channels_);
-    } catch (const features::WavError& e) {
-      code_ = features::wavErrorCodeName(e.code());
+      segments_ = features::computeClipSegments(path_, config_, decode_, &audio_);
+    } catch (const audio::AudioError& e) {
+      code_ = audio::audioErrorCodeName(e.code());
       SetError(e.what());
     } catch (const std::exception& e) {
       code_ = "io";
@@ -140,100 +123,41 @@ class ClipWorker : public Napi::AsyncWorker {
     out.Set("segmentFrames", segments_.segmentFrames);
     out.Set("bands", segments_.bands);
     out.Set("frames", static_cast<double>(segments_.frames));
-    out.Set("channels", channels_);
+    out.Set("channels", audio_.channels);
+    out.Set("source", sourceToJs(env, audio_.source));
+    out.Set("channelsUsed", channelsToJs(env, audio_.channelsUsed));
+    out.Set("truncated", audio_.truncated);
     deferred_.Resolve(out);
   }
 
-  void OnError(const Napi::Error& e) override {
-    deferred_.Reject(codedError(Env(), code_, e.Message()).Value());
-  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(codedError(Env(), code_, e.Message()).Value()); }
 
  private:
   Napi::Promise::Deferred deferred_;
   std::string path_;
   ScalogramConfig config_;
+  audio::DecodeOptions decode_;
   features::Segments segments_;
-  int channels_ = 0;
+  audio::DecodedAudio audio_;
   std::string code_;
 };
 
 Napi::Value ComputeClip(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsString())
-    throw Napi::TypeError::New(env, "computeClip(path, config)");
-  auto* worker = new ClipWorker(env, info[0].As<Napi::String>().Utf8Value(),
-                                configFrom(info[1]));  // owned by N-API's queue
-  worker->Queue();
-  return worker->promise();
-}
-
-// decodeWav(path) -> Promise<{ sampleRateHz, channels, frames, encoding, samples: Float32Array[] }>
-// The decoder on its own, for tests and diagnostics.
-class DecodeWorker : public Napi::AsyncWorker {
- public:
-  DecodeWorker(Napi::Env env, std::string path)
-      : Napi::AsyncWorker(env),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        path_(std::move(path)) {}
-  Napi::Promise promise() { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      const std::vector<std::uint8_t> bytes = features::readFileBytes(path_);
-      audio_ = features::decodeWav(bytes.data(), bytes.size());
-    } catch (const features::WavError& e) {
-      code_ = features::wavErrorCodeName(e.code());
-      SetError(e.what());
-    }
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("sampleRateHz", audio_.sampleRateHz);
-    out.Set("channels", audio_.channels);
-    out.Set("frames", static_cast<double>(audio_.frames));
-    out.Set("encoding", audio_.encoding);
-    Napi::Array channels = Napi::Array::New(env, audio_.samples.size());
-    for (std::size_t c = 0; c < audio_.samples.size(); ++c) {
-      auto a = Napi::Float32Array::New(env, audio_.samples[c].size());
-      std::memcpy(a.Data(), audio_.samples[c].data(), audio_.samples[c].size() * sizeof(float));
-      channels.Set(static_cast<uint32_t>(c), a);
-    }
-    out.Set("samples", channels);
-    deferred_.Resolve(out);
-  }
-
-  void OnError(const Napi::Error& e) override {
-    deferred_.Reject(codedError(Env(), code_, e.Message()).Value());
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::string path_;
-  features::WavAudio audio_;
-  std::string code_;
-};
-
-Napi::Value DecodeWav(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "decodeWav(path)");
-  auto* worker =
-      new DecodeWorker(env, info[0].As<Napi::String>().Utf8Value());  // owned by N-API's queue
+  if (info.Length() < 2 || !info[0].IsString()) throw Napi::TypeError::New(env, "computeClip(path, config, options?)");
+  const ScalogramConfig config = configFrom(info[1]);
+  audio::DecodeOptions decode = decodeOptionsFor(config, info[1], info.Length() > 2 ? info[2] : env.Undefined());
+  auto* worker = new ClipWorker(env, info[0].As<Napi::String>().Utf8Value(), config, std::move(decode));  // owned by N-API's queue
   worker->Queue();
   return worker->promise();
 }
 
 const char* statusName(ClipStatus s) {
   switch (s) {
-    case ClipStatus::kExtracted:
-      return "extracted";
-    case ClipStatus::kReused:
-      return "reused";
-    case ClipStatus::kFailed:
-      return "failed";
-    case ClipStatus::kCancelled:
-      return "cancelled";
+    case ClipStatus::kExtracted: return "extracted";
+    case ClipStatus::kReused: return "reused";
+    case ClipStatus::kFailed: return "failed";
+    case ClipStatus::kCancelled: return "cancelled";
   }
   return "failed";
 }
@@ -253,7 +177,9 @@ Napi::Object outcomeToJs(Napi::Env env, const ClipOutcome& o) {
     r.Set("channels", static_cast<double>(o.shard.channels));
     r.Set("bands", static_cast<double>(o.shard.bands));
     r.Set("shardBytes", static_cast<double>(o.shard.payloadBytes + features::kShardHeaderBytes));
-    if (!o.encoding.empty()) r.Set("encoding", o.encoding);
+    r.Set("source", sourceToJs(env, o.source));
+    r.Set("channelsUsed", channelsToJs(env, o.channelsUsed));
+    if (o.truncated) r.Set("truncated", true);
     if (o.repaired) r.Set("repaired", true);
   }
   if (o.status == ClipStatus::kFailed) {
@@ -263,13 +189,12 @@ Napi::Object outcomeToJs(Napi::Env env, const ClipOutcome& o) {
   return r;
 }
 
-// runBatch(paths, { config, shardDir, dtype, threads }, onOutcome) -> { promise, cancel() }
+// runBatch(paths, { config, shardDir, dtype, threads, allowTruncated }, onOutcome) -> { promise, cancel() }
 // Outcomes reach onOutcome through a thread-safe function as files finish; the promise
 // resolves from that function's finaliser, i.e. after the last outcome was delivered.
 class BatchWorker : public Napi::AsyncWorker {
  public:
-  BatchWorker(Napi::Env env, std::vector<std::string> paths, features::BatchOptions options,
-              Napi::Function onOutcome)
+  BatchWorker(Napi::Env env, std::vector<std::string> paths, features::BatchOptions options, Napi::Function onOutcome)
       : Napi::AsyncWorker(env),
         deferred_(std::make_shared<Napi::Promise::Deferred>(Napi::Promise::Deferred::New(env))),
         paths_(std::move(paths)),
@@ -277,14 +202,13 @@ class BatchWorker : public Napi::AsyncWorker {
         cancel_(std::make_shared<std::atomic<bool>>(false)) {
     auto deferred = deferred_;
     auto error = error_;
-    tsfn_ = Napi::ThreadSafeFunction::New(
-        env, onOutcome, "ascFeatureBatch", 0, 1, [deferred, error](Napi::Env env) {
-          if (error->empty()) {
-            deferred->Resolve(env.Undefined());
-          } else {
-            deferred->Reject(Napi::Error::New(env, *error).Value());
-          }
-        });
+    tsfn_ = Napi::ThreadSafeFunction::New(env, onOutcome, "ascFeatureBatch", 0, 1, [deferred, error](Napi::Env env) {
+      if (error->empty()) {
+        deferred->Resolve(env.Undefined());
+      } else {
+        deferred->Reject(Napi::Error::New(env, *error).Value());
+      }
+    });
   }
 
   Napi::Promise promise() { return deferred_->Promise(); }
@@ -336,24 +260,20 @@ Napi::Value RunBatch(const Napi::CallbackInfo& info) {
   const Napi::Object o = info[1].As<Napi::Object>();
   features::BatchOptions options;
   options.config = configFrom(o.Get("config"));
+  options.decode = decodeOptionsFor(options.config, o.Get("config"), o);
   options.shardDir = o.Get("shardDir").ToString().Utf8Value();
   const std::string dtype = o.Get("dtype").ToString().Utf8Value();
-  if (dtype == "float32")
-    options.dtype = features::ShardDtype::kFloat32;
-  else if (dtype == "float16")
-    options.dtype = features::ShardDtype::kFloat16;
-  else
-    throw Napi::TypeError::New(env, "dtype must be 'float32' or 'float16', got '" + dtype + "'");
+  if (dtype == "float32") options.dtype = features::ShardDtype::kFloat32;
+  else if (dtype == "float16") options.dtype = features::ShardDtype::kFloat16;
+  else throw Napi::TypeError::New(env, "dtype must be 'float32' or 'float16', got '" + dtype + "'");
   const Napi::Value threads = o.Get("threads");
   options.threads = threads.IsNumber() ? std::max(1, threads.As<Napi::Number>().Int32Value()) : 1;
 
-  auto* worker = new BatchWorker(env, std::move(paths), std::move(options),
-                                 info[2].As<Napi::Function>());  // owned by N-API's queue
+  auto* worker = new BatchWorker(env, std::move(paths), std::move(options), info[2].As<Napi::Function>());  // owned by N-API's queue
   auto flag = worker->cancelFlag();
   Napi::Object handle = Napi::Object::New(env);
   handle.Set("promise", worker->promise());
-  handle.Set("cancel",
-             Napi::Function::New(env, [flag](const Napi::CallbackInfo&) { flag->store(true); }));
+  handle.Set("cancel", Napi::Function::New(env, [flag](const Napi::CallbackInfo&) { flag->store(true); }));
   worker->Queue();
   return handle;
 }
@@ -361,19 +281,10 @@ Napi::Value RunBatch(const Napi::CallbackInfo& info) {
 // timeFftOnly(config, samples, channels, clips, threads) -> Promise<seconds>
 class FftOnlyWorker : public Napi::AsyncWorker {
  public:
-  FftOnlyWorker(Napi::Env env, ScalogramConfig config, std::size_t samples, int channels,
-                std::size_t clips, unsigned threads)
-      : Napi::AsyncWorker(env),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        config_(config),
-        samples_(samples),
-        channels_(channels),
-        clips_(clips),
-        threads_(threads) {}
+  FftOnlyWorker(Napi::Env env, ScalogramConfig config, std::size_t samples, int channels, std::size_t clips, unsigned threads)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), config_(config), samples_(samples), channels_(channels), clips_(clips), threads_(threads) {}
   Napi::Promise promise() { return deferred_.Promise(); }
-  void Execute() override {
-    seconds_ = features::timeFftOnly(config_, samples_, channels_, clips_, threads_);
-  }
+  void Execute() override { seconds_ = features::timeFftOnly(config_, samples_, channels_, clips_, threads_); }
   void OnOK() override { deferred_.Resolve(Napi::Number::New(Env(), seconds_)); }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
@@ -389,17 +300,13 @@ class FftOnlyWorker : public Napi::AsyncWorker {
 
 Napi::Value TimeFftOnly(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 5)
-    throw Napi::TypeError::New(env, "timeFftOnly(config, samples, channels, clips, threads)");
+  if (info.Length() < 5) throw Napi::TypeError::New(env, "timeFftOnly(config, samples, channels, clips, threads)");
   for (int i = 1; i < 5; ++i) {
-    if (!info[i].IsNumber() || info[i].As<Napi::Number>().DoubleValue() < 1)
-      throw Napi::RangeError::New(env, "timeFftOnly: counts must be positive numbers");
+    if (!info[i].IsNumber() || info[i].As<Napi::Number>().DoubleValue() < 1) throw Napi::RangeError::New(env, "timeFftOnly: counts must be positive numbers");
   }
-  auto* worker = new FftOnlyWorker(
-      env, configFrom(info[0]), static_cast<std::size_t>(info[1].As<Napi::Number>().DoubleValue()),
-      info[2].As<Napi::Number>().Int32Value(),
-      static_cast<std::size_t>(info[3].As<Napi::Number>().DoubleValue()),
-      static_cast<unsigned>(info[4].As<Napi::Number>().Int32Value()));  // owned by N-API's queue
+  auto* worker = new FftOnlyWorker(env, configFrom(info[0]), static_cast<std::size_t>(info[1].As<Napi::Number>().DoubleValue()),
+                                   info[2].As<Napi::Number>().Int32Value(), static_cast<std::size_t>(info[3].As<Napi::Number>().DoubleValue()),
+                                   static_cast<unsigned>(info[4].As<Napi::Number>().Int32Value()));  // owned by N-API's queue
   worker->Queue();
   return worker->promise();
 }
@@ -408,7 +315,6 @@ Napi::Value TimeFftOnly(const Napi::CallbackInfo& info) {
 
 void InitFeatures(Napi::Env env, Napi::Object exports) {
   exports.Set("morletFilterbank", Napi::Function::New(env, MorletFilterbank));
-  exports.Set("decodeWav", Napi::Function::New(env, DecodeWav));
   exports.Set("computeClip", Napi::Function::New(env, ComputeClip));
   exports.Set("runBatch", Napi::Function::New(env, RunBatch));
   exports.Set("timeFftOnly", Napi::Function::New(env, TimeFftOnly));

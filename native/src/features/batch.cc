@@ -10,7 +10,6 @@
 #include "common/thread_pool.h"
 #include "features/checksum.h"
 #include "features/scalogram.h"
-#include "features/wav.h"
 
 namespace asc::features {
 
@@ -24,9 +23,10 @@ double secondsSince(std::chrono::steady_clock::time_point t0) {
 struct Worker {
   explicit Worker(const ScalogramConfig& config) : extractor(config) {}
   ScalogramExtractor extractor;
+  audio::AudioDecoder decoder;
   std::vector<std::uint8_t> bytes;
   std::vector<std::uint8_t> shard;
-  WavAudio audio;
+  audio::DecodedAudio audio;
   Segments segments;
 };
 
@@ -34,7 +34,7 @@ ClipOutcome processOne(const std::string& path, const BatchOptions& options, Wor
   const auto t0 = std::chrono::steady_clock::now();
   ClipOutcome out;
   try {
-    readFileBytesInto(path, w.bytes);
+    audio::readFileBytesInto(path, w.bytes);
     out.audioBytes = w.bytes.size();
     out.audioHash = contentHash(w.bytes.data(), w.bytes.size());
     out.shardFile = shardFileName(out.audioHash, options.dtype);
@@ -44,21 +44,31 @@ ClipOutcome processOne(const std::string& path, const BatchOptions& options, Wor
     expected.segmentFrames = static_cast<std::uint32_t>(options.config.segmentFrames);
     expected.bands = static_cast<std::uint32_t>(w.extractor.bands());
     if (verifyShard(shardPath, expected, &out.shard, w.shard)) {
+      // The header alone says what the source is; the shard says whether it was cut.
+      out.source = audio::probeAudio(w.bytes.data(), w.bytes.size());
+      out.channelsUsed = audio::channelsToUse(out.source.channels, options.decode.channels);
+      out.truncated = (out.shard.flags & kShardSourceTruncated) != 0;
+      if (out.truncated && !options.decode.allowTruncated) {
+        throw audio::AudioError(audio::AudioErrorCode::kTruncated,
+                                "the data ends before the header says; its cached features are of what is there "
+                                "(--allow-truncated keeps them)");
+      }
       out.status = ClipStatus::kReused;
     } else {
       struct stat st;
       out.repaired = ::stat(shardPath.c_str(), &st) == 0;
-      decodeWavInto(w.bytes.data(), w.bytes.size(), w.audio);
-      out.encoding = w.audio.encoding;
-      out.sampleRateHz = w.audio.sampleRateHz;
+      w.decoder.decode(w.bytes.data(), w.bytes.size(), options.decode, w.audio);
+      out.source = w.audio.source;
+      out.channelsUsed = w.audio.channelsUsed;
+      out.truncated = w.audio.truncated;
       w.extractor.computeSegments(w.audio, w.segments);
-      encodeShard(w.segments, w.audio.channels, options.dtype, &out.shard, w.shard);
+      encodeShard(w.segments, w.audio.channels, out.truncated ? kShardSourceTruncated : 0, options.dtype, &out.shard, w.shard);
       writeFileAtomically(shardPath, w.shard);
       out.status = ClipStatus::kExtracted;
     }
-  } catch (const WavError& e) {
+  } catch (const audio::AudioError& e) {
     out.status = ClipStatus::kFailed;
-    out.errorCode = wavErrorCodeName(e.code());
+    out.errorCode = audio::audioErrorCodeName(e.code());
     out.error = e.what();
   } catch (const std::exception& e) {
     out.status = ClipStatus::kFailed;
@@ -75,13 +85,13 @@ std::string shardFileName(const std::string& audioHash, ShardDtype dtype) {
   return audioHash + (dtype == ShardDtype::kFloat16 ? ".f16.seg" : ".f32.seg");
 }
 
-void runBatch(const std::vector<std::string>& paths, const BatchOptions& options,
-              const std::atomic<bool>& cancel,
+void runBatch(const std::vector<std::string>& paths, const BatchOptions& options, const std::atomic<bool>& cancel,
               const std::function<void(ClipOutcome&&)>& onOutcome) {
   validateConfig(options.config);
-  const unsigned threads = std::max(
-      1u, std::min<unsigned>(options.threads,
-                             static_cast<unsigned>(std::max<std::size_t>(paths.size(), 1))));
+  if (options.decode.sampleRateHz != options.config.sampleRateHz) {
+    throw std::invalid_argument("runBatch: the decoding rate differs from the feature config's");
+  }
+  const unsigned threads = std::max(1u, std::min<unsigned>(options.threads, static_cast<unsigned>(std::max<std::size_t>(paths.size(), 1))));
   std::atomic<std::size_t> next{0};
   ThreadPool pool(threads);
   // One long-lived loop per thread pulling the next file: files differ in length, so
@@ -103,14 +113,13 @@ void runBatch(const std::vector<std::string>& paths, const BatchOptions& options
   });
 }
 
-Segments computeClipSegments(const std::string& path, const ScalogramConfig& config,
-                             int* channels) {
-  const std::vector<std::uint8_t> bytes = readFileBytes(path);
-  const WavAudio audio = decodeWav(bytes.data(), bytes.size());
-  if (channels) *channels = audio.channels;
+Segments computeClipSegments(const std::string& path, const ScalogramConfig& config, const audio::DecodeOptions& decode,
+                             audio::DecodedAudio* audio) {
+  audio::DecodedAudio decoded = audio::decodeAudioFile(path, decode);
   ScalogramExtractor extractor(config);
   Segments segments;
-  extractor.computeSegments(audio, segments);
+  extractor.computeSegments(decoded, segments);
+  if (audio) *audio = std::move(decoded);
   return segments;
 }
 

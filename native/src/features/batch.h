@@ -1,5 +1,6 @@
-// Feature extraction for many files on a pool of threads: read, hash, decode, compute,
-// write the shard. Plain C++; the N-API binding schedules it and forwards the outcomes.
+// Feature extraction for many files on a pool of threads: read, hash, decode (and
+// resample), compute, write the shard. Plain C++; the N-API binding schedules it and
+// forwards the outcomes.
 #pragma once
 
 #include <atomic>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "audio/decode.h"
 #include "features/config.h"
 #include "features/shard.h"
 
@@ -18,20 +20,23 @@ enum class ClipStatus { kExtracted, kReused, kFailed, kCancelled };
 struct ClipOutcome {
   std::size_t index = 0;  // position in the input list
   ClipStatus status = ClipStatus::kFailed;
-  std::string audioHash;  // content hash of the WAV file's bytes
+  std::string audioHash;  // content hash of the audio file's bytes
   std::uint64_t audioBytes = 0;
   std::string shardFile;  // file name inside the shard directory
   ShardInfo shard;
   bool repaired = false;  // a shard for this content existed but failed verification
-  std::string encoding;   // of the WAV file (empty when reused)
-  int sampleRateHz = 0;
-  std::string errorCode;  // WavError code name, or "config", "io"
+  audio::SourceFormat source;     // what the file's header says (reused clips too)
+  std::vector<int> channelsUsed;  // 0-based source channels in the planes
+  bool truncated = false;         // the features are of what a truncated file held
+  std::string errorCode;  // AudioError code name, or "io"
   std::string error;
   double seconds = 0;
 };
 
 struct BatchOptions {
   ScalogramConfig config;
+  // Its sampleRateHz must be config.sampleRateHz.
+  audio::DecodeOptions decode;
   std::string shardDir;  // existing directory; shards are named <audioHash>.<dtype>.seg
   ShardDtype dtype = ShardDtype::kFloat32;
   unsigned threads = 1;
@@ -44,10 +49,12 @@ std::string shardFileName(const std::string& audioHash, ShardDtype dtype);
 // without computing. `onOutcome` runs on worker threads, once per file, as each
 // finishes. When `cancel` becomes true no new file starts; the unstarted ones are
 // reported as kCancelled. Never throws for a bad file: the outcome carries the error.
-void runBatch(const std::vector<std::string>& paths, const BatchOptions& options,
-              const std::atomic<bool>& cancel, const std::function<void(ClipOutcome&&)>& onOutcome);
+void runBatch(const std::vector<std::string>& paths, const BatchOptions& options, const std::atomic<bool>& cancel,
+              const std::function<void(ClipOutcome&&)>& onOutcome);
 
-// Reads, decodes and computes one clip (no cache). Throws WavError / std::exception.
-Segments computeClipSegments(const std::string& path, const ScalogramConfig& config, int* channels);
+// Reads, decodes and computes one clip (no cache); `audio` receives the decoded clip.
+// Throws AudioError / std::exception.
+Segments computeClipSegments(const std::string& path, const ScalogramConfig& config, const audio::DecodeOptions& decode,
+                             audio::DecodedAudio* audio);
 
 }  // namespace asc::features

@@ -73,11 +73,9 @@ void ScalogramExtractor::channelDb(const float* samples, std::size_t n, std::vec
   }
 }
 
-void ScalogramExtractor::computeSegments(const WavAudio& audio, Segments& out) {
+void ScalogramExtractor::computeSegments(const audio::DecodedAudio& audio, Segments& out) {
   if (audio.sampleRateHz != config_.sampleRateHz) {
-    throw WavError(WavErrorCode::kSampleRate, "sample rate " + std::to_string(audio.sampleRateHz) +
-                                                  " Hz, expected " +
-                                                  std::to_string(config_.sampleRateHz) + " Hz");
+    throw std::invalid_argument("audio at " + std::to_string(audio.sampleRateHz) + " Hz given to a " + std::to_string(config_.sampleRateHz) + " Hz extractor");
   }
   const std::size_t n = audio.frames;
   channelDb(audio.samples[0].data(), n, left_);

@@ -10,7 +10,7 @@
 #include "features/config.h"
 #include "features/sparse_bank.h"
 #include "features/stft.h"
-#include "features/wav.h"
+#include "audio/decode.h"
 
 namespace asc::features {
 
@@ -38,9 +38,10 @@ class ScalogramExtractor {
   // reused from clip to clip, which saves ~250 page faults per clip).
   void channelDb(const float* samples, std::size_t n, std::vector<float>& db);
 
-  // Checks the sample rate (WavError kSampleRate) and computes the segments into `out`.
-  // Mono input gives mid = the channel and side = 0.
-  void computeSegments(const WavAudio& audio, Segments& out);
+  // Computes the segments of decoded audio at the configured rate into `out` (throws
+  // std::invalid_argument for another rate). Mono input gives mid = the channel and
+  // side = 0.
+  void computeSegments(const audio::DecodedAudio& audio, Segments& out);
 
  private:
   ScalogramConfig config_;

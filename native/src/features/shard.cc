@@ -15,7 +15,7 @@
 #endif
 
 #include "features/checksum.h"
-#include "features/wav.h"
+#include "audio/decode.h"
 
 namespace asc::features {
 
@@ -84,7 +84,7 @@ struct FileCloser {
 
 }  // namespace
 
-void encodeShard(const Segments& seg, int channels, ShardDtype dtype, ShardInfo* info,
+void encodeShard(const Segments& seg, int channels, std::uint32_t flags, ShardDtype dtype, ShardInfo* info,
                  std::vector<std::uint8_t>& bytes) {
   const std::size_t values = seg.values.size();
   const std::size_t bytesPer = dtype == ShardDtype::kFloat16 ? 2 : 4;
@@ -103,6 +103,7 @@ void encodeShard(const Segments& seg, int channels, ShardDtype dtype, ShardInfo*
   s.bands = static_cast<std::uint32_t>(seg.bands);
   s.channels = static_cast<std::uint32_t>(channels);
   s.frames = static_cast<std::uint32_t>(seg.frames);
+  s.flags = flags;
   s.payloadBytes = values * bytesPer;
   s.checksum = crc32(payload, s.payloadBytes);
   std::uint8_t* h = bytes.data();
@@ -116,6 +117,7 @@ void encodeShard(const Segments& seg, int channels, ShardDtype dtype, ShardInfo*
   put32(h + 32, s.channels);
   put32(h + 36, s.frames);
   put32(h + 40, s.checksum);
+  put32(h + 44, s.flags);
   put64(h + 48, s.payloadBytes);
   if (info) *info = s;
 }
@@ -157,8 +159,8 @@ void writeFileAtomically(const std::string& path, const std::vector<std::uint8_t
 bool verifyShard(const std::string& path, const ShardInfo& expected, ShardInfo* info,
                  std::vector<std::uint8_t>& bytes) {
   try {
-    readFileBytesInto(path, bytes);
-  } catch (const WavError&) {
+    audio::readFileBytesInto(path, bytes);
+  } catch (const audio::AudioError&) {
     return false;
   }
   if (bytes.size() < kShardHeaderBytes || std::memcmp(bytes.data(), kMagic, 8) != 0) return false;
@@ -171,6 +173,7 @@ bool verifyShard(const std::string& path, const ShardInfo& expected, ShardInfo* 
   s.channels = get32(h + 32);
   s.frames = get32(h + 36);
   s.checksum = get32(h + 40);
+  s.flags = get32(h + 44);
   s.payloadBytes = get64(h + 48);
   if (get32(h + 8) != kShardHeaderBytes || s.dtype != expected.dtype ||
       s.segmentFrames != expected.segmentFrames || s.bands != expected.bands || get32(h + 28) != 2)

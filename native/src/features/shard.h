@@ -15,6 +15,10 @@ enum class ShardDtype : std::uint32_t { kFloat32 = 1, kFloat16 = 2 };
 
 constexpr std::size_t kShardHeaderBytes = 64;
 
+// Bits of the header's flags word (bytes 44..47, zero in shards of complete files, so
+// those stay byte-identical to shards written before the word existed).
+constexpr std::uint32_t kShardSourceTruncated = 1;  // made from what a truncated file held
+
 struct ShardInfo {
   ShardDtype dtype = ShardDtype::kFloat32;
   std::uint32_t segments = 0;
@@ -23,12 +27,13 @@ struct ShardInfo {
   std::uint32_t channels = 0;  // of the source audio (1 = mono: side plane is 0)
   std::uint32_t frames = 0;    // valid frames before padding
   std::uint32_t checksum = 0;  // CRC-32 of the payload
+  std::uint32_t flags = 0;     // kShardSourceTruncated
   std::uint64_t payloadBytes = 0;
 };
 
 // Header + payload bytes of a shard into `bytes` (float16: IEEE half, round to nearest
 // even).
-void encodeShard(const Segments& segments, int channels, ShardDtype dtype, ShardInfo* info,
+void encodeShard(const Segments& segments, int channels, std::uint32_t flags, ShardDtype dtype, ShardInfo* info,
                  std::vector<std::uint8_t>& bytes);
 
 // Writes bytes to `path` through a temporary file in the same directory (@asc/core's
@@ -40,7 +45,6 @@ void writeFileAtomically(const std::string& path, const std::vector<std::uint8_t
 // segment, bands) and its payload against the checksum. Returns false when the file is
 // missing, short, of another layout or corrupt; `info` then is unspecified. `scratch`
 // holds the file's bytes.
-bool verifyShard(const std::string& path, const ShardInfo& expected, ShardInfo* info,
-                 std::vector<std::uint8_t>& scratch);
+bool verifyShard(const std::string& path, const ShardInfo& expected, ShardInfo* info, std::vector<std::uint8_t>& scratch);
 
 }  // namespace asc::features

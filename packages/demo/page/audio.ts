@@ -1,4 +1,10 @@
-import { decodeWav, WavError, type WavAudio } from '@asc/native/browser';
+import {
+  AudioError,
+  decodeWav,
+  type AudioErrorCode,
+  type AudioPlanes,
+  type DecodedAudio,
+} from '@asc/native/browser';
 
 /** One timed step of the page's work, as shown in its timing table. */
 export interface Step {
@@ -8,7 +14,7 @@ export interface Step {
 
 /** Decoded audio at the pipeline's sample rate, and how it got there. */
 export interface DecodedInput {
-  audio: WavAudio;
+  audio: AudioPlanes;
   /**
    * 'asc': the project's WAV decoder, as `asc` reads the file (bit for bit the CLI's
    * samples); 'browser': the browser's decodeAudioData, which also resamples.
@@ -24,19 +30,26 @@ export interface DecodedInput {
  * The browser's Web Audio decoder: decodeAudioData on a context at `rateHz` decodes and
  * resamples to that rate (in Chromium with its sinc resampler).
  */
-async function browserDecode(bytes: ArrayBuffer, rateHz: number): Promise<WavAudio> {
+async function browserDecode(bytes: ArrayBuffer, rateHz: number): Promise<AudioPlanes> {
   const context = new OfflineAudioContext({ numberOfChannels: 1, length: 1, sampleRate: rateHz });
   const buffer = await context.decodeAudioData(bytes.slice(0));
   return {
     sampleRateHz: buffer.sampleRate,
     channels: buffer.numberOfChannels,
     frames: buffer.length,
-    encoding: 'float32',
     samples: Array.from({ length: buffer.numberOfChannels }, (_, c) =>
       Float32Array.from(buffer.getChannelData(c)),
     ),
   };
 }
+
+// What the project's WAV decoder refuses that the browser may still read: other formats
+// and encodings (FLAC, MP3, Ogg, A-law WAV, ...).
+const BROWSER_MAY_READ: readonly AudioErrorCode[] = [
+  'needs-addon',
+  'unrecognised-format',
+  'unsupported-encoding',
+];
 
 const timed = async <T>(steps: Step[], name: string, work: () => T | Promise<T>): Promise<T> => {
   const t0 = performance.now();
@@ -57,35 +70,33 @@ export async function decodeInput(
   rateHz: number,
 ): Promise<DecodedInput> {
   const steps: Step[] = [];
-  let audio: WavAudio;
+  let audio: DecodedAudio;
   try {
     audio = await timed(steps, 'decode (asc WAV decoder)', () =>
       decodeWav(new Uint8Array(bytes), name),
     );
   } catch (err) {
-    const browserMayRead =
-      err instanceof WavError &&
-      (err.code === 'not-riff-wave' || err.code === 'unsupported-encoding');
+    const browserMayRead = err instanceof AudioError && BROWSER_MAY_READ.includes(err.code);
     if (!browserMayRead) throw err;
-    let decoded: WavAudio;
+    let decoded: AudioPlanes;
     try {
       decoded = await timed(steps, `decode and resample to ${rateHz} Hz (browser)`, () =>
         browserDecode(bytes, rateHz),
       );
     } catch {
-      throw new WavError(name, err.code, `${err.detail}; the browser cannot decode it either`);
+      throw new AudioError(name, err.code, `${err.detail}; the browser cannot decode it either`);
     }
     if (decoded.channels > 2) {
-      throw new WavError(
+      throw new AudioError(
         name,
-        'unsupported-encoding',
+        'channels',
         `${decoded.channels} channels (only mono and stereo are supported)`,
       );
     }
     return { audio: decoded, decoder: 'browser', sourceRateHz: null, encoding: 'unknown', steps };
   }
   if (audio.sampleRateHz === rateHz) {
-    return { audio, decoder: 'asc', sourceRateHz: rateHz, encoding: audio.encoding, steps };
+    return { audio, decoder: 'asc', sourceRateHz: rateHz, encoding: audio.source.encoding, steps };
   }
   const resampled = await timed(
     steps,
@@ -96,7 +107,7 @@ export async function decodeInput(
     audio: resampled,
     decoder: 'browser',
     sourceRateHz: audio.sampleRateHz,
-    encoding: audio.encoding,
+    encoding: audio.source.encoding,
     steps,
   };
 }

@@ -6,7 +6,7 @@ import {
   peakOf,
   type FeatureConfig,
   type FilterbankWeights,
-  type WavAudio,
+  type AudioPlanes,
 } from '@asc/native/browser';
 
 /** What one push of audio completed. */
@@ -151,13 +151,12 @@ export class LiveFeatures {
   }
 
   /** The first `recordSamples` samples received, as decoded audio. */
-  recording(): WavAudio {
+  recording(): AudioPlanes {
     const frames = Math.min(this.received, this.recordSamples);
     return {
       sampleRateHz: this.config.sampleRateHz,
       channels: this.channels,
       frames,
-      encoding: 'float32',
       samples: this.recorded.map((r) => r.slice(0, frames)),
     };
   }

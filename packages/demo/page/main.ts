@@ -1,4 +1,4 @@
-import { WavError } from '@asc/native/browser';
+import { AudioError } from '@asc/native/browser';
 import { decodeInput, type DecodedInput, type Step } from './audio';
 import { BACKENDS, chooseBackend, type BackendChoice, type BackendName } from './backend';
 import { LiveFeatures } from './live-features';
@@ -344,7 +344,7 @@ async function start(): Promise<void> {
     if (!file) return;
     window.ascDemo.analyseFile(file).catch((err: unknown) => {
       byId('result').hidden = true;
-      showError(err instanceof WavError ? err.message : err);
+      showError(err instanceof AudioError ? err.message : err);
     });
   };
   window.ascDemo.analyseFile = (file) => analyseFile(a, file);

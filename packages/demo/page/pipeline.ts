@@ -5,7 +5,7 @@ import {
   type ClipSegments,
   type FeatureConfig,
   type FilterbankWeights,
-  type WavAudio,
+  type AudioPlanes,
 } from '@asc/native/browser';
 import { InputNormaliser } from '@asc/trainer/inputs';
 import { registerZooLayers } from '@asc/zoo/layers';
@@ -108,7 +108,7 @@ export interface ClipResult {
 export async function analyse(
   assets: DemoAssets,
   name: string,
-  audio: WavAudio,
+  audio: AudioPlanes,
   steps: Step[],
 ): Promise<{ features: ClipSegments; probabilities: Probabilities }> {
   let t = performance.now();

@@ -1,4 +1,4 @@
-import { computeSegmentsJs, resolveFeatureConfig, type WavAudio } from '@asc/native/browser';
+import { computeSegmentsJs, resolveFeatureConfig, type AudioPlanes } from '@asc/native/browser';
 import { LiveFeatures } from '../page/live-features';
 
 // The microphone's streaming pipeline against the clip pipeline on the same samples.
@@ -19,20 +19,19 @@ function noise(seconds: number, seed: number, loudFrom: number, loudTo: number):
   return out;
 }
 
-function stereo(seconds: number, loudFrom: number, loudTo: number): WavAudio {
+function stereo(seconds: number, loudFrom: number, loudTo: number): AudioPlanes {
   const samples = [noise(seconds, 1, loudFrom, loudTo), noise(seconds, 2, loudFrom, loudTo)];
   return {
     sampleRateHz: RATE,
     channels: 2,
     frames: samples[0].length,
-    encoding: 'float32',
     samples,
   };
 }
 
 /** Pushes `audio` in blocks of the given sizes (cycled); returns the emitted segments. */
 function stream(
-  audio: WavAudio,
+  audio: AudioPlanes,
   sizes: number[],
 ): { segments: Float32Array[]; live: LiveFeatures } {
   const live = new LiveFeatures(config, undefined, 2, audio.frames);

@@ -98,7 +98,7 @@ export interface FilePrediction {
   segments: number;
 }
 
-/** `asc predict`: class probabilities of WAV files, features computed on the fly. */
+/** `asc predict`: class probabilities of audio files, features computed on the fly. */
 export async function predictFiles(
   options: RunModelOptions & { files: string[] },
 ): Promise<{ predictions: FilePrediction[]; model: string; backend: BackendInfo }> {

@@ -23,6 +23,7 @@ interface FeaturesBenchArgs {
   threads?: number;
   jsClips: number;
   numpyClips: number;
+  flacClips: number;
 }
 
 /** `asc bench features --json` (the issue's keys first). */
@@ -45,15 +46,31 @@ export interface FeaturesBenchResult {
   nativeCpuMsPerFile: number;
   peakRssMiB: number;
   numpyError?: string;
+  /**
+   * The same pipeline from 10 s 44.1 kHz mono FLAC files (decoded by libsndfile,
+   * resampled to 48 kHz by libsoxr HQ) and, for reference, from 48 kHz mono 24-bit WAV
+   * files of the same signal: CPU time per file of each and their ratio, which is what
+   * decoding and resampling add. Null when the `flac` encoder is not installed.
+   */
+  flacCpuMsPerFile: number | null;
+  monoWavCpuMsPerFile: number | null;
+  flacOverMonoWav: number | null;
+  /** FLAC mono per file over today's path, the stereo 48 kHz WAV run (nativeCpuMsPerFile). */
+  flacOverWav: number | null;
+  flacClips: number;
+  flacError?: string;
+  /** 1-minute load average when the run started: other work on the machine slows it. */
+  loadAverage: number;
 }
 
 const SECONDS = 10;
 const RATE_HZ = DEFAULT_FEATURE_CONFIG.sampleRateHz;
+const FLAC_RATE_HZ = 44100;
 
 // A stereo scene-like clip: tones, a sweep and noise, different per seed, so the files
 // differ (the cache is content-addressed) and the spectra are not trivial.
-function syntheticClip(seed: number): Float64Array[] {
-  const n = SECONDS * RATE_HZ;
+function syntheticClip(seed: number, rateHz = RATE_HZ): Float64Array[] {
+  const n = SECONDS * rateHz;
   let state = (seed * 2654435761) >>> 0 || 1;
   const noise = (): number => {
     state ^= state << 13;
@@ -65,7 +82,7 @@ function syntheticClip(seed: number): Float64Array[] {
   const left = new Float64Array(n);
   const right = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const t = i / RATE_HZ;
+    const t = i / rateHz;
     const tone =
       0.2 * Math.sin(2 * Math.PI * f0 * t) +
       0.05 * Math.sin(2 * Math.PI * (f0 * 7.3 + 300 * t) * t);
@@ -88,10 +105,55 @@ async function timedBuild(
   const report = await buildFeatureCache({ clips, cacheDir, backend, threads });
   if (report.extracted !== clips.length) {
     throw new CommandFailed(
-      `the ${backend} build extracted ${report.extracted} of ${clips.length} clips`,
+      `the ${backend} build extracted ${report.extracted} of ${clips.length} clips` +
+        (report.failed[0] ? ` (first failure: ${report.failed[0].error})` : ''),
     );
   }
   return filesPerSec(clips.length, report.seconds);
+}
+
+/** CPU time (user + system, every thread) per file of a native build of `clips`. */
+async function cpuMsPerFile(
+  clips: { file: string; path: string }[],
+  cacheDir: string,
+  threads: number,
+): Promise<number> {
+  const before = process.cpuUsage();
+  await timedBuild(clips, cacheDir, 'native', threads);
+  const cpu = process.cpuUsage(before);
+  return (cpu.user + cpu.system) / 1000 / clips.length;
+}
+
+/**
+ * Writes `count` 10 s mono clips twice: 48 kHz 24-bit WAV, and 44.1 kHz WAV encoded to
+ * FLAC by the `flac` tool (an encoder outside our code). Null with the reason when `flac`
+ * is not installed.
+ */
+function writeMonoClips(
+  work: string,
+  count: number,
+): { wav: { file: string; path: string }[]; flac: { file: string; path: string }[] } | string {
+  const wav: { file: string; path: string }[] = [];
+  const flac: { file: string; path: string }[] = [];
+  fs.mkdirSync(path.join(work, 'mono'), { recursive: true });
+  for (let i = 0; i < count; i++) {
+    const file = `mono/clip-${i}`;
+    const full = path.join(work, file);
+    fs.writeFileSync(`${full}.wav`, encodeWavPcm24([syntheticClip(i + 1)[0]], RATE_HZ));
+    fs.writeFileSync(
+      `${full}-44k.wav`,
+      encodeWavPcm24([syntheticClip(i + 1, FLAC_RATE_HZ)[0]], FLAC_RATE_HZ),
+    );
+    const r = spawnSync('flac', ['-s', '-f', `${full}-44k.wav`, '-o', `${full}.flac`], {
+      encoding: 'utf8',
+    });
+    if (r.error || r.status !== 0) {
+      return `flac did not run (${r.error?.message ?? r.stderr.trim()}); install it: apt-get install flac`;
+    }
+    wav.push({ file: `${file}.wav`, path: `${full}.wav` });
+    flac.push({ file: `${file}.flac`, path: `${full}.flac` });
+  }
+  return { wav, flac };
 }
 
 function runNumpy(wavs: string[], workDir: string): { filesPerSec: number | null; error?: string } {
@@ -138,8 +200,10 @@ async function bench(args: FeaturesBenchArgs, out: Output): Promise<FeaturesBenc
   if (!addonAvailable())
     throw new CommandFailed('the native addon is not built: npx nx run native:build');
   const threads = args.threads ?? os.availableParallelism();
+  const loadAverage = os.loadavg()[0];
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'asc-bench-features-'));
   try {
+    out.info(`load average ${loadAverage.toFixed(1)} at the start`);
     out.info(`writing ${args.clips} synthetic ${SECONDS} s stereo 24-bit clips to ${work}`);
     const clips = Array.from({ length: args.clips }, (_, i) => {
       const file = `audio/clip-${i}.wav`;
@@ -183,6 +247,40 @@ async function bench(args: FeaturesBenchArgs, out: Output): Promise<FeaturesBenc
     );
     const fftOnly = filesPerSec(args.clips, fftSeconds);
     out.info(`FFT stage only, ${threads} threads: ${fftOnly.toFixed(1)} files/s`);
+    const mono = writeMonoClips(work, args.flacClips);
+    let flac: Pick<
+      FeaturesBenchResult,
+      'flacCpuMsPerFile' | 'monoWavCpuMsPerFile' | 'flacOverMonoWav' | 'flacOverWav'
+    > & {
+      flacError?: string;
+    };
+    if (typeof mono === 'string') {
+      out.warn(`44.1 kHz FLAC not measured: ${mono}`);
+      flac = {
+        flacCpuMsPerFile: null,
+        monoWavCpuMsPerFile: null,
+        flacOverMonoWav: null,
+        flacOverWav: null,
+        flacError: mono,
+      };
+    } else {
+      await computeClipFeatures(mono.flac[0].path, {}, { backend: 'native' });
+      const monoWavMs = await cpuMsPerFile(mono.wav, path.join(work, 'cache-mono-wav'), threads);
+      const flacMs = await cpuMsPerFile(mono.flac, path.join(work, 'cache-mono-flac'), threads);
+      flac = {
+        flacCpuMsPerFile: flacMs,
+        monoWavCpuMsPerFile: monoWavMs,
+        flacOverMonoWav: flacMs / monoWavMs,
+        flacOverWav: flacMs / nativeCpuMsPerFile,
+      };
+      out.info(
+        `mono, ${threads} threads: 48 kHz WAV ${monoWavMs.toFixed(1)} ms CPU per file, ` +
+          `44.1 kHz FLAC (libsndfile + libsoxr HQ) ${flacMs.toFixed(1)} ms (` +
+          `${((flacMs / monoWavMs - 1) * 100).toFixed(1)} % more; ${mono.flac.length} clips); ` +
+          `decoding and resampling add ${(((flacMs - monoWavMs) / nativeCpuMsPerFile) * 100).toFixed(0)} % ` +
+          `of a stereo WAV clip, the FLAC clip is ${(flacMs / nativeCpuMsPerFile).toFixed(2)}x one`,
+      );
+    }
     const peakRssMiB = process.resourceUsage().maxRSS / 1024;
     const result: FeaturesBenchResult = {
       nativeFilesPerSec: nativeN,
@@ -199,6 +297,9 @@ async function bench(args: FeaturesBenchArgs, out: Output): Promise<FeaturesBenc
       nativeCpuMsPerFile,
       peakRssMiB,
       ...(numpy.error ? { numpyError: numpy.error } : {}),
+      ...flac,
+      flacClips: typeof mono === 'string' ? 0 : mono.flac.length,
+      loadAverage,
     };
     out.info(
       `ratios: native/numpy ${result.nativeOverNumpy?.toFixed(1) ?? 'n/a'}x, ` +
@@ -215,7 +316,7 @@ async function bench(args: FeaturesBenchArgs, out: Output): Promise<FeaturesBenc
 export const featuresBenchCommand = defineCommand<FeaturesBenchArgs>({
   command: 'features',
   describe:
-    'Feature extraction throughput: native (1 and all threads), TypeScript, numpy, FFT only',
+    'Feature extraction throughput: native (1 and all threads), TypeScript, numpy, FFT only; 44.1 kHz FLAC',
   builder: (y: Argv<GlobalOptions>) =>
     y
       .option('clips', {
@@ -236,6 +337,11 @@ export const featuresBenchCommand = defineCommand<FeaturesBenchArgs>({
         type: 'number',
         default: 12,
         describe: 'Clips for the numpy run',
+      })
+      .option('flac-clips', {
+        type: 'number',
+        default: 40,
+        describe: 'Clips for the 44.1 kHz mono FLAC run and its 48 kHz mono WAV reference',
       }) as unknown as Argv<FeaturesBenchArgs>,
   run: async (args, out) => {
     checkPositiveIntegers({
@@ -243,6 +349,7 @@ export const featuresBenchCommand = defineCommand<FeaturesBenchArgs>({
       '--threads': args.threads,
       '--js-clips': args.jsClips,
       '--numpy-clips': args.numpyClips,
+      '--flac-clips': args.flacClips,
     });
     return bench(args, out);
   },

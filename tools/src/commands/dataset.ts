@@ -27,7 +27,8 @@ const checkCommand = defineCommand<CheckArgs>({
       .option('headers', {
         type: 'boolean',
         default: false,
-        describe: 'Also read every WAV header (format, rate, bits, channels, length)',
+        describe:
+          'Also read every audio header (format, rate, channels, length; any format with the addon)',
       }) as unknown as Argv<CheckArgs>,
   run: (args, out) =>
     checkDataset(args.dir, out, { checkAudio: args.audio, checkHeaders: args.headers }),

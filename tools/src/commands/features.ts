@@ -1,6 +1,12 @@
 import type { Argv } from 'yargs';
-import type { FeatureBackend } from '@asc/native';
+import {
+  RESAMPLE_QUALITIES,
+  type FeatureBackend,
+  type FeatureConfig,
+  type ResampleQuality,
+} from '@asc/native';
 import { defineCommand, type GlobalOptions } from '../cli/command';
+import { UsageError } from '../cli/errors';
 import { checkPositiveIntegers } from '../cli/flags';
 import { extractFeatures } from '../ops/features';
 
@@ -11,6 +17,33 @@ interface FeaturesArgs {
   dtype: 'float32' | 'float16';
   backend?: FeatureBackend;
   prune?: boolean;
+  allowTruncated: boolean;
+  /** 1-based channels of files with more than two, e.g. '3,4' (default '1,2'). */
+  channels?: string;
+  resampleQuality?: ResampleQuality;
+}
+
+/** `--channels 3,4` as [3, 4]; throws UsageError. */
+function parseChannels(value: string): number[] {
+  const channels = value.split(',').map((v) => Number(v.trim()));
+  if (
+    channels.length < 1 ||
+    channels.length > 2 ||
+    !channels.every((c) => Number.isInteger(c) && c >= 1)
+  ) {
+    throw new UsageError(
+      `--channels takes one or two channel numbers from 1, e.g. 3,4; got '${value}'`,
+    );
+  }
+  return channels;
+}
+
+/** The feature config the audio flags ask for (the defaults otherwise). */
+function configOf(args: FeaturesArgs): Partial<FeatureConfig> {
+  return {
+    ...(args.channels !== undefined ? { channels: parseChannels(args.channels) } : {}),
+    ...(args.resampleQuality !== undefined ? { resampleQuality: args.resampleQuality } : {}),
+  };
 }
 
 /**
@@ -26,7 +59,7 @@ export const featuresCommand = defineCommand<FeaturesArgs>({
       .option('dataset', {
         type: 'string',
         demandOption: true,
-        describe: 'Dataset root (DCASE/TAU layout)',
+        describe: 'Dataset root (DCASE/TAU layout); any audio format libsndfile reads, any rate',
       })
       .option('cache', { type: 'string', demandOption: true, describe: 'Feature cache directory' })
       .option('threads', {
@@ -41,6 +74,23 @@ export const featuresCommand = defineCommand<FeaturesArgs>({
       .option('backend', {
         choices: ['native', 'js'] as const,
         describe: 'Compute with the C++ addon or in TypeScript (default: native when built)',
+      })
+      .option('channels', {
+        type: 'string',
+        describe: 'Channels taken from files of more than two, as mid/side (or one, as mono)',
+        defaultDescription: '1,2',
+      })
+      .option('resample-quality', {
+        choices: RESAMPLE_QUALITIES,
+        describe: "libsoxr quality for files at another rate than 48 kHz (librosa's default: hq)",
+        defaultDescription: 'hq',
+      })
+      .option('allow-truncated', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'Use what a file whose data ends before its header says holds (recorded) ' +
+          'instead of failing it',
       })
       .option('prune', {
         type: 'boolean',
@@ -59,6 +109,8 @@ export const featuresCommand = defineCommand<FeaturesArgs>({
         dtype: args.dtype,
         backend: args.backend,
         prune: args.prune,
+        config: configOf(args),
+        allowTruncated: args.allowTruncated,
       },
       out,
     );

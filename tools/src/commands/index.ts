@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalOptions } from '../cli/command';
+import { audioCommand } from './audio';
 import { benchCommand } from './bench';
 import { datasetCommand } from './dataset';
 import { demoCommand } from './demo';
@@ -23,6 +24,7 @@ export const commands: CommandModule<GlobalOptions, any>[] = [
   reportCommand,
   studyCommand,
   datasetCommand,
+  audioCommand,
   runCommand,
   featuresCommand,
   trainCommand,

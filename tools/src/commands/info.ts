@@ -26,6 +26,7 @@ export const infoCommand = defineCommand({
         ? `native addon: built (N-API ${addon.napiVersion}, CUDA ${addon.cudaCompiled ? 'compiled' : 'not compiled'})`
         : 'native addon: not built (npx nx run native:build)',
     );
+    if (addon) out.info(`audio: ${addon.sndfile}, ${addon.soxr}`);
     return result;
   },
 });

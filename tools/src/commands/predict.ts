@@ -16,13 +16,13 @@ interface PredictArgs {
   backend: BackendRequest;
 }
 
-/** `asc predict`: class probabilities of WAV files with a trained run's model. */
+/** `asc predict`: class probabilities of audio files (any format the addon reads) with a trained run's model. */
 export const predictCommand = defineCommand<PredictArgs>({
   command: 'predict <files..>',
-  describe: 'Print class probabilities of WAV files with a trained model',
+  describe: 'Print class probabilities of audio files with a trained model',
   builder: (y: Argv<GlobalOptions>) =>
     y
-      .positional('files', { type: 'string', array: true, describe: 'WAV files' })
+      .positional('files', { type: 'string', array: true, describe: 'Audio files' })
       .option('run', { type: 'string', demandOption: true, describe: 'Run directory (asc train)' })
       .option('dtype', {
         choices: ['float32', 'float16'] as const,
@@ -35,7 +35,8 @@ export const predictCommand = defineCommand<PredictArgs>({
         describe: 'tfjs backend',
       }) as unknown as Argv<PredictArgs>,
   run: async (args, out) => {
-    if (!args.files || args.files.length === 0) throw new UsageError('name at least one WAV file');
+    if (!args.files || args.files.length === 0)
+      throw new UsageError('name at least one audio file');
     const r = await predictFiles({
       runDir: path.resolve(args.run),
       files: args.files.map((f) => path.resolve(f)),

@@ -12,7 +12,7 @@ import { createProgress } from '../cli/progress';
 /** A dataset, its feature cache, and how the cache is built (the native package's options). */
 export interface ExtractFeaturesOptions extends Pick<
   BuildFeatureCacheOptions,
-  'threads' | 'dtype' | 'backend' | 'prune'
+  'threads' | 'dtype' | 'backend' | 'prune' | 'config' | 'allowTruncated'
 > {
   datasetDir: string;
   cacheDir: string;
@@ -50,6 +50,8 @@ export async function extractFeatures(
   const report = await buildFeatureCache({
     clips,
     cacheDir: path.resolve(options.cacheDir),
+    config: options.config,
+    allowTruncated: options.allowTruncated,
     threads: options.threads,
     dtype: options.dtype,
     backend: options.backend,
@@ -66,6 +68,15 @@ export async function extractFeatures(
   out.info(`cache ${report.cacheDir}, config ${report.configHash}, ${report.dtype}`);
   if (report.repaired > 0) out.warn(`${report.repaired} corrupt shards were rebuilt`);
   if (report.mono > 0) out.info(`${report.mono} mono files (side plane = 0)`);
+  if (report.resampled > 0) out.info(`${report.resampled} files resampled to the config's rate`);
+  if (report.multichannel > 0) {
+    out.info(
+      `${report.multichannel} files of more than two channels (channels used: see the manifest)`,
+    );
+  }
+  if (report.truncated > 0) {
+    out.warn(`${report.truncated} truncated files: features of what they hold`);
+  }
   if (report.pruned) {
     out.info(
       `pruned ${report.pruned.shards} unused shards ` +
