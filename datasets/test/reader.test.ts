@@ -10,7 +10,7 @@ import {
   type Dataset,
   type DatasetProblem,
 } from '@asc/datasets';
-import { addonAvailable } from '@asc/native';
+import { addonRequired } from '../../native/test/addon-required';
 import { edited, lineOf, removeTempDirs, TINY_CSVS, writeTinyDataset } from './tiny-fixture';
 
 /** A canonical 44-byte-header WAV image rewritten as RF64 (sizes in a ds64 chunk). */
@@ -295,7 +295,7 @@ describe('readDataset on the tiny hand-written fixture', () => {
     for (const clip of clips)
       fs.writeFileSync(clip.path, asRf64(encodeWavPcm24([second, second], 48000)));
     const checked = await inspectDataset(root, { checkHeaders: true });
-    if (addonAvailable()) {
+    if (addonRequired('reader.test, header check with libsndfile')) {
       expect(checked.problems).toEqual([]);
     } else {
       expect(withCode(checked, 'bad-audio')[0].message).toMatch(/RF64 needs the native addon/);

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { encodeWavPcm24 } from '@asc/datasets';
-import { addonAvailable, decodeAudioFile } from '@asc/native';
+import { decodeAudioFile } from '@asc/native';
+import { addonRequired } from '../../native/test/addon-required';
 import { removeTempDirs, tempDir } from './tiny-fixture';
 
 afterAll(removeTempDirs);
@@ -40,7 +41,7 @@ describe('24-bit WAV writing', () => {
     expect(bytes.slice(24, 30)).toEqual([0x00, 0x00, 0xe0, 0x01, 0x00, 0x00]);
   });
 
-  it.each(addonAvailable() ? ['js', 'native'] : ['js'])(
+  it.each(addonRequired('datasets wav.test, libsndfile reader') ? ['js', 'native'] : ['js'])(
     'is read back by the %s decoder: header and samples',
     async (backend) => {
       const file = path.join(tempDir('wav'), 'a.wav');

@@ -1,13 +1,8 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import {
-  addonAvailable,
-  AudioError,
-  computeClipFeatures,
-  decodeAudioFile,
-  type DecodedAudio,
-} from '@asc/native';
+import { AudioError, computeClipFeatures, decodeAudioFile, type DecodedAudio } from '@asc/native';
+import { addonRequired } from './addon-required';
 import { syntheticStereo24, tempDir, wavBytes } from './features-helpers';
 
 // Every format the issue names, written by an independent encoder (Debian's sox, flac,
@@ -29,8 +24,7 @@ if (missing.length > 0) {
     `audio-formats.test: ${missing.join(', ')} not installed; their formats are skipped`,
   );
 }
-if (!addonAvailable()) console.warn('audio-formats.test: the addon is not built; skipped');
-const run = addonAvailable() ? describe : describe.skip;
+const run = addonRequired('audio-formats.test') ? describe : describe.skip;
 const needs = (...tools: Tool[]): typeof it => (tools.every((t) => present.has(t)) ? it : it.skip);
 
 const dir = tempDir('formats');

@@ -1,7 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  addonAvailable,
   AudioError,
   AudioNeedsAddonError,
   computeClipFeatures,
@@ -10,6 +9,7 @@ import {
   readAudioInfo,
   type DecodedAudio,
 } from '@asc/native';
+import { addonRequired } from './addon-required';
 import { tempDir, wavBytes, type WavSpec } from './features-helpers';
 
 // WAV files written byte by byte, decoded by the addon (libsndfile) and by the TypeScript
@@ -23,13 +23,12 @@ type Decode = (
 const decoders: [string, Decode][] = [
   ['js', async (file, options) => decodeWav(fs.readFileSync(file), file, options)],
 ];
-if (addonAvailable()) {
+const native = addonRequired('audio-wav.test, libsndfile decoder');
+if (native) {
   decoders.push([
     'native',
     (file, options) => decodeAudioFile(file, { ...options, backend: 'native' }),
   ]);
-} else {
-  console.warn('audio-wav.test: the addon is not built; only the TypeScript decoder is tested');
 }
 
 const dir = tempDir('wav');
@@ -268,7 +267,7 @@ const bad: { name: string; code: string; bytes: () => Buffer; js?: string }[] = 
   },
 ];
 
-const backends: ('js' | 'native')[] = addonAvailable() ? ['js', 'native'] : ['js'];
+const backends: ('js' | 'native')[] = native ? ['js', 'native'] : ['js'];
 
 describe.each(backends)('bad audio files (%s backend)', (backend) => {
   it.each(bad)('$name: AudioError naming the file', async ({ code, js, bytes }) => {
@@ -301,7 +300,7 @@ describe.each(backends)('bad audio files (%s backend)', (backend) => {
 // The TypeScript decoder reads a subset of what libsndfile reads, the same way: on
 // mutilated files, whatever it decodes the addon decodes to the same samples and header
 // fields; what it calls truncated or refuses, the addon does too.
-(addonAvailable() ? it : it.skip)(
+(native ? it : it.skip)(
   'libsndfile and the TypeScript decoder agree on 300 truncated or corrupted files',
   async () => {
     const good = wavBytes({

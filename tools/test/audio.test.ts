@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { encodeWavPcm24 } from '@asc/datasets';
-import { addonAvailable } from '@asc/native';
+import { addonRequired } from '../../native/test/addon-required';
 import { runAsc } from './helpers';
 
 // `asc audio info` end to end: soxi's facts per file, named errors, exit codes.
@@ -74,7 +74,7 @@ describe('asc audio info', () => {
         code: 'needs-addon',
       },
     ]);
-    if (!addonAvailable()) return;
+    if (!addonRequired('asc audio info, libsndfile reader')) return;
     // A RIFF file relabelled RF64 without a ds64 chunk: libsndfile still reads it.
     const native = runAsc(['audio', 'info', rf64File, '--json']);
     expect(native.json().files).toEqual([

@@ -1,3 +1,5 @@
+import { AscError } from '@asc/core';
+
 /**
  * Why an audio file could not be used: the codes of the addon's decoder
  * (native/src/audio/decode.h), plus 'needs-addon' from the TypeScript WAV decoder for a
@@ -29,14 +31,13 @@ const AUDIO_ERROR_CODES: readonly string[] = [
 ] satisfies AudioErrorCode[];
 
 /** An audio file that cannot be read, or not the way it was asked for. */
-export class AudioError extends Error {
+export class AudioError extends AscError {
   constructor(
     readonly file: string,
-    readonly code: AudioErrorCode,
+    override readonly code: AudioErrorCode,
     readonly detail: string,
   ) {
-    super(`${file}: ${detail}`);
-    this.name = 'AudioError';
+    super(code, `${file}: ${detail}`, { context: { file } });
   }
 
   /** Types an error thrown by the addon (which carries `code`) for `file`. */
@@ -67,6 +68,5 @@ export class AudioNeedsAddonError extends AudioError {
       'needs-addon',
       `${what} needs the native addon (libsndfile, libsoxr); build it with npx nx run native:build`,
     );
-    this.name = 'AudioNeedsAddonError';
   }
 }

@@ -23,7 +23,8 @@ std::uint64_t u64le(const std::uint8_t* p) {
 bool is(const std::uint8_t* p, const char* id) { return std::memcmp(p, id, 4) == 0; }
 
 // RIFF/RIFX WAVE and RF64/BW64 (whose 'ds64' chunk holds the 64-bit data size).
-std::optional<DataExtent> walkRiff(const ReadAt& read, std::uint64_t fileBytes, bool bigEndian, bool rf64) {
+std::optional<DataExtent> walkRiff(const ReadAt& read, std::uint64_t fileBytes, bool bigEndian,
+                                   bool rf64) {
   std::optional<std::uint64_t> ds64DataBytes;
   std::uint64_t pos = 12;
   std::uint8_t head[24];
@@ -45,8 +46,10 @@ std::optional<DataExtent> walkRiff(const ReadAt& read, std::uint64_t fileBytes, 
 
 // Sony Wave64: 16-byte GUID ids, 64-bit sizes that count the 24-byte chunk header,
 // chunks aligned to 8 bytes.
-const std::uint8_t kW64Riff[16] = {'r', 'i', 'f', 'f', 0x2E, 0x91, 0xCF, 0x11, 0xA5, 0xD6, 0x28, 0xDB, 0x04, 0xC1, 0x00, 0x00};
-const std::uint8_t kW64Data[16] = {'d', 'a', 't', 'a', 0xF3, 0xAC, 0xD3, 0x11, 0x8C, 0xD1, 0x00, 0xC0, 0x4F, 0x8E, 0xDB, 0x8A};
+const std::uint8_t kW64Riff[16] = {'r',  'i',  'f',  'f',  0x2E, 0x91, 0xCF, 0x11,
+                                   0xA5, 0xD6, 0x28, 0xDB, 0x04, 0xC1, 0x00, 0x00};
+const std::uint8_t kW64Data[16] = {'d',  'a',  't',  'a',  0xF3, 0xAC, 0xD3, 0x11,
+                                   0x8C, 0xD1, 0x00, 0xC0, 0x4F, 0x8E, 0xDB, 0x8A};
 
 std::optional<DataExtent> walkW64(const ReadAt& read, std::uint64_t fileBytes) {
   std::uint64_t pos = 40;  // riff GUID, size, wave GUID
@@ -89,7 +92,8 @@ std::optional<DataExtent> declaredDataExtent(const ReadAt& read, std::uint64_t f
     if (is(head, "RIFX")) return walkRiff(read, fileBytes, true, false);
     if (is(head, "RF64") || is(head, "BW64")) return walkRiff(read, fileBytes, false, true);
   }
-  if (is(head, "FORM") && (is(head + 8, "AIFF") || is(head + 8, "AIFC"))) return walkAiff(read, fileBytes);
+  if (is(head, "FORM") && (is(head + 8, "AIFF") || is(head + 8, "AIFC")))
+    return walkAiff(read, fileBytes);
   if (std::memcmp(head, kW64Riff, 16) == 0) return walkW64(read, fileBytes);
   return std::nullopt;
 }

@@ -60,13 +60,20 @@ AudioError openError() {
   const int code = sf_error(nullptr);
   const std::string why = sf_error_number(code);
   switch (code) {
-    case SF_ERR_UNRECOGNISED_FORMAT: return AudioError(AudioErrorCode::kUnrecognisedFormat, "not an audio format libsndfile reads (" + why + ")");
-    case SF_ERR_SYSTEM: return AudioError(AudioErrorCode::kIo, why);
-    case SF_ERR_UNSUPPORTED_ENCODING: return AudioError(AudioErrorCode::kUnsupportedEncoding, why);
+    case SF_ERR_UNRECOGNISED_FORMAT:
+      return AudioError(AudioErrorCode::kUnrecognisedFormat,
+                        "not an audio format libsndfile reads (" + why + ")");
+    case SF_ERR_SYSTEM:
+      return AudioError(AudioErrorCode::kIo, why);
+    case SF_ERR_UNSUPPORTED_ENCODING:
+      return AudioError(AudioErrorCode::kUnsupportedEncoding, why);
     default:
       // The other codes are libsndfile's private ones; "File contains data in an
       // unimplemented format." is the one that means an unsupported encoding.
-      return AudioError(why.find("unimplemented") != std::string::npos ? AudioErrorCode::kUnsupportedEncoding : AudioErrorCode::kMalformed, why);
+      return AudioError(why.find("unimplemented") != std::string::npos
+                            ? AudioErrorCode::kUnsupportedEncoding
+                            : AudioErrorCode::kMalformed,
+                        why);
   }
 }
 
@@ -81,28 +88,41 @@ Sndfile openMemory(MemoryFile& file, SF_INFO& info) {
 
 std::string lowerDashed(const char* name) {
   std::string s;
-  for (const char* p = name; *p; ++p) s += *p == ' ' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(*p)));
+  for (const char* p = name; *p; ++p)
+    s += *p == ' ' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(*p)));
   return s;
 }
 
 std::string containerName(SNDFILE* f, int format) {
   const int major = format & SF_FORMAT_TYPEMASK;
   switch (major) {
-    case SF_FORMAT_WAV: return (format & SF_FORMAT_ENDMASK) == SF_ENDIAN_BIG ? "rifx" : "wav";
-    case SF_FORMAT_WAVEX: return "wavex";
-    case SF_FORMAT_RF64: return "rf64";
-    case SF_FORMAT_W64: return "w64";
-    case SF_FORMAT_AIFF: return "aiff";
-    case SF_FORMAT_FLAC: return "flac";
-    case SF_FORMAT_OGG: return "ogg";
-    case SF_FORMAT_MPEG: return "mpeg";
-    case SF_FORMAT_CAF: return "caf";
-    case SF_FORMAT_AU: return "au";
-    case SF_FORMAT_NIST: return "nist";  // its extension is "wav" too
+    case SF_FORMAT_WAV:
+      return (format & SF_FORMAT_ENDMASK) == SF_ENDIAN_BIG ? "rifx" : "wav";
+    case SF_FORMAT_WAVEX:
+      return "wavex";
+    case SF_FORMAT_RF64:
+      return "rf64";
+    case SF_FORMAT_W64:
+      return "w64";
+    case SF_FORMAT_AIFF:
+      return "aiff";
+    case SF_FORMAT_FLAC:
+      return "flac";
+    case SF_FORMAT_OGG:
+      return "ogg";
+    case SF_FORMAT_MPEG:
+      return "mpeg";
+    case SF_FORMAT_CAF:
+      return "caf";
+    case SF_FORMAT_AU:
+      return "au";
+    case SF_FORMAT_NIST:
+      return "nist";  // its extension is "wav" too
     default: {
       SF_FORMAT_INFO info{};
       info.format = major;
-      if (sf_command(f, SFC_GET_FORMAT_INFO, &info, sizeof info) == 0 && info.extension) return info.extension;
+      if (sf_command(f, SFC_GET_FORMAT_INFO, &info, sizeof info) == 0 && info.extension)
+        return info.extension;
       return "unknown";
     }
   }
@@ -111,26 +131,43 @@ std::string containerName(SNDFILE* f, int format) {
 std::string encodingName(SNDFILE* f, int format) {
   const int sub = format & SF_FORMAT_SUBMASK;
   switch (sub) {
-    case SF_FORMAT_PCM_S8: return "pcm8";
-    case SF_FORMAT_PCM_U8: return "pcm-u8";
-    case SF_FORMAT_PCM_16: return "pcm16";
-    case SF_FORMAT_PCM_24: return "pcm24";
-    case SF_FORMAT_PCM_32: return "pcm32";
-    case SF_FORMAT_FLOAT: return "float32";
-    case SF_FORMAT_DOUBLE: return "float64";
-    case SF_FORMAT_ULAW: return "mu-law";
-    case SF_FORMAT_ALAW: return "a-law";
-    case SF_FORMAT_IMA_ADPCM: return "ima-adpcm";
-    case SF_FORMAT_MS_ADPCM: return "ms-adpcm";
-    case SF_FORMAT_VORBIS: return "vorbis";
-    case SF_FORMAT_OPUS: return "opus";
-    case SF_FORMAT_MPEG_LAYER_I: return "mp1";
-    case SF_FORMAT_MPEG_LAYER_II: return "mp2";
-    case SF_FORMAT_MPEG_LAYER_III: return "mp3";
+    case SF_FORMAT_PCM_S8:
+      return "pcm8";
+    case SF_FORMAT_PCM_U8:
+      return "pcm-u8";
+    case SF_FORMAT_PCM_16:
+      return "pcm16";
+    case SF_FORMAT_PCM_24:
+      return "pcm24";
+    case SF_FORMAT_PCM_32:
+      return "pcm32";
+    case SF_FORMAT_FLOAT:
+      return "float32";
+    case SF_FORMAT_DOUBLE:
+      return "float64";
+    case SF_FORMAT_ULAW:
+      return "mu-law";
+    case SF_FORMAT_ALAW:
+      return "a-law";
+    case SF_FORMAT_IMA_ADPCM:
+      return "ima-adpcm";
+    case SF_FORMAT_MS_ADPCM:
+      return "ms-adpcm";
+    case SF_FORMAT_VORBIS:
+      return "vorbis";
+    case SF_FORMAT_OPUS:
+      return "opus";
+    case SF_FORMAT_MPEG_LAYER_I:
+      return "mp1";
+    case SF_FORMAT_MPEG_LAYER_II:
+      return "mp2";
+    case SF_FORMAT_MPEG_LAYER_III:
+      return "mp3";
     default: {
       SF_FORMAT_INFO info{};
       info.format = sub;
-      if (sf_command(f, SFC_GET_FORMAT_INFO, &info, sizeof info) == 0 && info.name) return lowerDashed(info.name);
+      if (sf_command(f, SFC_GET_FORMAT_INFO, &info, sizeof info) == 0 && info.name)
+        return lowerDashed(info.name);
       return "unknown";
     }
   }
@@ -141,16 +178,20 @@ std::string formatDescription(SNDFILE* f, int format) {
   major.format = format & SF_FORMAT_TYPEMASK;
   SF_FORMAT_INFO sub{};
   sub.format = format & SF_FORMAT_SUBMASK;
-  const bool haveMajor = sf_command(f, SFC_GET_FORMAT_INFO, &major, sizeof major) == 0 && major.name;
+  const bool haveMajor =
+      sf_command(f, SFC_GET_FORMAT_INFO, &major, sizeof major) == 0 && major.name;
   const bool haveSub = sf_command(f, SFC_GET_FORMAT_INFO, &sub, sizeof sub) == 0 && sub.name;
   std::string s = haveMajor ? major.name : "unknown format";
-  if ((format & SF_FORMAT_ENDMASK) == SF_ENDIAN_BIG && (format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAV) s += " big-endian (RIFX)";
+  if ((format & SF_FORMAT_ENDMASK) == SF_ENDIAN_BIG &&
+      (format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAV)
+    s += " big-endian (RIFX)";
   return haveSub ? s + ", " + sub.name : s;
 }
 
 // The header facts of an open file; `read` serves the file's bytes for the data-extent
 // check.
-SourceFormat describe(SNDFILE* f, const SF_INFO& info, const ReadAt& read, std::uint64_t fileBytes) {
+SourceFormat describe(SNDFILE* f, const SF_INFO& info, const ReadAt& read,
+                      std::uint64_t fileBytes) {
   SourceFormat s;
   s.container = containerName(f, info.format);
   s.encoding = encodingName(f, info.format);
@@ -159,10 +200,12 @@ SourceFormat describe(SNDFILE* f, const SF_INFO& info, const ReadAt& read, std::
   s.channels = info.channels;
   // libsndfile says SF_COUNT_MAX when a stream (e.g. a cut Ogg file) does not state it.
   s.frames = info.frames == SF_COUNT_MAX ? -1 : static_cast<std::int64_t>(info.frames);
-  if (const auto extent = declaredDataExtent(read, fileBytes); extent && extent->offset + extent->bytes > fileBytes) {
+  if (const auto extent = declaredDataExtent(read, fileBytes);
+      extent && extent->offset + extent->bytes > fileBytes) {
     const std::uint64_t held = fileBytes > extent->offset ? fileBytes - extent->offset : 0;
     s.truncated = true;
-    s.truncation = "the data chunk declares " + std::to_string(extent->bytes) + " bytes but the file holds " + std::to_string(held);
+    s.truncation = "the data chunk declares " + std::to_string(extent->bytes) +
+                   " bytes but the file holds " + std::to_string(held);
   }
   return s;
 }
@@ -198,8 +241,10 @@ constexpr std::size_t kBlockFrames = 4096;
 void checkFinite(const float* samples, std::size_t n, std::size_t firstFrame, int channel) {
   for (std::size_t i = 0; i < n; ++i) {
     if (!std::isfinite(samples[i])) {
-      throw AudioError(AudioErrorCode::kNonFinite, "sample " + std::to_string(firstFrame + i) + " of channel " + std::to_string(channel + 1) + " is " +
-                                                       (std::isnan(samples[i]) ? "NaN" : "infinite"));
+      throw AudioError(AudioErrorCode::kNonFinite,
+                       "sample " + std::to_string(firstFrame + i) + " of channel " +
+                           std::to_string(channel + 1) + " is " +
+                           (std::isnan(samples[i]) ? "NaN" : "infinite"));
     }
   }
 }
@@ -208,15 +253,24 @@ void checkFinite(const float* samples, std::size_t n, std::size_t firstFrame, in
 
 const char* audioErrorCodeName(AudioErrorCode code) {
   switch (code) {
-    case AudioErrorCode::kIo: return "io";
-    case AudioErrorCode::kUnrecognisedFormat: return "unrecognised-format";
-    case AudioErrorCode::kMalformed: return "malformed";
-    case AudioErrorCode::kUnsupportedEncoding: return "unsupported-encoding";
-    case AudioErrorCode::kTruncated: return "truncated";
-    case AudioErrorCode::kNonFinite: return "non-finite";
-    case AudioErrorCode::kEmpty: return "empty";
-    case AudioErrorCode::kChannels: return "channels";
-    case AudioErrorCode::kResample: return "resample";
+    case AudioErrorCode::kIo:
+      return "io";
+    case AudioErrorCode::kUnrecognisedFormat:
+      return "unrecognised-format";
+    case AudioErrorCode::kMalformed:
+      return "malformed";
+    case AudioErrorCode::kUnsupportedEncoding:
+      return "unsupported-encoding";
+    case AudioErrorCode::kTruncated:
+      return "truncated";
+    case AudioErrorCode::kNonFinite:
+      return "non-finite";
+    case AudioErrorCode::kEmpty:
+      return "empty";
+    case AudioErrorCode::kChannels:
+      return "channels";
+    case AudioErrorCode::kResample:
+      return "resample";
   }
   return "io";
 }
@@ -229,8 +283,9 @@ std::vector<int> channelsToUse(int sourceChannels, const std::vector<int>& pick)
   }
   for (int c : pick) {
     if (c < 0 || c >= sourceChannels) {
-      throw AudioError(AudioErrorCode::kChannels, "the file has " + std::to_string(sourceChannels) + " channels; channel " +
-                                                      std::to_string(c + 1) + " was asked for (--channels)");
+      throw AudioError(AudioErrorCode::kChannels,
+                       "the file has " + std::to_string(sourceChannels) + " channels; channel " +
+                           std::to_string(c + 1) + " was asked for (--channels)");
     }
     used.push_back(c);
   }
@@ -247,9 +302,11 @@ SourceFormat probeAudio(const std::uint8_t* data, std::size_t size) {
 SourceFormat probeAudioFile(const std::string& path) {
   const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   const int raw = fd.fd;
-  if (raw < 0) throw AudioError(AudioErrorCode::kIo, std::string("cannot open: ") + std::strerror(errno));
+  if (raw < 0)
+    throw AudioError(AudioErrorCode::kIo, std::string("cannot open: ") + std::strerror(errno));
   const off_t end = ::lseek(raw, 0, SEEK_END);
-  if (end < 0) throw AudioError(AudioErrorCode::kIo, std::string("cannot seek: ") + std::strerror(errno));
+  if (end < 0)
+    throw AudioError(AudioErrorCode::kIo, std::string("cannot seek: ") + std::strerror(errno));
   ::lseek(raw, 0, SEEK_SET);
   SF_INFO info{};
   Sndfile f;
@@ -274,14 +331,19 @@ SourceFormat probeAudioFile(const std::string& path) {
   return s;
 }
 
-void AudioDecoder::decode(const std::uint8_t* data, std::size_t size, const DecodeOptions& options, DecodedAudio& out) {
+void AudioDecoder::decode(const std::uint8_t* data, std::size_t size, const DecodeOptions& options,
+                          DecodedAudio& out) {
   MemoryFile file{data, static_cast<sf_count_t>(size)};
   SF_INFO info;
   Sndfile f = openMemory(file, info);
   out.source = describe(f.get(), info, memoryReader(data, size), size);
   const SourceFormat& src = out.source;
-  if (src.channels < 1) throw AudioError(AudioErrorCode::kMalformed, "the header says " + std::to_string(src.channels) + " channels");
-  if (src.sampleRateHz < 1) throw AudioError(AudioErrorCode::kMalformed, "the header says " + std::to_string(src.sampleRateHz) + " Hz");
+  if (src.channels < 1)
+    throw AudioError(AudioErrorCode::kMalformed,
+                     "the header says " + std::to_string(src.channels) + " channels");
+  if (src.sampleRateHz < 1)
+    throw AudioError(AudioErrorCode::kMalformed,
+                     "the header says " + std::to_string(src.sampleRateHz) + " Hz");
   out.channelsUsed = channelsToUse(src.channels, options.channels);
   const std::size_t planes = out.channelsUsed.size();
   const bool resample = options.sampleRateHz > 0 && options.sampleRateHz != src.sampleRateHz;
@@ -298,24 +360,31 @@ void AudioDecoder::decode(const std::uint8_t* data, std::size_t size, const Deco
   }
   // Sized once for the frames the header states, within what the bytes could hold (a
   // broken header can state anything); grown if more come.
-  const std::int64_t expected = std::min<std::int64_t>(src.frames, static_cast<std::int64_t>(8 * size + kBlockFrames));
+  const std::int64_t expected =
+      std::min<std::int64_t>(src.frames, static_cast<std::int64_t>(8 * size + kBlockFrames));
   const auto resampling = [&](const auto& step) {
     try {
       step();
     } catch (const std::runtime_error& e) {
-      throw AudioError(AudioErrorCode::kResample, "resampling from " + std::to_string(src.sampleRateHz) + " Hz to " +
-                                                      std::to_string(options.sampleRateHz) + " Hz: " + e.what());
+      throw AudioError(AudioErrorCode::kResample,
+                       "resampling from " + std::to_string(src.sampleRateHz) + " Hz to " +
+                           std::to_string(options.sampleRateHz) + " Hz: " + e.what());
     }
   };
   out.samples.resize(planes);
   if (resample) {
-    resampling([&] { resampler_.start(src.sampleRateHz, options.sampleRateHz, planes, options.quality, expected, out.samples); });
+    resampling([&] {
+      resampler_.start(src.sampleRateHz, options.sampleRateHz, planes, options.quality, expected,
+                       out.samples);
+    });
   } else {
-    for (auto& plane : out.samples) plane.resize(expected > 0 ? static_cast<std::size_t>(expected) : kBlockFrames);
+    for (auto& plane : out.samples)
+      plane.resize(expected > 0 ? static_cast<std::size_t>(expected) : kBlockFrames);
   }
   std::size_t frames = 0;
   for (;;) {
-    const sf_count_t got = sf_readf_float(f.get(), interleaved_.data(), static_cast<sf_count_t>(kBlockFrames));
+    const sf_count_t got =
+        sf_readf_float(f.get(), interleaved_.data(), static_cast<sf_count_t>(kBlockFrames));
     if (got <= 0) break;
     const std::size_t n = static_cast<std::size_t>(got);
     for (std::size_t c = 0; c < planes; ++c) {
@@ -344,24 +413,32 @@ void AudioDecoder::decode(const std::uint8_t* data, std::size_t size, const Deco
   const sf_count_t left = file.size - file.pos;
   if (mpeg && static_cast<std::int64_t>(frames) == src.frames && left > kMpegTailBytes &&
       static_cast<double>(left) > kMpegTailFraction * static_cast<double>(file.size)) {
-    throw AudioError(AudioErrorCode::kUnsupportedEncoding,
-                     "libsndfile stopped this MP3 at its estimated length (" + std::to_string(frames) + " frames) with " + std::to_string(left) +
-                         " bytes left: a VBR stream without a Xing/LAME header; re-encode it or add the header");
+    throw AudioError(
+        AudioErrorCode::kUnsupportedEncoding,
+        "libsndfile stopped this MP3 at its estimated length (" + std::to_string(frames) +
+            " frames) with " + std::to_string(left) +
+            " bytes left: a VBR stream without a Xing/LAME header; re-encode it or add the header");
   }
   // Truncated: the chunked containers by their declared data size; streams that state
   // their length (FLAC's STREAMINFO) by what decoded. An MP3's length is not a
   // declaration (a Xing header is optional, the estimate without one is rough).
   std::string truncation = src.truncation;
-  if (truncation.empty() && !mpeg && src.frames >= 0 && static_cast<std::int64_t>(frames) < src.frames) {
-    truncation = "the header declares " + std::to_string(src.frames) + " frames but the stream holds " + std::to_string(frames);
-    if (streamError != SF_ERR_NO_ERROR) truncation += std::string(" (") + sf_error_number(streamError) + ")";
+  if (truncation.empty() && !mpeg && src.frames >= 0 &&
+      static_cast<std::int64_t>(frames) < src.frames) {
+    truncation = "the header declares " + std::to_string(src.frames) +
+                 " frames but the stream holds " + std::to_string(frames);
+    if (streamError != SF_ERR_NO_ERROR)
+      truncation += std::string(" (") + sf_error_number(streamError) + ")";
   }
   if (truncation.empty() && streamError != SF_ERR_NO_ERROR) {
-    throw AudioError(AudioErrorCode::kMalformed, std::string("decoding stopped after ") + std::to_string(frames) + " frames: " + sf_error_number(streamError));
+    throw AudioError(AudioErrorCode::kMalformed, std::string("decoding stopped after ") +
+                                                     std::to_string(frames) +
+                                                     " frames: " + sf_error_number(streamError));
   }
   out.truncated = !truncation.empty();
   if (out.truncated && !options.allowTruncated) {
-    throw AudioError(AudioErrorCode::kTruncated, truncation + " (--allow-truncated keeps what is there)");
+    throw AudioError(AudioErrorCode::kTruncated,
+                     truncation + " (--allow-truncated keeps what is there)");
   }
   if (frames == 0) throw AudioError(AudioErrorCode::kEmpty, "the file holds no samples");
 
@@ -384,15 +461,19 @@ void readFileBytesInto(const std::string& path, std::vector<std::uint8_t>& bytes
     void operator()(std::FILE* f) const { std::fclose(f); }
   };
   std::unique_ptr<std::FILE, Closer> file(std::fopen(path.c_str(), "rb"));
-  if (!file) throw AudioError(AudioErrorCode::kIo, std::string("cannot open: ") + std::strerror(errno));
-  if (std::fseek(file.get(), 0, SEEK_END) != 0) throw AudioError(AudioErrorCode::kIo, std::string("cannot seek: ") + std::strerror(errno));
+  if (!file)
+    throw AudioError(AudioErrorCode::kIo, std::string("cannot open: ") + std::strerror(errno));
+  if (std::fseek(file.get(), 0, SEEK_END) != 0)
+    throw AudioError(AudioErrorCode::kIo, std::string("cannot seek: ") + std::strerror(errno));
   const long size = std::ftell(file.get());
-  if (size < 0) throw AudioError(AudioErrorCode::kIo, std::string("cannot tell size: ") + std::strerror(errno));
+  if (size < 0)
+    throw AudioError(AudioErrorCode::kIo, std::string("cannot tell size: ") + std::strerror(errno));
   std::fseek(file.get(), 0, SEEK_SET);
   bytes.resize(static_cast<std::size_t>(size));
   const std::size_t n = std::fread(bytes.data(), 1, bytes.size(), file.get());
   bytes.resize(n);
-  if (std::ferror(file.get())) throw AudioError(AudioErrorCode::kIo, std::string("read failed: ") + std::strerror(errno));
+  if (std::ferror(file.get()))
+    throw AudioError(AudioErrorCode::kIo, std::string("read failed: ") + std::strerror(errno));
 }
 
 DecodedAudio decodeAudioFile(const std::string& path, const DecodeOptions& options) {

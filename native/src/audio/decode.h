@@ -32,7 +32,8 @@ const char* audioErrorCodeName(AudioErrorCode code);
 
 class AudioError : public std::runtime_error {
  public:
-  AudioError(AudioErrorCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  AudioError(AudioErrorCode code, const std::string& message)
+      : std::runtime_error(message), code_(code) {}
   AudioErrorCode code() const { return code_; }
 
  private:
@@ -41,9 +42,11 @@ class AudioError : public std::runtime_error {
 
 // What a file's header says.
 struct SourceFormat {
-  std::string container;    // "wav", "wavex", "rifx", "rf64", "w64", "aiff", "flac", "ogg", "mp3", ...
-  std::string encoding;     // "pcm16", "pcm-u8", "float32", "mu-law", "vorbis", "opus", "mp3", ...
-  std::string description;  // libsndfile's names: "FLAC (Free Lossless Audio Codec), Signed 16 bit PCM"
+  std::string
+      container;         // "wav", "wavex", "rifx", "rf64", "w64", "aiff", "flac", "ogg", "mp3", ...
+  std::string encoding;  // "pcm16", "pcm-u8", "float32", "mu-law", "vorbis", "opus", "mp3", ...
+  std::string
+      description;  // libsndfile's names: "FLAC (Free Lossless Audio Codec), Signed 16 bit PCM"
   int sampleRateHz = 0;
   int channels = 0;
   // Sample frames the file holds (libsndfile's count; for a file whose data chunk runs
@@ -70,11 +73,11 @@ struct DecodeOptions {
 
 struct DecodedAudio {
   SourceFormat source;
-  bool truncated = false;  // and it was kept (allowTruncated)
+  bool truncated = false;         // and it was kept (allowTruncated)
   std::vector<int> channelsUsed;  // 0-based source channels, one per plane
-  int sampleRateHz = 0;  // of the planes
-  int channels = 0;      // planes: 1 (mono) or 2
-  std::size_t frames = 0;  // samples per plane
+  int sampleRateHz = 0;           // of the planes
+  int channels = 0;               // planes: 1 (mono) or 2
+  std::size_t frames = 0;         // samples per plane
   // channels x frames, planar; integer encodings in [-1, 1) exactly as libsndfile scales
   // them (x / 2^(bits-1)), so 48 kHz input gives the samples the old WAV parser gave.
   std::vector<std::vector<float>> samples;
@@ -97,10 +100,11 @@ class AudioDecoder {
  public:
   // Decodes an in-memory file into `out` (whose planes keep their capacity). Throws
   // AudioError.
-  void decode(const std::uint8_t* data, std::size_t size, const DecodeOptions& options, DecodedAudio& out);
+  void decode(const std::uint8_t* data, std::size_t size, const DecodeOptions& options,
+              DecodedAudio& out);
 
  private:
-  std::vector<float> interleaved_;        // one block as libsndfile gives it
+  std::vector<float> interleaved_;         // one block as libsndfile gives it
   std::vector<std::vector<float>> block_;  // the block's planes, when resampling
   Resampler resampler_;
 };

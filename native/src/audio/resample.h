@@ -38,8 +38,8 @@ class Resampler {
 
   // Starts a clip of `channels` planes from inRateHz to outRateHz into `out` (emptied;
   // its capacity is kept). `expectedFrames` (input, -1 if unknown) sizes `out` once.
-  void start(int inRateHz, int outRateHz, std::size_t channels, ResampleQuality quality, std::int64_t expectedFrames,
-             std::vector<std::vector<float>>& out);
+  void start(int inRateHz, int outRateHz, std::size_t channels, ResampleQuality quality,
+             std::int64_t expectedFrames, std::vector<std::vector<float>>& out);
   // Resamples the next `frames` samples of each plane (in[c]), appending to `out`.
   void push(const float* const* in, std::size_t frames, std::vector<std::vector<float>>& out);
   // Flushes soxr and makes `out` ceil(frames pushed * out / in) samples long, zero-filled

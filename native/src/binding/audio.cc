@@ -29,18 +29,23 @@ audio::DecodeOptions decodeOptionsFrom(const Napi::Value& config, const Napi::Va
     }
     const Napi::Value channels = c.Get("channels");
     if (!channels.IsUndefined()) {
-      if (!channels.IsArray()) throw Napi::TypeError::New(config.Env(), "feature config: channels must be an array");
+      if (!channels.IsArray())
+        throw Napi::TypeError::New(config.Env(), "feature config: channels must be an array");
       const Napi::Array list = channels.As<Napi::Array>();
-      if (list.Length() < 1 || list.Length() > 2) throw Napi::RangeError::New(config.Env(), "feature config: channels must name one or two channels");
+      if (list.Length() < 1 || list.Length() > 2)
+        throw Napi::RangeError::New(config.Env(),
+                                    "feature config: channels must name one or two channels");
       o.channels.clear();
       for (uint32_t i = 0; i < list.Length(); ++i) {
         const Napi::Value v = list.Get(i);
-        if (!v.IsNumber() || v.As<Napi::Number>().Int32Value() < 1) throw Napi::RangeError::New(config.Env(), "feature config: channels are numbered from 1");
+        if (!v.IsNumber() || v.As<Napi::Number>().Int32Value() < 1)
+          throw Napi::RangeError::New(config.Env(), "feature config: channels are numbered from 1");
         o.channels.push_back(v.As<Napi::Number>().Int32Value() - 1);
       }
     }
   }
-  if (options.IsObject()) o.allowTruncated = options.As<Napi::Object>().Get("allowTruncated").ToBoolean().Value();
+  if (options.IsObject())
+    o.allowTruncated = options.As<Napi::Object>().Get("allowTruncated").ToBoolean().Value();
   return o;
 }
 
@@ -60,7 +65,8 @@ Napi::Object sourceToJs(Napi::Env env, const audio::SourceFormat& s) {
 
 Napi::Array channelsToJs(Napi::Env env, const std::vector<int>& channels) {
   Napi::Array a = Napi::Array::New(env, channels.size());
-  for (std::size_t i = 0; i < channels.size(); ++i) a.Set(static_cast<uint32_t>(i), channels[i] + 1);
+  for (std::size_t i = 0; i < channels.size(); ++i)
+    a.Set(static_cast<uint32_t>(i), channels[i] + 1);
   return a;
 }
 
@@ -69,7 +75,10 @@ namespace {
 // probeAudio(path) -> Promise<source>
 class ProbeWorker : public Napi::AsyncWorker {
  public:
-  ProbeWorker(Napi::Env env, std::string path) : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), path_(std::move(path)) {}
+  ProbeWorker(Napi::Env env, std::string path)
+      : Napi::AsyncWorker(env),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        path_(std::move(path)) {}
   Napi::Promise promise() { return deferred_.Promise(); }
 
   void Execute() override {
@@ -84,7 +93,9 @@ class ProbeWorker : public Napi::AsyncWorker {
     }
   }
   void OnOK() override { deferred_.Resolve(sourceToJs(Env(), source_)); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(codedError(Env(), code_, e.Message()).Value()); }
+  void OnError(const Napi::Error& e) override {
+    deferred_.Reject(codedError(Env(), code_, e.Message()).Value());
+  }
 
  private:
   Napi::Promise::Deferred deferred_;
@@ -96,19 +107,24 @@ class ProbeWorker : public Napi::AsyncWorker {
 Napi::Value ProbeAudio(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "probeAudio(path)");
-  auto* worker = new ProbeWorker(env, info[0].As<Napi::String>().Utf8Value());  // owned by N-API's queue
+  auto* worker =
+      new ProbeWorker(env, info[0].As<Napi::String>().Utf8Value());  // owned by N-API's queue
   worker->Queue();
   return worker->promise();
 }
 
 // decodeAudio(path, { sampleRateHz?, resampleQuality?, channels?, allowTruncated? })
-//   -> Promise<{ sampleRateHz, channels, frames, samples: Float32Array[], source, channelsUsed, truncated }>
+//   -> Promise<{ sampleRateHz, channels, frames, samples: Float32Array[], source, channelsUsed,
+//   truncated }>
 // The decoder on its own, for tests and diagnostics; sampleRateHz 0 or absent keeps the
 // file's rate.
 class DecodeWorker : public Napi::AsyncWorker {
  public:
   DecodeWorker(Napi::Env env, std::string path, audio::DecodeOptions options)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), path_(std::move(path)), options_(std::move(options)) {}
+      : Napi::AsyncWorker(env),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        path_(std::move(path)),
+        options_(std::move(options)) {}
   Napi::Promise promise() { return deferred_.Promise(); }
 
   void Execute() override {
@@ -142,7 +158,9 @@ class DecodeWorker : public Napi::AsyncWorker {
     deferred_.Resolve(out);
   }
 
-  void OnError(const Napi::Error& e) override { deferred_.Reject(codedError(Env(), code_, e.Message()).Value()); }
+  void OnError(const Napi::Error& e) override {
+    deferred_.Reject(codedError(Env(), code_, e.Message()).Value());
+  }
 
  private:
   Napi::Promise::Deferred deferred_;
@@ -154,16 +172,19 @@ class DecodeWorker : public Napi::AsyncWorker {
 
 Napi::Value DecodeAudio(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "decodeAudio(path, options?)");
+  if (info.Length() < 1 || !info[0].IsString())
+    throw Napi::TypeError::New(env, "decodeAudio(path, options?)");
   const Napi::Value options = info.Length() > 1 ? info[1] : env.Undefined();
   audio::DecodeOptions o = decodeOptionsFrom(options, options);
   o.sampleRateHz = 0;
   if (options.IsObject()) {
     const Napi::Value rate = options.As<Napi::Object>().Get("sampleRateHz");
     if (rate.IsNumber()) o.sampleRateHz = rate.As<Napi::Number>().Int32Value();
-    if (o.sampleRateHz < 0 || o.sampleRateHz > 1000000) throw Napi::RangeError::New(env, "decodeAudio: sampleRateHz must be in 0..1000000");
+    if (o.sampleRateHz < 0 || o.sampleRateHz > 1000000)
+      throw Napi::RangeError::New(env, "decodeAudio: sampleRateHz must be in 0..1000000");
   }
-  auto* worker = new DecodeWorker(env, info[0].As<Napi::String>().Utf8Value(), std::move(o));  // owned by N-API's queue
+  auto* worker = new DecodeWorker(env, info[0].As<Napi::String>().Utf8Value(),
+                                  std::move(o));  // owned by N-API's queue
   worker->Queue();
   return worker->promise();
 }

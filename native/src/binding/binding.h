@@ -23,7 +23,8 @@ Napi::Error codedError(Napi::Env env, const std::string& code, const std::string
 // undefined (the defaults). The rate is left for the caller to set.
 audio::DecodeOptions decodeOptionsFrom(const Napi::Value& config, const Napi::Value& options);
 
-// { container, encoding, format, description, sampleRateHz, channels, frames, truncated, truncation? }
+// { container, encoding, format, description, sampleRateHz, channels, frames, truncated,
+// truncation? }
 Napi::Object sourceToJs(Napi::Env env, const audio::SourceFormat& source);
 
 // 0-based channel numbers as a JS array of 1-based ones.

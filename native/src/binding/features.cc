@@ -23,12 +23,15 @@ using features::ScalogramConfig;
 
 int intField(const Napi::Object& o, const char* name) {
   const Napi::Value v = o.Get(name);
-  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string("feature config: ") + name + " must be a number");
+  if (!v.IsNumber())
+    throw Napi::TypeError::New(o.Env(),
+                               std::string("feature config: ") + name + " must be a number");
   return v.As<Napi::Number>().Int32Value();
 }
 
 ScalogramConfig configFrom(const Napi::Value& value) {
-  if (!value.IsObject()) throw Napi::TypeError::New(value.Env(), "feature config must be an object");
+  if (!value.IsObject())
+    throw Napi::TypeError::New(value.Env(), "feature config must be an object");
   const Napi::Object o = value.As<Napi::Object>();
   ScalogramConfig c;
   c.sampleRateHz = intField(o, "sampleRateHz");
@@ -39,16 +42,26 @@ ScalogramConfig configFrom(const Napi::Value& value) {
   c.Q = intField(o, "Q");
   c.segmentFrames = intField(o, "segmentFrames");
   const Napi::Value topDb = o.Get("topDb");
-  if (!topDb.IsNumber()) throw Napi::TypeError::New(o.Env(), "feature config: topDb must be a number");
+  if (!topDb.IsNumber())
+    throw Napi::TypeError::New(o.Env(), "feature config: topDb must be a number");
   c.topDb = topDb.As<Napi::Number>().DoubleValue();
   const std::string window = o.Get("window").ToString().Utf8Value();
-  if (window == "hamming") c.window = features::WindowKind::kHamming;
-  else if (window == "hann") c.window = features::WindowKind::kHann;
-  else throw Napi::TypeError::New(o.Env(), "feature config: window must be 'hamming' or 'hann', got '" + window + "'");
+  if (window == "hamming")
+    c.window = features::WindowKind::kHamming;
+  else if (window == "hann")
+    c.window = features::WindowKind::kHann;
+  else
+    throw Napi::TypeError::New(
+        o.Env(), "feature config: window must be 'hamming' or 'hann', got '" + window + "'");
   const std::string scale = o.Get("scale").ToString().Utf8Value();
-  if (scale == "power-db") c.scale = features::ScaleKind::kPowerDb;
-  else if (scale == "log-magnitude") c.scale = features::ScaleKind::kLogMagnitude;
-  else throw Napi::TypeError::New(o.Env(), "feature config: scale must be 'power-db' or 'log-magnitude', got '" + scale + "'");
+  if (scale == "power-db")
+    c.scale = features::ScaleKind::kPowerDb;
+  else if (scale == "log-magnitude")
+    c.scale = features::ScaleKind::kLogMagnitude;
+  else
+    throw Napi::TypeError::New(
+        o.Env(),
+        "feature config: scale must be 'power-db' or 'log-magnitude', got '" + scale + "'");
   try {
     features::validateConfig(c);
   } catch (const std::invalid_argument& e) {
@@ -59,7 +72,8 @@ ScalogramConfig configFrom(const Napi::Value& value) {
 
 // The decoding options of a feature config (and an options object's allowTruncated), at
 // the config's rate.
-audio::DecodeOptions decodeOptionsFor(const ScalogramConfig& config, const Napi::Value& jsConfig, const Napi::Value& options) {
+audio::DecodeOptions decodeOptionsFor(const ScalogramConfig& config, const Napi::Value& jsConfig,
+                                      const Napi::Value& options) {
   audio::DecodeOptions o = decodeOptionsFrom(jsConfig, options);
   o.sampleRateHz = config.sampleRateHz;
   return o;
@@ -72,7 +86,8 @@ Napi::Value MorletFilterbank(const Napi::CallbackInfo& info) {
   }
   features::MorletBank bank;
   try {
-    bank = features::morletFilterbank(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value(),
+    bank = features::morletFilterbank(info[0].As<Napi::Number>().Int32Value(),
+                                      info[1].As<Napi::Number>().Int32Value(),
                                       info[2].As<Napi::Number>().Int32Value());
   } catch (const std::invalid_argument& e) {
     throw Napi::RangeError::New(env, e.what());
@@ -83,7 +98,8 @@ Napi::Value MorletFilterbank(const Napi::CallbackInfo& info) {
   auto sigma = Napi::Float64Array::New(env, bank.sigma.size());
   std::memcpy(sigma.Data(), bank.sigma.data(), bank.sigma.size() * sizeof(double));
   auto weights = Napi::Float32Array::New(env, bank.weights.size());
-  for (std::size_t i = 0; i < bank.weights.size(); ++i) weights[i] = static_cast<float>(bank.weights[i]);
+  for (std::size_t i = 0; i < bank.weights.size(); ++i)
+    weights[i] = static_cast<float>(bank.weights[i]);
   out.Set("xi", xi);
   out.Set("sigma", sigma);
   out.Set("weights", weights);
@@ -93,11 +109,16 @@ Napi::Value MorletFilterbank(const Napi::CallbackInfo& info) {
 }
 
 // computeClip(path, config, { allowTruncated }?) ->
-//   Promise<{ segments, count, segmentFrames, bands, frames, channels, source, channelsUsed, truncated }>
+//   Promise<{ segments, count, segmentFrames, bands, frames, channels, source, channelsUsed,
+//   truncated }>
 class ClipWorker : public Napi::AsyncWorker {
  public:
   ClipWorker(Napi::Env env, std::string path, ScalogramConfig config, audio::DecodeOptions decode)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), path_(std::move(path)), config_(config), decode_(std::move(decode)) {}
+      : Napi::AsyncWorker(env),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        path_(std::move(path)),
+        config_(config),
+        decode_(std::move(decode)) {}
 
   Napi::Promise promise() { return deferred_.Promise(); }
 
@@ -130,7 +151,9 @@ class ClipWorker : public Napi::AsyncWorker {
     deferred_.Resolve(out);
   }
 
-  void OnError(const Napi::Error& e) override { deferred_.Reject(codedError(Env(), code_, e.Message()).Value()); }
+  void OnError(const Napi::Error& e) override {
+    deferred_.Reject(codedError(Env(), code_, e.Message()).Value());
+  }
 
  private:
   Napi::Promise::Deferred deferred_;
@@ -144,20 +167,27 @@ class ClipWorker : public Napi::AsyncWorker {
 
 Napi::Value ComputeClip(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsString()) throw Napi::TypeError::New(env, "computeClip(path, config, options?)");
+  if (info.Length() < 2 || !info[0].IsString())
+    throw Napi::TypeError::New(env, "computeClip(path, config, options?)");
   const ScalogramConfig config = configFrom(info[1]);
-  audio::DecodeOptions decode = decodeOptionsFor(config, info[1], info.Length() > 2 ? info[2] : env.Undefined());
-  auto* worker = new ClipWorker(env, info[0].As<Napi::String>().Utf8Value(), config, std::move(decode));  // owned by N-API's queue
+  audio::DecodeOptions decode =
+      decodeOptionsFor(config, info[1], info.Length() > 2 ? info[2] : env.Undefined());
+  auto* worker = new ClipWorker(env, info[0].As<Napi::String>().Utf8Value(), config,
+                                std::move(decode));  // owned by N-API's queue
   worker->Queue();
   return worker->promise();
 }
 
 const char* statusName(ClipStatus s) {
   switch (s) {
-    case ClipStatus::kExtracted: return "extracted";
-    case ClipStatus::kReused: return "reused";
-    case ClipStatus::kFailed: return "failed";
-    case ClipStatus::kCancelled: return "cancelled";
+    case ClipStatus::kExtracted:
+      return "extracted";
+    case ClipStatus::kReused:
+      return "reused";
+    case ClipStatus::kFailed:
+      return "failed";
+    case ClipStatus::kCancelled:
+      return "cancelled";
   }
   return "failed";
 }
@@ -189,12 +219,13 @@ Napi::Object outcomeToJs(Napi::Env env, const ClipOutcome& o) {
   return r;
 }
 
-// runBatch(paths, { config, shardDir, dtype, threads, allowTruncated }, onOutcome) -> { promise, cancel() }
-// Outcomes reach onOutcome through a thread-safe function as files finish; the promise
+// runBatch(paths, { config, shardDir, dtype, threads, allowTruncated }, onOutcome) -> { promise,
+// cancel() } Outcomes reach onOutcome through a thread-safe function as files finish; the promise
 // resolves from that function's finaliser, i.e. after the last outcome was delivered.
 class BatchWorker : public Napi::AsyncWorker {
  public:
-  BatchWorker(Napi::Env env, std::vector<std::string> paths, features::BatchOptions options, Napi::Function onOutcome)
+  BatchWorker(Napi::Env env, std::vector<std::string> paths, features::BatchOptions options,
+              Napi::Function onOutcome)
       : Napi::AsyncWorker(env),
         deferred_(std::make_shared<Napi::Promise::Deferred>(Napi::Promise::Deferred::New(env))),
         paths_(std::move(paths)),
@@ -202,13 +233,14 @@ class BatchWorker : public Napi::AsyncWorker {
         cancel_(std::make_shared<std::atomic<bool>>(false)) {
     auto deferred = deferred_;
     auto error = error_;
-    tsfn_ = Napi::ThreadSafeFunction::New(env, onOutcome, "ascFeatureBatch", 0, 1, [deferred, error](Napi::Env env) {
-      if (error->empty()) {
-        deferred->Resolve(env.Undefined());
-      } else {
-        deferred->Reject(Napi::Error::New(env, *error).Value());
-      }
-    });
+    tsfn_ = Napi::ThreadSafeFunction::New(
+        env, onOutcome, "ascFeatureBatch", 0, 1, [deferred, error](Napi::Env env) {
+          if (error->empty()) {
+            deferred->Resolve(env.Undefined());
+          } else {
+            deferred->Reject(Napi::Error::New(env, *error).Value());
+          }
+        });
   }
 
   Napi::Promise promise() { return deferred_->Promise(); }
@@ -263,17 +295,22 @@ Napi::Value RunBatch(const Napi::CallbackInfo& info) {
   options.decode = decodeOptionsFor(options.config, o.Get("config"), o);
   options.shardDir = o.Get("shardDir").ToString().Utf8Value();
   const std::string dtype = o.Get("dtype").ToString().Utf8Value();
-  if (dtype == "float32") options.dtype = features::ShardDtype::kFloat32;
-  else if (dtype == "float16") options.dtype = features::ShardDtype::kFloat16;
-  else throw Napi::TypeError::New(env, "dtype must be 'float32' or 'float16', got '" + dtype + "'");
+  if (dtype == "float32")
+    options.dtype = features::ShardDtype::kFloat32;
+  else if (dtype == "float16")
+    options.dtype = features::ShardDtype::kFloat16;
+  else
+    throw Napi::TypeError::New(env, "dtype must be 'float32' or 'float16', got '" + dtype + "'");
   const Napi::Value threads = o.Get("threads");
   options.threads = threads.IsNumber() ? std::max(1, threads.As<Napi::Number>().Int32Value()) : 1;
 
-  auto* worker = new BatchWorker(env, std::move(paths), std::move(options), info[2].As<Napi::Function>());  // owned by N-API's queue
+  auto* worker = new BatchWorker(env, std::move(paths), std::move(options),
+                                 info[2].As<Napi::Function>());  // owned by N-API's queue
   auto flag = worker->cancelFlag();
   Napi::Object handle = Napi::Object::New(env);
   handle.Set("promise", worker->promise());
-  handle.Set("cancel", Napi::Function::New(env, [flag](const Napi::CallbackInfo&) { flag->store(true); }));
+  handle.Set("cancel",
+             Napi::Function::New(env, [flag](const Napi::CallbackInfo&) { flag->store(true); }));
   worker->Queue();
   return handle;
 }
@@ -281,10 +318,19 @@ Napi::Value RunBatch(const Napi::CallbackInfo& info) {
 // timeFftOnly(config, samples, channels, clips, threads) -> Promise<seconds>
 class FftOnlyWorker : public Napi::AsyncWorker {
  public:
-  FftOnlyWorker(Napi::Env env, ScalogramConfig config, std::size_t samples, int channels, std::size_t clips, unsigned threads)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), config_(config), samples_(samples), channels_(channels), clips_(clips), threads_(threads) {}
+  FftOnlyWorker(Napi::Env env, ScalogramConfig config, std::size_t samples, int channels,
+                std::size_t clips, unsigned threads)
+      : Napi::AsyncWorker(env),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        config_(config),
+        samples_(samples),
+        channels_(channels),
+        clips_(clips),
+        threads_(threads) {}
   Napi::Promise promise() { return deferred_.Promise(); }
-  void Execute() override { seconds_ = features::timeFftOnly(config_, samples_, channels_, clips_, threads_); }
+  void Execute() override {
+    seconds_ = features::timeFftOnly(config_, samples_, channels_, clips_, threads_);
+  }
   void OnOK() override { deferred_.Resolve(Napi::Number::New(Env(), seconds_)); }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
@@ -300,13 +346,17 @@ class FftOnlyWorker : public Napi::AsyncWorker {
 
 Napi::Value TimeFftOnly(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 5) throw Napi::TypeError::New(env, "timeFftOnly(config, samples, channels, clips, threads)");
+  if (info.Length() < 5)
+    throw Napi::TypeError::New(env, "timeFftOnly(config, samples, channels, clips, threads)");
   for (int i = 1; i < 5; ++i) {
-    if (!info[i].IsNumber() || info[i].As<Napi::Number>().DoubleValue() < 1) throw Napi::RangeError::New(env, "timeFftOnly: counts must be positive numbers");
+    if (!info[i].IsNumber() || info[i].As<Napi::Number>().DoubleValue() < 1)
+      throw Napi::RangeError::New(env, "timeFftOnly: counts must be positive numbers");
   }
-  auto* worker = new FftOnlyWorker(env, configFrom(info[0]), static_cast<std::size_t>(info[1].As<Napi::Number>().DoubleValue()),
-                                   info[2].As<Napi::Number>().Int32Value(), static_cast<std::size_t>(info[3].As<Napi::Number>().DoubleValue()),
-                                   static_cast<unsigned>(info[4].As<Napi::Number>().Int32Value()));  // owned by N-API's queue
+  auto* worker = new FftOnlyWorker(
+      env, configFrom(info[0]), static_cast<std::size_t>(info[1].As<Napi::Number>().DoubleValue()),
+      info[2].As<Napi::Number>().Int32Value(),
+      static_cast<std::size_t>(info[3].As<Napi::Number>().DoubleValue()),
+      static_cast<unsigned>(info[4].As<Napi::Number>().Int32Value()));  // owned by N-API's queue
   worker->Queue();
   return worker->promise();
 }

@@ -49,9 +49,10 @@ ClipOutcome processOne(const std::string& path, const BatchOptions& options, Wor
       out.channelsUsed = audio::channelsToUse(out.source.channels, options.decode.channels);
       out.truncated = (out.shard.flags & kShardSourceTruncated) != 0;
       if (out.truncated && !options.decode.allowTruncated) {
-        throw audio::AudioError(audio::AudioErrorCode::kTruncated,
-                                "the data ends before the header says; its cached features are of what is there "
-                                "(--allow-truncated keeps them)");
+        throw audio::AudioError(
+            audio::AudioErrorCode::kTruncated,
+            "the data ends before the header says; its cached features are of what is there "
+            "(--allow-truncated keeps them)");
       }
       out.status = ClipStatus::kReused;
     } else {
@@ -62,7 +63,8 @@ ClipOutcome processOne(const std::string& path, const BatchOptions& options, Wor
       out.channelsUsed = w.audio.channelsUsed;
       out.truncated = w.audio.truncated;
       w.extractor.computeSegments(w.audio, w.segments);
-      encodeShard(w.segments, w.audio.channels, out.truncated ? kShardSourceTruncated : 0, options.dtype, &out.shard, w.shard);
+      encodeShard(w.segments, w.audio.channels, out.truncated ? kShardSourceTruncated : 0,
+                  options.dtype, &out.shard, w.shard);
       writeFileAtomically(shardPath, w.shard);
       out.status = ClipStatus::kExtracted;
     }
@@ -85,13 +87,16 @@ std::string shardFileName(const std::string& audioHash, ShardDtype dtype) {
   return audioHash + (dtype == ShardDtype::kFloat16 ? ".f16.seg" : ".f32.seg");
 }
 
-void runBatch(const std::vector<std::string>& paths, const BatchOptions& options, const std::atomic<bool>& cancel,
+void runBatch(const std::vector<std::string>& paths, const BatchOptions& options,
+              const std::atomic<bool>& cancel,
               const std::function<void(ClipOutcome&&)>& onOutcome) {
   validateConfig(options.config);
   if (options.decode.sampleRateHz != options.config.sampleRateHz) {
     throw std::invalid_argument("runBatch: the decoding rate differs from the feature config's");
   }
-  const unsigned threads = std::max(1u, std::min<unsigned>(options.threads, static_cast<unsigned>(std::max<std::size_t>(paths.size(), 1))));
+  const unsigned threads = std::max(
+      1u, std::min<unsigned>(options.threads,
+                             static_cast<unsigned>(std::max<std::size_t>(paths.size(), 1))));
   std::atomic<std::size_t> next{0};
   ThreadPool pool(threads);
   // One long-lived loop per thread pulling the next file: files differ in length, so
@@ -113,8 +118,8 @@ void runBatch(const std::vector<std::string>& paths, const BatchOptions& options
   });
 }
 
-Segments computeClipSegments(const std::string& path, const ScalogramConfig& config, const audio::DecodeOptions& decode,
-                             audio::DecodedAudio* audio) {
+Segments computeClipSegments(const std::string& path, const ScalogramConfig& config,
+                             const audio::DecodeOptions& decode, audio::DecodedAudio* audio) {
   audio::DecodedAudio decoded = audio::decodeAudioFile(path, decode);
   ScalogramExtractor extractor(config);
   Segments segments;

@@ -24,11 +24,11 @@ struct ClipOutcome {
   std::uint64_t audioBytes = 0;
   std::string shardFile;  // file name inside the shard directory
   ShardInfo shard;
-  bool repaired = false;  // a shard for this content existed but failed verification
+  bool repaired = false;          // a shard for this content existed but failed verification
   audio::SourceFormat source;     // what the file's header says (reused clips too)
   std::vector<int> channelsUsed;  // 0-based source channels in the planes
   bool truncated = false;         // the features are of what a truncated file held
-  std::string errorCode;  // AudioError code name, or "io"
+  std::string errorCode;          // AudioError code name, or "io"
   std::string error;
   double seconds = 0;
 };
@@ -49,12 +49,12 @@ std::string shardFileName(const std::string& audioHash, ShardDtype dtype);
 // without computing. `onOutcome` runs on worker threads, once per file, as each
 // finishes. When `cancel` becomes true no new file starts; the unstarted ones are
 // reported as kCancelled. Never throws for a bad file: the outcome carries the error.
-void runBatch(const std::vector<std::string>& paths, const BatchOptions& options, const std::atomic<bool>& cancel,
-              const std::function<void(ClipOutcome&&)>& onOutcome);
+void runBatch(const std::vector<std::string>& paths, const BatchOptions& options,
+              const std::atomic<bool>& cancel, const std::function<void(ClipOutcome&&)>& onOutcome);
 
 // Reads, decodes and computes one clip (no cache); `audio` receives the decoded clip.
 // Throws AudioError / std::exception.
-Segments computeClipSegments(const std::string& path, const ScalogramConfig& config, const audio::DecodeOptions& decode,
-                             audio::DecodedAudio* audio);
+Segments computeClipSegments(const std::string& path, const ScalogramConfig& config,
+                             const audio::DecodeOptions& decode, audio::DecodedAudio* audio);
 
 }  // namespace asc::features

@@ -75,7 +75,9 @@ void ScalogramExtractor::channelDb(const float* samples, std::size_t n, std::vec
 
 void ScalogramExtractor::computeSegments(const audio::DecodedAudio& audio, Segments& out) {
   if (audio.sampleRateHz != config_.sampleRateHz) {
-    throw std::invalid_argument("audio at " + std::to_string(audio.sampleRateHz) + " Hz given to a " + std::to_string(config_.sampleRateHz) + " Hz extractor");
+    throw std::invalid_argument("audio at " + std::to_string(audio.sampleRateHz) +
+                                " Hz given to a " + std::to_string(config_.sampleRateHz) +
+                                " Hz extractor");
   }
   const std::size_t n = audio.frames;
   channelDb(audio.samples[0].data(), n, left_);

@@ -7,10 +7,10 @@
 #include <memory>
 #include <vector>
 
+#include "audio/decode.h"
 #include "features/config.h"
 #include "features/sparse_bank.h"
 #include "features/stft.h"
-#include "audio/decode.h"
 
 namespace asc::features {
 

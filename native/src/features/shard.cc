@@ -14,8 +14,8 @@
 #include <immintrin.h>
 #endif
 
-#include "features/checksum.h"
 #include "audio/decode.h"
+#include "features/checksum.h"
 
 namespace asc::features {
 
@@ -84,8 +84,8 @@ struct FileCloser {
 
 }  // namespace
 
-void encodeShard(const Segments& seg, int channels, std::uint32_t flags, ShardDtype dtype, ShardInfo* info,
-                 std::vector<std::uint8_t>& bytes) {
+void encodeShard(const Segments& seg, int channels, std::uint32_t flags, ShardDtype dtype,
+                 ShardInfo* info, std::vector<std::uint8_t>& bytes) {
   const std::size_t values = seg.values.size();
   const std::size_t bytesPer = dtype == ShardDtype::kFloat16 ? 2 : 4;
   bytes.resize(kShardHeaderBytes + values * bytesPer);

@@ -33,8 +33,8 @@ struct ShardInfo {
 
 // Header + payload bytes of a shard into `bytes` (float16: IEEE half, round to nearest
 // even).
-void encodeShard(const Segments& segments, int channels, std::uint32_t flags, ShardDtype dtype, ShardInfo* info,
-                 std::vector<std::uint8_t>& bytes);
+void encodeShard(const Segments& segments, int channels, std::uint32_t flags, ShardDtype dtype,
+                 ShardInfo* info, std::vector<std::uint8_t>& bytes);
 
 // Writes bytes to `path` through a temporary file in the same directory (@asc/core's
 // name scheme), fsync and a rename, so a reader sees the whole shard or none, even after
@@ -45,6 +45,7 @@ void writeFileAtomically(const std::string& path, const std::vector<std::uint8_t
 // segment, bands) and its payload against the checksum. Returns false when the file is
 // missing, short, of another layout or corrupt; `info` then is unspecified. `scratch`
 // holds the file's bytes.
-bool verifyShard(const std::string& path, const ShardInfo& expected, ShardInfo* info, std::vector<std::uint8_t>& scratch);
+bool verifyShard(const std::string& path, const ShardInfo& expected, ShardInfo* info,
+                 std::vector<std::uint8_t>& scratch);
 
 }  // namespace asc::features
