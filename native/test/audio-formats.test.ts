@@ -35,6 +35,11 @@ function tool(name: Tool, args: string[]): void {
   if (r.status !== 0) throw new Error(`${name} ${args.join(' ')}: ${r.stderr || r.error?.message}`);
 }
 
+/** ffmpeg from `src` to `out`, with the output options given. */
+function ffmpeg(out: string, ...options: string[]): void {
+  tool('ffmpeg', ['-loglevel', 'error', '-y', '-i', src, ...options, out]);
+}
+
 /** A 16-bit stereo clip (tones, a sweep, noise) at `rateHz`, as a WAV file. */
 function writeClip(file: string, rateHz: number, seconds = 1.5): void {
   const channels = syntheticStereo24(seconds, 7, rateHz).map((c) =>
@@ -135,17 +140,7 @@ run('formats written by independent encoders', () => {
       tools: ['ffmpeg'],
       file: 'a-rf64.wav',
       format: 'rf64/pcm16',
-      encode: () =>
-        tool('ffmpeg', [
-          '-loglevel',
-          'error',
-          '-y',
-          '-i',
-          src,
-          '-rf64',
-          'always',
-          at('a-rf64.wav'),
-        ]),
+      encode: () => ffmpeg(at('a-rf64.wav'), '-rf64', 'always'),
     },
   ];
 
@@ -207,19 +202,7 @@ run('formats written by independent encoders', () => {
         tools: ['ffmpeg'],
         file: 'a.opus',
         format: 'ogg/opus',
-        encode: () =>
-          tool('ffmpeg', [
-            '-loglevel',
-            'error',
-            '-y',
-            '-i',
-            src,
-            '-c:a',
-            'libopus',
-            '-b:a',
-            '128k',
-            at('a.opus'),
-          ]),
+        encode: () => ffmpeg(at('a.opus'), '-c:a', 'libopus', '-b:a', '128k'),
       },
     ];
 

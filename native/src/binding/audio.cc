@@ -63,6 +63,18 @@ Napi::Object sourceToJs(Napi::Env env, const audio::SourceFormat& s) {
   return o;
 }
 
+void PromiseWorker::Execute() {
+  try {
+    Run();
+  } catch (const audio::AudioError& e) {
+    code_ = audio::audioErrorCodeName(e.code());
+    SetError(e.what());
+  } catch (const std::exception& e) {
+    code_ = "io";
+    SetError(e.what());
+  }
+}
+
 Napi::Array channelsToJs(Napi::Env env, const std::vector<int>& channels) {
   Napi::Array a = Napi::Array::New(env, channels.size());
   for (std::size_t i = 0; i < channels.size(); ++i)
@@ -73,35 +85,16 @@ Napi::Array channelsToJs(Napi::Env env, const std::vector<int>& channels) {
 namespace {
 
 // probeAudio(path) -> Promise<source>
-class ProbeWorker : public Napi::AsyncWorker {
+class ProbeWorker : public PromiseWorker {
  public:
-  ProbeWorker(Napi::Env env, std::string path)
-      : Napi::AsyncWorker(env),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        path_(std::move(path)) {}
-  Napi::Promise promise() { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      source_ = audio::probeAudioFile(path_);
-    } catch (const audio::AudioError& e) {
-      code_ = audio::audioErrorCodeName(e.code());
-      SetError(e.what());
-    } catch (const std::exception& e) {
-      code_ = "io";
-      SetError(e.what());
-    }
-  }
-  void OnOK() override { deferred_.Resolve(sourceToJs(Env(), source_)); }
-  void OnError(const Napi::Error& e) override {
-    deferred_.Reject(codedError(Env(), code_, e.Message()).Value());
-  }
+  ProbeWorker(Napi::Env env, std::string path) : PromiseWorker(env), path_(std::move(path)) {}
 
  private:
-  Napi::Promise::Deferred deferred_;
+  void Run() override { source_ = audio::probeAudioFile(path_); }
+  Napi::Value Result(Napi::Env env) override { return sourceToJs(env, source_); }
+
   std::string path_;
   audio::SourceFormat source_;
-  std::string code_;
 };
 
 Napi::Value ProbeAudio(const Napi::CallbackInfo& info) {
@@ -118,29 +111,15 @@ Napi::Value ProbeAudio(const Napi::CallbackInfo& info) {
 //   truncated }>
 // The decoder on its own, for tests and diagnostics; sampleRateHz 0 or absent keeps the
 // file's rate.
-class DecodeWorker : public Napi::AsyncWorker {
+class DecodeWorker : public PromiseWorker {
  public:
   DecodeWorker(Napi::Env env, std::string path, audio::DecodeOptions options)
-      : Napi::AsyncWorker(env),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        path_(std::move(path)),
-        options_(std::move(options)) {}
-  Napi::Promise promise() { return deferred_.Promise(); }
+      : PromiseWorker(env), path_(std::move(path)), options_(std::move(options)) {}
 
-  void Execute() override {
-    try {
-      audio_ = audio::decodeAudioFile(path_, options_);
-    } catch (const audio::AudioError& e) {
-      code_ = audio::audioErrorCodeName(e.code());
-      SetError(e.what());
-    } catch (const std::exception& e) {
-      code_ = "io";
-      SetError(e.what());
-    }
-  }
+ private:
+  void Run() override { audio_ = audio::decodeAudioFile(path_, options_); }
 
-  void OnOK() override {
-    Napi::Env env = Env();
+  Napi::Value Result(Napi::Env env) override {
     Napi::Object out = Napi::Object::New(env);
     out.Set("sampleRateHz", audio_.sampleRateHz);
     out.Set("channels", audio_.channels);
@@ -155,19 +134,12 @@ class DecodeWorker : public Napi::AsyncWorker {
     out.Set("source", sourceToJs(env, audio_.source));
     out.Set("channelsUsed", channelsToJs(env, audio_.channelsUsed));
     out.Set("truncated", audio_.truncated);
-    deferred_.Resolve(out);
+    return out;
   }
 
-  void OnError(const Napi::Error& e) override {
-    deferred_.Reject(codedError(Env(), code_, e.Message()).Value());
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
   std::string path_;
   audio::DecodeOptions options_;
   audio::DecodedAudio audio_;
-  std::string code_;
 };
 
 Napi::Value DecodeAudio(const Napi::CallbackInfo& info) {

@@ -111,31 +111,17 @@ Napi::Value MorletFilterbank(const Napi::CallbackInfo& info) {
 // computeClip(path, config, { allowTruncated }?) ->
 //   Promise<{ segments, count, segmentFrames, bands, frames, channels, source, channelsUsed,
 //   truncated }>
-class ClipWorker : public Napi::AsyncWorker {
+class ClipWorker : public PromiseWorker {
  public:
   ClipWorker(Napi::Env env, std::string path, ScalogramConfig config, audio::DecodeOptions decode)
-      : Napi::AsyncWorker(env),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        path_(std::move(path)),
-        config_(config),
-        decode_(std::move(decode)) {}
+      : PromiseWorker(env), path_(std::move(path)), config_(config), decode_(std::move(decode)) {}
 
-  Napi::Promise promise() { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      segments_ = features::computeClipSegments(path_, config_, decode_, &audio_);
-    } catch (const audio::AudioError& e) {
-      code_ = audio::audioErrorCodeName(e.code());
-      SetError(e.what());
-    } catch (const std::exception& e) {
-      code_ = "io";
-      SetError(e.what());
-    }
+ private:
+  void Run() override {
+    segments_ = features::computeClipSegments(path_, config_, decode_, &audio_);
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
+  Napi::Value Result(Napi::Env env) override {
     auto values = Napi::Float32Array::New(env, segments_.values.size());
     std::memcpy(values.Data(), segments_.values.data(), segments_.values.size() * sizeof(float));
     Napi::Object out = Napi::Object::New(env);
@@ -148,21 +134,14 @@ class ClipWorker : public Napi::AsyncWorker {
     out.Set("source", sourceToJs(env, audio_.source));
     out.Set("channelsUsed", channelsToJs(env, audio_.channelsUsed));
     out.Set("truncated", audio_.truncated);
-    deferred_.Resolve(out);
+    return out;
   }
 
-  void OnError(const Napi::Error& e) override {
-    deferred_.Reject(codedError(Env(), code_, e.Message()).Value());
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
   std::string path_;
   ScalogramConfig config_;
   audio::DecodeOptions decode_;
   features::Segments segments_;
   audio::DecodedAudio audio_;
-  std::string code_;
 };
 
 Napi::Value ComputeClip(const Napi::CallbackInfo& info) {
