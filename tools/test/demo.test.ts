@@ -449,7 +449,7 @@ describeInChromium('asc demo: the page in headless Chromium', () => {
     const alert = page.getByRole('alert');
     await alert.waitFor({ state: 'visible', timeout: 30000 });
     expect(await alert.textContent()).toMatch(
-      /^not-audio\.wav: not a RIFF\/WAVE file; the browser cannot decode it either$/,
+      /^not-audio\.wav: not a WAV file, and without the native addon only WAV is read; the browser cannot decode it either$/,
     );
     expect(await page.isHidden('#result')).toBe(true);
   });
