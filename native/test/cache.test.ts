@@ -295,7 +295,9 @@ describe(`feature cache (${backend} backend)`, () => {
   });
 
   it('stops on abort, keeps what was done, and the event loop keeps running', async () => {
-    const many = dataset(6);
+    // Enough clips that the native thread cannot finish them all before the first progress
+    // callback reaches the event loop and aborts, even on a loaded machine (6 clips raced).
+    const many = dataset(40);
     const dir = tempDir('cache-abort');
     const controller = new AbortController();
     let ticks = 0;
@@ -314,7 +316,7 @@ describe(`feature cache (${backend} backend)`, () => {
     expect(err).toBeInstanceOf(FeatureBuildAborted);
     const done = (err as FeatureBuildAborted).report as FeatureCacheReport;
     expect(done.extracted).toBeGreaterThanOrEqual(1);
-    expect(done.extracted).toBeLessThan(6);
+    expect(done.extracted).toBeLessThan(40);
     expect(openFeatureCache(dir).files()).toHaveLength(done.extracted);
     expect(ticks).toBeGreaterThan(0);
   });
