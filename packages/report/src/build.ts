@@ -1,6 +1,6 @@
-import { StudyDir, type StudyAnalysis, type TrialRecord } from '@asc/zoo';
+import { StudyDir, studySizeWindow, type StudyAnalysis, type TrialRecord } from '@asc/zoo';
 import { configurationTables, growthMeansTable } from './analysis';
-import { retrainingTable, searchFacts, sizeWindowOf } from './facts';
+import { retrainingTable, searchFacts } from './facts';
 import { figure3, figure4, scoredTrials, type ScoredTrial } from './figures';
 import type { GitRevision } from './fingerprint';
 import type { ReportModel, Section, Table } from './model';
@@ -119,7 +119,7 @@ export function buildReport(
 ): ReportModel {
   const { selection } = analysis;
   const scored = scoredTrials(snapshot.trials);
-  const window = sizeWindowOf(snapshot.study?.config ?? null);
+  const window = snapshot.study && studySizeWindow(snapshot.study);
   const means = growthMeansTable(analysis);
   const selected = [
     ...(selection.bestAccuracy

@@ -2,6 +2,7 @@
  * Vega-Lite specifications of the paper's figures, built from the report's own rows
  * (data inline, so a spec renders alone, with no files or network).
  */
+import type { SizeWindow } from '@asc/zoo';
 
 /** One candidate of Figure 3. `role` marks the selected candidates. */
 export interface ScatterPoint {
@@ -47,7 +48,7 @@ export const CANDIDATE_ROLE = 'candidate';
 /** Figure 3: accuracy against model size, one point per candidate, selections marked. */
 export function accuracyVsSizeSpec(
   points: ScatterPoint[],
-  sizeWindowKiB: { min: number; max: number } | null,
+  sizeWindow: SizeWindow | null,
 ): Record<string, unknown> {
   // Legend order: plain candidates, then the marked roles by name.
   const roles = [
@@ -107,9 +108,9 @@ export function accuracyVsSizeSpec(
       },
     },
   ];
-  if (sizeWindowKiB) {
+  if (sizeWindow) {
     layers.unshift({
-      data: { values: [{ sizeKiB: sizeWindowKiB.min }, { sizeKiB: sizeWindowKiB.max }] },
+      data: { values: [{ sizeKiB: sizeWindow.minKiB }, { sizeKiB: sizeWindow.maxKiB }] },
       mark: { type: 'rule', strokeDash: [4, 4], color: '#999999' },
       encoding: { x: { field: 'sizeKiB', type: 'quantitative' } },
     });

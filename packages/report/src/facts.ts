@@ -1,20 +1,8 @@
-import { TRIAL_STATUSES, type StudyAnalysis } from '@asc/zoo';
+import { studySizeWindow, TRIAL_STATUSES, type StudyAnalysis } from '@asc/zoo';
 import type { Fact, Table } from './model';
 import type { RunSummary } from './runRecord';
 import { mean, median, sum } from './stats';
 import type { StudySnapshot } from './studyData';
-
-/** The sampler's size window, as the zoo's Study records it in the study config. */
-export function sizeWindowOf(
-  config: Record<string, unknown> | null,
-): { min: number; max: number } | null {
-  const sampler = config?.sampler as
-    { window?: { minKiB?: unknown; maxKiB?: unknown } } | undefined;
-  const w = sampler?.window;
-  return typeof w?.minKiB === 'number' && typeof w.maxKiB === 'number'
-    ? { min: w.minKiB, max: w.maxKiB }
-    : null;
-}
 
 function seconds(s: number | null): string {
   if (s === null) return 'n/a';
@@ -37,11 +25,11 @@ export function searchFacts(snapshot: StudySnapshot, analysis: StudyAnalysis): F
     facts.push({ label: 'study', value: `${study.name} (seed ${study.seed})` });
     facts.push({ label: 'trial store', value: snapshot.storeLocation ?? 'none' });
   }
-  const window = sizeWindowOf(study?.config ?? null);
+  const window = study && studySizeWindow(study);
   if (window)
     facts.push({
       label: 'size window (KiB, float32)',
-      value: `${window.min} < size < ${window.max}`,
+      value: `${window.minKiB} < size < ${window.maxKiB}`,
     });
   facts.push({ label: 'trials recorded', value: String(trials.length) });
   for (const status of TRIAL_STATUSES) {

@@ -1,4 +1,4 @@
-import type { TrialRecord } from '@asc/zoo';
+import type { SizeWindow, TrialRecord } from '@asc/zoo';
 import {
   accuracyByGrowthSpec,
   accuracyVsSizeSpec,
@@ -27,7 +27,7 @@ export const ROLE_LOWEST_LOSS = 'lowest loss';
 export function figure3(
   scored: readonly ScoredTrial[],
   selected: { bestAccuracy: number | null; lowestLoss: number | null },
-  sizeWindowKiB: { min: number; max: number } | null,
+  sizeWindow: SizeWindow | null,
 ): Figure {
   const roleOf = (t: ScoredTrial): string => {
     const roles = [
@@ -64,10 +64,10 @@ export function figure3(
     caption:
       `Accuracy of the ${scored.length} complete candidates (search recipe) against their model ` +
       'size; the best-accuracy and lowest-loss candidates are marked' +
-      (sizeWindowKiB
-        ? `, dashed lines bound the size window ${sizeWindowKiB.min}..${sizeWindowKiB.max} KiB.`
+      (sizeWindow
+        ? `, dashed lines bound the size window ${sizeWindow.minKiB}..${sizeWindow.maxKiB} KiB.`
         : '.'),
-    vegaLite: accuracyVsSizeSpec(points, sizeWindowKiB),
+    vegaLite: accuracyVsSizeSpec(points, sizeWindow),
     data,
     notes,
   };

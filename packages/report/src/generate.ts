@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { analyseTrials } from '@asc/zoo';
+import { analyseTrials, StudyDir } from '@asc/zoo';
 import { buildReport } from './build';
 import { gitRevision } from './fingerprint';
 import type { ReportModel } from './model';
@@ -36,6 +36,6 @@ export async function generateReport(options: GenerateReportOptions): Promise<Ge
     packages: { ...reportToolVersions(), ...options.packages },
     environment: options.environment ?? {},
   });
-  const outDir = path.resolve(options.outDir ?? path.join(snapshot.dir, 'report'));
+  const outDir = path.resolve(options.outDir ?? new StudyDir(snapshot.dir).reportDir);
   return { outDir, files: await writeReport(model, outDir), model };
 }

@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import * as path from 'path';
 import { readRunRecord, RunRecordError, runRecordFile, StudyDir, type RunRecord } from '@asc/zoo';
 
 /** What the report takes from a run record (`<study>/retrain/<name>/run.json`). */
@@ -71,26 +70,26 @@ function isDirectory(p: string): boolean {
  * record is listed in `problems` (the report says so) instead of stopping the report.
  */
 export function readRunRecords(studyDir: string): RunRecordScan {
-  const retrainDir = new StudyDir(studyDir).retrainDir;
+  const study = new StudyDir(studyDir);
+  const retrainDir = study.retrainDir;
   const scan: RunRecordScan = { runs: [], problems: [] };
   if (!fs.existsSync(retrainDir)) return scan;
   const names = fs
     .readdirSync(retrainDir, { withFileTypes: true })
     // A symbolic link counts: `asc run` links lowest-loss to best-accuracy when one
     // candidate holds both roles, and Table 4 then shows it in both rows.
-    .filter(
-      (d) => d.isDirectory() || (d.isSymbolicLink() && isDirectory(path.join(retrainDir, d.name))),
-    )
+    .filter((d) => d.isDirectory() || (d.isSymbolicLink() && isDirectory(study.runDir(d.name))))
     .map((d) => d.name)
     .sort();
   for (const name of names) {
-    const file = runRecordFile(path.join(retrainDir, name));
+    const runDir = study.runDir(name);
+    const file = runRecordFile(runDir);
     if (!fs.existsSync(file)) {
       scan.problems.push(`${file}: no run record (the run has not written one yet)`);
       continue;
     }
     try {
-      scan.runs.push(summariseRun(name, file, readRunRecord(path.join(retrainDir, name))));
+      scan.runs.push(summariseRun(name, file, readRunRecord(runDir)));
     } catch (err) {
       if (!(err instanceof RunRecordError)) throw err;
       scan.problems.push(err.message);

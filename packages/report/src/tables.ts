@@ -1,5 +1,6 @@
 import {
   layerTable,
+  paramCount,
   sizeOfParams,
   validateArchSpec,
   ArchSpecError,
@@ -55,7 +56,7 @@ function runParams(run: RunSummary): number | null {
   if (run.params !== null) return run.params;
   if (run.spec === null) return null;
   try {
-    return layerTable(validateArchSpec(run.spec, run.file)).reduce((n, r) => n + r.params, 0);
+    return paramCount(validateArchSpec(run.spec, run.file));
   } catch (err) {
     if (err instanceof ArchSpecError) return null;
     throw err;

@@ -6,7 +6,7 @@ import { deriveSeed } from '@asc/core';
 import { RandomSampler } from '../src/sampler';
 import { EvaluatorModuleError } from '../src/search/evaluate';
 import { runSearch, type SearchEvent, type SearchOptions } from '../src/search/run-search';
-import { Study, StudyMismatchError } from '../src/search/study';
+import { Study, StudyMismatchError, studySizeWindow } from '../src/search/study';
 import { SqliteTrialStore } from '../src/store/sqlite-store';
 import type { TrialRecord } from '../src/store/trial-store';
 
@@ -231,6 +231,19 @@ describe('runSearch with worker processes', () => {
       await expect(
         Study.open(store, { name: 'test', seed: 3, window: { minKiB: 100, maxKiB: 500 } }),
       ).rejects.toThrow(/size window 250 < KB < 500, not 100 < KB < 500/);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads back the size window a study was created with', async () => {
+    const store = await SqliteTrialStore.open(storeFile());
+    try {
+      await Study.open(store, { name: 'narrow', seed: 3, window: { minKiB: 300, maxKiB: 400 } });
+      const record = await store.getStudy('narrow');
+      expect(studySizeWindow(record!)).toEqual({ minKiB: 300, maxKiB: 400 });
+      expect(studySizeWindow({ config: { sampler: { window: { minKiB: 300 } } } })).toBeNull();
+      expect(studySizeWindow({ config: {} })).toBeNull();
     } finally {
       await store.close();
     }

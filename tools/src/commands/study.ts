@@ -7,8 +7,8 @@ import {
   SqliteTrialStore,
   StudyDir,
   StudyDirError,
+  studySizeWindow,
   TRIAL_STATUSES,
-  type SizeWindow,
   type StudyConfig,
   type StudyRecord,
   type TrialStatus,
@@ -64,12 +64,11 @@ function describeCounts(counts: Record<TrialStatus, number>): string {
 
 /** The study.json an exported directory gets: what `asc report` reads, plus provenance. */
 function studyJson(study: StudyRecord, from: string): StudyConfig {
-  const sampler = study.config.sampler as { window?: SizeWindow } | undefined;
   return {
     ...study.config,
     name: study.name,
     seed: study.seed,
-    window: sampler?.window,
+    window: studySizeWindow(study) ?? undefined,
     featureConfigHash: study.featureConfigHash,
     exportedFrom: from,
     exportedAt: new Date().toISOString(),

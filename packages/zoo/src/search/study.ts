@@ -45,6 +45,19 @@ interface SamplerConfig {
 }
 
 /**
+ * The size window a study was created with, as its store records it (in the sampler
+ * config `Study.open` writes), or null when the record has none (a study another tool
+ * wrote). Readers of a stored study (the report, `asc study export`) take it from here.
+ */
+export function studySizeWindow(record: Pick<StudyRecord, 'config'>): SizeWindow | null {
+  const sampler = record.config.sampler as { window?: Partial<SizeWindow> } | undefined;
+  const w = sampler?.window;
+  return typeof w?.minKiB === 'number' && typeof w.maxKiB === 'number'
+    ? { minKiB: w.minKiB, maxKiB: w.maxKiB }
+    : null;
+}
+
+/**
  * A study: a named set of trials in a store, sampled from one seeded sequence. Any number
  * of Study objects (in any number of processes) may work on the same study; the store
  * serialises their claims, and the sampler is a pure function of the stored seed.
