@@ -13,6 +13,7 @@ import {
   appendRunLog,
   readRunRecord,
   runPaths,
+  RUN_RECORD_FORMAT,
   RunRecordError,
   writeRunRecord,
   type ExportRecord,
@@ -196,7 +197,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunRecor
     const history = checkpoint?.meta.history ?? [];
     const now = new Date().toISOString();
     record = {
-      format: 'asc-run/1',
+      format: RUN_RECORD_FORMAT,
       status: 'running',
       model: options.model.name,
       spec: options.model.spec ?? null,
