@@ -256,6 +256,25 @@ describe('the training batch-norm kernel matches tfjs moments + batchNorm + acti
     expectNativeDispatch({ [names.batchNormTraining]: 2, [names.batchNormGrad]: 1 });
   });
 
+  test('an activation it does not fuse is refused, never applied as another', () => {
+    const x = tf.ones([2, 3]);
+    const run = (activation: string) =>
+      tf
+        .engine()
+        .runKernel(
+          names.batchNormTraining,
+          { x, scale: tf.ones([3]), offset: tf.zeros([3]) },
+          { varianceEpsilon: 1e-5, activation },
+        );
+    register();
+    // The addon knows sigmoid and leakyrelu (convolutions fuse them), batch norm does not.
+    for (const activation of ['sigmoid', 'leakyrelu', 'elu']) {
+      expect(() => run(activation)).toThrow(/arguments the native kernel does not handle/);
+    }
+    run('relu6');
+    expectNativeDispatch({ [names.batchNormTraining]: 1 });
+  });
+
   test.each(['linear', 'relu', 'relu6', 'swish'])(
     'the inference kernel with %s, and its gradient',
     (activation) => {

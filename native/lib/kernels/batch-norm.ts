@@ -20,17 +20,12 @@ import { markFoldZero } from './swish-fold';
  * when the backend does not have them.
  */
 
-/** The activations the batch-norm kernels fuse. */
-const FUSED_ACTIVATIONS = ['linear', 'relu', 'relu6', 'swish'];
-
+/** The code of the `activation` attr when the batch-norm kernels fuse it, else null. */
 function activationCode(
   ctx: NativeContext,
   attrs: Record<string, unknown> | undefined,
 ): number | null {
-  const name = String(attrs?.activation ?? 'linear');
-  return FUSED_ACTIVATIONS.includes(name)
-    ? (opCode(ctx.native.ops.activation, name) ?? null)
-    : null;
+  return opCode(ctx.native.ops.batchNormActivation, String(attrs?.activation ?? 'linear')) ?? null;
 }
 
 type Tensor = tfjs.Tensor;

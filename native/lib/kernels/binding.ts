@@ -19,13 +19,15 @@ export type ConvGeometryArray = [
 
 /**
  * The addon's enums as {name: code} (src/kernels/elementwise.h and activation.h define
- * them): `binary` and `unary` ops, named as tfjs's kernels, and the `activation`s the
- * kernels fuse, named as tfjs's `activation` attrs.
+ * them): `binary` and `unary` ops, named as tfjs's kernels, the `activation`s the
+ * kernels fuse, named as tfjs's `activation` attrs, and the subset of those that batch
+ * normalisation fuses (src/kernels/batch_norm.h).
  */
 export interface KernelOps {
   binary: Readonly<Record<string, number>>;
   unary: Readonly<Record<string, number>>;
   activation: Readonly<Record<string, number>>;
+  batchNormActivation: Readonly<Record<string, number>>;
 }
 
 /**

@@ -12,6 +12,7 @@
 #include "binding/binding.h"
 #include "common/thread_pool.h"
 #include "kernels/activation.h"
+#include "kernels/batch_norm.h"
 #include "kernels/blas.h"
 #include "kernels/elementwise.h"
 
@@ -83,6 +84,12 @@ void InitKernels(Napi::Env env, Napi::Object exports) {
   ops.Set("binary", codes(env, kernels::kBinaryOpNames));
   ops.Set("unary", codes(env, kernels::kUnaryOpNames));
   ops.Set("activation", codes(env, kernels::kActivationNames));
+  Napi::Object batchNormActivation = Napi::Object::New(env);
+  for (const kernels::Activation a : kernels::kBatchNormActivations) {
+    const auto code = static_cast<std::size_t>(a);
+    batchNormActivation.Set(kernels::kActivationNames[code], Napi::Number::New(env, code));
+  }
+  ops.Set("batchNormActivation", batchNormActivation);
   k.Set("ops", ops);
   Napi::Object names = Napi::Object::New(env);
   for (const auto& [role, name] : kTfjsKernelNames) names.Set(role, name);

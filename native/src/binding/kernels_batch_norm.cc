@@ -1,5 +1,7 @@
 #include <napi.h>
 
+#include <algorithm>
+#include <iterator>
 #include <string>
 
 #include "binding/kernels.h"
@@ -29,12 +31,17 @@ const float* optionalPerChannel(const Napi::CallbackInfo& info, std::size_t i, c
   return v;
 }
 
-// The activations a batch normalisation fuses (and differentiates).
+// One of the activations a batch normalisation fuses (and differentiates).
 kernels::Activation normActivation(const Napi::CallbackInfo& info, std::size_t i) {
   const kernels::Activation a = activation(info, i);
-  if (a != kernels::Activation::Linear && a != kernels::Activation::Relu &&
-      a != kernels::Activation::Relu6 && a != kernels::Activation::Swish) {
-    throw Napi::RangeError::New(info.Env(), "batch norm fuses linear, relu, relu6 or swish only");
+  const auto& fused = kernels::kBatchNormActivations;
+  if (std::find(std::begin(fused), std::end(fused), a) == std::end(fused)) {
+    std::string names;
+    for (const kernels::Activation f : fused) {
+      names += std::string(names.empty() ? "" : ", ") +
+               kernels::kActivationNames[static_cast<std::size_t>(f)];
+    }
+    throw Napi::RangeError::New(info.Env(), "batch norm fuses " + names + " only");
   }
   return a;
 }

@@ -9,9 +9,14 @@
 
 namespace asc::kernels {
 
+// The activations batch normalisation fuses (and differentiates). The binding refuses
+// others and exports these with their codes, so the TypeScript side copies no list.
+inline constexpr Activation kBatchNormActivations[] = {Activation::Linear, Activation::Relu,
+                                                       Activation::Relu6, Activation::Swish};
+
 // Batch normalisation over rows of `channels` values: out = act(offset + (x - mean) *
 // scale / sqrt(variance + epsilon)), each parameter of length `channels` or 1; offset and
-// scale may be null (0 and 1). `act` is Linear, Relu, Relu6 or Swish.
+// scale may be null (0 and 1). `act` is one of kBatchNormActivations.
 struct BatchNormParams {
   const float* mean;
   std::size_t meanLength;
