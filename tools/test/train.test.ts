@@ -55,6 +55,32 @@ describe('asc train / eval / predict', () => {
     expect(other.json().error).toMatch(/different seed/);
   });
 
+  it('resumes a named model from the run directory alone, keeping its name', () => {
+    const named = path.join(dir, 'named');
+    const first = runAsc([
+      'train',
+      '--model',
+      'B',
+      '--dataset',
+      dataset,
+      '--cache',
+      cache,
+      '--run',
+      named,
+      '--recipe',
+      'search',
+      '--epochs',
+      '1',
+      '--json',
+    ]);
+    expect(first.status).toBe(0);
+    expect(first.json()).toMatchObject({ model: 'B', epochsDone: 1 });
+    // Model, data, recipe and seed all come from run.json: the finished run is returned.
+    const again = runAsc(['train', '--run', named, '--json']);
+    expect(again.status).toBe(0);
+    expect(again.json()).toEqual(first.json());
+  });
+
   it('eval reproduces the run record; fp16 agrees', () => {
     const record = JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8'));
     const r = runAsc(['eval', '--run', run, '--json']);

@@ -53,6 +53,21 @@ export class TrainOptionsError extends AscError {
 }
 
 /**
+ * The model a stored run trained, as a reference that resolves to the same name and spec:
+ * the recorded name ('B', a baseline, an identifier), or the spec itself when the name
+ * does not give it back (a spec whose growth an identifier's three decimals cannot hold).
+ */
+function recordedModel(stored: RunRecord): string | ArchSpec {
+  try {
+    const byName = resolveModel(stored.model);
+    if (JSON.stringify(byName.spec ?? null) === JSON.stringify(stored.spec)) return stored.model;
+  } catch (err) {
+    if (!(err instanceof AscError)) throw err;
+  }
+  return (stored.spec as ArchSpec | null) ?? stored.model;
+}
+
+/**
  * Trains a zoo model on a dataset's feature cache into `runDir` (run.json, log.jsonl,
  * checkpoint, fp32 and fp16 exports). Re-running on the same directory resumes; options
  * left out are then taken from the stored record.
@@ -61,8 +76,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunRecord> {
   const stored = fs.existsSync(runPaths(options.runDir).record)
     ? readRunRecord(options.runDir)
     : null;
-  const modelRef =
-    options.model ?? (stored ? ((stored.spec as ArchSpec | null) ?? stored.model) : undefined);
+  const modelRef = options.model ?? (stored ? recordedModel(stored) : undefined);
   if (modelRef === undefined) throw new TrainOptionsError('no model given (and no run to resume)');
   const datasetDir = options.datasetDir ?? stored?.data.datasetDir ?? undefined;
   const cacheDir = options.cacheDir ?? stored?.data.cacheDir ?? undefined;
