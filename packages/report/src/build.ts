@@ -1,4 +1,10 @@
-import { StudyDir, studySizeWindow, type StudyAnalysis, type TrialRecord } from '@asc/zoo';
+import {
+  STUDY_FILES,
+  StudyDir,
+  studySizeWindow,
+  type StudyAnalysis,
+  type TrialRecord,
+} from '@asc/zoo';
 import { configurationTables, growthMeansTable } from './analysis';
 import { retrainingTable, searchFacts } from './facts';
 import { figure3, figure4, scoredTrials, type ScoredTrial } from './figures';
@@ -87,7 +93,7 @@ function missingParts(snapshot: StudySnapshot, scored: readonly ScoredTrial[]): 
   if (snapshot.studyJson === null && !missing.some((p) => p.startsWith(configFile)))
     missing.push(`${configFile}: absent (no study configuration recorded).`);
   if (snapshot.storeLocation === null)
-    missing.push('No trial store (trials.sqlite): the search has not run in this study.');
+    missing.push(`No trial store (${STUDY_FILES.store}): the search has not run in this study.`);
   else if (snapshot.study === null) missing.push('The trial store holds no study.');
   if (snapshot.storeLocation !== null && scored.length === 0) {
     missing.push('No complete candidates: Table 3 and Figures 3 and 4 are empty.');
@@ -98,7 +104,7 @@ function missingParts(snapshot: StudySnapshot, scored: readonly ScoredTrial[]): 
   }
   missing.push(...snapshot.runs.problems);
   if (snapshot.runs.runs.length === 0)
-    missing.push('No retrained runs under retrain/: Table 4 is empty.');
+    missing.push(`No retrained runs under ${STUDY_FILES.retrain}/: Table 4 is empty.`);
   if (snapshot.dataset === null && !snapshot.problems.some((p) => p.startsWith('dataset'))) {
     missing.push(
       'No dataset directory recorded in study.json or a run record: the dataset fingerprint is absent.',

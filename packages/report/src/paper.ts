@@ -1,3 +1,5 @@
+import type { RetrainRole } from '@asc/zoo';
+
 /**
  * The paper's published numbers (Wu & Lee, DCASE 2020), shown as reference columns.
  * Source: docs/paper.md (Table 4 and Section 4.4 of the paper).
@@ -31,9 +33,12 @@ export const PAPER_GROWTH_MEANS: ReadonlyMap<number, number> = new Map([
 
 // How a run's model reference maps to a row of the paper's Table 4. The selected
 // candidates play the roles of Model A (best accuracy) and Model B (lowest loss).
-const PAPER_ROW_OF: Record<string, string> = {
+const PAPER_ROW_OF_ROLE: Record<RetrainRole, string> = {
   'best-accuracy': 'Model A',
   'lowest-loss': 'Model B',
+};
+const PAPER_ROW_OF: Record<string, string> = {
+  ...PAPER_ROW_OF_ROLE,
   a: 'Model A',
   'a-table3': 'Model A',
   b: 'Model B',

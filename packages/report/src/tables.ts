@@ -5,6 +5,7 @@ import {
   validateArchSpec,
   ArchSpecError,
   type Candidate,
+  type RetrainRole,
 } from '@asc/zoo';
 import type { Cell, Table } from './model';
 import { paperRowFor, PAPER_TABLE4 } from './paper';
@@ -14,7 +15,7 @@ import type { RunSummary } from './runRecord';
 const LAYER_WORDING = /^(\d+ × \d+) (.+?)(?: \((\d+)\))?$/;
 
 /** Table 3 for one selected candidate: its layers in the paper's wording, from its spec. */
-export function table3(id: string, role: string, trial: Candidate): Table {
+export function table3(id: string, role: RetrainRole, trial: Candidate): Table {
   const rows = layerTable(trial.spec).map((row, i) => {
     const match = LAYER_WORDING.exec(row.layer);
     return {
