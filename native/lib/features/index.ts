@@ -15,6 +15,7 @@ export {
   FEATURE_PIPELINE_VERSION,
   FeatureConfigError,
   resolveFeatureConfig,
+  segmentTiming,
   type FeatureConfig,
 } from './config';
 export { featureConfigHash } from './config-hash';

@@ -1,6 +1,7 @@
 export * from './modules';
 export * from './spec';
 export * from './arch-id';
+export * from './complexity';
 export * from './params';
 export * from './space';
 export * from './sampler';
@@ -10,6 +11,7 @@ export * from './store/sqlite-store';
 export {
   DEFAULT_INPUT_SHAPE,
   trainableParams,
+  nonZeroParams,
   type BuildOptions,
   type LayersModel,
   type Tf,

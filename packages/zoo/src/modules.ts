@@ -1,9 +1,10 @@
+import { CostCounter, type Cost } from './complexity';
 import type { SymbolicTensor } from './models/tf';
 
 /**
  * The module kinds of the search space (Table 1), one registry entry each: the digit that
- * names it in architecture ids (the registry key), its Table 3 label, its parameter count,
- * its layer table rows and its tfjs builder. Adding a kind is one entry here (plus the
+ * names it in architecture ids (the registry key), its Table 3 label, its cost (parameters
+ * and MACs, complexity.ts), its layer table rows and its tfjs builder. Adding a kind is one entry here (plus the
  * PyTorch bench model's table in tools/bench/torch_model.py); parameter counts, layer
  * tables, models, ids and the search analysis all read it, and an id without an entry is
  * an error everywhere (`moduleKind` in spec.ts), never a silent fallback to another kind.
@@ -16,6 +17,10 @@ export interface ModuleRow {
   outputChannels: number;
   /** Trainable parameters (BN gamma and beta counted, moving statistics not). */
   params: number;
+  /** Of `params`, the batch norms' scales and shifts. */
+  batchNormParams: number;
+  /** Multiply-accumulates for one input (complexity.ts: torchinfo's rule). */
+  macs: number;
 }
 
 /**
@@ -36,10 +41,15 @@ export interface ModuleLayers {
 export interface ModuleKind {
   /** The name used in Table 3 and in the search analysis' groups. */
   readonly label: string;
+  /**
+   * Parameters, batch-norm parameters and MACs of the module mapping `inC` to `outC`
+   * channels on an h x w input (every module keeps the size).
+   */
+  cost(inC: number, outC: number, h: number, w: number): Cost;
   /** Trainable parameters of the module mapping `inC` to `outC` channels. */
   params(inC: number, outC: number): number;
-  /** Its rows of the layer table (none for the identity). */
-  tableRows(inC: number, outC: number): ModuleRow[];
+  /** Its rows of the layer table (none for the identity) on an h x w input. */
+  tableRows(inC: number, outC: number, h: number, w: number): ModuleRow[];
   /** Applies the module to `x` (its channels are the input width), giving `outC` channels. */
   build(layers: ModuleLayers, x: SymbolicTensor, outC: number, name: string): SymbolicTensor;
 }
@@ -47,31 +57,27 @@ export interface ModuleKind {
 /** Expansion ratio of the inverted residual module (the paper uses 3, not MobileNet V2's 6). */
 export const IRWLB_EXPANSION = 3;
 
-/** Trainable parameters of a k x k conv without bias followed by BatchNorm (gamma, beta). */
-export function convBnParams(k: number, inChannels: number, outChannels: number): number {
-  return k * k * inChannels * outChannels + 2 * outChannels;
-}
-
-/** Depthwise k x k without bias followed by BatchNorm. */
-function depthwiseBnParams(k: number, channels: number): number {
-  return k * k * channels + 2 * channels;
-}
-
 function channelsOf(x: SymbolicTensor): number {
   return x.shape[x.shape.length - 1] as number;
 }
 
-/** A module that is one Table 3 row. */
+/** A module that is one Table 3 row, its layers counted by `count`. */
 function oneRow(
   label: string,
-  params: (inC: number, outC: number) => number,
+  count: (c: CostCounter, inC: number, outC: number, h: number, w: number) => void,
   build: ModuleKind['build'],
 ): ModuleKind {
+  const cost = (inC: number, outC: number, h: number, w: number) => {
+    const c = new CostCounter();
+    count(c, inC, outC, h, w);
+    return c.total();
+  };
   return {
     label,
-    params,
-    tableRows: (inC, outC) => [
-      { layer: `${label} (${outC})`, outputChannels: outC, params: params(inC, outC) },
+    cost,
+    params: (inC, outC) => cost(inC, outC, 1, 1).params,
+    tableRows: (inC, outC, h, w) => [
+      { layer: `${label} (${outC})`, outputChannels: outC, ...cost(inC, outC, h, w) },
     ],
     build,
   };
@@ -80,9 +86,12 @@ function oneRow(
 /** Module A's "no module": the block is module B and the pool alone. */
 const IDENTITY: ModuleKind = {
   label: 'Identity',
-  params(inC, outC) {
+  cost(inC, outC) {
     if (inC !== outC) throw new RangeError(`the identity cannot map ${inC} to ${outC} channels`);
-    return 0;
+    return { params: 0, batchNormParams: 0, macs: 0 };
+  },
+  params(inC, outC) {
+    return IDENTITY.cost(inC, outC, 1, 1).params;
   },
   tableRows: () => [],
   build: (_layers, x) => x,
@@ -92,7 +101,7 @@ const IDENTITY: ModuleKind = {
 function depthwiseSeparable(k: 3 | 5): ModuleKind {
   return oneRow(
     `${k} × ${k} DSC`,
-    (inC, outC) => depthwiseBnParams(k, inC) + convBnParams(1, inC, outC),
+    (c, inC, outC, h, w) => c.convBn(k, inC, inC, h, w, inC).convBn(1, inC, outC, h, w),
     (l, x, outC, name) => {
       const y = l.batchNormSwish(l.depthwise(x, k, `${name}_dw`), `${name}_dw_bn`);
       return l.batchNormSwish(l.pointwise(y, outC, `${name}_pw`), `${name}_pw_bn`);
@@ -107,9 +116,9 @@ function depthwiseSeparable(k: 3 | 5): ModuleKind {
 function invertedResidual(k: 3 | 5): ModuleKind {
   return oneRow(
     `${k} × ${k} IRwLB`,
-    (inC, outC) => {
+    (c, inC, outC, h, w) => {
       const e = IRWLB_EXPANSION * inC;
-      return convBnParams(1, inC, e) + depthwiseBnParams(k, e) + convBnParams(1, e, outC);
+      c.convBn(1, inC, e, h, w).convBn(k, e, e, h, w, e).convBn(1, e, outC, h, w);
     },
     (l, x, outC, name) => {
       const inC = channelsOf(x);

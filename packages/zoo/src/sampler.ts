@@ -1,10 +1,12 @@
 import { archId } from './arch-id';
-import { paramCount } from './params';
+import { specCost } from './params';
 import { foldedSeedRng, type Rng, AscError } from '@asc/core';
 import {
   DEFAULT_SIZE_WINDOW,
   PAPER_SEARCH_SPACE,
   countArchitectures,
+  describeWindow,
+  macsInWindow,
   paramsInWindow,
   validateSizeWindow,
   type SearchSpace,
@@ -108,7 +110,7 @@ export class RandomSampler {
 
   private extend(): void {
     const capacity = this.capacity();
-    const w = `${this.window.minKiB} < KB < ${this.window.maxKiB}`;
+    const w = describeWindow(this.window);
     if (this.sequence.length >= capacity) {
       throw new SamplerExhaustedError(
         `the search space is exhausted: all ${capacity} distinct architectures with ${w} have been proposed`,
@@ -119,8 +121,8 @@ export class RandomSampler {
     for (let tries = 0; tries < this.maxTriesPerProposal; tries++) {
       const spec = this.drawRaw();
       this.draws++;
-      const params = paramCount(spec);
-      if (!paramsInWindow(params, this.window)) {
+      const { params, macs } = specCost(spec);
+      if (!paramsInWindow(params, this.window) || !macsInWindow(macs, this.window)) {
         this.rejectedBySize++;
         continue;
       }

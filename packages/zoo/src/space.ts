@@ -1,6 +1,8 @@
+import { sameSize, validSize } from './complexity';
+import { DEFAULT_INPUT_SHAPE } from './models/tf';
 import type { ModuleId } from './modules';
-import { moduleParams } from './params';
-import type { Block, Pool } from './spec';
+import { layerTable } from './params';
+import { blockWidths, moduleKind, type ArchSpec, type Block, type Pool } from './spec';
 
 /** The choices of Table 2; every choice is drawn uniformly. */
 export interface SearchSpace {
@@ -21,10 +23,23 @@ export const PAPER_SEARCH_SPACE: SearchSpace = Object.freeze({
   growths: [1.0, 1.25, 1.5, 1.75, 2.0],
 } as SearchSpace);
 
-/** Size window in KiB (the paper's KB); both bounds are strict: min < size < max. */
+/**
+ * Which candidates the sampler keeps: the paper's size window in KiB (its "KB"), both
+ * bounds strict (min < size < max), plus optional DCASE 2022-2025 style limits. With
+ * none of the optional fields set it is the paper's filter, and stored studies compare
+ * equal to it.
+ */
 export interface SizeWindow {
   minKiB: number;
   maxKiB: number;
+  /** Bytes per parameter the window counts (4 = float32, the paper; 2 = float16; 1 = int8). */
+  bytesPerParam?: 1 | 2 | 4;
+  /** At most this many parameters (all of them, batch norm included, as DCASE 2022 counts). */
+  maxParams?: number;
+  /** At most this many MACs per second of audio (complexity.ts: torchinfo's rule). */
+  maxMacsPerSecond?: number;
+  /** Audio seconds one input segment covers; required with maxMacsPerSecond. */
+  segmentSeconds?: number;
 }
 
 export const DEFAULT_SIZE_WINDOW: SizeWindow = Object.freeze({ minKiB: 250, maxKiB: 500 });
@@ -40,20 +55,62 @@ export function validateSizeWindow(w: SizeWindow): SizeWindow {
       `size window is empty: min ${w.minKiB} KB must be below max ${w.maxKiB} KB`,
     );
   }
-  return { minKiB: w.minKiB, maxKiB: w.maxKiB };
+  const out: SizeWindow = { minKiB: w.minKiB, maxKiB: w.maxKiB };
+  if (w.bytesPerParam !== undefined) {
+    if (![1, 2, 4].includes(w.bytesPerParam)) {
+      throw new RangeError(`bytes per parameter must be 1, 2 or 4, got ${w.bytesPerParam}`);
+    }
+    out.bytesPerParam = w.bytesPerParam;
+  }
+  if (w.maxParams !== undefined) {
+    if (!Number.isInteger(w.maxParams) || w.maxParams < 1) {
+      throw new RangeError(`the parameter limit must be a positive integer, got ${w.maxParams}`);
+    }
+    out.maxParams = w.maxParams;
+  }
+  if (w.maxMacsPerSecond !== undefined) {
+    if (!(w.maxMacsPerSecond > 0) || !(w.segmentSeconds !== undefined && w.segmentSeconds > 0)) {
+      throw new RangeError(
+        `a MAC limit needs a positive limit and segment duration, got ${w.maxMacsPerSecond} MACs/s over ${w.segmentSeconds} s`,
+      );
+    }
+    out.maxMacsPerSecond = w.maxMacsPerSecond;
+    out.segmentSeconds = w.segmentSeconds;
+  }
+  return out;
 }
 
-/** Whether float32 parameters fit the window (params x 4 bytes / 1024, strict bounds). */
+/** The window in words: "250 < KB < 500, <= 30 MMACs/s", for messages. */
+export function describeWindow(w: SizeWindow): string {
+  const bytes = w.bytesPerParam ?? 4;
+  const parts = [
+    `${w.minKiB} < KB < ${w.maxKiB}${bytes === 4 ? '' : ` at ${bytes} byte${bytes === 1 ? '' : 's'} per parameter`}`,
+  ];
+  if (w.maxParams !== undefined) parts.push(`<= ${w.maxParams} parameters`);
+  if (w.maxMacsPerSecond !== undefined) parts.push(`<= ${w.maxMacsPerSecond / 1e6} MMACs/s`);
+  return parts.join(', ');
+}
+
+/** Whether a parameter count passes the window's size bounds and parameter limit. */
 export function paramsInWindow(params: number, w: SizeWindow): boolean {
-  const kib = (params * 4) / 1024;
-  return kib > w.minKiB && kib < w.maxKiB;
+  const kib = (params * (w.bytesPerParam ?? 4)) / 1024;
+  return kib > w.minKiB && kib < w.maxKiB && (w.maxParams === undefined || params <= w.maxParams);
+}
+
+/** Whether MACs per input segment pass the window's MAC limit (always, without one). */
+export function macsInWindow(macsPerSegment: number, w: SizeWindow): boolean {
+  return (
+    w.maxMacsPerSecond === undefined || macsPerSegment / w.segmentSeconds! <= w.maxMacsPerSecond
+  );
 }
 
 /**
  * The exact number of distinct architectures of `space` inside the window, so that the
- * sampler can tell "exhausted" from "unlucky". Parameters are additive over blocks once
- * the stem filters and growth fix the widths, so the last block is counted by binary
- * search over its sorted costs instead of enumerated.
+ * sampler can tell "exhausted" from "unlucky". Parameters and MACs are additive over
+ * blocks once the stem filters and growth fix the widths (and the block's position fixes
+ * its input size), so the last block is counted by binary search over its sorted
+ * parameter costs (or, under a MAC limit, by a scan of its few choices) instead of
+ * every architecture being enumerated.
  */
 export function countArchitectures(space: SearchSpace, window: SizeWindow): number {
   let total = 0;
@@ -61,18 +118,30 @@ export function countArchitectures(space: SearchSpace, window: SizeWindow): numb
     const poolWays = space.pools.length ** n;
     for (const F of space.stemFilters) {
       for (const g of space.growths) {
-        const widths = [F];
-        for (let i = 0; i < n; i++) widths.push(Math.floor(g * widths[i] + 1e-9));
+        const spec: ArchSpec = { stemFilters: F, growth: g, blocks: [] };
+        for (let i = 0; i < n; i++) spec.blocks.push([0, 1, 'avg']);
+        const widths = blockWidths(spec);
+        // The stem and the head: every row outside the blocks.
+        const base = layerTable(spec)
+          .filter((r) => r.block === null)
+          .reduce((c, r) => ({ params: c.params + r.params, macs: c.macs + r.macs }), {
+            params: 0,
+            macs: 0,
+          });
+        // Blocks run after the stride-2 stem, each at half the size of the one before.
+        let side = sameSize(DEFAULT_INPUT_SHAPE[0], 2);
         const costs = widths.slice(0, n).map((w, i) => {
-          const c: number[] = [];
+          const c: BlockCost[] = [];
           for (const a of space.moduleA) {
-            for (const b of space.moduleB)
-              c.push(moduleParams(a, w, w) + moduleParams(b, w, widths[i + 1]));
+            for (const b of space.moduleB) {
+              const ca = moduleKind(a).cost(w, w, side, side);
+              const cb = moduleKind(b).cost(w, widths[i + 1], side, side);
+              c.push({ params: ca.params + cb.params, macs: ca.macs + cb.macs });
+            }
           }
-          return c.sort((x, y) => x - y);
+          side = validSize(side, 2, 2);
+          return c.sort((x, y) => x.params - y.params);
         });
-        // stem (3x3, 2 input channels, BN) + dense head (3 classes)
-        const base = 9 * 2 * F + 2 * F + widths[n] * 3 + 3;
         total += poolWays * countCombos(costs, 0, base, window);
       }
     }
@@ -80,21 +149,41 @@ export function countArchitectures(space: SearchSpace, window: SizeWindow): numb
   return total;
 }
 
-function countCombos(costs: number[][], i: number, sum: number, w: SizeWindow): number {
+interface BlockCost {
+  params: number;
+  macs: number;
+}
+
+function countCombos(costs: BlockCost[][], i: number, sum: BlockCost, w: SizeWindow): number {
   if (i === costs.length - 1) {
     const last = costs[i];
-    // params p is inside when p * 4 / 1024 is strictly between the bounds
-    const lo = lowerBound(last, (v) => ((sum + v) * 4) / 1024 > w.minKiB);
-    const hi = lowerBound(last, (v) => ((sum + v) * 4) / 1024 >= w.maxKiB);
+    if (w.maxMacsPerSecond !== undefined) {
+      let n = 0;
+      for (const c of last) {
+        if (paramsInWindow(sum.params + c.params, w) && macsInWindow(sum.macs + c.macs, w)) n++;
+      }
+      return n;
+    }
+    // params p is inside when p * bytes / 1024 is strictly between the bounds (and <= maxParams)
+    const bytes = w.bytesPerParam ?? 4;
+    const lo = lowerBound(last, (v) => ((sum.params + v.params) * bytes) / 1024 > w.minKiB);
+    const hi = lowerBound(
+      last,
+      (v) =>
+        ((sum.params + v.params) * bytes) / 1024 >= w.maxKiB ||
+        (w.maxParams !== undefined && sum.params + v.params > w.maxParams),
+    );
     return Math.max(0, hi - lo);
   }
   let n = 0;
-  for (const c of costs[i]) n += countCombos(costs, i + 1, sum + c, w);
+  for (const c of costs[i]) {
+    n += countCombos(costs, i + 1, { params: sum.params + c.params, macs: sum.macs + c.macs }, w);
+  }
   return n;
 }
 
 /** First index whose value satisfies the monotone predicate. */
-function lowerBound(sorted: number[], pred: (v: number) => boolean): number {
+function lowerBound<T>(sorted: T[], pred: (v: T) => boolean): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {

@@ -1,11 +1,12 @@
 import type { Argv } from 'yargs';
-import { DEFAULT_HEARTBEAT, DEFAULT_SIZE_WINDOW } from '@asc/zoo';
+import { DEFAULT_HEARTBEAT } from '@asc/zoo';
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { UsageError } from '../cli/errors';
 import { checkPositiveIntegers } from '../cli/flags';
+import { limitOptions, windowRequest, type LimitArgs } from '../cli/limits';
 import { searchStudy } from '../ops/search';
 
-interface SearchArgs {
+interface SearchArgs extends LimitArgs {
   study: string;
   storage?: string;
   trials: number;
@@ -16,8 +17,6 @@ interface SearchArgs {
   cache?: string;
   evaluator?: string;
   'evaluator-options'?: string;
-  'min-kb'?: number;
-  'max-kb'?: number;
   'heartbeat-timeout': number;
 }
 
@@ -38,7 +37,7 @@ export const searchCommand = defineCommand<SearchArgs>({
   command: 'search',
   describe: 'Random architecture search under the size window; re-running resumes the study',
   builder: (y: Argv<GlobalOptions>) =>
-    y
+    limitOptions(y)
       .option('study', {
         type: 'string',
         demandOption: true,
@@ -74,14 +73,6 @@ export const searchCommand = defineCommand<SearchArgs>({
         type: 'string',
         describe: 'Extra evaluator options, a JSON object',
       })
-      .option('min-kb', {
-        type: 'number',
-        describe: `Lower size bound in KB, strict (default: the study's, else ${DEFAULT_SIZE_WINDOW.minKiB})`,
-      })
-      .option('max-kb', {
-        type: 'number',
-        describe: `Upper size bound in KB, strict (default: the study's, else ${DEFAULT_SIZE_WINDOW.maxKiB})`,
-      })
       .option('heartbeat-timeout', {
         type: 'number',
         default: DEFAULT_HEARTBEAT.timeoutMs / 1000,
@@ -112,7 +103,7 @@ export const searchCommand = defineCommand<SearchArgs>({
         workers: args.workers,
         epochs: args.epochs,
         seed: args.seed,
-        window: { minKiB: args['min-kb'], maxKiB: args['max-kb'] },
+        window: windowRequest(args),
         dataset: args.dataset,
         cache: args.cache,
         evaluatorModule: args.evaluator,

@@ -1,18 +1,23 @@
 import type { Argv, CommandModule } from 'yargs';
+import { DEFAULT_FEATURE_CONFIG, segmentTiming } from '@asc/native';
 import {
-  DEFAULT_SIZE_WINDOW,
   RandomSampler,
   SamplerExhaustedError,
   archId,
+  complexityOf,
+  describeWindow,
   layerTable,
   namedModels,
   resolveModel,
   sizeOfParams,
+  specCost,
   type ResolvedModel,
 } from '@asc/zoo';
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { UsageError } from '../cli/errors';
 import { checkPositiveIntegers } from '../cli/flags';
+import { completeWindow, limitOptions, windowRequest, type LimitArgs } from '../cli/limits';
+import { describeComplexity } from '../export/complexity-text';
 
 /** Sizes of a parameter count as `asc zoo` reports them (KB = KiB, MB = MiB, as the paper). */
 function sizes(params: number) {
@@ -44,12 +49,18 @@ function table(header: string[], rows: (string | number)[][]): string[] {
   );
 }
 
-function entry(m: ResolvedModel) {
+/** The DCASE figures of a model at the default input and features, `bytesPerParam` per weight. */
+function complexity(m: ResolvedModel, bytesPerParam = 4) {
+  return complexityOf(m.cost(), { ...segmentTiming(DEFAULT_FEATURE_CONFIG), bytesPerParam });
+}
+
+function entry(m: ResolvedModel, bytesPerParam = 4) {
   return {
     name: m.name,
     title: m.title,
     ...(m.spec ? { id: archId(m.spec), spec: m.spec } : {}),
     ...sizes(m.params),
+    ...complexity(m, bytesPerParam),
   };
 }
 
@@ -57,10 +68,22 @@ const listCommand = defineCommand<object>({
   command: 'list',
   describe: 'List the named models (Table 4) with parameters and sizes',
   run: async (_args, out) => {
-    const models = namedModels().map(entry);
-    out.info('Sizes: KB = KiB, MB = MiB (as the paper); float32 and float16.');
+    const models = namedModels().map((m) => entry(m));
+    out.info(
+      'Sizes: KB = KiB, MB = MiB (as the paper), float32 and float16; MMACs per 1.28 s segment and per second of audio.',
+    );
     for (const line of table(
-      ['name', 'params', 'KB fp32', 'MB fp32', 'KB fp16', 'MB fp16', 'identifier'],
+      [
+        'name',
+        'params',
+        'KB fp32',
+        'MB fp32',
+        'KB fp16',
+        'MB fp16',
+        'MMACs',
+        'MMACs/s',
+        'identifier',
+      ],
       models.map((m) => [
         m.name,
         m.params,
@@ -68,6 +91,8 @@ const listCommand = defineCommand<object>({
         m.sizeMB.toFixed(2),
         m.sizeKBFp16.toFixed(1),
         m.sizeMBFp16.toFixed(2),
+        (m.macsPerSegment / 1e6).toFixed(1),
+        (m.macsPerSecond / 1e6).toFixed(1),
         m.id ?? '-',
       ]),
     )) {
@@ -79,6 +104,7 @@ const listCommand = defineCommand<object>({
 
 interface ShowArgs {
   model: string;
+  'param-bytes': number;
 }
 
 /** The layers of a model outside the search space (vision baselines), from the built tfjs model. */
@@ -109,12 +135,19 @@ const showCommand = defineCommand<ShowArgs>({
   describe:
     'Print the layer table of a model (Table 3 style): a name, an identifier or a spec .json',
   builder: (y: Argv<GlobalOptions>) =>
-    y.positional('model', {
-      type: 'string',
-      demandOption: true,
-      describe:
-        'A, B, A-table3, mobilenet-v1, mobilenet-v2, shufflenet-v2, alexnet, id_..., or spec.json',
-    }) as Argv<ShowArgs & GlobalOptions>,
+    y
+      .positional('model', {
+        type: 'string',
+        demandOption: true,
+        describe:
+          'A, B, A-table3, mobilenet-v1, mobilenet-v2, shufflenet-v2, alexnet, id_..., or spec.json',
+      })
+      .option('param-bytes', {
+        type: 'number',
+        choices: [1, 2, 4],
+        default: 4,
+        describe: 'Bytes per parameter of the DCASE sizes (4 float32, 2 float16, 1 int8)',
+      }) as Argv<ShowArgs & GlobalOptions>,
   run: async (args, out) => {
     let m: ResolvedModel;
     try {
@@ -122,18 +155,25 @@ const showCommand = defineCommand<ShowArgs>({
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
-    const head = entry(m);
+    const head = entry(m, args['param-bytes']);
     out.info(`${m.title}${head.id && head.id !== m.name ? ` (${head.id})` : ''}`);
     if (m.notes) out.info(m.notes);
     out.info(
       `${m.params.toLocaleString('en-US')} parameters: ${head.sizeKB.toFixed(1)} KB / ${head.sizeMB.toFixed(2)} MB float32, ` +
         `${head.sizeKBFp16.toFixed(1)} KB / ${head.sizeMBFp16.toFixed(2)} MB float16`,
     );
+    for (const line of describeComplexity(head)) out.info(line);
     if (m.spec) {
       const rows = layerTable(m.spec);
       for (const line of table(
-        ['#', 'layer', 'block', 'params'],
-        rows.map((r, i) => [i + 1, r.layer, r.block === null ? '' : String(r.block), r.params]),
+        ['#', 'layer', 'block', 'params', 'MACs'],
+        rows.map((r, i) => [
+          i + 1,
+          r.layer,
+          r.block === null ? '' : String(r.block),
+          r.params,
+          r.macs,
+        ]),
       )) {
         out.info(line);
       }
@@ -150,49 +190,44 @@ const showCommand = defineCommand<ShowArgs>({
   },
 });
 
-interface SampleArgs {
+interface SampleArgs extends LimitArgs {
   seed: number;
   count: number;
-  'min-kb': number;
-  'max-kb': number;
 }
 
 const sampleCommand = defineCommand<SampleArgs>({
   command: 'sample',
   describe: 'Preview the search space: N architectures the seeded sampler proposes',
   builder: (y: Argv<GlobalOptions>) =>
-    y
+    limitOptions(y, '')
       .option('seed', { type: 'number', demandOption: true, describe: 'Sampler seed' })
-      .option('count', { type: 'number', default: 10, describe: 'How many architectures' })
-      .option('min-kb', {
+      .option('count', {
         type: 'number',
-        default: DEFAULT_SIZE_WINDOW.minKiB,
-        describe: 'Lower size bound, KB (strict)',
-      })
-      .option('max-kb', {
-        type: 'number',
-        default: DEFAULT_SIZE_WINDOW.maxKiB,
-        describe: 'Upper size bound, KB (strict)',
+        default: 10,
+        describe: 'How many architectures',
       }) as Argv<SampleArgs & GlobalOptions>,
   run: async (args, out) => {
     if (!Number.isSafeInteger(args.seed))
       throw new UsageError(`--seed must be an integer, got ${args.seed}`);
     checkPositiveIntegers({ '--count': args.count });
-    let sampler: RandomSampler;
-    try {
-      sampler = new RandomSampler({
-        seed: args.seed,
-        window: { minKiB: args['min-kb'], maxKiB: args['max-kb'] },
-      });
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const window = completeWindow(windowRequest(args));
+    const sampler = new RandomSampler({ seed: args.seed, window });
     const samples = [];
     let message: string | undefined;
     for (let i = 0; i < args.count; i++) {
       try {
         const p = sampler.at(i);
-        samples.push({ sampleIndex: i, id: p.archId, spec: p.spec, ...sizes(p.params) });
+        const macsPerSegment = specCost(p.spec).macs;
+        samples.push({
+          sampleIndex: i,
+          id: p.archId,
+          spec: p.spec,
+          ...sizes(p.params),
+          macsPerSegment,
+          macsPerSecond: Math.round(
+            macsPerSegment / segmentTiming(DEFAULT_FEATURE_CONFIG).segmentSeconds,
+          ),
+        });
       } catch (err) {
         if (!(err instanceof SamplerExhaustedError)) throw err;
         message = err.message;
@@ -201,26 +236,33 @@ const sampleCommand = defineCommand<SampleArgs>({
     }
     const last = samples.length > 0 ? sampler.at(samples.length - 1) : undefined;
     for (const line of table(
-      ['#', 'identifier', 'params', 'KB fp32', 'KB fp16'],
+      ['#', 'identifier', 'params', 'KB fp32', 'KB fp16', 'MMACs/s'],
       samples.map((s) => [
         s.sampleIndex,
         s.id,
         s.params,
         s.sizeKB.toFixed(1),
         s.sizeKBFp16.toFixed(1),
+        (s.macsPerSecond / 1e6).toFixed(1),
       ]),
     )) {
       out.info(line);
     }
     const rejectedBySize = last?.rejectedBySize ?? 0;
     out.info(
-      `seed ${args.seed}: ${samples.length} architectures with ${args['min-kb']} < KB < ${args['max-kb']} ` +
+      `seed ${args.seed}: ${samples.length} architectures with ${describeWindow(window)} ` +
         `from ${last?.draws ?? 0} draws (${rejectedBySize} rejected by size, ${last?.duplicates ?? 0} repeats)`,
     );
     if (message) out.warn(`asc zoo sample: ${message}`);
     return {
       seed: args.seed,
-      window: { minKB: args['min-kb'], maxKB: args['max-kb'] },
+      window: {
+        minKB: window.minKiB,
+        maxKB: window.maxKiB,
+        bytesPerParam: window.bytesPerParam ?? 4,
+        maxParams: window.maxParams ?? null,
+        maxMacsPerSecond: window.maxMacsPerSecond ?? null,
+      },
       samples,
       draws: last?.draws ?? 0,
       rejectedBySize,

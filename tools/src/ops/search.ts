@@ -10,6 +10,7 @@ import {
   StudyDirError,
   StudyMismatchError,
   STUDY_FILES,
+  describeWindow,
   redactUrl,
   resolveEvaluatorModule,
   resolveStudySettings,
@@ -20,8 +21,10 @@ import {
   type SizeWindow,
   type StudyConfig,
 } from '@asc/zoo';
+import type { FeatureConfig } from '@asc/native';
 import { gitRevision } from '@asc/report';
 import { CommandFailed, UsageError } from '../cli/errors';
+import { completeWindow } from '../cli/limits';
 import type { Output } from '../cli/output';
 import { createProgress } from '../cli/progress';
 
@@ -56,14 +59,14 @@ export interface SearchStudyOptions {
 /** What `asc search --json` prints: the search summary and where the study is. */
 export type SearchStudyResult = SearchSummary & { studyDir: string | null; store: string };
 
-function featureConfigHashOf(cacheDir: string): string {
+function featureConfigOf(cacheDir: string): { hash: string; config: FeatureConfig } {
   // Loaded only when a cache is named: it needs the native package's TS facade, not the addon.
   const { openFeatureCache } = require('@asc/native') as typeof import('@asc/native');
   try {
     const cache = openFeatureCache(cacheDir);
-    const hash = cache.configHash;
+    const features = { hash: cache.configHash, config: cache.config };
     cache.close();
-    return hash;
+    return features;
   } catch (err) {
     throw new UsageError(`--cache ${cacheDir}: ${(err as Error).message}`);
   }
@@ -107,10 +110,12 @@ export async function searchStudy(
     },
     stored,
   );
-  const { seed, window, dataset, cache } = settings;
+  const { seed, dataset, cache } = settings;
   const name = 'name' in options.study ? options.study.name : studyDir!.name(stored);
   const storeLocation = 'storage' in options.study ? options.study.storage : studyDir!.storeFile;
-  const featureConfigHash = cache !== undefined ? featureConfigHashOf(cache) : null;
+  const features = cache !== undefined ? featureConfigOf(cache) : null;
+  const featureConfigHash = features?.hash ?? null;
+  const window = completeWindow(settings.window, features?.config);
   const recipe = { name: 'search', epochs: options.epochs };
   const evaluatorOptions = {
     ...options.evaluatorOptions,
@@ -146,7 +151,7 @@ export async function searchStudy(
 
   const { workers } = options;
   out.info(
-    `study "${name}" in ${redactUrl(storeLocation)}: seed ${seed}, ${window.minKiB} < KB < ${window.maxKiB}, ` +
+    `study "${name}" in ${redactUrl(storeLocation)}: seed ${seed}, ${describeWindow(window)}, ` +
       `${options.epochs} epochs, ${workers} worker${workers === 1 ? '' : 's'}, target ${options.trials} complete trials`,
   );
   const progress = createProgress({

@@ -1,3 +1,4 @@
+import { CostCounter, sameSize, validSize, type Cost } from '../complexity';
 import { registerZooLayers } from './layers';
 import { BN_ARGS } from './build';
 import {
@@ -10,26 +11,39 @@ import {
   type Tf,
 } from './tf';
 
+/** The input and outputs a baseline's cost is counted for. */
+export interface BaselineShape {
+  inputShape?: [number, number, number];
+  classes?: number;
+}
+
 /**
  * The vision baselines of Table 4, changed only in their input channels (2) and outputs
  * (3), plus the AlexNet-style net the paper does not specify. Each comes with an analytic
- * trainable-parameter count (BN gamma/beta included, moving statistics excluded) that the
- * tests check against the built model and against Table 4's sizes.
+ * cost (trainable parameters with BN gamma/beta, moving statistics excluded; MACs by
+ * complexity.ts's rule) that the tests check against the built model and Table 4's sizes.
  */
 export interface Baseline {
   name: string;
   title: string;
   /** Where the architecture is defined, and what we chose where the paper is silent. */
   notes: string;
-  params(o?: { inputShape?: [number, number, number]; classes?: number }): number;
+  cost(o?: BaselineShape): Cost;
+  params(o?: BaselineShape): number;
   build(tf: Tf, o?: BuildOptions): LayersModel;
 }
 
 // ---- shared pieces --------------------------------------------------------------------
 
-const convBnParams = (k: number, inC: number, outC: number) => k * k * inC * outC + 2 * outC;
-const dwBnParams = (k: number, c: number) => k * k * c + 2 * c;
-const denseParams = (inC: number, outC: number) => inC * outC + outC;
+/** A baseline from its cost walk (params is the walk's parameter count). */
+function baseline(b: Omit<Baseline, 'params'>): Baseline {
+  return { ...b, params: (o) => b.cost(o).params };
+}
+
+function inputOf(o: BaselineShape): { h: number; w: number; c: number; classes: number } {
+  const [h, w, c] = o.inputShape ?? DEFAULT_INPUT_SHAPE;
+  return { h, w, c, classes: o.classes ?? 3 };
+}
 
 class Builder {
   private readonly counter = { n: 0 };
@@ -121,20 +135,22 @@ const MOBILENET_V1_BLOCKS: [number, number][] = [
   [1024, 1],
 ];
 
-export const mobilenetV1: Baseline = {
+export const mobilenetV1: Baseline = baseline({
   name: 'mobilenet-v1',
   title: 'MobileNet V1 (1.0)',
   notes:
     'Keras applications.MobileNet, alpha 1.0: ReLU6, BN after every conv, dropout 1e-3 before the classifier.',
-  params(o = {}) {
-    const inC = (o.inputShape ?? DEFAULT_INPUT_SHAPE)[2];
-    let n = convBnParams(3, inC, 32);
+  cost(o = {}) {
+    const i = inputOf(o);
+    let [h, w] = [sameSize(i.h, 2), sameSize(i.w, 2)];
+    const n = new CostCounter().convBn(3, i.c, 32, h, w);
     let c = 32;
-    for (const [out] of MOBILENET_V1_BLOCKS) {
-      n += dwBnParams(3, c) + convBnParams(1, c, out);
+    for (const [out, stride] of MOBILENET_V1_BLOCKS) {
+      [h, w] = [sameSize(h, stride), sameSize(w, stride)];
+      n.convBn(3, c, c, h, w, c).convBn(1, c, out, h, w);
       c = out;
     }
-    return n + denseParams(c, o.classes ?? 3);
+    return n.dense(c, i.classes).total();
   },
   build(tf, o = {}) {
     const b = new Builder(tf, o);
@@ -147,7 +163,7 @@ export const mobilenetV1: Baseline = {
     });
     return tf.model({ inputs: input, outputs: b.head(x, 1e-3), name: 'mobilenet_v1' });
   },
-};
+});
 
 // ---- MobileNet V2 (Sandler et al. 2018; Keras applications.MobileNetV2, alpha 1.0) -----
 
@@ -168,22 +184,24 @@ function* mobilenetV2Units(): Generator<{ t: number; out: number; stride: number
   }
 }
 
-export const mobilenetV2: Baseline = {
+export const mobilenetV2: Baseline = baseline({
   name: 'mobilenet-v2',
   title: 'MobileNet V2 (1.0)',
   notes:
     'Keras applications.MobileNetV2, alpha 1.0: inverted residuals with ReLU6, last conv 1280, no dropout.',
-  params(o = {}) {
-    const inC = (o.inputShape ?? DEFAULT_INPUT_SHAPE)[2];
-    let n = convBnParams(3, inC, 32);
+  cost(o = {}) {
+    const i = inputOf(o);
+    let [h, w] = [sameSize(i.h, 2), sameSize(i.w, 2)];
+    const n = new CostCounter().convBn(3, i.c, 32, h, w);
     let c = 32;
-    for (const { t, out } of mobilenetV2Units()) {
+    for (const { t, out, stride } of mobilenetV2Units()) {
       const e = c * t;
-      if (t !== 1) n += convBnParams(1, c, e);
-      n += dwBnParams(3, e) + convBnParams(1, e, out);
+      if (t !== 1) n.convBn(1, c, e, h, w);
+      [h, w] = [sameSize(h, stride), sameSize(w, stride)];
+      n.convBn(3, e, e, h, w, e).convBn(1, e, out, h, w);
       c = out;
     }
-    return n + convBnParams(1, c, 1280) + denseParams(1280, o.classes ?? 3);
+    return n.convBn(1, c, 1280, h, w).dense(1280, i.classes).total();
   },
   build(tf, o = {}) {
     const b = new Builder(tf, o);
@@ -203,7 +221,7 @@ export const mobilenetV2: Baseline = {
     x = b.bnAct(b.conv(x, 1280, 1, 1, 'conv_last'), 'conv_last_bn', 'relu6');
     return tf.model({ inputs: input, outputs: b.head(x, 0), name: 'mobilenet_v2' });
   },
-};
+});
 
 // ---- ShuffleNet V2 1.0x (Ma et al. 2018; torchvision shufflenet_v2_x1_0) --------------
 
@@ -213,26 +231,30 @@ const SHUFFLENET_V2_STAGES: [number, number][] = [
   [464, 4],
 ];
 
-export const shufflenetV2: Baseline = {
+export const shufflenetV2: Baseline = baseline({
   name: 'shufflenet-v2',
   title: 'ShuffleNet V2 1.0x',
   notes:
     "torchvision shufflenet_v2_x1_0: stem 24 + 3x3/2 max pool, stages (116, 232, 464) x (4, 8, 4), conv5 1024; TF 'same' padding instead of PyTorch's symmetric padding (same shapes and parameters).",
-  params(o = {}) {
-    const inC = (o.inputShape ?? DEFAULT_INPUT_SHAPE)[2];
-    let n = convBnParams(3, inC, 24);
+  cost(o = {}) {
+    const i = inputOf(o);
+    let [h, w] = [sameSize(i.h, 2), sameSize(i.w, 2)];
+    const n = new CostCounter().convBn(3, i.c, 24, h, w);
+    [h, w] = [sameSize(h, 2), sameSize(w, 2)]; // 3x3 stride-2 max pool
     let c = 24;
     for (const [out, repeats] of SHUFFLENET_V2_STAGES) {
       const bf = out / 2;
       // first unit, stride 2: both branches see all input channels
-      n += dwBnParams(3, c) + convBnParams(1, c, bf);
-      n += convBnParams(1, c, bf) + dwBnParams(3, bf) + convBnParams(1, bf, bf);
-      for (let i = 1; i < repeats; i++) {
-        n += convBnParams(1, bf, bf) + dwBnParams(3, bf) + convBnParams(1, bf, bf);
+      const [h2, w2] = [sameSize(h, 2), sameSize(w, 2)];
+      n.convBn(3, c, c, h2, w2, c).convBn(1, c, bf, h2, w2);
+      n.convBn(1, c, bf, h, w).convBn(3, bf, bf, h2, w2, bf).convBn(1, bf, bf, h2, w2);
+      [h, w] = [h2, w2];
+      for (let r = 1; r < repeats; r++) {
+        n.convBn(1, bf, bf, h, w).convBn(3, bf, bf, h, w, bf).convBn(1, bf, bf, h, w);
       }
       c = out;
     }
-    return n + convBnParams(1, c, 1024) + denseParams(1024, o.classes ?? 3);
+    return n.convBn(1, c, 1024, h, w).dense(1024, i.classes).total();
   },
   build(tf, o = {}) {
     const b = new Builder(tf, o);
@@ -271,7 +293,7 @@ export const shufflenetV2: Baseline = {
     x = b.bnAct(b.conv(x, 1024, 1, 1, 'conv5'), 'conv5_bn', 'relu');
     return tf.model({ inputs: input, outputs: b.head(x, 0), name: 'shufflenet_v2' });
   },
-};
+});
 
 // ---- AlexNet (Modified): our design, the paper gives only its size (33.8 MB) ---------
 
@@ -286,10 +308,7 @@ const ALEXNET_CONVS: { filters: number; k: number; stride: number; poolAfter: bo
   { filters: 256, k: 3, stride: 1, poolAfter: true },
 ];
 
-/** Spatial size after a 3x3 stride-2 'valid' max pool. */
-const pooled = (n: number) => Math.floor((n - 3) / 2) + 1;
-
-export const alexnet: Baseline = {
+export const alexnet: Baseline = baseline({
   name: 'alexnet',
   title: 'AlexNet (Modified)',
   notes:
@@ -297,19 +316,23 @@ export const alexnet: Baseline = {
     `ReLU, biases, 3x3/2 max pools after conv 1, 2 and 5, 'same' padding) on 2 input channels, so 128x128 ends at 3x3x256; then ` +
     `dropout 0.5, dense ${ALEXNET_HIDDEN_UNITS} ReLU, dropout 0.5, dense ${ALEXNET_HIDDEN_UNITS} ReLU, dense 3. The hidden width ` +
     `replaces AlexNet's 4096 so that the parameters (8.86 M) give 33.8 MB at float32.`,
-  params(o = {}) {
-    const [h, w, inC] = o.inputShape ?? DEFAULT_INPUT_SHAPE;
-    let n = 0;
-    let c = inC;
-    let [hh, ww] = [h, w];
+  cost(o = {}) {
+    const i = inputOf(o);
+    const n = new CostCounter();
+    let [h, w, c] = [i.h, i.w, i.c];
     for (const conv of ALEXNET_CONVS) {
-      n += conv.k * conv.k * c * conv.filters + conv.filters;
+      [h, w] = [sameSize(h, conv.stride), sameSize(w, conv.stride)];
+      n.conv(conv.k, c, conv.filters, h, w, { bias: true });
       c = conv.filters;
-      [hh, ww] = [Math.ceil(hh / conv.stride), Math.ceil(ww / conv.stride)];
-      if (conv.poolAfter) [hh, ww] = [pooled(hh), pooled(ww)];
+      // 3x3 stride-2 'valid' max pool
+      if (conv.poolAfter) [h, w] = [validSize(h, 3, 2), validSize(w, 3, 2)];
     }
     const H = ALEXNET_HIDDEN_UNITS;
-    return n + denseParams(hh * ww * c, H) + denseParams(H, H) + denseParams(H, o.classes ?? 3);
+    return n
+      .dense(h * w * c, H)
+      .dense(H, H)
+      .dense(H, i.classes)
+      .total();
   },
   build(tf, o = {}) {
     const b = new Builder(tf, o);
@@ -344,6 +367,6 @@ export const alexnet: Baseline = {
       name: 'alexnet_modified',
     });
   },
-};
+});
 
 export const BASELINES: readonly Baseline[] = [alexnet, mobilenetV1, mobilenetV2, shufflenetV2];

@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { archId, isArchId, parseArchId } from '../arch-id';
-import { paramCount } from '../params';
+import type { Cost } from '../complexity';
+import { paramCount, specCost } from '../params';
 import { ArchSpecError, validateArchSpec, type ArchSpec } from '../spec';
-import { BASELINES } from './baselines';
+import { BASELINES, type BaselineShape } from './baselines';
 import { buildModel } from './build';
 import type { BuildOptions, LayersModel, Tf } from './tf';
 import { AscError } from '@asc/core';
@@ -54,6 +55,8 @@ export interface ResolvedModel {
   spec?: ArchSpec;
   /** Trainable parameters at the default input (128, 128, 2) and 3 classes. */
   params: number;
+  /** Parameters, batch-norm parameters and MACs per segment (default input: 128, 128, 2). */
+  cost(o?: BaselineShape): Cost;
   notes?: string;
   build(tf: Tf, o?: BuildOptions): LayersModel;
 }
@@ -74,6 +77,12 @@ function fromSpec(name: string, title: string, spec: ArchSpec, notes?: string): 
     title,
     spec,
     params: paramCount(spec),
+    cost: (o = {}) =>
+      specCost(spec, {
+        inputSize: o.inputShape && [o.inputShape[0], o.inputShape[1]],
+        inputChannels: o.inputShape?.[2],
+        classes: o.classes,
+      }),
     notes,
     build: (tf, o) => buildModel(tf, spec, o),
   };
@@ -86,6 +95,7 @@ export function namedModels(): ResolvedModel[] {
       name: b.name,
       title: b.title,
       params: b.params(),
+      cost: (o) => b.cost(o),
       notes: b.notes,
       build: (tf, o) => b.build(tf, o),
     })),

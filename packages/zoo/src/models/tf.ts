@@ -45,3 +45,19 @@ export function trainableParams(model: LayersModel): number {
     0,
   );
 }
+
+/**
+ * Non-zero trainable parameters outside batch norm (what DCASE 2020 Task 1B counts): the
+ * weights and biases a pruned or sparse model really stores.
+ */
+export function nonZeroParams(model: LayersModel): number {
+  let n = 0;
+  for (const layer of model.layers) {
+    if (layer.weights.some((w) => w.originalName.endsWith('moving_variance'))) continue;
+    for (const w of layer.trainableWeights) {
+      const values = w.read().dataSync();
+      for (let i = 0; i < values.length; i++) if (values[i] !== 0) n++;
+    }
+  }
+  return n;
+}

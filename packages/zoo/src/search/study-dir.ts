@@ -88,6 +88,28 @@ export const DEFAULT_STUDY_SEED = 1;
  * A search's settings: each asked-for value, else study.json's (so that re-running a
  * search resumes its study without repeating the flags), else the defaults.
  */
+/**
+ * Each window field as asked, else as study.json has it, else the paper's; a MAC limit
+ * comes with the segment duration it was set for.
+ */
+function resolveWindow(
+  request: Partial<SizeWindow> | undefined,
+  stored: Partial<SizeWindow> | undefined,
+): SizeWindow {
+  const pick = <K extends keyof SizeWindow>(k: K): SizeWindow[K] | undefined =>
+    request?.[k] ?? stored?.[k];
+  const macs = request?.maxMacsPerSecond !== undefined ? request : stored;
+  return {
+    minKiB: pick('minKiB') ?? DEFAULT_SIZE_WINDOW.minKiB,
+    maxKiB: pick('maxKiB') ?? DEFAULT_SIZE_WINDOW.maxKiB,
+    ...(pick('bytesPerParam') !== undefined ? { bytesPerParam: pick('bytesPerParam') } : {}),
+    ...(pick('maxParams') !== undefined ? { maxParams: pick('maxParams') } : {}),
+    ...(macs?.maxMacsPerSecond !== undefined
+      ? { maxMacsPerSecond: macs.maxMacsPerSecond, segmentSeconds: macs.segmentSeconds }
+      : {}),
+  };
+}
+
 export function resolveStudySettings(
   request: StudySettingsRequest,
   config: StudyConfig | null,
@@ -96,10 +118,7 @@ export function resolveStudySettings(
   const cache = request.cache ?? config?.cache;
   return {
     seed: request.seed ?? config?.seed ?? DEFAULT_STUDY_SEED,
-    window: {
-      minKiB: request.window?.minKiB ?? config?.window?.minKiB ?? DEFAULT_SIZE_WINDOW.minKiB,
-      maxKiB: request.window?.maxKiB ?? config?.window?.maxKiB ?? DEFAULT_SIZE_WINDOW.maxKiB,
-    },
+    window: resolveWindow(request.window, config?.window),
     ...(dataset !== undefined ? { dataset } : {}),
     ...(cache !== undefined ? { cache } : {}),
   };

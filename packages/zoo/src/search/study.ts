@@ -3,6 +3,7 @@ import { RandomSampler } from '../sampler';
 import {
   DEFAULT_SIZE_WINDOW,
   PAPER_SEARCH_SPACE,
+  describeWindow,
   type SearchSpace,
   type SizeWindow,
 } from '../space';
@@ -106,8 +107,8 @@ export class Study {
     }
     if (JSON.stringify(stored.window) !== JSON.stringify(sampler.window)) {
       throw new StudyMismatchError(
-        `${where} was created with the size window ${stored.window.minKiB} < KB < ${stored.window.maxKiB}, ` +
-          `not ${sampler.window.minKiB} < KB < ${sampler.window.maxKiB}`,
+        `${where} was created with the size window ${describeWindow(stored.window)}, ` +
+          `not ${describeWindow(sampler.window)}`,
         o.name,
         'window',
       );
