@@ -12,6 +12,7 @@ const sources = {
   '@asc/trainer': 'packages/trainer/src/index.ts',
   '@asc/report': 'packages/report/src/index.ts',
   '@asc/demo': 'packages/demo/src/index.ts',
+  '@asc/onnx': 'packages/onnx/src/index.ts',
   '@asc/cli': 'tools/src/index.ts',
 };
 

@@ -5,6 +5,31 @@ import { segmentSize, type ClipRef, type SegmentSource } from './segments';
 
 type Tf = typeof tfType;
 
+/**
+ * Scores `count` raw segments (count x frames x bands x planes, channels-last, not
+ * normalised): resolves to their sigmoid outputs, count x classes. Any runtime can
+ * provide one (tfjs below; onnxruntime in @asc/onnx).
+ */
+export type SegmentScorer = (segments: Float32Array, count: number) => Promise<Float32Array>;
+
+/** The scorer of a tfjs model (logits out) with the run's input normalisation. */
+export function tfjsScorer(
+  tf: Tf,
+  model: tfType.LayersModel,
+  inputs: InputNormaliser,
+): SegmentScorer {
+  return async (segments, count) => {
+    const probs = tf.tidy(() =>
+      tf.sigmoid(
+        model.predict(inputs.tensor(segments, count), { batchSize: count }) as tfType.Tensor,
+      ),
+    );
+    const values = (await probs.data()) as Float32Array;
+    probs.dispose();
+    return values;
+  };
+}
+
 export interface EvaluateOptions {
   classes: number;
   /** Segments per forward pass. */
@@ -13,14 +38,12 @@ export interface EvaluateOptions {
 }
 
 /**
- * Runs the model (inference mode) over every segment of the clips, streaming clips from
- * the source, and scores it at clip level (mean of segment sigmoids).
+ * Runs the scorer (a model in inference mode) over every segment of the clips, streaming
+ * clips from the source, and scores it at clip level (mean of segment sigmoids).
  */
 export async function evaluateClips(
-  tf: Tf,
-  model: tfType.LayersModel,
+  score: SegmentScorer,
   source: SegmentSource,
-  inputs: InputNormaliser,
   clips: readonly ClipRef[],
   options: EvaluateOptions,
 ): Promise<ClipMetrics> {
@@ -31,12 +54,12 @@ export async function evaluateClips(
   let filled = 0;
   const flush = async (): Promise<void> => {
     if (filled === 0) return;
-    const probs = tf.tidy(() => {
-      const x = inputs.tensor(buffer.subarray(0, filled * size), filled);
-      return tf.sigmoid(model.predict(x, { batchSize: filled }) as tfType.Tensor);
-    });
-    const values = await probs.data();
-    probs.dispose();
+    const values = await score(buffer.subarray(0, filled * size), filled);
+    if (values.length !== filled * options.classes) {
+      throw new RangeError(
+        `the model gave ${values.length} scores for ${filled} segments of ${options.classes} classes`,
+      );
+    }
     for (let i = 0; i < values.length; i++) probabilities.push(values[i]);
     filled = 0;
   };

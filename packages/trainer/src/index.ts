@@ -14,7 +14,7 @@ export {
   writeCheckpoint,
   type CheckpointTensor,
 } from './checkpoint';
-export { evaluateClips, type EvaluateOptions } from './evaluate';
+export { evaluateClips, tfjsScorer, type EvaluateOptions, type SegmentScorer } from './evaluate';
 export {
   exportLayersModel,
   fileSystemLoader,
@@ -100,4 +100,12 @@ export {
   type RunRecord,
 } from './run-record';
 export { loadRecipe, trainRun, TrainOptionsError, type TrainRunOptions } from './train-run';
-export { evaluateRun, predictFiles, type FilePrediction, type RunModelOptions } from './run-eval';
+export {
+  evaluateRun,
+  evaluateSplit,
+  predictFiles,
+  runDataDirs,
+  type EvaluateSplitOptions,
+  type FilePrediction,
+  type RunModelOptions,
+} from './run-eval';

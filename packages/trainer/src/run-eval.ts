@@ -2,7 +2,7 @@ import * as path from 'path';
 import type * as tfType from '@tensorflow/tfjs';
 import { computeClipFeatures } from '@asc/native';
 import { selectBackend, type BackendInfo, type BackendRequest } from './backend';
-import { evaluateClips } from './evaluate';
+import { evaluateClips, tfjsScorer, type SegmentScorer } from './evaluate';
 import { loadExportedModel, ModelFileError, type ExportDtype } from './export';
 import { InputNormaliser } from './inputs';
 import { openRunData } from './run-data';
@@ -45,45 +45,88 @@ async function loadRunModel(options: RunModelOptions): Promise<{
   return { tf, info, record, model, inputs };
 }
 
+/** Where the evaluate split is read from, and how many segments go into one forward pass. */
+export interface EvaluateSplitOptions {
+  datasetDir: string;
+  cacheDir: string;
+  batchSize: number;
+  /** When given, the cache's feature configuration must have this hash. */
+  featureConfigHash?: string | null;
+  /** When given, the cache's segments must have this shape [frames, bands, planes]. */
+  segmentShape?: readonly [number, number, number];
+}
+
+/**
+ * Scores any model (`score`) on a dataset's evaluate split through its feature cache:
+ * clip accuracy, log loss, segment figures, per-class recall and the confusion matrix.
+ */
+export async function evaluateSplit(
+  score: SegmentScorer,
+  o: EvaluateSplitOptions,
+): Promise<FinalMetrics> {
+  const data = await openRunData(o.datasetDir, o.cacheDir);
+  try {
+    const source = data.evaluate.source;
+    if (o.featureConfigHash && data.cache.configHash !== o.featureConfigHash) {
+      throw new ModelFileError(
+        `the model was trained on features ${o.featureConfigHash}, the cache holds ${data.cache.configHash}`,
+        o.cacheDir,
+      );
+    }
+    if (o.segmentShape && source.segmentShape.some((d, i) => d !== o.segmentShape![i])) {
+      throw new ModelFileError(
+        `segments are ${source.segmentShape.join('x')}, the model takes ${o.segmentShape.join('x')}`,
+        o.cacheDir,
+      );
+    }
+    const m = await evaluateClips(score, source, data.evaluate.clips, {
+      classes: data.classes.length,
+      batchSize: o.batchSize,
+    });
+    return {
+      testAccuracy: m.accuracy,
+      testLoss: m.logLoss,
+      segmentAccuracy: m.segmentAccuracy,
+      segmentBce: m.segmentBce,
+      perClass: m.perClass,
+      confusion: m.confusion,
+      classes: data.classes,
+      clips: m.clips,
+      segments: m.segments,
+    };
+  } finally {
+    data.close();
+  }
+}
+
+/** The dataset and cache a run names, or the ones given instead. */
+export function runDataDirs(
+  runDir: string,
+  record: RunRecord,
+  o: { datasetDir?: string; cacheDir?: string },
+): { datasetDir: string; cacheDir: string } {
+  const datasetDir = o.datasetDir ?? record.data.datasetDir;
+  const cacheDir = o.cacheDir ?? record.data.cacheDir;
+  if (!datasetDir || !cacheDir) {
+    throw new RunRecordError(
+      runPaths(runDir).record,
+      'the run names no dataset or cache; pass them',
+    );
+  }
+  return { datasetDir, cacheDir };
+}
+
 /** `asc eval`: re-scores a finished run's exported model on its dataset's evaluate split. */
 export async function evaluateRun(
   options: RunModelOptions & { datasetDir?: string; cacheDir?: string },
 ): Promise<{ metrics: FinalMetrics; backend: BackendInfo; dtype: ExportDtype; model: string }> {
   const { tf, info, record, model, inputs } = await loadRunModel(options);
-  const datasetDir = options.datasetDir ?? record.data.datasetDir;
-  const cacheDir = options.cacheDir ?? record.data.cacheDir;
   try {
-    if (!datasetDir || !cacheDir) {
-      throw new RunRecordError(
-        runPaths(options.runDir).record,
-        'the run names no dataset or cache; pass them',
-      );
-    }
-    const data = await openRunData(datasetDir, cacheDir);
-    try {
-      const m = await evaluateClips(tf, model, data.evaluate.source, inputs, data.evaluate.clips, {
-        classes: data.classes.length,
-        batchSize: record.recipe.batchSize,
-      });
-      return {
-        metrics: {
-          testAccuracy: m.accuracy,
-          testLoss: m.logLoss,
-          segmentAccuracy: m.segmentAccuracy,
-          segmentBce: m.segmentBce,
-          perClass: m.perClass,
-          confusion: m.confusion,
-          classes: data.classes,
-          clips: m.clips,
-          segments: m.segments,
-        },
-        backend: info,
-        dtype: options.dtype ?? 'float32',
-        model: record.model,
-      };
-    } finally {
-      data.close();
-    }
+    const metrics = await evaluateSplit(tfjsScorer(tf, model, inputs), {
+      ...runDataDirs(options.runDir, record, options),
+      batchSize: record.recipe.batchSize,
+    });
+    return { metrics, backend: info, dtype: options.dtype ?? 'float32', model: record.model };
   } finally {
     model.dispose();
     inputs.dispose();

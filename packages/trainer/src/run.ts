@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import type * as tfType from '@tensorflow/tfjs';
 import type { FeatureConfig } from '@asc/native';
+import { nonZeroParams } from '@asc/zoo';
 import type { BackendInfo } from './backend';
 import { readCheckpoint, writeCheckpoint } from './checkpoint';
 import { exportLayersModel, loadExportedModel } from './export';
@@ -310,6 +311,7 @@ async function exportBoth(
     fp16Dir: 'model-fp16',
     fp16MaxAbsDiff: maxAbsDiff,
     fp16CheckedSegments: segments,
+    nonZeroParameters: nonZeroParams(model),
   };
 }
 

@@ -9,7 +9,7 @@ import {
   type EpochStreamFactory,
 } from './batch-stream';
 import type { CheckpointTensor } from './checkpoint';
-import { evaluateClips } from './evaluate';
+import { evaluateClips, tfjsScorer } from './evaluate';
 import type { InputNormaliser } from './inputs';
 import { bceWithLogits } from './loss';
 import type { ClipMetrics } from './metrics';
@@ -201,7 +201,7 @@ export class Trainer {
 
   evaluate(): Promise<ClipMetrics> {
     const { tf, model, inputs, evaluate, recipe, classes, signal } = this.options;
-    return evaluateClips(tf, model, evaluate.source, inputs, evaluate.clips, {
+    return evaluateClips(tfjsScorer(tf, model, inputs), evaluate.source, evaluate.clips, {
       classes,
       batchSize: recipe.batchSize,
       signal,

@@ -53,6 +53,11 @@ export interface RunExportRecord {
   /** Largest |sigmoid(fp16) - sigmoid(fp32)| over the checked evaluation segments. */
   fp16MaxAbsDiff: number;
   fp16CheckedSegments: number;
+  /**
+   * Non-zero trained weights and biases outside batch norm (what DCASE 2020 counts);
+   * absent from records written before it was recorded.
+   */
+  nonZeroParameters?: number;
 }
 
 /**
@@ -245,6 +250,7 @@ function checkExport(c: Checker, x: unknown): RunExportRecord | null {
   c.metric(e.fp16MaxAbsDiff, 'export.fp16MaxAbsDiff');
   c.string(e.fp32Dir, 'export.fp32Dir');
   c.string(e.fp16Dir, 'export.fp16Dir');
+  c.optionalFinite(e.nonZeroParameters, 'export.nonZeroParameters');
   return e as unknown as RunExportRecord;
 }
 

@@ -11,6 +11,7 @@ import { reportCommand } from './report';
 import { studyCommand } from './study';
 import { trainCommand } from './train';
 import { evalCommand } from './eval';
+import { exportCommand } from './export';
 import { predictCommand } from './predict';
 import { zooCommand } from './zoo';
 import { searchCommand } from './search';
@@ -29,6 +30,7 @@ export const commands: CommandModule<GlobalOptions, any>[] = [
   featuresCommand,
   trainCommand,
   evalCommand,
+  exportCommand,
   predictCommand,
   zooCommand,
   searchCommand,

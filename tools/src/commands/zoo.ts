@@ -17,7 +17,7 @@ import { defineCommand, type GlobalOptions } from '../cli/command';
 import { UsageError } from '../cli/errors';
 import { checkPositiveIntegers } from '../cli/flags';
 import { completeWindow, limitOptions, windowRequest, type LimitArgs } from '../cli/limits';
-import { describeComplexity } from '../export/complexity-text';
+import { describeComplexity } from '../cli/complexity';
 
 /** Sizes of a parameter count as `asc zoo` reports them (KB = KiB, MB = MiB, as the paper). */
 function sizes(params: number) {
