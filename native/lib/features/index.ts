@@ -15,7 +15,6 @@ export {
   FEATURE_PIPELINE_VERSION,
   FeatureConfigError,
   resolveFeatureConfig,
-  segmentTiming,
   type FeatureConfig,
 } from './config';
 export { featureConfigHash } from './config-hash';

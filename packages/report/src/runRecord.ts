@@ -1,5 +1,14 @@
 import * as fs from 'fs';
-import { readRunRecord, RunRecordError, runRecordFile, StudyDir, type RunRecord } from '@asc/zoo';
+import { AscError } from '@asc/core';
+import {
+  readRunRecord,
+  runComplexity,
+  RunRecordError,
+  runRecordFile,
+  StudyDir,
+  type Complexity,
+  type RunRecord,
+} from '@asc/zoo';
 
 /** What the report takes from a run record (`<study>/retrain/<name>/run.json`). */
 export interface RunSummary {
@@ -25,6 +34,20 @@ export interface RunSummary {
   /** The dataset and feature configuration the run trained on, as recorded. */
   datasetDir: string | null;
   featureConfigHash: string | null;
+  /**
+   * The DCASE figures of the trained float32 model; null when the record has no feature
+   * configuration (to time segments by) or names a model the zoo does not know.
+   */
+  complexity: Complexity | null;
+}
+
+function complexityOfRun(record: RunRecord): Complexity | null {
+  try {
+    return runComplexity(record, { bytesPerParam: 4 });
+  } catch (err) {
+    if (err instanceof AscError) return null;
+    throw err;
+  }
 }
 
 /** The report's view of a checked run record. */
@@ -51,6 +74,7 @@ export function summariseRun(name: string, file: string, record: RunRecord): Run
     params: record.params,
     datasetDir: record.data.datasetDir || null,
     featureConfigHash: record.data.featureConfigHash || null,
+    complexity: complexityOfRun(record),
   };
 }
 

@@ -1,7 +1,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { SqliteTrialStore, type TrialRecord } from '@asc/zoo';
+import { SqliteTrialStore, specCost, type TrialRecord } from '@asc/zoo';
 import { generateReport, type GeneratedReport } from '@asc/report';
 import { buildFixtureStudy, FIXTURE_STUDY, writeRun, type Fixture } from './study-fixture';
 
@@ -245,6 +245,16 @@ describe('report of a small study built through the store API', () => {
       close(12)(row.sizeMB as number, (trial.params * 4) / 2 ** 20);
       close(12)(row.sizeMBFp16 as number, (trial.params * 2) / 2 ** 20);
       close(12)(row.exportMBFp32 as number, run.export.fp32Bytes / 2 ** 20);
+      // DCASE figures of the float32 weights: the zoo's cost of the spec, 1.28 s segments
+      const cost = specCost(trial.spec);
+      expect(row).toMatchObject({
+        parameters: trial.params,
+        nonZeroParameters: trial.params - cost.batchNormParams,
+        sizeDcase2020Bytes: 4 * (trial.params - cost.batchNormParams),
+        sizeDcase2022Bytes: 4 * trial.params,
+        macsPerSegment: cost.macs,
+        macsPerSecond: Math.round(cost.macs / 1.28),
+      });
     }
     // The paper's Table 4: Model A 0.42 / 0.21 MB, 95.6 %; Model B 0.29 / 0.15 MB, 95.8 %.
     expect([byName['best-accuracy'].paperSizeMB, byName['best-accuracy'].paperSizeMBFp16]).toEqual([

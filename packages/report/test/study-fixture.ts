@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { DEFAULT_FEATURE_CONFIG } from '@asc/native';
 import {
   RandomSampler,
   SqliteTrialStore,
@@ -240,7 +241,7 @@ export function writeRun(
       datasetDir: null,
       cacheDir: null,
       featureConfigHash: 'feature-hash-0001',
-      featureConfig: null,
+      featureConfig: DEFAULT_FEATURE_CONFIG,
       inputShape: [128, 128, 2],
       loader: 'worker',
       classes: ['indoor', 'outdoor', 'transportation'],

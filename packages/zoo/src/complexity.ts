@@ -89,6 +89,25 @@ export interface AudioTiming {
   segmentsPerClip: number;
 }
 
+/** The fields of a feature configuration (@asc/native's FeatureConfig) that fix the timing. */
+export interface SegmentGeometry {
+  sampleRateHz: number;
+  hopSamples: number;
+  segmentFrames: number;
+}
+
+/**
+ * The timing of segments cut as the feature pipeline cuts them: a clip of `clipSeconds`
+ * has 1 + floor(samples / hop) frames (centred framing), padded to whole segments.
+ */
+export function audioTiming(g: SegmentGeometry, clipSeconds = 10): AudioTiming {
+  const frames = 1 + Math.floor((clipSeconds * g.sampleRateHz) / g.hopSamples);
+  return {
+    segmentSeconds: (g.segmentFrames * g.hopSamples) / g.sampleRateHz,
+    segmentsPerClip: Math.ceil(frames / g.segmentFrames),
+  };
+}
+
 /**
  * The complexity figures under their JSON names, for a model stored at `bytesPerParam`
  * (4 float32, 2 float16, 1 int8):

@@ -29,3 +29,4 @@ export * from './search/analysis';
 export * from './search/run-search';
 export * from './search/study-dir';
 export * from './run-record';
+export * from './run-complexity';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { archId } from '../src/arch-id';
-import { complexityOf, DCASE2020_LIMIT_BYTES } from '../src/complexity';
+import { audioTiming, complexityOf, DCASE2020_LIMIT_BYTES } from '../src/complexity';
 import { BASELINES, mobilenetV1, mobilenetV2, shufflenetV2 } from '../src/models/baselines';
 import { buildModel } from '../src/models/build';
 import { MODEL_A, MODEL_B, namedModels } from '../src/models/named';
@@ -108,6 +108,18 @@ describe('MACs by torchinfo rule', () => {
       });
       model.dispose();
     }
+  });
+});
+
+describe('timing', () => {
+  it('cuts a 10 s clip at 48 kHz, hop 480, into eight 1.28 s segments (1001 frames padded to 1024)', () => {
+    expect(audioTiming({ sampleRateHz: 48000, hopSamples: 480, segmentFrames: 128 })).toEqual(
+      TIMING,
+    );
+    // 2 s clips (the tests' synthetic data): 201 frames, 2 segments
+    expect(
+      audioTiming({ sampleRateHz: 48000, hopSamples: 480, segmentFrames: 128 }, 2).segmentsPerClip,
+    ).toBe(2);
   });
 });
 

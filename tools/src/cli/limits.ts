@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
-import { DEFAULT_FEATURE_CONFIG, segmentTiming, type FeatureConfig } from '@asc/native';
-import { DEFAULT_SIZE_WINDOW, validateSizeWindow, type SizeWindow } from '@asc/zoo';
+import { DEFAULT_FEATURE_CONFIG, type FeatureConfig } from '@asc/native';
+import { DEFAULT_SIZE_WINDOW, audioTiming, validateSizeWindow, type SizeWindow } from '@asc/zoo';
 import { UsageError } from './errors';
 import { checkPositiveIntegers } from './flags';
 
@@ -65,7 +65,7 @@ export function completeWindow(
 ): SizeWindow {
   const window: SizeWindow = { ...DEFAULT_SIZE_WINDOW, ...w };
   if (window.maxMacsPerSecond !== undefined && window.segmentSeconds === undefined) {
-    window.segmentSeconds = segmentTiming(features).segmentSeconds;
+    window.segmentSeconds = audioTiming(features).segmentSeconds;
   }
   try {
     return validateSizeWindow(window);

@@ -1,9 +1,10 @@
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_FEATURE_CONFIG, segmentTiming } from '@asc/native';
+import { DEFAULT_FEATURE_CONFIG } from '@asc/native';
 import {
   RandomSampler,
   SamplerExhaustedError,
   archId,
+  audioTiming,
   complexityOf,
   describeWindow,
   layerTable,
@@ -51,7 +52,7 @@ function table(header: string[], rows: (string | number)[][]): string[] {
 
 /** The DCASE figures of a model at the default input and features, `bytesPerParam` per weight. */
 function complexity(m: ResolvedModel, bytesPerParam = 4) {
-  return complexityOf(m.cost(), { ...segmentTiming(DEFAULT_FEATURE_CONFIG), bytesPerParam });
+  return complexityOf(m.cost(), { ...audioTiming(DEFAULT_FEATURE_CONFIG), bytesPerParam });
 }
 
 function entry(m: ResolvedModel, bytesPerParam = 4) {
@@ -225,7 +226,7 @@ const sampleCommand = defineCommand<SampleArgs>({
           ...sizes(p.params),
           macsPerSegment,
           macsPerSecond: Math.round(
-            macsPerSegment / segmentTiming(DEFAULT_FEATURE_CONFIG).segmentSeconds,
+            macsPerSegment / audioTiming(DEFAULT_FEATURE_CONFIG).segmentSeconds,
           ),
         });
       } catch (err) {

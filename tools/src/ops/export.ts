@@ -2,7 +2,7 @@
 // Output; the commands are thin yargs adapters over them. Here: exporting a trained run.
 import * as fs from 'fs';
 import * as path from 'path';
-import { DEFAULT_FEATURE_CONFIG, segmentTiming } from '@asc/native';
+import { DEFAULT_FEATURE_CONFIG } from '@asc/native';
 import {
   BYTES_PER_PARAM,
   CALIBRATION_METHOD,
@@ -25,18 +25,11 @@ import {
   tfjsScorer,
   InputNormaliser,
   type RunData,
-  type RunRecord,
   type SegmentSource,
   type ClipRef,
 } from '@asc/trainer';
 import { foldedSeedRng, writeFileAtomic } from '@asc/core';
-import {
-  complexityOf,
-  nonZeroParams,
-  resolveModel,
-  type Complexity,
-  type LayersModel,
-} from '@asc/zoo';
+import { nonZeroParams, runComplexity, type Complexity, type LayersModel } from '@asc/zoo';
 
 export type ExportFormat = 'onnx' | 'tfjs';
 
@@ -102,25 +95,6 @@ export function* segmentBatches(
     if (total >= limit) break;
   }
   if (filled > 0) yield { segments: buffer.subarray(0, filled * size), count: filled };
-}
-
-/** The DCASE figures of a run's trained model, stored at `bytesPerParam`. */
-export function runComplexity(
-  record: RunRecord,
-  bytesPerParam: number,
-  nonZeroParameters?: number,
-): Complexity {
-  const model = resolveModel((record.spec as never) ?? record.model);
-  const cost = model.cost({
-    inputShape: record.data.inputShape,
-    classes: record.data.classes.length,
-  });
-  const timing = segmentTiming(record.data.featureConfig ?? DEFAULT_FEATURE_CONFIG);
-  return complexityOf(cost, {
-    ...timing,
-    bytesPerParam,
-    nonZeroParameters: nonZeroParameters ?? record.export?.nonZeroParameters,
-  });
 }
 
 function fileBytes(p: string): number {
@@ -238,7 +212,11 @@ export async function exportRun(o: ExportRunOptions): Promise<ExportRunResult> {
       format: o.format,
       dtype: o.dtype,
       file: path.resolve(o.out),
-      ...runComplexity(record, BYTES_PER_PARAM[o.dtype], nonZeroParams(model)),
+      ...runComplexity(record, {
+        bytesPerParam: BYTES_PER_PARAM[o.dtype],
+        nonZeroParameters: nonZeroParams(model),
+        geometry: DEFAULT_FEATURE_CONFIG,
+      })!,
       fileBytes: fileBytes(o.out),
       calibrationSegments,
       calibrationMethod: calibrationSegments === null ? null : CALIBRATION_METHOD,
