@@ -57,6 +57,27 @@ describe('asc search', () => {
     expect(other.stderr).toMatch(/created with seed 5, not 6/);
   });
 
+  it('keeps DCASE limits in the study and refuses to resume it under other ones', () => {
+    const study = path.join(dir, 'study');
+    const limits = ['--param-bytes', '1', '--min-kb', '0', '--max-kb', '128', '--max-mmacs', '30'];
+    const r = search(study, '--trials', '2', ...limits);
+    expect(r.status).toBe(0);
+    const config = JSON.parse(fs.readFileSync(path.join(study, 'study.json'), 'utf8'));
+    expect(config.window).toEqual({
+      minKiB: 0,
+      maxKiB: 128,
+      bytesPerParam: 1,
+      maxMacsPerSecond: 30e6,
+      segmentSeconds: 1.28,
+    });
+    expect(r.stderr).toMatch(/0 < KB < 128 at 1 byte per parameter, <= 30 MMACs\/s/);
+    // resumed without the flags: the study's limits hold
+    expect(search(study, '--trials', '3').status).toBe(0);
+    const other = search(study, '--trials', '3', '--max-mmacs', '20');
+    expect(other.status).toBe(2);
+    expect(other.stderr).toMatch(/<= 30 MMACs\/s, not .*<= 20 MMACs\/s/);
+  });
+
   it('refuses a missing evaluator before writing anything', () => {
     const study = path.join(dir, 'study');
     const r = runAsc([

@@ -52,10 +52,49 @@ describe('asc zoo', () => {
     expect(runAsc(['zoo', 'show', 'id_415226_76_1.750']).stdout).toContain('111,306 parameters');
   });
 
+  it('gives the DCASE complexity figures under their JSON names', () => {
+    const b = runAsc(['zoo', 'show', 'B', '--param-bytes', '1', '--json']).json();
+    // 76,611 parameters of which 2,944 batch-norm scales and shifts; 121.9 M MACs per
+    // 1.28 s segment (the zoo's test counts them by hand)
+    expect(b).toMatchObject({
+      parameters: 76_611,
+      nonZeroParameters: 73_667,
+      sizeDcase2020Bytes: 73_667,
+      sizeDcase2022Bytes: 76_611,
+      macsPerSegment: 121_883_715,
+      macsPerSecond: Math.round(121_883_715 / 1.28),
+    });
+    const rows = b.layers as { macs: number }[];
+    expect(rows.reduce((n, r) => n + r.macs, 0)).toBe(121_883_715);
+    const v2 = runAsc(['zoo', 'show', 'mobilenet-v2', '--json']).json();
+    expect(v2.sizeDcase2022Bytes).toBe(4 * 2_227_427);
+  });
+
   it('exits 2 on an unknown model, naming the known ones', () => {
     const r = runAsc(['zoo', 'show', 'resnet50']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/unknown model "resnet50".*mobilenet-v2/);
+  });
+
+  it('samples under DCASE 2022 style limits (128 KB of int8, 30 MMACs per second)', () => {
+    const r = runAsc([
+      ...['zoo', 'sample', '--seed', '3', '--count', '5', '--json', '--param-bytes', '1'],
+      ...['--min-kb', '0', '--max-kb', '128', '--max-mmacs', '30', '--max-params', '60000'],
+    ]);
+    expect(r.status).toBe(0);
+    const samples = r.json().samples as { params: number; macsPerSecond: number }[];
+    expect(samples).toHaveLength(5);
+    for (const s of samples) {
+      expect(s.params).toBeLessThanOrEqual(60_000);
+      expect(s.macsPerSecond).toBeLessThanOrEqual(30e6);
+    }
+    expect(r.json().window).toMatchObject({
+      bytesPerParam: 1,
+      maxParams: 60000,
+      maxMacsPerSecond: 30e6,
+    });
+    expect(runAsc(['zoo', 'sample', '--seed', '3', '--max-mmacs', '-1']).status).toBe(2);
+    expect(runAsc(['zoo', 'sample', '--seed', '3', '--param-bytes', '3']).status).toBe(2);
   });
 
   it('samples reproducibly inside the size window', () => {
