@@ -50,7 +50,10 @@ fi
 # npm install only when the lockfile changed since the last one.
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json || package.json -nt node_modules/.package-lock.json ]]; then
   echo "setup: npm install" >&2
-  npm install --no-audit --no-fund
+  # onnxruntime-node's install script fetches CUDA files and fails offline; its package
+  # already holds the CPU build. npm 11 skips it anyway (allowScripts in package.json says
+  # no); older npm runs install scripts, and this tells that one to do nothing.
+  ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund
 fi
 
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false NX_SKIP_NX_CACHE=${NX_SKIP_NX_CACHE:-false}

@@ -55,10 +55,7 @@ function prepare(model: LayersModel) {
       tf.tensor4d(scale, [1, 1, SHAPE[1], SHAPE[2]]),
     ),
   );
-  let t = Date.now();
   fitBatchNorms(model, x, 7);
-  console.log('fit', Date.now() - t);
-  t = Date.now();
   amplifyHead(model, x);
   const run = (): Outputs => {
     const logits = tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync() as Float32Array);
@@ -109,13 +106,8 @@ describe('ONNX export against tfjs (batch norms fitted, structured inputs, onnxr
     const model = build();
     try {
       const { raw, normalisation, expected, tfjsHalf } = prepare(model);
-      let t = Date.now();
       const graph = graphFromLayersModel(model, { normalisation });
-      console.log('graph', Date.now() - t);
-      t = Date.now();
       const got = await runOnnx(encodeModel(graph, { producerVersion: 'test' }), raw);
-      console.log('ort', Date.now() - t);
-      t = Date.now();
       // The outputs depend on the input: a swapped axis or sample would show.
       expect(maxAbsDiff(expected.logits.slice(0, 3), expected.logits.slice(3, 6))).toBeGreaterThan(
         0.05,
@@ -127,7 +119,7 @@ describe('ONNX export against tfjs (batch norms fitted, structured inputs, onnxr
       });
       expect(maxAbsDiff(got.probabilities, expected.probabilities)).toBeLessThan(1e-4);
 
-      // float16 weights: probabilities within 1e-3 of tfjs float32 (measured: 2e-4 to 7e-4).
+      // float16 weights: probabilities within 1e-3 of tfjs float32 (measured: 2e-4 to 4.4e-4).
       // ShuffleNet V2 and AlexNet move further through binary16 rounding itself (3e-3), as
       // tfjs's own float16 weights do (6e-3): there the bound is that deviation.
       const half = await runOnnx(
