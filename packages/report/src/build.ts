@@ -125,7 +125,13 @@ export function buildReport(
 ): ReportModel {
   const { selection } = analysis;
   const scored = scoredTrials(snapshot.trials);
-  const window = snapshot.study && studySizeWindow(snapshot.study);
+  const stored = snapshot.study && studySizeWindow(snapshot.study);
+  // Figure 3 plots float32 KiB; a window counted at other bytes per parameter scales to it.
+  const float32 = 4 / (stored?.bytesPerParam ?? 4);
+  const window = stored && {
+    minKiB: stored.minKiB * float32,
+    maxKiB: stored.maxKiB * float32,
+  };
   const means = growthMeansTable(analysis);
   const selected = [
     ...(selection.bestAccuracy

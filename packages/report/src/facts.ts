@@ -1,4 +1,4 @@
-import { studySizeWindow, TRIAL_STATUSES, type StudyAnalysis } from '@asc/zoo';
+import { describeWindow, studySizeWindow, TRIAL_STATUSES, type StudyAnalysis } from '@asc/zoo';
 import type { Fact, Table } from './model';
 import type { RunSummary } from './runRecord';
 import { mean, median, sum } from './stats';
@@ -26,11 +26,17 @@ export function searchFacts(snapshot: StudySnapshot, analysis: StudyAnalysis): F
     facts.push({ label: 'trial store', value: snapshot.storeLocation ?? 'none' });
   }
   const window = study && studySizeWindow(study);
-  if (window)
-    facts.push({
-      label: 'size window (KiB, float32)',
-      value: `${window.minKiB} < size < ${window.maxKiB}`,
-    });
+  if (window) {
+    const paperWindow = Object.keys(window).length === 2;
+    facts.push(
+      paperWindow
+        ? {
+            label: 'size window (KiB, float32)',
+            value: `${window.minKiB} < size < ${window.maxKiB}`,
+          }
+        : { label: 'size window and limits', value: describeWindow(window) },
+    );
+  }
   facts.push({ label: 'trials recorded', value: String(trials.length) });
   for (const status of TRIAL_STATUSES) {
     facts.push({ label: `trials ${status}`, value: String(analysis.counts[status]) });

@@ -244,6 +244,15 @@ describe('runSearch with worker processes', () => {
       expect(studySizeWindow(record!)).toEqual({ minKiB: 300, maxKiB: 400 });
       expect(studySizeWindow({ config: { sampler: { window: { minKiB: 300 } } } })).toBeNull();
       expect(studySizeWindow({ config: {} })).toBeNull();
+      const dcase = {
+        minKiB: 0,
+        maxKiB: 128,
+        bytesPerParam: 1,
+        maxParams: 100_000,
+        maxMacsPerSecond: 30e6,
+        segmentSeconds: 1.28,
+      };
+      expect(studySizeWindow({ config: { sampler: { window: dcase } } })).toEqual(dcase);
     } finally {
       await store.close();
     }

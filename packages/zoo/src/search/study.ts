@@ -46,16 +46,25 @@ interface SamplerConfig {
 }
 
 /**
- * The size window a study was created with, as its store records it (in the sampler
+ * The size window (and limits) a study was created with, as its store records it (in the sampler
  * config `Study.open` writes), or null when the record has none (a study another tool
  * wrote). Readers of a stored study (the report, `asc study export`) take it from here.
  */
 export function studySizeWindow(record: Pick<StudyRecord, 'config'>): SizeWindow | null {
   const sampler = record.config.sampler as { window?: Partial<SizeWindow> } | undefined;
   const w = sampler?.window;
-  return typeof w?.minKiB === 'number' && typeof w.maxKiB === 'number'
-    ? { minKiB: w.minKiB, maxKiB: w.maxKiB }
-    : null;
+  if (typeof w?.minKiB !== 'number' || typeof w.maxKiB !== 'number') return null;
+  const window: SizeWindow = { minKiB: w.minKiB, maxKiB: w.maxKiB };
+  // The DCASE-style limits a study may add (space.ts), when it has them.
+  if (w.bytesPerParam === 1 || w.bytesPerParam === 2 || w.bytesPerParam === 4) {
+    window.bytesPerParam = w.bytesPerParam;
+  }
+  if (typeof w.maxParams === 'number') window.maxParams = w.maxParams;
+  if (typeof w.maxMacsPerSecond === 'number' && typeof w.segmentSeconds === 'number') {
+    window.maxMacsPerSecond = w.maxMacsPerSecond;
+    window.segmentSeconds = w.segmentSeconds;
+  }
+  return window;
 }
 
 /**
