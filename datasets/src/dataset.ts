@@ -46,7 +46,7 @@ export interface ClipRecord {
 }
 
 /** How clips of the same recording (location) were recognised by the folder layout's split. */
-export interface RecordingGroups {
+export type RecordingGroups = {
   /** Clips grouped by the location in a TAU file name. */
   location: number;
   /** Clips grouped by their sub-folder of the class folder. */
@@ -55,7 +55,7 @@ export interface RecordingGroups {
   name: number;
   /** Clips split on their own: nothing tied them to others. */
   file: number;
-}
+};
 
 /** How the train/evaluate split was made: fold 1 of the CSVs, or drawn with a seed. */
 export type SplitDraw =

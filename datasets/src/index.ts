@@ -30,7 +30,13 @@ export type {
   SplitMethod,
 } from './dataset';
 export { AUDIO_EXTENSIONS } from './folder-layout';
-export { DEFAULT_SPLIT, SplitOptionsError, resolveSplitOptions, splitDigest } from './split';
+export {
+  DEFAULT_SPLIT,
+  SplitOptionsError,
+  resolveSplitOptions,
+  splitDigest,
+  splitOptionsOf,
+} from './split';
 export type { SplitOptions } from './split';
 export { encodeWavPcm24 } from './wav';
 export {

@@ -105,3 +105,17 @@ export function splitDigest(
     .sort(compare);
   return createHash('sha256').update(lines.join('')).digest('hex').slice(0, 16);
 }
+
+/**
+ * The options that draw a recorded split again (a run's or a study's record of a
+ * dataset's SplitMethod): a seeded split's seed and fraction; undefined for fold 1 or none.
+ */
+export function splitOptionsOf(
+  recorded: { method: string; seed?: number; evaluateFraction?: number } | null | undefined,
+): SplitOptions | undefined {
+  return recorded?.method === 'seeded' &&
+    recorded.seed !== undefined &&
+    recorded.evaluateFraction !== undefined
+    ? { seed: recorded.seed, evaluateFraction: recorded.evaluateFraction }
+    : undefined;
+}

@@ -4,6 +4,7 @@
  * index and count).
  */
 import * as os from 'os';
+import type { SplitOptions } from '@asc/datasets';
 import type { Evaluate, EvaluatorOptions } from '@asc/zoo';
 import { parseBackendRequest, selectBackend } from './backend';
 import { createCandidateEvaluator } from './candidate';
@@ -28,8 +29,8 @@ export class EvaluatorOptionsError extends AscError {
 /**
  * Options beyond the zoo's EvaluatorOptions: `backend` (BackendRequest), `recipe`
  * ('search' by default, a recipe file, or a recipe value such as `{base: 'search',
- * batchSize: 8}`) and `threads` (default: the machine's cores shared evenly among the
- * workers).
+ * batchSize: 8}`), `threads` (default: the machine's cores shared evenly among the
+ * workers) and `split` (the folder layout's `{seed, evaluateFraction}`).
  */
 export async function createEvaluator(options: EvaluatorOptions): Promise<Evaluate> {
   const datasetDir = options.dataset;
@@ -46,7 +47,11 @@ export async function createEvaluator(options: EvaluatorOptions): Promise<Evalua
   );
   const recipe = loadRecipe((options.recipe as string | Recipe | undefined) ?? 'search');
   const { tf, info } = await selectBackend(backend, { threads });
-  const data = await openRunData(datasetDir, cacheDir);
+  const split = options.split as Partial<SplitOptions> | undefined;
+  if (split !== undefined && (typeof split !== 'object' || split === null)) {
+    throw new EvaluatorOptionsError('split', split);
+  }
+  const data = await openRunData(datasetDir, cacheDir, { split });
   const evaluator = createCandidateEvaluator({
     tf,
     backend: info,

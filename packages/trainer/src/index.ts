@@ -88,7 +88,14 @@ export {
   type RunProgress,
   type RunTrainingOptions,
 } from './run';
-export { EmptySplitError, openRunData, type RunData } from './run-data';
+export {
+  ClassesMismatchError,
+  EmptySplitError,
+  openRunData,
+  type RunData,
+  type RunDataOptions,
+  type RunSplit,
+} from './run-data';
 export {
   appendRunLog,
   readRunRecord,
@@ -100,4 +107,10 @@ export {
   type RunRecord,
 } from './run-record';
 export { loadRecipe, trainRun, TrainOptionsError, type TrainRunOptions } from './train-run';
-export { evaluateRun, predictFiles, type FilePrediction, type RunModelOptions } from './run-eval';
+export {
+  evaluateRun,
+  predictFiles,
+  type EvaluateRunOptions,
+  type FilePrediction,
+  type RunModelOptions,
+} from './run-eval';

@@ -5,6 +5,7 @@ import { selectBackend, type BackendInfo, type BackendRequest } from './backend'
 import { evaluateClips } from './evaluate';
 import { loadExportedModel, ModelFileError, type ExportDtype } from './export';
 import { InputNormaliser } from './inputs';
+import { splitOptionsOf, type SplitOptions } from '@asc/datasets';
 import { openRunData } from './run-data';
 import {
   readRunRecord,
@@ -45,10 +46,26 @@ async function loadRunModel(options: RunModelOptions): Promise<{
   return { tf, info, record, model, inputs };
 }
 
-/** `asc eval`: re-scores a finished run's exported model on its dataset's evaluate split. */
-export async function evaluateRun(
-  options: RunModelOptions & { datasetDir?: string; cacheDir?: string },
-): Promise<{ metrics: FinalMetrics; backend: BackendInfo; dtype: ExportDtype; model: string }> {
+export interface EvaluateRunOptions extends RunModelOptions {
+  /** Default: the run's dataset and cache. */
+  datasetDir?: string;
+  cacheDir?: string;
+  /** The folder layout's split; default: the run's (as recorded), for its own dataset. */
+  split?: Partial<SplitOptions>;
+}
+
+/**
+ * `asc eval`: re-scores a finished run's exported model on a dataset's evaluate split (the
+ * run's own by default), its clips indexed by the run's classes. `warnings` says when the
+ * run's own dataset no longer splits as it did in training.
+ */
+export async function evaluateRun(options: EvaluateRunOptions): Promise<{
+  metrics: FinalMetrics;
+  backend: BackendInfo;
+  dtype: ExportDtype;
+  model: string;
+  warnings: string[];
+}> {
   const { tf, info, record, model, inputs } = await loadRunModel(options);
   const datasetDir = options.datasetDir ?? record.data.datasetDir;
   const cacheDir = options.cacheDir ?? record.data.cacheDir;
@@ -59,7 +76,17 @@ export async function evaluateRun(
         'the run names no dataset or cache; pass them',
       );
     }
-    const data = await openRunData(datasetDir, cacheDir);
+    const ownDataset = path.resolve(datasetDir) === path.resolve(record.data.datasetDir ?? '');
+    const split = options.split ?? (ownDataset ? splitOptionsOf(record.data.split) : undefined);
+    const data = await openRunData(datasetDir, cacheDir, { split, classes: record.data.classes });
+    const warnings: string[] = [];
+    const trained = record.data.split?.digest;
+    if (ownDataset && trained !== undefined && trained !== data.split.digest) {
+      warnings.push(
+        `${datasetDir} no longer splits as when the run trained (split digest ${data.split.digest}, ` +
+          `trained on ${trained}): files or labels changed, and evaluate clips may have been trained on`,
+      );
+    }
     try {
       const m = await evaluateClips(tf, model, data.evaluate.source, inputs, data.evaluate.clips, {
         classes: data.classes.length,
@@ -80,6 +107,7 @@ export async function evaluateRun(
         backend: info,
         dtype: options.dtype ?? 'float32',
         model: record.model,
+        warnings,
       };
     } finally {
       data.close();
@@ -98,7 +126,7 @@ export interface FilePrediction {
   segments: number;
 }
 
-/** `asc predict`: class probabilities of audio files, features computed on the fly. */
+/** `asc predict`: each class's probability (by the run's class names) for audio files, features computed on the fly. */
 export async function predictFiles(
   options: RunModelOptions & { files: string[] },
 ): Promise<{ predictions: FilePrediction[]; model: string; backend: BackendInfo }> {
@@ -121,6 +149,12 @@ export async function predictFiles(
       );
       const values = Array.from(await probs.data());
       probs.dispose();
+      if (values.length !== classes.length) {
+        throw new ModelFileError(
+          `the model has ${values.length} outputs but the run records ${classes.length} classes`,
+          runPaths(options.runDir).record,
+        );
+      }
       const best = values.indexOf(Math.max(...values));
       predictions.push({
         file,

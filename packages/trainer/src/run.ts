@@ -20,6 +20,7 @@ import {
   type FinalMetrics,
   type RunRecord,
 } from './run-record';
+import type { RunSplit } from './run-data';
 import { seededCopy } from './seeding';
 import { segmentSize } from './segments';
 import {
@@ -72,6 +73,7 @@ export interface RunTrainingOptions {
     cacheDir: string | null;
     featureConfigHash: string | null;
     featureConfig: FeatureConfig | null;
+    split?: RunSplit | null;
   };
   onProgress?: (p: RunProgress) => void;
   signal?: AbortSignal;
@@ -142,6 +144,14 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunRecor
     if (!sameJson(record.recipe, recipe))
       throw new RunMismatchError(runDir, 'recipe', record.recipe, recipe);
     if (record.seed !== seed) throw new RunMismatchError(runDir, 'seed', record.seed, seed);
+    if (!sameJson(record.data.classes, classes)) {
+      throw new RunMismatchError(runDir, 'classes', record.data.classes, classes);
+    }
+    const recorded = record.data.split?.digest;
+    const requested = options.data?.split?.digest;
+    if (recorded !== undefined && requested !== undefined && recorded !== requested) {
+      throw new RunMismatchError(runDir, 'dataset split (digest)', recorded, requested);
+    }
     if (record.status === 'complete') return record;
   }
 
@@ -214,6 +224,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunRecor
         cacheDir: options.data?.cacheDir ?? null,
         featureConfigHash: options.data?.featureConfigHash ?? null,
         featureConfig: options.data?.featureConfig ?? null,
+        split: options.data?.split ?? null,
         inputShape,
         loader: trainer.loader,
         classes,

@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import { splitOptionsOf, type SplitOptions } from '@asc/datasets';
 import { resolveModel, type ArchSpec } from '@asc/zoo';
 import { describeBackend, selectBackend, type BackendRequest } from './backend';
 import { FINAL_RECIPE, parseRecipe, RecipeError, SEARCH_RECIPE, type Recipe } from './recipe';
@@ -12,6 +13,8 @@ export interface TrainRunOptions {
   model?: string | ArchSpec;
   datasetDir?: string;
   cacheDir?: string;
+  /** The folder layout's split; a resumed run keeps its own. */
+  split?: Partial<SplitOptions>;
   runDir: string;
   /** Overrides the recipe's epochs. */
   epochs?: number;
@@ -91,7 +94,8 @@ export async function trainRun(options: TrainRunOptions): Promise<RunRecord> {
   const { tf, info } = await selectBackend(options.backend ?? 'auto', { threads: options.threads });
   options.onInfo?.(describeBackend(info));
   for (const note of info.notes) options.onInfo?.(`  (${note})`);
-  const data = await openRunData(datasetDir, cacheDir);
+  const split = options.split ?? splitOptionsOf(stored?.data.split);
+  const data = await openRunData(datasetDir, cacheDir, { split });
   try {
     return await runTraining({
       tf,
@@ -100,7 +104,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunRecord> {
       model: {
         name: resolved.name,
         spec: resolved.spec,
-        params: resolved.params,
+        params: resolved.paramsFor(data.classes.length),
         build: (t, o) => resolved.build(t, o),
       },
       recipe,
@@ -113,6 +117,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunRecord> {
         cacheDir,
         featureConfigHash: data.cache.configHash,
         featureConfig: data.cache.config,
+        split: data.split,
       },
       onProgress: options.onProgress,
       signal: options.signal,

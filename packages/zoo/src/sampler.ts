@@ -31,6 +31,8 @@ export interface SamplerOptions {
   seed: number;
   space?: SearchSpace;
   window?: SizeWindow;
+  /** Classes of the model's head, which the size counts (default 3, the paper's). */
+  classes?: number;
   /** Raw draws allowed to find one new architecture before giving up. */
   maxTriesPerProposal?: number;
 }
@@ -61,6 +63,7 @@ export class RandomSampler {
   readonly seed: number;
   readonly space: SearchSpace;
   readonly window: SizeWindow;
+  readonly classes: number;
   readonly maxTriesPerProposal: number;
   private readonly rng: Rng;
   private readonly sequence: Proposal[] = [];
@@ -74,6 +77,10 @@ export class RandomSampler {
     this.seed = o.seed;
     this.space = o.space ?? PAPER_SEARCH_SPACE;
     this.window = validateSizeWindow(o.window ?? DEFAULT_SIZE_WINDOW);
+    this.classes = o.classes ?? 3;
+    if (!Number.isSafeInteger(this.classes) || this.classes < 2) {
+      throw new RangeError(`classes must be an integer >= 2, got ${this.classes}`);
+    }
     this.maxTriesPerProposal = o.maxTriesPerProposal ?? 200_000;
     this.rng = foldedSeedRng(o.seed);
   }
@@ -93,7 +100,7 @@ export class RandomSampler {
 
   /** Number of distinct architectures in the space under the window (computed once). */
   capacity(): number {
-    this.spaceSize ??= countArchitectures(this.space, this.window);
+    this.spaceSize ??= countArchitectures(this.space, this.window, this.classes);
     return this.spaceSize;
   }
 
@@ -119,7 +126,7 @@ export class RandomSampler {
     for (let tries = 0; tries < this.maxTriesPerProposal; tries++) {
       const spec = this.drawRaw();
       this.draws++;
-      const params = paramCount(spec);
+      const params = paramCount(spec, { classes: this.classes });
       if (!paramsInWindow(params, this.window)) {
         this.rejectedBySize++;
         continue;

@@ -55,7 +55,7 @@ export function paramsInWindow(params: number, w: SizeWindow): boolean {
  * the stem filters and growth fix the widths, so the last block is counted by binary
  * search over its sorted costs instead of enumerated.
  */
-export function countArchitectures(space: SearchSpace, window: SizeWindow): number {
+export function countArchitectures(space: SearchSpace, window: SizeWindow, classes = 3): number {
   let total = 0;
   for (const n of space.blockCounts) {
     const poolWays = space.pools.length ** n;
@@ -71,8 +71,8 @@ export function countArchitectures(space: SearchSpace, window: SizeWindow): numb
           }
           return c.sort((x, y) => x - y);
         });
-        // stem (3x3, 2 input channels, BN) + dense head (3 classes)
-        const base = 9 * 2 * F + 2 * F + widths[n] * 3 + 3;
+        // stem (3x3, 2 input channels, BN) + dense head
+        const base = 9 * 2 * F + 2 * F + widths[n] * classes + classes;
         total += poolWays * countCombos(costs, 0, base, window);
       }
     }

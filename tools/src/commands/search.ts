@@ -2,10 +2,15 @@ import type { Argv } from 'yargs';
 import { DEFAULT_HEARTBEAT, DEFAULT_SIZE_WINDOW } from '@asc/zoo';
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { UsageError } from '../cli/errors';
-import { checkPositiveIntegers } from '../cli/flags';
+import {
+  checkPositiveIntegers,
+  splitFlags,
+  splitOptionsFromArgs,
+  type SplitArgs,
+} from '../cli/flags';
 import { searchStudy } from '../ops/search';
 
-interface SearchArgs {
+interface SearchArgs extends SplitArgs {
   study: string;
   storage?: string;
   trials: number;
@@ -38,7 +43,7 @@ export const searchCommand = defineCommand<SearchArgs>({
   command: 'search',
   describe: 'Random architecture search under the size window; re-running resumes the study',
   builder: (y: Argv<GlobalOptions>) =>
-    y
+    splitFlags(y)
       .option('study', {
         type: 'string',
         demandOption: true,
@@ -63,7 +68,10 @@ export const searchCommand = defineCommand<SearchArgs>({
       })
       .option('seed', { type: 'number', describe: "Study seed (default: the study's, else 1)" })
       .option('epochs', { type: 'number', default: 3, describe: 'Training epochs per candidate' })
-      .option('dataset', { type: 'string', describe: 'Dataset directory (for the evaluator)' })
+      .option('dataset', {
+        type: 'string',
+        describe: 'Dataset directory for the evaluator (DCASE layout or audio/<label>/ folders)',
+      })
       .option('cache', { type: 'string', describe: 'Feature cache directory (for the evaluator)' })
       .option('evaluator', {
         type: 'string',
@@ -115,6 +123,7 @@ export const searchCommand = defineCommand<SearchArgs>({
         window: { minKiB: args['min-kb'], maxKiB: args['max-kb'] },
         dataset: args.dataset,
         cache: args.cache,
+        split: splitOptionsFromArgs(args),
         evaluatorModule: args.evaluator,
         evaluatorOptions: parseEvaluatorOptions(args['evaluator-options']),
         heartbeatTimeoutMs: args['heartbeat-timeout'] * 1000,

@@ -19,8 +19,10 @@ import {
   type SearchSummary,
   type SizeWindow,
   type StudyConfig,
+  type DatasetSplitRecord,
 } from '@asc/zoo';
 import { gitRevision } from '@asc/report';
+import { DatasetError, readDataset, splitOptionsOf, type SplitOptions } from '@asc/datasets';
 import { CommandFailed, UsageError } from '../cli/errors';
 import type { Output } from '../cli/output';
 import { createProgress } from '../cli/progress';
@@ -43,6 +45,8 @@ export interface SearchStudyOptions {
   /** Dataset and feature cache of the evaluator; default: study.json's. */
   dataset?: string;
   cache?: string;
+  /** The folder layout's split; default: study.json's, else the dataset package's default. */
+  split?: Partial<SplitOptions>;
   /** Module exporting createEvaluator(options); default: the trainer's. */
   evaluatorModule?: string;
   /** Further evaluator options (the trainer's: recipe, threads, backend). */
@@ -75,6 +79,44 @@ function describeCandidate(label: string, c: Candidate | null): string {
     `${label}: trial ${c.number} ${c.archId}  accuracy ${(100 * c.accuracy).toFixed(2)}%  ` +
     `loss ${c.loss.toFixed(4)}  ${c.params.toLocaleString('en-US')} params (${c.sizeKiB.toFixed(1)} KB)`
   );
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * The classes and split of the dataset a study trains on, checked against what study.json
+ * recorded when the study began: a study's candidates must all see the same classes and
+ * the same evaluate clips.
+ */
+async function datasetClasses(
+  dataset: string,
+  split: Partial<SplitOptions> | undefined,
+  stored: StudyConfig | null,
+): Promise<{ labels: string[]; split: DatasetSplitRecord }> {
+  let read;
+  try {
+    read = await readDataset(dataset, { split, checkAudio: false });
+  } catch (err) {
+    if (err instanceof DatasetError) throw new CommandFailed(err.message);
+    throw err;
+  }
+  const record = { layout: read.layout, ...read.splitMethod };
+  if (stored?.labels !== undefined && !sameList(stored.labels, read.labels)) {
+    throw new UsageError(
+      `the study's classes are ${stored.labels.join(', ')} (study.json), but ${dataset} has ` +
+        `${read.labels.join(', ')}; use its dataset or a new study`,
+    );
+  }
+  if (stored?.split !== undefined && stored.split.digest !== record.digest) {
+    throw new UsageError(
+      `${dataset} no longer splits as when the study began (split digest ${record.digest}, ` +
+        `study.json: ${stored.split.digest}): its files, labels or split options changed; ` +
+        'restore them or use a new study',
+    );
+  }
+  return { labels: read.labels, split: record };
 }
 
 /** study.json of a study directory; an unusable one is a usage error naming it. */
@@ -111,11 +153,19 @@ export async function searchStudy(
   const name = 'name' in options.study ? options.study.name : studyDir!.name(stored);
   const storeLocation = 'storage' in options.study ? options.study.storage : studyDir!.storeFile;
   const featureConfigHash = cache !== undefined ? featureConfigHashOf(cache) : null;
+  const classes =
+    dataset !== undefined
+      ? await datasetClasses(dataset, options.split ?? splitOptionsOf(stored?.split), stored)
+      : null;
+  const labels = classes?.labels ?? stored?.labels;
+  const split = classes?.split ?? stored?.split;
+  const drawn = splitOptionsOf(split);
   const recipe = { name: 'search', epochs: options.epochs };
   const evaluatorOptions = {
     ...options.evaluatorOptions,
     ...(dataset !== undefined ? { dataset } : {}),
     ...(cache !== undefined ? { cache } : {}),
+    ...(drawn !== undefined ? { split: drawn } : {}),
     ...(studyDir ? { studyDir: studyDir.dir } : {}),
   };
 
@@ -137,6 +187,8 @@ export async function searchStudy(
       recipe,
       ...(dataset !== undefined ? { dataset } : {}),
       ...(cache !== undefined ? { cache } : {}),
+      ...(labels !== undefined ? { labels } : {}),
+      ...(split !== undefined ? { split } : {}),
       featureConfigHash: featureConfigHash ?? stored?.featureConfigHash ?? null,
       storage: STUDY_FILES.store,
       createdAt: stored?.createdAt ?? now,
@@ -147,6 +199,7 @@ export async function searchStudy(
   const { workers } = options;
   out.info(
     `study "${name}" in ${redactUrl(storeLocation)}: seed ${seed}, ${window.minKiB} < KB < ${window.maxKiB}, ` +
+      `${labels?.length ?? 3} classes, ` +
       `${options.epochs} epochs, ${workers} worker${workers === 1 ? '' : 's'}, target ${options.trials} complete trials`,
   );
   const progress = createProgress({
@@ -189,6 +242,7 @@ export async function searchStudy(
       workers,
       epochs: options.epochs,
       window,
+      ...(labels !== undefined ? { classes: labels.length } : {}),
       featureConfigHash,
       extra: {
         recipe,

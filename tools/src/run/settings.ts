@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseRecipe, RecipeError, type Recipe } from '@asc/trainer';
 import { UsageError } from '../cli/errors';
-import { checkPositiveIntegers } from '../cli/flags';
+import type { SplitOptions } from '@asc/datasets';
+import { checkPositiveIntegers, splitOptionsFromArgs, type SplitArgs } from '../cli/flags';
 
 /**
  * The scale of `asc run`. The defaults end the whole pipeline in under 15 minutes on a
@@ -15,6 +16,7 @@ export const RUN_DEFAULTS = {
   clipSeconds: 10,
   // Easier than the generator's default (0.5): a few hundred steps must tell the classes apart.
   difficulty: 0.3,
+  classes: 3,
   trials: 5,
   workers: 1,
   seed: 1,
@@ -26,12 +28,13 @@ export const RUN_DEFAULTS = {
 } as const;
 
 /** The flags of `asc run` (also the keys of a --config file). */
-export interface RunArgs {
+export interface RunArgs extends SplitArgs {
   out: string;
   dataset?: string;
   clips: number;
   seconds: number;
   difficulty: number;
+  classes: number;
   trials: number;
   workers: number;
   seed: number;
@@ -52,6 +55,10 @@ export interface RunSettings {
   clips: number;
   clipSeconds: number;
   difficulty: number;
+  /** Classes of the synthetic dataset. */
+  classes: number;
+  /** The folder layout's split, when the flags ask for one. */
+  split?: Partial<SplitOptions>;
   trials: number;
   workers: number;
   seed: number;
@@ -83,6 +90,7 @@ export function runSettings(args: RunArgs): RunSettings {
   if (!(args.difficulty >= 0 && args.difficulty <= 1)) {
     throw new UsageError(`--difficulty must be between 0 and 1, got ${args.difficulty}`);
   }
+  const split = splitOptionsFromArgs(args);
   const outDir = path.resolve(args.out);
   const synthetic = args.dataset === undefined;
   const datasetDir = synthetic ? path.join(outDir, 'dataset') : path.resolve(args.dataset!);
@@ -109,6 +117,8 @@ export function runSettings(args: RunArgs): RunSettings {
     clips: args.clips,
     clipSeconds: args.seconds,
     difficulty: args.difficulty,
+    classes: args.classes,
+    ...(split !== undefined ? { split } : {}),
     trials: args.trials,
     workers: args.workers,
     seed: args.seed,
@@ -118,8 +128,13 @@ export function runSettings(args: RunArgs): RunSettings {
     finalRecipe,
     scale: {
       ...(synthetic
-        ? { clips: args.clips, seconds: args.seconds, difficulty: args.difficulty }
-        : { dataset: datasetDir }),
+        ? {
+            clips: args.clips,
+            seconds: args.seconds,
+            difficulty: args.difficulty,
+            ...(args.classes !== RUN_DEFAULTS.classes ? { classes: args.classes } : {}),
+          }
+        : { dataset: datasetDir, ...(split !== undefined ? { split } : {}) }),
       trials: args.trials,
       workers: args.workers,
       seed: args.seed,
@@ -136,6 +151,9 @@ const CONFIG_KEYS = new Set([
   'clips',
   'seconds',
   'difficulty',
+  'classes',
+  'split-seed',
+  'evaluate-fraction',
   'trials',
   'workers',
   'seed',

@@ -1,6 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type { DatasetSummary, SynthReport } from '@asc/datasets';
+import {
+  splitOptionsOf,
+  type DatasetSummary,
+  type SplitOptions,
+  type SynthReport,
+} from '@asc/datasets';
 import {
   readRunRecord,
   RunMismatchError,
@@ -58,12 +63,13 @@ export const datasetStep: PipelineStep<RunContext, DatasetStepResult> = {
             seed: s.seed,
             seconds: s.clipSeconds,
             difficulty: s.difficulty,
+            classes: s.classes,
             threads: s.threads,
           },
           out,
         )
       : null;
-    const check = await checkDataset(s.datasetDir, out, { checkHeaders: true });
+    const check = await checkDataset(s.datasetDir, out, { checkHeaders: true, split: s.split });
     return {
       skipped: synthetic === null || synthetic.upToDate,
       result: { dir: s.datasetDir, synthetic, check },
@@ -132,6 +138,7 @@ export const searchStep: PipelineStep<RunContext, SearchStepResult> = {
           epochs: s.searchEpochs,
           dataset: s.datasetDir,
           cache: s.cacheDir,
+          split: s.split,
           evaluatorOptions: {
             recipe: searchRecipe,
             ...(s.threads !== undefined ? { threads: s.threads } : {}),
@@ -198,6 +205,8 @@ export const retrainStep: PipelineStep<RunContext, RetrainedRun[]> = {
     if (!chosen) throw new Error('the retrain step needs the search step’s selection');
     const studyDir = new StudyDir(s.studyDir);
     const retrainDir = studyDir.retrainDir;
+    // Without split flags, the candidates retrain on the split the search drew.
+    const studySplit = s.split ?? splitOptionsOf(readStudyConfig(studyDir)?.split);
     fs.mkdirSync(retrainDir, { recursive: true });
     const runs: RetrainedRun[] = [];
     let skipped = true;
@@ -224,7 +233,7 @@ export const retrainStep: PipelineStep<RunContext, RetrainedRun[]> = {
             `${(100 * candidate.accuracy).toFixed(2)}%, loss ${candidate.loss.toFixed(4)}), ` +
             `${s.finalRecipe.epochs} epochs into ${runDir}`,
         );
-        record = await trainCandidate(s, candidate, runDir, out);
+        record = await trainCandidate(s, candidate, runDir, out, studySplit);
       }
       runs.push({
         role,
@@ -258,6 +267,7 @@ async function trainCandidate(
   candidate: Candidate,
   runDir: string,
   out: Output,
+  split: Partial<SplitOptions> | undefined,
 ): Promise<RunRecord> {
   try {
     return await trainWithProgress(
@@ -265,6 +275,7 @@ async function trainCandidate(
         model: validateArchSpec(candidate.spec),
         datasetDir: s.datasetDir,
         cacheDir: s.cacheDir,
+        split,
         runDir,
         recipe: s.finalRecipe,
         seed: s.seed,

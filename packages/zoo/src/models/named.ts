@@ -54,6 +54,8 @@ export interface ResolvedModel {
   spec?: ArchSpec;
   /** Trainable parameters at the default input (128, 128, 2) and 3 classes. */
   params: number;
+  /** Trainable parameters with another number of classes (at the default input). */
+  paramsFor(classes: number): number;
   notes?: string;
   build(tf: Tf, o?: BuildOptions): LayersModel;
 }
@@ -74,6 +76,7 @@ function fromSpec(name: string, title: string, spec: ArchSpec, notes?: string): 
     title,
     spec,
     params: paramCount(spec),
+    paramsFor: (classes) => paramCount(spec, { classes }),
     notes,
     build: (tf, o) => buildModel(tf, spec, o),
   };
@@ -86,6 +89,7 @@ export function namedModels(): ResolvedModel[] {
       name: b.name,
       title: b.title,
       params: b.params(),
+      paramsFor: (classes) => b.params({ classes }),
       notes: b.notes,
       build: (tf, o) => b.build(tf, o),
     })),

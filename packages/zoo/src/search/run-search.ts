@@ -28,6 +28,8 @@ export interface SearchOptions {
   epochs?: number;
   window?: SizeWindow;
   space?: SearchSpace;
+  /** Classes of the models' head (default 3), which the size window counts. */
+  classes?: number;
   featureConfigHash?: string | null;
   /** Recorded with the study (recipe, dataset paths). */
   extra?: Record<string, unknown>;
@@ -103,6 +105,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
       seed: o.seed,
       window: o.window,
       space: o.space,
+      classes: o.classes,
       featureConfigHash: o.featureConfigHash,
       extra: o.extra,
     });

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AscError, writeJsonAtomicSync } from '@asc/core';
 import { DEFAULT_SIZE_WINDOW, type SizeWindow } from '../space';
+import type { DatasetSplitRecord } from '../run-record';
 import { SqliteTrialStore } from '../store/sqlite-store';
 import type { StudyRecord, TrialStore } from '../store/trial-store';
 import { analyseTrials, type Candidate, type Selection, type StudyAnalysis } from './analysis';
@@ -10,7 +11,8 @@ import { analyseTrials, type Candidate, type Selection, type StudyAnalysis } fro
  * A study directory: the one place that knows its layout, which `asc search`, `asc run`,
  * `asc study` and `asc report` share:
  *
- *     study.json          the config (name, seed, size window, dataset, cache, retrain runs)
+ *     study.json          the config (name, seed, size window, dataset, its classes and
+ *                         split, cache, retrain runs)
  *     trials.sqlite       the trial store
  *     retrain/<role>/     the final-recipe run of each selected candidate
  *     report/             the report
@@ -51,6 +53,16 @@ export interface StudyConfig {
   /** The dataset and feature cache the candidates train on (absolute paths). */
   dataset?: string;
   cache?: string;
+  /**
+   * The dataset's class names in the models' output order: what the report, export and
+   * demo read (a study without it has the paper's 3 classes).
+   */
+  labels?: string[];
+  /**
+   * How the dataset was split (@asc/datasets' SplitMethod and layout); a drawn split's
+   * seed and evaluateFraction are what a resumed search draws again.
+   */
+  split?: DatasetSplitRecord;
   featureConfigHash?: string | null;
   retrain?: Partial<Record<RetrainRole, RetrainEntry>>;
   [key: string]: unknown;
@@ -138,6 +150,16 @@ function checkConfig(file: string, value: unknown): StudyConfig {
   );
   optional('dataset', isString, 'a path');
   optional('cache', isString, 'a path');
+  optional(
+    'labels',
+    (v) => Array.isArray(v) && v.length >= 2 && v.every(isString),
+    'a list of two or more class names',
+  );
+  optional(
+    'split',
+    (v) => isObject(v) && isString(v.method) && isString(v.digest),
+    'an object {layout, method, digest, ...}',
+  );
   optional('featureConfigHash', (v) => v === null || typeof v === 'string', 'a string or null');
   optional('retrain', isObject, 'an object');
   return value as StudyConfig;

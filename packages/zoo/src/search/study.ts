@@ -21,6 +21,8 @@ export interface StudyOptions {
   seed: number;
   space?: SearchSpace;
   window?: SizeWindow;
+  /** Classes of the models' head (default 3): part of each candidate's size. */
+  classes?: number;
   maxTriesPerProposal?: number;
   featureConfigHash?: string | null;
   /** Anything else worth recording (recipe, dataset), not checked on reopening. */
@@ -41,6 +43,8 @@ export class StudyMismatchError extends AscError {
 interface SamplerConfig {
   space: SearchSpace;
   window: SizeWindow;
+  /** Absent in studies made before it was recorded: 3. */
+  classes?: number;
   maxTriesPerProposal: number;
 }
 
@@ -87,6 +91,7 @@ export class Study {
     const sampler: SamplerConfig = {
       space: o.space ?? PAPER_SEARCH_SPACE,
       window: o.window ?? DEFAULT_SIZE_WINDOW,
+      classes: o.classes ?? 3,
       maxTriesPerProposal: o.maxTriesPerProposal ?? 200_000,
     };
     const record = await store.createStudy({
@@ -110,6 +115,14 @@ export class Study {
           `not ${sampler.window.minKiB} < KB < ${sampler.window.maxKiB}`,
         o.name,
         'window',
+      );
+    }
+    if ((stored.classes ?? 3) !== sampler.classes) {
+      throw new StudyMismatchError(
+        `${where} was created for ${stored.classes ?? 3} classes, not ${sampler.classes}; ` +
+          'use a dataset with its classes or a new study',
+        o.name,
+        'classes',
       );
     }
     if (JSON.stringify(stored.space) !== JSON.stringify(sampler.space)) {
