@@ -12,7 +12,7 @@ import type { GitRevision } from './fingerprint';
 import type { ReportModel, Section, Table } from './model';
 import { PAPER_TABLE4 } from './paper';
 import type { StudySnapshot } from './studyData';
-import { table3, table4 } from './tables';
+import { perClassTable, table3, table4 } from './tables';
 
 /** What the manifest records beyond the study's files: the code and the machine now. */
 export interface ManifestContext {
@@ -85,6 +85,28 @@ function manifest(snapshot: StudySnapshot, context: ManifestContext): Record<str
   };
 }
 
+/**
+ * The study's class names: study.json's labels, else those of a retrained run; null when
+ * neither records them (a study of the paper's 3 classes from before they were recorded).
+ */
+export function studyClasses(snapshot: StudySnapshot): string[] | null {
+  return snapshot.studyJson?.labels ?? snapshot.runs.runs[0]?.classes ?? null;
+}
+
+/** A per-class table for each retrained run (a role linked to another's run only once). */
+function perClassTables(snapshot: StudySnapshot): Table[] {
+  const seen = new Set<string>();
+  const tables: Table[] = [];
+  for (const run of snapshot.runs.runs) {
+    const key = JSON.stringify([run.model, run.seed, run.recipe, run.final]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const table = perClassTable(run);
+    if (table) tables.push(table);
+  }
+  return tables;
+}
+
 /** Lines saying what the study lacks for a complete report. */
 function missingParts(snapshot: StudySnapshot, scored: readonly ScoredTrial[]): string[] {
   const missing: string[] = [...snapshot.problems];
@@ -124,15 +146,17 @@ export function buildReport(
   context: ManifestContext,
 ): ReportModel {
   const { selection } = analysis;
+  const classes = studyClasses(snapshot);
+  const heads = classes?.length ?? 3;
   const scored = scoredTrials(snapshot.trials);
   const window = snapshot.study && studySizeWindow(snapshot.study);
   const means = growthMeansTable(analysis);
   const selected = [
     ...(selection.bestAccuracy
-      ? [table3('table3-best-accuracy', 'best-accuracy', selection.bestAccuracy)]
+      ? [table3('table3-best-accuracy', 'best-accuracy', selection.bestAccuracy, heads)]
       : []),
     ...(selection.lowestLoss
-      ? [table3('table3-lowest-loss', 'lowest-loss', selection.lowestLoss)]
+      ? [table3('table3-lowest-loss', 'lowest-loss', selection.lowestLoss, heads)]
       : []),
   ];
   const sameCandidate =
@@ -140,7 +164,15 @@ export function buildReport(
     selection.bestAccuracy.trialId === selection.lowestLoss?.trialId;
   const sections: Section[] = [
     section('The search', {
-      facts: searchFacts(snapshot, analysis),
+      facts: [
+        ...searchFacts(snapshot, analysis),
+        {
+          label: 'classes',
+          value: classes
+            ? `${classes.length}: ${classes.join(', ')}`
+            : "3 (the paper's; the study records no class names)",
+        },
+      ],
       tables: [retrainingTable(snapshot.runs.runs)],
     }),
     section('Table 3: the selected architectures', {
@@ -157,6 +189,13 @@ export function buildReport(
     }),
     section('Table 4: size and accuracy of the retrained models', {
       tables: [table4(snapshot.runs.runs), paperTable4()],
+    }),
+    section('Per-class accuracy of the retrained models', {
+      notes:
+        snapshot.runs.runs.length === 0
+          ? ['No retrained runs under retrain/.']
+          : ['Recall of each class and the confusion matrix, from each run record.'],
+      tables: perClassTables(snapshot),
     }),
     section('Figure 3: accuracy against model size', {
       figures: [
