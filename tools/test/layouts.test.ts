@@ -20,7 +20,7 @@ const TEN = [
 
 interface ModelJson {
   modelTopology: {
-    model_config: { config: { layers: { class_name: string; config: Record<string, unknown> }[] } };
+    config: { layers: { class_name: string; config: Record<string, unknown> }[] };
   };
   weightsManifest: { weights: { name: string; shape: number[] }[] }[];
 }
@@ -102,12 +102,11 @@ describe('a folder-per-class dataset of ten scenes, end to end', () => {
     );
     const rows = fs.readFileSync(list, 'utf8').trim().split('\n');
     expect(rows[0]).toBe('filename\tscene_label\tsplit');
-    expect(
-      rows
-        .slice(1)
-        .map((row) => row.split('\t'))
-        .sort(),
-    ).toEqual([...sceneOf].map(([file, scene]) => expect.arrayContaining([file, scene])).sort());
+    const listed = rows.slice(1).map((row) => row.split('\t'));
+    expect(listed.map(([file, scene]) => `${file}\t${scene}`).sort()).toEqual(
+      [...sceneOf].map(([file, scene]) => `${file}\t${scene}`).sort(),
+    );
+    expect(listed.filter(([, , split]) => split === 'evaluate')).toHaveLength(10);
   });
 
   it('runs the whole pipeline with a 10-way head and records the classes', () => {
@@ -155,7 +154,7 @@ describe('a folder-per-class dataset of ten scenes, end to end', () => {
     const model = JSON.parse(
       fs.readFileSync(path.join(runDir, record.export.fp32Dir, 'model.json'), 'utf8'),
     ) as ModelJson;
-    const layers = model.modelTopology.model_config.config.layers;
+    const layers = model.modelTopology.config.layers;
     expect(layers[layers.length - 1].config.units).toBe(10);
     const trainable = model.weightsManifest
       .flatMap((group) => group.weights)
