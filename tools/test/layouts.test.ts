@@ -187,6 +187,55 @@ describe('a folder-per-class dataset of ten scenes, end to end', () => {
     const record = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8'));
     expect(m.confusion).toEqual(record.final.confusion);
 
+    // The same clips in the DCASE layout (the synthetic set, fold 1; their features are in
+    // the cache already, which is keyed by content) score by the run's classes; a dataset with a class the model lacks is refused.
+    const features = runAsc([
+      'features',
+      '--dataset',
+      synth,
+      '--cache',
+      path.join(out, 'cache'),
+      '--json',
+    ]);
+    expect(features.json()).toMatchObject({ files: 20, extracted: 0, reused: 20 });
+    const csv = runAsc([
+      'eval',
+      '--run',
+      runDir,
+      '--dataset',
+      synth,
+      '--cache',
+      path.join(out, 'cache'),
+      '--json',
+    ]);
+    expect(csv.status).toBe(0);
+    expect(csv.json()).toMatchObject({ classes: TEN, clips: 10, warnings: [] });
+    const foreign = path.join(dir, 'foreign');
+    fs.cpSync(synth, foreign, { recursive: true });
+    for (const name of [
+      'meta.csv',
+      'evaluation_setup/fold1_train.csv',
+      'evaluation_setup/fold1_evaluate.csv',
+    ]) {
+      const file = path.join(foreign, name);
+      fs.writeFileSync(
+        file,
+        fs.readFileSync(file, 'utf8').replace(/\ttram(\t|\n)/g, '\tharbour$1'),
+      );
+    }
+    const refused = runAsc([
+      'eval',
+      '--run',
+      runDir,
+      '--dataset',
+      foreign,
+      '--cache',
+      path.join(out, 'cache'),
+      '--json',
+    ]);
+    expect(refused.status).toBe(1);
+    expect(refused.json().error).toContain("the model does not know the class 'harbour'");
+
     // Another split of the same folders is not the one the run trained on: eval says so.
     const other = runAsc(['eval', '--run', runDir, '--split-seed', '9', '--json']);
     expect(other.status).toBe(0);
