@@ -1,3 +1,6 @@
+import * as path from 'path';
+import type { ClipRecord, Split } from './dataset';
+
 /** The parts of a TAU Urban Acoustic Scenes file name. */
 export interface ClipName {
   /** The original 10-scene label, e.g. 'bus'. */
@@ -32,4 +35,28 @@ export function numberedStem(file: string): string | undefined {
   const stem = dot > 0 ? base.slice(0, dot) : base;
   const match = /^(.*[^-_. ])[-_. ]+\d+$/.exec(stem);
   return match?.[1];
+}
+
+/**
+ * The record of `file` (relative to `root`) with what its name tells when it follows the
+ * TAU pattern (scene, city, and location and device unless `known` gives them).
+ */
+export function clipRecord(
+  root: string,
+  file: string,
+  label: { label: string; classIndex: number },
+  known: { split: Split; location?: string | null; source?: string | null },
+): ClipRecord {
+  const name = parseClipName(file);
+  return {
+    file,
+    path: path.join(root, file),
+    ...label,
+    split: known.split,
+    inTest: false,
+    scene: name?.scene ?? null,
+    city: name?.city ?? null,
+    location: known.location !== undefined ? known.location : (name?.location ?? null),
+    source: known.source ?? name?.source ?? null,
+  };
 }

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { parseClipName } from './clip-name';
+import { clipRecord, parseClipName } from './clip-name';
 import type { ClipRecord, LayoutContent } from './dataset';
 import { DatasetError } from './errors';
 import { orderLabels, SCENE_CLASS, SCENE_LABELS, TAU_SCENES } from './labels';
@@ -180,16 +180,12 @@ function readMeta(
         ? fields[columns.source_label]
         : undefined;
     clips.set(file, {
-      file,
-      path: path.join(root, file),
-      label,
-      classIndex: labels.indexOf(label),
-      split: 'none',
-      inTest: false,
-      scene: name?.scene ?? null,
-      city: name?.city ?? null,
-      location: identifier ?? name?.location ?? null,
-      source: source ?? name?.source ?? null,
+      ...clipRecord(
+        root,
+        file,
+        { label, classIndex: labels.indexOf(label) },
+        { split: 'none', location: identifier ?? name?.location ?? null, source },
+      ),
       line,
     });
   }

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { numberedStem, parseClipName } from './clip-name';
+import { clipRecord, numberedStem, parseClipName } from './clip-name';
 import type { ClipRecord, LayoutContent, RecordingGroups } from './dataset';
 import { orderLabels } from './labels';
 import { AUDIO_DIR } from './layout-files';
@@ -172,24 +172,22 @@ export function readFolderLayout(
       groups[oneRecording ? 'file' : recording.kind] += 1;
       sizes.set(key, (sizes.get(key) ?? 0) + 1);
       clipGroup.set(file, key);
-      const tau = parseClipName(inClass);
-      clips.push({
-        file,
-        path: path.join(root, file),
-        label,
-        classIndex: labels.indexOf(label),
-        split: 'train',
-        inTest: false,
-        scene: tau?.scene ?? null,
-        city: tau?.city ?? null,
-        location:
-          recording.kind === 'file'
-            ? null
-            : recording.kind === 'location'
-              ? recording.key
-              : `${label}/${recording.key}`,
-        source: tau?.source ?? null,
-      });
+      clips.push(
+        clipRecord(
+          root,
+          file,
+          { label, classIndex: labels.indexOf(label) },
+          {
+            split: 'train',
+            location:
+              recording.kind === 'file'
+                ? null
+                : recording.kind === 'location'
+                  ? recording.key
+                  : `${label}/${recording.key}`,
+          },
+        ),
+      );
     });
     groupsByClass.set(
       label,
