@@ -226,7 +226,11 @@ describe('a folder-per-class dataset of ten scenes, end to end', () => {
     expect(refused.status).toBe(1);
     expect(refused.json().error).toContain("the model does not know the class 'harbour'");
 
-    // Another split of the same folders is not the one the run trained on: eval says so.
+    // Another split of the same folders is not the one the run trained on: training
+    // refuses to resume on it, eval says so.
+    const resume = runAsc(['train', '--run', runDir, '--split-seed', '9', '--json']);
+    expect(resume.status).toBe(1);
+    expect(resume.json().error).toContain('holds a run with a different dataset split (digest)');
     const other = runAsc(['eval', '--run', runDir, '--split-seed', '9', '--json']);
     expect(other.status).toBe(0);
     expect((other.json().warnings as string[])[0]).toContain(
