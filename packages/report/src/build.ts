@@ -86,11 +86,18 @@ function manifest(snapshot: StudySnapshot, context: ManifestContext): Record<str
 }
 
 /**
- * The study's class names: study.json's labels, else those of a retrained run; null when
- * neither records them (a study of the paper's 3 classes from before they were recorded).
+ * The study's class names: study.json's labels, else the store's record of the study's,
+ * else those of a retrained run; null when none records them (a study of the paper's 3
+ * classes from before they were recorded).
  */
 export function studyClasses(snapshot: StudySnapshot): string[] | null {
-  return snapshot.studyJson?.labels ?? snapshot.runs.runs[0]?.classes ?? null;
+  const stored = snapshot.study?.config.labels;
+  return (
+    snapshot.studyJson?.labels ??
+    (Array.isArray(stored) && stored.every((l) => typeof l === 'string') ? stored : null) ??
+    snapshot.runs.runs[0]?.classes ??
+    null
+  );
 }
 
 /** A per-class table for each retrained run (a role linked to another's run only once). */
@@ -147,7 +154,9 @@ export function buildReport(
 ): ReportModel {
   const { selection } = analysis;
   const classes = studyClasses(snapshot);
-  const heads = classes?.length ?? 3;
+  // Without names, the number the study's sampler sized its candidates with.
+  const sampler = snapshot.study?.config.sampler as { classes?: unknown } | undefined;
+  const heads = classes?.length ?? (typeof sampler?.classes === 'number' ? sampler.classes : 3);
   const scored = scoredTrials(snapshot.trials);
   const window = snapshot.study && studySizeWindow(snapshot.study);
   const means = growthMeansTable(analysis);

@@ -247,6 +247,9 @@ export async function searchStudy(
       extra: {
         recipe,
         ...(dataset !== undefined ? { dataset } : {}),
+        // With the study in its store, so an exported study.json names the classes too.
+        ...(labels !== undefined ? { labels } : {}),
+        ...(split !== undefined ? { split } : {}),
         // The code that ran the search, for the report's manifest.
         code: gitRevision(__dirname),
         ...options.extra,
