@@ -192,9 +192,11 @@ export function describeTrialStore(
     it('fails trials with stale heartbeats and offers their architecture again first', async () => {
       const a = await claimed(3);
       const b = await claimed(3, other);
-      await new Promise((r) => setTimeout(r, 60));
+      // a's heartbeat is 600 ms old, b's fresh: a 400 ms timeout separates them even when a
+      // loaded machine takes a few hundred ms between b's heartbeat and the sweep.
+      await new Promise((r) => setTimeout(r, 600));
       await store.heartbeat(b.trialId, other.worker);
-      const marked = await store.failStaleTrials('s', { heartbeatTimeoutMs: 40 });
+      const marked = await store.failStaleTrials('s', { heartbeatTimeoutMs: 400 });
       expect(marked.map((t) => t.trialId)).toEqual([a.trialId]);
       expect(marked[0]).toMatchObject({ status: 'failed', requeued: true });
       expect(marked[0].error).toMatch(/heartbeat/);
