@@ -57,12 +57,14 @@ export {
 export {
   Trainer,
   TrainingDivergedError,
+  startOfEpoch,
   type BatchProgress,
   type DataLoader,
   type EpochRecord,
   type SplitData,
   type TrainerOptions,
   type TrainerRngStates,
+  type TrainingPosition,
 } from './trainer';
 export {
   BACKEND_REQUESTS,
@@ -77,6 +79,7 @@ export {
 export { cachedSegmentCount, cacheSegmentSource, FeaturesMissingError } from './cache-source';
 export {
   createCandidateEvaluator,
+  samplesOfEpochs,
   type CandidateEvaluator,
   type CandidateEvaluatorOptions,
 } from './candidate';
@@ -100,6 +103,7 @@ export {
   appendRunLog,
   readRunRecord,
   RunRecordError,
+  runInit,
   runPaths,
   writeRunRecord,
   type ExportRecord,

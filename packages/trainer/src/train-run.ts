@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import { splitOptionsOf, type SplitOptions } from '@asc/datasets';
-import { resolveModel, type ArchSpec } from '@asc/zoo';
+import { resolveModel, type ArchSpec, type WeightInit } from '@asc/zoo';
 import { describeBackend, selectBackend, type BackendRequest } from './backend';
 import { FINAL_RECIPE, parseRecipe, RecipeError, SEARCH_RECIPE, type Recipe } from './recipe';
 import { runTraining, type RunProgress } from './run';
 import { openRunData } from './run-data';
-import { readRunRecord, runPaths, type RunRecord } from './run-record';
+import { readRunRecord, runInit, runPaths, type RunRecord } from './run-record';
 import { AscError } from '@asc/core';
 
 export interface TrainRunOptions {
@@ -22,6 +22,8 @@ export interface TrainRunOptions {
   recipe?: string | Recipe;
   /** Default 0 for a new run; a resumed run keeps its own. */
   seed?: number;
+  /** Default PyTorch's for a new run; a resumed run keeps its own. */
+  init?: WeightInit;
   backend?: BackendRequest;
   /** Native kernel threads (cpu backend). */
   threads?: number;
@@ -89,6 +91,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunRecord> {
   let recipe = options.recipe !== undefined || !stored ? loadRecipe(options.recipe) : stored.recipe;
   if (options.epochs !== undefined) recipe = parseRecipe({ ...recipe, epochs: options.epochs });
   const seed = options.seed ?? stored?.seed ?? 0;
+  const init = options.init ?? (stored ? runInit(stored) : undefined);
 
   const resolved = resolveModel(modelRef);
   const { tf, info } = await selectBackend(options.backend ?? 'auto', { threads: options.threads });
@@ -109,6 +112,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunRecord> {
       },
       recipe,
       seed,
+      init,
       train: data.train,
       evaluate: data.evaluate,
       classes: data.classes,

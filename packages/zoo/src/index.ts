@@ -9,7 +9,10 @@ export * from './store/trial-store';
 export * from './store/sqlite-store';
 export {
   DEFAULT_INPUT_SHAPE,
+  DEFAULT_WEIGHT_INIT,
+  WEIGHT_INITS,
   trainableParams,
+  type WeightInit,
   type BuildOptions,
   type LayersModel,
   type Tf,

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { AscError, writeJsonAtomicSync } from '@asc/core';
+import { WEIGHT_INITS, type WeightInit } from './models/tf';
 import type { EpochMetrics } from './search/evaluate';
 
 /*
@@ -94,6 +95,8 @@ export interface RunRecord<P extends RunRecordParts = RunRecordParts> {
   backend: P['backend'];
   recipe: P['recipe'];
   seed: number;
+  /** How the weights started; absent in records written before the option (Glorot's). */
+  init?: WeightInit;
   /** Epochs planned. */
   epochs: number;
   epochsDone: number;
@@ -303,6 +306,7 @@ export function parseRunRecord<P extends RunRecordParts = RunRecordParts>(
     spec: value.spec ?? null,
     params: c.optionalFinite(value.params, 'params'),
     seed: c.finite(value.seed, 'seed'),
+    ...(value.init !== undefined ? { init: c.oneOf(value.init, 'init', WEIGHT_INITS) } : {}),
     epochs: c.finite(value.epochs, 'epochs'),
     epochsDone: c.finite(value.epochsDone, 'epochsDone'),
     history,
@@ -312,6 +316,11 @@ export function parseRunRecord<P extends RunRecordParts = RunRecordParts>(
     startedAt: c.string(value.startedAt, 'startedAt'),
     updatedAt: c.string(value.updatedAt, 'updatedAt'),
   };
+}
+
+/** The initialisation a run used (records older than the option used Glorot's). */
+export function runInit(record: Pick<RunRecord, 'init'>): WeightInit {
+  return record.init ?? 'glorot';
 }
 
 /** Reads and checks `<runDir>/run.json`. */

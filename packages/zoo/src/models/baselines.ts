@@ -2,8 +2,8 @@ import { registerZooLayers } from './layers';
 import { BN_ARGS } from './build';
 import {
   DEFAULT_INPUT_SHAPE,
+  WeightInitialisers,
   apply,
-  kernelInit,
   type BuildOptions,
   type LayersModel,
   type SymbolicTensor,
@@ -32,13 +32,12 @@ const dwBnParams = (k: number, c: number) => k * k * c + 2 * c;
 const denseParams = (inC: number, outC: number) => inC * outC + outC;
 
 class Builder {
-  private readonly counter = { n: 0 };
+  private readonly init: WeightInitialisers;
   constructor(
     readonly tf: Tf,
     readonly o: BuildOptions,
-  ) {}
-  private init() {
-    return kernelInit(this.tf, this.o.seed, this.counter);
+  ) {
+    this.init = new WeightInitialisers(tf, o);
   }
   conv(
     x: SymbolicTensor,
@@ -55,7 +54,8 @@ class Builder {
         strides,
         padding: 'same',
         useBias,
-        kernelInitializer: this.init(),
+        kernelInitializer: this.init.kernel(k * k * (x.shape[3] as number)),
+        ...(useBias ? { biasInitializer: this.init.bias(k * k * (x.shape[3] as number)) } : {}),
         name,
       }),
       x,
@@ -68,7 +68,7 @@ class Builder {
         strides,
         padding: 'same',
         useBias: false,
-        depthwiseInitializer: this.init(),
+        depthwiseInitializer: this.init.kernel(k * k),
         name,
       }),
       x,
@@ -88,8 +88,15 @@ class Builder {
     return apply(this.tf.layers.activation({ activation, name }), x);
   }
   dense(x: SymbolicTensor, units: number, name: string, activation?: 'relu') {
+    const fanIn = x.shape[x.shape.length - 1] as number;
     return apply(
-      this.tf.layers.dense({ units, activation, kernelInitializer: this.init(), name }),
+      this.tf.layers.dense({
+        units,
+        activation,
+        kernelInitializer: this.init.kernel(fanIn),
+        biasInitializer: this.init.bias(fanIn),
+        name,
+      }),
       x,
     );
   }

@@ -1,0 +1,169 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { buildModel } from '../src/models/build';
+import { MODEL_A, MODEL_B } from '../src/models/named';
+import type { ArchSpec } from '../src/spec';
+
+/**
+ * The 'pytorch' initialisation and stem against PyTorch itself: the models of
+ * tools/bench/torch_model.py (built in PyTorch, independently of the zoo) give each
+ * layer's fan-in bounds from torch's own `_calculate_fan_in_and_fan_out`, and run the
+ * stem on the zoo's stem weights. Needs Debian's python3-torch (scripts/setup.sh lists it
+ * as optional); without it the tests say so and skip.
+ */
+const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const BENCH_DIR = path.resolve(__dirname, '../../../tools/bench');
+const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+if (!hasTorch) process.stderr.write(`[torch tests] skipping: ${PYTHON} cannot import torch\n`);
+const describeTorch = hasTorch ? describe : describe.skip;
+
+function torch(script: string, input: unknown): unknown {
+  const r = spawnSync(PYTHON, ['-c', script], {
+    input: JSON.stringify(input),
+    encoding: 'utf8',
+    env: { ...process.env, PYTHONPATH: BENCH_DIR },
+  });
+  if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** Per weight of the PyTorch model, in module order: kind, shape and torch's init bound. */
+const BOUNDS = `
+import json, math, sys
+import torch
+from torch import nn
+from torch_model import spec_model
+a = json.load(sys.stdin)
+m = spec_model(a['spec'], 2, 3)
+out = []
+for mod in m.modules():
+    if isinstance(mod, (nn.Conv2d, nn.Linear)):
+        fan_in, _ = nn.init._calculate_fan_in_and_fan_out(mod.weight)
+        out.append({'kind': 'kernel', 'shape': list(mod.weight.shape), 'bound': 1 / math.sqrt(fan_in),
+                     'max': mod.weight.abs().max().item()})
+        if mod.bias is not None:
+            out.append({'kind': 'bias', 'shape': list(mod.bias.shape), 'bound': 1 / math.sqrt(fan_in),
+                        'max': mod.bias.abs().max().item()})
+print(json.dumps(out))
+`;
+
+/** PyTorch's stem (Conv2d 3x3, stride 2, padding=1, no bias) on given weights and input. */
+const STEM = `
+import json, sys
+import torch
+from torch import nn
+a = json.load(sys.stdin)
+w = torch.tensor(a['kernel']).permute(3, 2, 0, 1).contiguous()  # HWIO -> OIHW
+conv = nn.Conv2d(w.shape[1], w.shape[0], 3, stride=2, padding=1, bias=False)
+with torch.no_grad():
+    conv.weight.copy_(w)
+x = torch.tensor(a['x']).permute(0, 3, 1, 2)  # NHWC -> NCHW
+y = conv(x).permute(0, 2, 3, 1)
+print(json.dumps({'shape': list(y.shape), 'y': y.flatten().tolist()}))
+`;
+
+beforeAll(async () => {
+  tf.enableProdMode();
+  await tf.setBackend('cpu');
+});
+
+/** The zoo model's initialised weights in build order, with their layer's uniform bound. */
+function zooWeights(spec: ArchSpec, init: 'pytorch' | 'glorot', seed: number) {
+  const model = buildModel(tf, spec, { inputShape: [32, 32, 2], seed, init });
+  const out: { kind: string; shape: number[]; max: number; layer: string }[] = [];
+  for (const layer of model.layers) {
+    for (const w of layer.trainableWeights) {
+      if (/gamma|beta/.test(w.name)) continue;
+      const values = w.read().dataSync();
+      out.push({
+        kind: /bias/.test(w.name) ? 'bias' : 'kernel',
+        shape: w.shape as number[],
+        max: values.reduce((m, v) => Math.max(m, Math.abs(v)), 0),
+        layer: layer.name,
+      });
+    }
+  }
+  model.dispose();
+  return out;
+}
+
+describeTorch('the PyTorch initialisation, against PyTorch', () => {
+  it.each([
+    ['Model B', MODEL_B],
+    ['Model A', MODEL_A],
+  ])('%s: every kernel and bias lies within the bound PyTorch gives that layer', (_, spec) => {
+    const theirs = torch(BOUNDS, { spec }) as {
+      kind: string;
+      shape: number[];
+      bound: number;
+      max: number;
+    }[];
+    const ours = zooWeights(spec, 'pytorch', 11);
+    expect(ours.map((w) => w.kind)).toEqual(theirs.map((w) => w.kind));
+    ours.forEach((w, i) => {
+      const { bound } = theirs[i];
+      // Same number of values (layouts differ: HWIO against OIHW).
+      expect(w.shape.reduce((a, b) => a * b, 1)).toBe(theirs[i].shape.reduce((a, b) => a * b, 1));
+      expect(w.max).toBeLessThanOrEqual(bound);
+      // Uniform draws reach close to the bound (all but the 3-value logits bias).
+      if (w.shape.reduce((a, b) => a * b, 1) >= 64) expect(w.max).toBeGreaterThan(0.9 * bound);
+      // PyTorch's own draw is of the same width.
+      if (w.shape.reduce((a, b) => a * b, 1) >= 64) {
+        expect(theirs[i].max).toBeGreaterThan(0.9 * bound);
+      }
+    });
+    // The biases are drawn, not zero: the logits layer has one.
+    expect(ours.filter((w) => w.kind === 'bias').every((w) => w.max > 0)).toBe(true);
+  });
+
+  it.each([
+    [16, 16],
+    [15, 17],
+  ])("the stem on a %ix%i input equals PyTorch's padding=1 stride-2 convolution", (h, w) => {
+    const model = buildModel(tf, MODEL_B, { inputShape: [h, w, 2], seed: 5 });
+    const stem = tf.model({ inputs: model.inputs, outputs: model.getLayer('stem_conv').output });
+    const x = tf.randomNormal([2, h, w, 2], 0, 1, 'float32', 9);
+    const ours = stem.predict(x) as tf.Tensor;
+    const kernel = model.getLayer('stem_conv').getWeights()[0].arraySync();
+    const theirs = torch(STEM, { kernel, x: x.arraySync() }) as { shape: number[]; y: number[] };
+    expect(ours.shape).toEqual(theirs.shape);
+    const y = ours.dataSync();
+    theirs.y.forEach((v, i) => expect(y[i]).toBeCloseTo(v, 5));
+    model.dispose();
+  });
+});
+
+describe("the 'glorot' initialisation (the zoo's models before PyTorch's became the default)", () => {
+  it("keeps tfjs's 'same' stem, Glorot-uniform kernels and zero biases", () => {
+    const model = buildModel(tf, MODEL_B, { inputShape: [32, 32, 2], seed: 3, init: 'glorot' });
+    expect(model.layers.some((l) => l.name === 'stem_pad')).toBe(false);
+    expect(model.getLayer('stem_conv').getConfig().padding).toBe('same');
+    for (const layer of model.layers) {
+      for (const w of layer.trainableWeights) {
+        const values = w.read().dataSync();
+        if (/bias/.test(w.name)) expect(Array.from(values).every((v) => v === 0)).toBe(true);
+        else if (/kernel/.test(w.name)) {
+          // Glorot: sqrt(6 / (fan_in + fan_out)), fans as Keras counts them.
+          const s = w.shape as number[];
+          const receptive = s.length === 4 ? s[0] * s[1] : 1;
+          const [fanIn, fanOut] = [s[s.length - 2] * receptive, s[s.length - 1] * receptive];
+          const bound = Math.sqrt(6 / (fanIn + fanOut));
+          expect(values.reduce((m, v) => Math.max(m, Math.abs(v)), 0)).toBeLessThanOrEqual(bound);
+        }
+      }
+    }
+    model.dispose();
+  });
+
+  it('differs from the PyTorch default, which pads the stem', () => {
+    const model = buildModel(tf, MODEL_B, { inputShape: [32, 32, 2], seed: 3 });
+    expect(model.getLayer('stem_pad').getConfig().padding).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
+    expect(model.getLayer('stem_conv').getConfig().padding).toBe('valid');
+    model.dispose();
+  });
+});
