@@ -107,7 +107,7 @@ export async function buildFixtureStudy(o: FixtureOptions): Promise<Fixture> {
     ];
     for (const [i, status] of plan.entries()) {
       const claim = await store.claimTrial(FIXTURE_STUDY, {
-        targetComplete: plan.length,
+        targetFinished: plan.length,
         identity: who,
         featureConfigHash: 'feature-hash-0001',
         propose: (k) => {

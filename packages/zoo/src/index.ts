@@ -4,7 +4,10 @@ export * from './arch-id';
 export * from './params';
 export * from './space';
 export * from './sampler';
+export * from './evolution';
 export * from './search/evaluate';
+export * from './search/pruner';
+export * from './search/schedule';
 export * from './store/trial-store';
 export * from './store/sqlite-store';
 export {

@@ -11,6 +11,7 @@ import {
   type SizeWindow,
 } from './space';
 import type { ArchSpec, Block } from './spec';
+import type { TrialState } from './store/trial-store';
 
 /** One architecture proposed by the sampler, with where it sits in the seeded sequence. */
 export interface Proposal {
@@ -37,6 +38,34 @@ export interface SamplerOptions {
   maxTriesPerProposal?: number;
 }
 
+export type SamplerKind = 'random' | 'evolution';
+export const SAMPLER_KINDS: readonly SamplerKind[] = ['random', 'evolution'];
+
+/**
+ * # Sampler: which architecture a new trial trains
+ *
+ * Contract: `propose(k, trials)` is the architecture of sample index k (the store hands
+ * out indexes atomically, one per new trial, skipping those whose architecture the study
+ * already holds). It is pure: a function of the study seed, k and the study's trials as
+ * the store holds them at the claim, so that every worker, on any machine and after any
+ * restart, proposes alike from the same state; no process-local randomness. Every
+ * proposal lies in the search space and inside the size window. It is called inside the
+ * store's claim transaction, so it must be quick and must not touch the store.
+ *
+ * - `RandomSampler` (the paper's, the default): every choice of Table 2 uniform, by
+ *   rejection to the window; ignores the trials.
+ * - `EvolutionSampler` (evolution.ts): regularised (aging) evolution.
+ */
+export interface Sampler {
+  readonly kind: SamplerKind;
+  readonly seed: number;
+  readonly space: SearchSpace;
+  readonly window: SizeWindow;
+  /** Distinct architectures of the space inside the window. */
+  capacity(): number;
+  propose(sampleIndex: number, trials: readonly TrialState[]): Proposal;
+}
+
 /** The sampler cannot produce another architecture; `reason` tells which limit was hit. */
 export class SamplerExhaustedError extends AscError {
   constructor(
@@ -59,7 +88,8 @@ export class SamplerExhaustedError extends AscError {
  * Draw order per raw sample: number of blocks, stem filters, growth, then for each block
  * module A, module B, pool.
  */
-export class RandomSampler {
+export class RandomSampler implements Sampler {
+  readonly kind = 'random';
   readonly seed: number;
   readonly space: SearchSpace;
   readonly window: SizeWindow;
@@ -102,6 +132,11 @@ export class RandomSampler {
   capacity(): number {
     this.spaceSize ??= countArchitectures(this.space, this.window, this.classes);
     return this.spaceSize;
+  }
+
+  /** The proposal at `sampleIndex` (the trials play no part). */
+  propose(sampleIndex: number): Proposal {
+    return this.at(sampleIndex);
   }
 
   /** The proposal at `sampleIndex`; throws SamplerExhaustedError when there is none. */

@@ -39,6 +39,10 @@ function trial(
     featureConfigHash: null,
     retryOf: null,
     requeued: false,
+    bracket: 0,
+    rung: 0,
+    rungs: [],
+    trainedSamples: null,
   };
 }
 

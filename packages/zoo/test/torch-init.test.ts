@@ -80,7 +80,7 @@ function zooWeights(spec: ArchSpec, init: 'pytorch' | 'glorot', seed: number) {
       out.push({
         kind: /bias/.test(w.name) ? 'bias' : 'kernel',
         shape: w.shape as number[],
-        max: values.reduce((m, v) => Math.max(m, Math.abs(v)), 0),
+        max: Array.from(values).reduce((m, v) => Math.max(m, Math.abs(v)), 0),
         layer: layer.name,
       });
     }
@@ -150,7 +150,9 @@ describe("the 'glorot' initialisation (the zoo's models before PyTorch's became 
           const receptive = s.length === 4 ? s[0] * s[1] : 1;
           const [fanIn, fanOut] = [s[s.length - 2] * receptive, s[s.length - 1] * receptive];
           const bound = Math.sqrt(6 / (fanIn + fanOut));
-          expect(values.reduce((m, v) => Math.max(m, Math.abs(v)), 0)).toBeLessThanOrEqual(bound);
+          expect(
+            Array.from(values).reduce((m, v) => Math.max(m, Math.abs(v)), 0),
+          ).toBeLessThanOrEqual(bound);
         }
       }
     }

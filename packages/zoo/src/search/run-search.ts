@@ -13,6 +13,7 @@ import {
   type HeartbeatSettings,
 } from './heartbeat';
 import { resolveEvaluatorModule } from './load-evaluator';
+import { paperProtocol } from './pruner';
 import { Study } from './study';
 import type { WorkerEvent, WorkerExit } from './worker';
 import type { WorkerMessage, WorkerProcessConfig } from './worker-process';
@@ -107,6 +108,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
       space: o.space,
       classes: o.classes,
       featureConfigHash: o.featureConfigHash,
+      pruner: paperProtocol(epochs),
       extra: o.extra,
     });
     await recoverDeadTrials(store, study.name, { timeoutMs: heartbeat.timeoutMs });
