@@ -31,5 +31,6 @@ export * from './search/worker';
 export * from './search/load-evaluator';
 export * from './search/analysis';
 export * from './search/run-search';
+export * from './search/ask-tell';
 export * from './search/study-dir';
 export * from './run-record';

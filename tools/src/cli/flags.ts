@@ -61,4 +61,18 @@ export function splitOptionsFromArgs(args: SplitArgs): Partial<SplitOptions> | u
     ...(seed !== undefined ? { seed } : {}),
     ...(evaluateFraction !== undefined ? { evaluateFraction } : {}),
   };
+/**
+ * A number of epochs as a flag gives it: a decimal ("0.5") or a fraction ("1/3", exact
+ * where 0.333 is not). Throws a UsageError naming the flag otherwise.
+ */
+export function parseEpochs(flag: string, text: string | number | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:\/\s*(\d+(?:\.\d+)?)\s*)?$/.exec(String(text));
+  const value = m ? Number(m[1]) / (m[2] === undefined ? 1 : Number(m[2])) : NaN;
+  if (!(value > 0) || !Number.isFinite(value)) {
+    throw new UsageError(
+      `${flag} must be a positive number of epochs (e.g. 0.5 or 1/3), got ${text}`,
+    );
+  }
+  return value;
 }

@@ -2,6 +2,7 @@ import { IDENTITY_MODULE } from '../modules';
 import { MODULE_B_IDS, moduleKind } from '../spec';
 import type { TrialRecord, TrialStatus } from '../store/trial-store';
 import { TRIAL_STATUSES } from '../store/trial-store';
+import { inRace } from './pruner';
 
 /** Accuracy statistics of one group of complete trials. */
 export interface GroupStats {
@@ -36,8 +37,33 @@ export interface Selection {
   lowestLoss: Candidate | null;
 }
 
+/** One rung of a study's pruner, as its trials went through it. */
+export interface RungSummary {
+  rung: number;
+  epochs: number;
+  /** Trials that reached the rung (a re-run counts once, with the rungs it carries). */
+  reached: number;
+  /** Of those, the ones promoted on: at the next rung or training toward it. */
+  promoted: number;
+  /** Of those, the ones pruned there. */
+  stopped: number;
+}
+
+/** What the study's training cost. */
+export interface ComputeSummary {
+  /** Training samples trained, every run of every trial; null when no trial recorded it. */
+  trainedSamples: number | null;
+  /** Trials that trained but recorded no samples (evaluators that do not say). */
+  trialsWithoutSamples: number;
+  /** Evaluator-reported seconds, every run of every trial. */
+  seconds: number;
+}
+
 export interface StudyAnalysis {
   counts: Record<TrialStatus, number>;
+  /** Per rung of the pruner (one rung under the paper's protocol); empty before rungs. */
+  rungs: RungSummary[];
+  compute: ComputeSummary;
   complete: number;
   /** Raw sampler draws rejected by the size window up to the last proposal (not failures). */
   rejectedBySize: number;
@@ -118,6 +144,40 @@ export function selectCandidates(trials: TrialRecord[]): Selection {
   return { bestAccuracy: candidate(byAccuracy[0]), lowestLoss: candidate(byLoss[0]) };
 }
 
+/** How the study's trials went through its rungs (from their rung records). */
+export function rungSummaries(trials: readonly TrialRecord[]): RungSummary[] {
+  const racing = trials.filter(inRace);
+  const epochs = new Map<number, number>();
+  for (const t of racing) for (const r of t.rungs) epochs.set(r.rung, r.epochs);
+  return [...epochs.keys()]
+    .sort((a, b) => a - b)
+    .map((rung) => {
+      const reached = racing.filter((t) => t.rungs.some((r) => r.rung === rung));
+      const promoted = reached.filter(
+        (t) => t.rungs.some((r) => r.rung > rung) || (t.status === 'running' && t.rung! > rung),
+      );
+      return {
+        rung,
+        epochs: epochs.get(rung) as number,
+        reached: reached.length,
+        promoted: promoted.length,
+        stopped: reached.filter((t) => t.status === 'pruned' && t.rung === rung).length,
+      };
+    });
+}
+
+export function computeSummary(trials: readonly TrialRecord[]): ComputeSummary {
+  let trainedSamples: number | null = null;
+  let trialsWithoutSamples = 0;
+  let seconds = 0;
+  for (const t of trials) {
+    seconds += t.seconds ?? 0;
+    if (t.trainedSamples !== null) trainedSamples = (trainedSamples ?? 0) + t.trainedSamples;
+    else if (t.seconds !== null) trialsWithoutSamples++;
+  }
+  return { trainedSamples, trialsWithoutSamples, seconds };
+}
+
 /** The paper's analysis of a study's complete trials (Figure 4 and its siblings). */
 export function analyseTrials(trials: TrialRecord[]): StudyAnalysis {
   const counts = Object.fromEntries(TRIAL_STATUSES.map((s) => [s, 0])) as Record<
@@ -134,6 +194,8 @@ export function analyseTrials(trials: TrialRecord[]): StudyAnalysis {
   );
   return {
     counts,
+    rungs: rungSummaries(trials),
+    compute: computeSummary(trials),
     complete: done.length,
     rejectedBySize: trials.reduce((m, t) => Math.max(m, t.rejectedBySize), 0),
     overall: stats('all', done),

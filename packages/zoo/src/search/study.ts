@@ -1,5 +1,6 @@
 import { deriveSeed, AscError } from '@asc/core';
 import { DEFAULT_EVOLUTION, EvolutionSampler } from '../evolution';
+import { DEFAULT_WEIGHT_INIT, type WeightInit } from '../models/tf';
 import { RandomSampler, type Sampler, type SamplerKind } from '../sampler';
 import {
   DEFAULT_SIZE_WINDOW,
@@ -32,6 +33,8 @@ export interface StudyOptions {
   sampler?: SamplerChoice;
   /** Rungs and promotions; the paper's protocol of `pruner.maxEpochs` when 'none'. */
   pruner?: PrunerConfig;
+  /** How the candidates' weights start (PyTorch's by default). */
+  init?: WeightInit;
   /** Anything else worth recording (recipe, dataset), not checked on reopening. */
   extra?: Record<string, unknown>;
 }
@@ -149,6 +152,10 @@ export class Study {
   get featureConfigHash(): string | null {
     return this.record.featureConfigHash;
   }
+  /** How the study's candidates start (Glorot for studies stored before the option). */
+  get init(): WeightInit {
+    return (this.record.config.init as WeightInit | undefined) ?? 'glorot';
+  }
 
   /** Creates the study or opens it, refusing to reopen it with different defining settings. */
   static async open(store: TrialStore, o: StudyOptions): Promise<Study> {
@@ -167,10 +174,11 @@ export class Study {
         : {}),
     };
     const pruner = createPruner(o.pruner ?? paperProtocol(3)).config;
+    const init = o.init ?? DEFAULT_WEIGHT_INIT;
     const record = await store.createStudy({
       name: o.name,
       seed: o.seed,
-      config: { sampler, pruner, ...(o.extra ?? {}) },
+      config: { sampler, pruner, init, ...(o.extra ?? {}) },
       featureConfigHash: o.featureConfigHash ?? null,
     });
     const stored = record.config.sampler as SamplerConfig;
@@ -219,6 +227,15 @@ export class Study {
         `${where} was created with the ${describe(stored)} sampler, not ${describe(sampler)}`,
         o.name,
         'sampler',
+      );
+    }
+    // Studies stored before the option trained Glorot-initialised models.
+    const storedInit = (record.config.init as WeightInit | undefined) ?? 'glorot';
+    if (storedInit !== init) {
+      throw new StudyMismatchError(
+        `${where} was created with the ${storedInit} initialisation, not ${init}; pass --init ${storedInit} to resume it`,
+        o.name,
+        'init',
       );
     }
     const storedPrunerConfig = storedPruner(record, pruner.maxEpochs);
