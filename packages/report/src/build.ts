@@ -11,6 +11,7 @@ import { figure3, figure4, scoredTrials, type ScoredTrial } from './figures';
 import type { GitRevision } from './fingerprint';
 import type { ReportModel, Section, Table } from './model';
 import { PAPER_TABLE4 } from './paper';
+import { computeFacts, hasRungs, prunerOf, rungsTable } from './pruning';
 import type { StudySnapshot } from './studyData';
 import { perClassTable, table3, table4 } from './tables';
 
@@ -171,6 +172,16 @@ export function buildReport(
   const sameCandidate =
     selection.bestAccuracy !== null &&
     selection.bestAccuracy.trialId === selection.lowestLoss?.trialId;
+  const pruner = prunerOf(snapshot.study?.config ?? null);
+  const pruned = hasRungs(pruner);
+  const compute = computeFacts(snapshot.trials, analysis, pruner);
+  // Under a pruner, the figures plot only the trials that reached the top rung.
+  const topRung = pruned
+    ? [
+        `Under the ${pruner!.kind} pruner: the ${scored.length} trials that reached the top rung ` +
+          `(${pruner!.maxEpochs} epochs), of ${analysis.counts.complete + analysis.counts.pruned} finished.`,
+      ]
+    : [];
   const sections: Section[] = [
     section('The search', {
       facts: [
@@ -181,9 +192,18 @@ export function buildReport(
             ? `${classes.length}: ${classes.join(', ')}`
             : "3 (the paper's; the study records no class names)",
         },
+        ...(pruned ? [] : compute),
       ],
       tables: [retrainingTable(snapshot.runs.runs)],
     }),
+    ...(pruned
+      ? [
+          section('Rungs, promotions and compute', {
+            facts: compute,
+            tables: [rungsTable(analysis)],
+          }),
+        ]
+      : []),
     section('Table 3: the selected architectures', {
       notes: [
         "The candidate with the highest test accuracy (the paper's Model A) and the one with the lowest " +
@@ -207,6 +227,7 @@ export function buildReport(
       tables: perClassTables(snapshot),
     }),
     section('Figure 3: accuracy against model size', {
+      notes: topRung,
       figures: [
         figure3(
           scored,
@@ -219,6 +240,7 @@ export function buildReport(
       ],
     }),
     section('Figure 4: accuracy per growth ratio', {
+      notes: topRung,
       figures: [figure4(scored, means)],
       tables: [means],
     }),

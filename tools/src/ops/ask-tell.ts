@@ -36,7 +36,6 @@ export interface AskOptions extends StudyRequest {
 export async function askStudy(options: AskOptions, out: Output): Promise<AskOutcome> {
   const resolved = await resolveStudy(options);
   const { settings, name, storeLocation, featureConfigHash, labels, split } = resolved;
-  recordStudyConfig(resolved, { trials: options.trials });
   const store = await openTrialStore(storeLocation);
   try {
     let study: Study;
@@ -61,6 +60,7 @@ export async function askStudy(options: AskOptions, out: Output): Promise<AskOut
       }
       throw err;
     }
+    recordStudyConfig(resolved, { trials: options.trials });
     const asked = await askTrial(study, {
       target: options.trials,
       heartbeatTimeoutMs: options.heartbeatTimeoutMs,

@@ -291,8 +291,6 @@ export async function searchStudy(
     throw new UsageError((err as Error).message);
   }
 
-  recordStudyConfig(resolved, { trials: options.trials, recipe });
-
   const { workers } = options;
   out.info(
     `study "${name}" in ${redactUrl(storeLocation)}: seed ${seed}, ${window.minKiB} < KB < ${window.maxKiB}, ` +
@@ -370,6 +368,8 @@ export async function searchStudy(
         intervalMs: Math.min(DEFAULT_HEARTBEAT.intervalMs, timeoutMs / 4),
       },
       handleSignals: true,
+      // Only settings the study accepted go into study.json.
+      onStudyOpened: () => recordStudyConfig(resolved, { trials: options.trials, recipe }),
       onEvent,
     });
   } catch (err) {

@@ -61,6 +61,11 @@ export interface SearchOptions {
   signal?: AbortSignal;
   /** Install SIGINT/SIGTERM handlers that stop the search gracefully (the CLI does). */
   handleSignals?: boolean;
+  /**
+   * Called once the study is created or reopened with these settings (and before any
+   * trial runs): where a caller records them, so that a refused search records nothing.
+   */
+  onStudyOpened?(study: Study): void;
   onEvent?(e: SearchEvent): void;
 }
 
@@ -134,6 +139,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
       init: o.init,
       extra: o.extra,
     });
+    o.onStudyOpened?.(study);
     await recoverDeadTrials(store, study.name, { timeoutMs: heartbeat.timeoutMs });
     const summary = async (end: SearchEnd, message?: string): Promise<SearchSummary> => {
       const analysis = analyseTrials(await study.trials());

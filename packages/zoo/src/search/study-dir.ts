@@ -235,7 +235,13 @@ function checkConfig(file: string, value: unknown): StudyConfig {
   );
   optional('featureConfigHash', (v) => v === null || typeof v === 'string', 'a string or null');
   optional('retrain', isObject, 'an object');
-  optional('sampler', (v) => isObject(v) && typeof v.kind === 'string', 'an object {kind, ...}');
+  // An exported study's study.json carries the store's sampler record (space, window, and
+  // `kind` only for evolution): the kind is optional.
+  optional(
+    'sampler',
+    (v) => isObject(v) && (v.kind === undefined || v.kind === 'random' || v.kind === 'evolution'),
+    'an object {kind: "random" | "evolution", ...}',
+  );
   optional('pruner', (v) => isObject(v) && typeof v.kind === 'string', 'an object {kind, ...}');
   optional('init', (v) => v === 'pytorch' || v === 'glorot', '"pytorch" or "glorot"');
   return value as StudyConfig;
