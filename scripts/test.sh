@@ -3,8 +3,9 @@
 # project's lint and tests, and ends with one summary line over all projects.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# sox, flac, lame and ffmpeg write the audio-format test fixtures (native/test/audio-formats).
-ASC_OPTIONAL_APT="chromium postgresql sox flac lame ffmpeg ${ASC_OPTIONAL_APT:-}" bash scripts/setup.sh
+# sox, flac, lame and ffmpeg write the audio-format test fixtures (native/test/audio-formats);
+# python3-torch is the PyTorch reference of the zoo's initialisation test.
+ASC_OPTIONAL_APT="chromium postgresql sox flac lame ffmpeg python3-torch ${ASC_OPTIONAL_APT:-}" bash scripts/setup.sh
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { SYNTH_CLASS_SETS } from '@asc/datasets';
+import { WEIGHT_INITS } from '@asc/zoo';
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { splitFlags } from '../cli/flags';
 import { runPipeline, type StepSummary } from '../run/pipeline';
@@ -100,6 +101,13 @@ export const runCommand = defineCommand<RunArgs>({
       .option('threads', {
         type: 'number',
         describe: 'Threads for features and training (default: the cores, shared by workers)',
+      })
+      .option('init', {
+        type: 'string',
+        choices: WEIGHT_INITS as string[],
+        describe:
+          "Initial weights of the candidates and the retrained models: pytorch (PyTorch's " +
+          "defaults, padding=1 stem) or glorot (the earlier models); default: the study's, else pytorch",
       }) as unknown as Argv<RunArgs>,
   run: async (args, out): Promise<RunResult> => {
     const started = performance.now();

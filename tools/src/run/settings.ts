@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseRecipe, RecipeError, type Recipe } from '@asc/trainer';
+import type { WeightInit } from '@asc/zoo';
 import { UsageError } from '../cli/errors';
 import type { SplitOptions } from '@asc/datasets';
 import { checkPositiveIntegers, splitOptionsFromArgs, type SplitArgs } from '../cli/flags';
@@ -42,6 +43,7 @@ export interface RunArgs extends SplitArgs {
   'final-epochs': number;
   'batch-size': number;
   threads?: number;
+  init?: WeightInit;
 }
 
 /** Where everything goes and how big it is, checked once before any step starts. */
@@ -65,6 +67,8 @@ export interface RunSettings {
   searchEpochs: number;
   batchSize: number;
   threads?: number;
+  /** The candidates' initialisation; default: the study's, else PyTorch's. */
+  init?: WeightInit;
   /** The final recipe at the run's epochs and batch size. */
   finalRecipe: Recipe;
   /** The scale as given, recorded with the study. */
@@ -125,6 +129,7 @@ export function runSettings(args: RunArgs): RunSettings {
     searchEpochs: args['search-epochs'],
     batchSize: args['batch-size'],
     threads: args.threads,
+    init: args.init,
     finalRecipe,
     scale: {
       ...(synthetic
@@ -161,6 +166,7 @@ const CONFIG_KEYS = new Set([
   'final-epochs',
   'batch-size',
   'threads',
+  'init',
 ]);
 
 /**

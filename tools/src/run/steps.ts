@@ -16,6 +16,7 @@ import {
 import {
   archId,
   RETRAIN_ROLES,
+  resolveStudySettings,
   retrainCandidates,
   StudyDir,
   validateArchSpec,
@@ -136,6 +137,7 @@ export const searchStep: PipelineStep<RunContext, SearchStepResult> = {
           workers: s.workers,
           seed: s.seed,
           epochs: s.searchEpochs,
+          init: s.init,
           dataset: s.datasetDir,
           cache: s.cacheDir,
           split: s.split,
@@ -279,6 +281,9 @@ async function trainCandidate(
         runDir,
         recipe: s.finalRecipe,
         seed: s.seed,
+        // As the candidates were searched with (study.json's, after the search step).
+        init: resolveStudySettings({ init: s.init }, readStudyConfig(new StudyDir(s.studyDir)))
+          .init,
         threads: s.threads,
       },
       out,

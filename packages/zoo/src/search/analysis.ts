@@ -166,6 +166,59 @@ export function rungSummaries(trials: readonly TrialRecord[]): RungSummary[] {
     });
 }
 
+/** Ranks of `values` from 1, ties sharing their mean rank. */
+function ranks(values: readonly number[]): number[] {
+  const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
+  const out = new Array<number>(values.length);
+  for (let i = 0; i < order.length;) {
+    let j = i;
+    while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
+    for (let k = i; k <= j; k++) out[order[k][1]] = (i + j) / 2 + 1;
+    i = j + 1;
+  }
+  return out;
+}
+
+/** Spearman's rank correlation (Pearson's of the ranks); null below 3 pairs or without spread. */
+export function spearman(xs: readonly number[], ys: readonly number[]): number | null {
+  if (xs.length !== ys.length || xs.length < 3) return null;
+  const [rx, ry] = [ranks(xs), ranks(ys)];
+  const mean = (r: number[]) => r.reduce((a, b) => a + b, 0) / r.length;
+  const [mx, my] = [mean(rx), mean(ry)];
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < rx.length; i++) {
+    sxy += (rx[i] - mx) * (ry[i] - my);
+    sxx += (rx[i] - mx) ** 2;
+    syy += (ry[i] - my) ** 2;
+  }
+  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : null;
+}
+
+/**
+ * How well a low rung ranks the trials as the top rung does: Spearman's correlation of
+ * the metric at `rung` and at the top, over the trials that reached the top.
+ */
+export function rungRankCorrelation(
+  trials: readonly TrialRecord[],
+  rung: number,
+  metric: 'accuracy' | 'loss',
+): { rung: number; epochs: number | null; trials: number; rho: number | null } {
+  const top = trials.filter((t) => t.status === 'complete' && t.rungs.some((r) => r.rung === rung));
+  const at = (t: TrialRecord, k: number) => t.rungs.find((r) => r.rung === k)![metric];
+  const last = (t: TrialRecord) => t.rungs[t.rungs.length - 1][metric];
+  return {
+    rung,
+    epochs: top[0]?.rungs.find((r) => r.rung === rung)?.epochs ?? null,
+    trials: top.length,
+    rho: spearman(
+      top.map((t) => at(t, rung)),
+      top.map(last),
+    ),
+  };
+}
+
 export function computeSummary(trials: readonly TrialRecord[]): ComputeSummary {
   let trainedSamples: number | null = null;
   let trialsWithoutSamples = 0;
