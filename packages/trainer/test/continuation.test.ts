@@ -2,15 +2,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import type { ArchSpec, EpochMetrics, TrialContext, TrialResult } from '@asc/zoo';
+import type { EpochMetrics, TrialContext, TrialResult, WeightInit } from '@asc/zoo';
 import {
   SEARCH_RECIPE,
   createCandidateEvaluator,
   readCheckpoint,
-  type BackendInfo,
   type CandidateEvaluator,
 } from '../src';
-import { syntheticSet } from './helpers';
+import { JS_CPU_BACKEND, TINY_SPEC, syntheticSet } from './helpers';
 
 /**
  * A promoted trial continues from its checkpoint exactly as an uninterrupted run of the
@@ -19,23 +18,6 @@ import { syntheticSet } from './helpers';
  * another worker process).
  */
 const SHAPE: [number, number, number] = [16, 16, 2];
-const TINY: ArchSpec = {
-  stemFilters: 4,
-  growth: 1,
-  blocks: [
-    [0, 3, 'avg'],
-    [2, 1, 'max'],
-  ],
-};
-const BACKEND: BackendInfo = {
-  requested: 'cpu-js',
-  name: 'cpu',
-  package: '@tensorflow/tfjs',
-  version: tf.version.tfjs,
-  threads: 1,
-  nativeKernels: false,
-  notes: [],
-};
 // 12 training segments in batches of 5: an epoch is 5 + 5 + 2.
 const set = syntheticSet({
   clips: 6,
@@ -47,14 +29,15 @@ const set = syntheticSet({
 });
 const recipe = { ...SEARCH_RECIPE, batchSize: 5 };
 
-function evaluator(): CandidateEvaluator {
+function evaluator(init?: WeightInit): CandidateEvaluator {
   return createCandidateEvaluator({
     tf,
-    backend: BACKEND,
+    backend: JS_CPU_BACKEND,
     train: { source: set.source, clips: set.train },
     evaluate: { source: set.source, clips: set.evaluate },
     classes: 3,
     recipe,
+    init,
   });
 }
 
@@ -75,7 +58,7 @@ function run(
       reported.push(m);
     },
   };
-  return e.evaluate(TINY, context);
+  return e.evaluate(TINY_SPEC, context);
 }
 
 /** The checkpoint's tensors as one buffer, and its meta. */
@@ -143,16 +126,8 @@ describe('a promoted trial continues from its checkpoint', () => {
   it("trains from the start, to the same result, when the state is another trial's", async () => {
     const file = path.join(dir, 'other.ckpt');
     await run(evaluator(), 0.5, file);
-    const other = createCandidateEvaluator({
-      tf,
-      backend: BACKEND,
-      train: { source: set.source, clips: set.train },
-      evaluate: { source: set.source, clips: set.evaluate },
-      classes: 3,
-      recipe,
-      init: 'glorot',
-    });
     // A different initialisation: the saved state is not this trial's.
+    const other = evaluator('glorot');
     const r = await run(other, 1, file);
     expect(r.trainedSamples).toBe(12);
     const fresh = await run(other, 1, path.join(dir, 'fresh.ckpt'));

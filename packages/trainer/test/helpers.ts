@@ -1,6 +1,28 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@asc/core';
-import { memorySegmentSource, type ClipRef, type SegmentSource } from '../src';
+import type { ArchSpec } from '@asc/zoo';
+import { memorySegmentSource, type BackendInfo, type ClipRef, type SegmentSource } from '../src';
+
+/** The backend record of tests that run tfjs's own JS kernels on 'cpu'. */
+export const JS_CPU_BACKEND: BackendInfo = {
+  requested: 'cpu-js',
+  name: 'cpu',
+  package: '@tensorflow/tfjs',
+  version: tf.version.tfjs,
+  threads: 1,
+  nativeKernels: false,
+  notes: [],
+};
+
+/** A small architecture of the search space (two blocks, 4 stem filters) for 16x16 inputs. */
+export const TINY_SPEC: ArchSpec = {
+  stemFilters: 4,
+  growth: 1,
+  blocks: [
+    [0, 1, 'avg'],
+    [2, 1, 'max'],
+  ],
+};
 
 /** A tiny CNN of the search space's flavour (conv, BN, swish, pool, dense logits). */
 export function tinyModel(

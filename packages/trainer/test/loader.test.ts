@@ -36,15 +36,16 @@ describe('batch loading on a worker thread', () => {
     });
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-  it('gives exactly the in-thread batches and shuffle states, epoch after epoch', async () => {
-    expect(built.loaderWorkerAvailable()).toBe(true);
+
+  /** Both loaders over the training split's cache, batches of `batchSize`. */
+  async function loaders(batchSize: number) {
     const dataset = await readDataset(path.join(dir, 'ds'));
     const clips = clipsOfSplit(dataset, 'train').map((c) => ({
       file: c.file,
       classIndex: c.classIndex,
     }));
     const cache = openFeatureCache(path.join(dir, 'cache'));
-    const options = { batchSize: 5, classes: 3, windowClips: 2 };
+    const options = { batchSize, classes: 3, windowClips: 2 };
     const local = inThreadStreams(cacheSegmentSource(cache, clips), clips, options);
     const worker = built.workerStreams({
       cacheDir: path.join(dir, 'cache'),
@@ -54,6 +55,12 @@ describe('batch loading on a worker thread', () => {
       options,
       prefetch: 2,
     });
+    return { clips, cache, local, worker };
+  }
+
+  it('gives exactly the in-thread batches and shuffle states, epoch after epoch', async () => {
+    expect(built.loaderWorkerAvailable()).toBe(true);
+    const { clips, cache, local, worker } = await loaders(5);
     try {
       let state = Rng.fromSeed(9).state() as number[];
       for (let epoch = 0; epoch < 2; epoch++) {
@@ -75,22 +82,7 @@ describe('batch loading on a worker thread', () => {
   });
 
   it('resumes an epoch after k batches with exactly the rest of its batches, on both loaders', async () => {
-    const dataset = await readDataset(path.join(dir, 'ds'));
-    const clips = clipsOfSplit(dataset, 'train').map((c) => ({
-      file: c.file,
-      classIndex: c.classIndex,
-    }));
-    const cache = openFeatureCache(path.join(dir, 'cache'));
-    const options = { batchSize: 2, classes: 3, windowClips: 2 };
-    const local = inThreadStreams(cacheSegmentSource(cache, clips), clips, options);
-    const worker = built.workerStreams({
-      cacheDir: path.join(dir, 'cache'),
-      config: cache.config,
-      configHash: cache.configHash,
-      clips,
-      options,
-      prefetch: 2,
-    });
+    const { cache, local, worker } = await loaders(2);
     try {
       const state = Rng.fromSeed(3).state() as number[];
       const whole = await collect(local, state);

@@ -34,6 +34,7 @@ interface SearchBenchArgs {
   tournament: number;
   'final-epochs': number;
   'batch-size': number;
+  metric: 'accuracy' | 'loss';
   clips: number;
   seconds: number;
   difficulty: number;
@@ -84,7 +85,7 @@ export interface StrategySummary {
 /** `asc bench search --json`. */
 export interface SearchBenchResult {
   strategies: StrategyResult[];
-  /** Per seed, the rank correlation of each low rung's accuracy with the top rung's. */
+  /** Per seed, the rank correlation of each low rung's metric with the top rung's. */
   spearman: {
     seed: number;
     rungs: { rung: number; epochs: number | null; trials: number; rho: number | null }[];
@@ -229,7 +230,7 @@ async function benchSearch(args: SearchBenchArgs, out: Output): Promise<SearchBe
     maxEpochs: args.epochs,
     minEpochs,
     reductionFactor: args['reduction-factor'],
-    metric: 'accuracy' as const,
+    metric: args.metric,
   };
   const strategies: StrategyResult[] = [];
   const spearman: SearchBenchResult['spearman'] = [];
@@ -250,7 +251,7 @@ async function benchSearch(args: SearchBenchArgs, out: Output): Promise<SearchBe
       seed,
       rungs: protocol.summary.rungs
         .slice(0, -1)
-        .map((r) => rungRankCorrelation(trials, r.rung, 'accuracy')),
+        .map((r) => rungRankCorrelation(trials, r.rung, args.metric)),
     });
     // (b) ASHA on the same sampled architectures (the same seed: the same random sequence).
     const asha = await search(c, {
@@ -394,6 +395,7 @@ async function benchSearch(args: SearchBenchArgs, out: Output): Promise<SearchBe
       tournament: args.tournament,
       finalEpochs: args['final-epochs'],
       batchSize: args['batch-size'],
+      metric: args.metric,
       clips: args.clips,
       seconds: args.seconds,
       difficulty: args.difficulty,
@@ -488,11 +490,21 @@ export const searchBenchCommand = defineCommand<SearchBenchArgs>({
       .option('tournament', { type: 'number', default: 3, describe: 'Evolution: tournament size' })
       .option('final-epochs', {
         type: 'number',
-        default: 8,
+        default: 6,
         describe: 'Epochs of the final recipe the selections retrain with',
       })
-      .option('batch-size', { type: 'number', default: 32, describe: 'Batch of both recipes' })
-      .option('clips', { type: 'number', default: 150, describe: 'Synthetic clips' })
+      .option('batch-size', {
+        type: 'number',
+        default: 8,
+        describe: 'Batch of both recipes (8: enough steps in the lowest rung to rank at all)',
+      })
+      .option('metric', {
+        type: 'string',
+        choices: ['accuracy', 'loss'],
+        default: 'loss',
+        describe: 'What ranks trials at a rung (loss: it still orders near-chance accuracies)',
+      })
+      .option('clips', { type: 'number', default: 120, describe: 'Synthetic clips' })
       .option('seconds', { type: 'number', default: 10, describe: 'Clip length' })
       .option('difficulty', {
         type: 'number',

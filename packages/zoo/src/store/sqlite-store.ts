@@ -420,19 +420,41 @@ export class SqliteTrialStore implements TrialStore {
 
   /** Rungs of one trial, or of every trial of a study when `studyId` is given. */
   private rungsOf(trialId: number | null, studyId?: number): Map<number, RungRecord[]> {
+    return this.perTrial<RungColumns, RungRecord>(
+      'trial_rungs',
+      'rung',
+      trialId,
+      studyId,
+      rungFromRow,
+    );
+  }
+
+  /**
+   * The rows of a per-trial table (epochs, rungs) of one trial, or of every trial of a
+   * study when `studyId` is given, grouped by trial in `column` order.
+   */
+  private perTrial<R extends { trial_id: number }, T>(
+    table: 'trial_rungs' | 'trial_epochs',
+    column: 'rung' | 'epoch',
+    trialId: number | null,
+    studyId: number | undefined,
+    decode: (row: R) => T,
+  ): Map<number, T[]> {
     const rows = (
       trialId === null
         ? this.db
             .prepare(
-              `SELECT r.* FROM trial_rungs r JOIN trials t USING (trial_id) WHERE t.study_id = ? ORDER BY r.trial_id, r.rung`,
+              `SELECT x.* FROM ${table} x JOIN trials t USING (trial_id) WHERE t.study_id = ? ORDER BY x.trial_id, x.${column}`,
             )
             .all(studyId)
-        : this.db.prepare('SELECT * FROM trial_rungs WHERE trial_id = ? ORDER BY rung').all(trialId)
-    ) as RungColumns[];
-    const out = new Map<number, RungRecord[]>();
+        : this.db
+            .prepare(`SELECT * FROM ${table} WHERE trial_id = ? ORDER BY ${column}`)
+            .all(trialId)
+    ) as R[];
+    const out = new Map<number, T[]>();
     for (const r of rows) {
       const list = out.get(r.trial_id) ?? [];
-      list.push(rungFromRow(r));
+      list.push(decode(r));
       out.set(r.trial_id, list);
     }
     return out;
@@ -616,21 +638,12 @@ export class SqliteTrialStore implements TrialStore {
 
   /** Epochs of one trial, or of every trial of a study when `studyId` is given. */
   private epochsOf(trialId: number | null, studyId?: number): Map<number, EpochMetrics[]> {
-    const out = new Map<number, EpochMetrics[]>();
-    const rows = (
-      trialId === null
-        ? this.db
-            .prepare(
-              `SELECT e.* FROM trial_epochs e JOIN trials t USING (trial_id) WHERE t.study_id = ? ORDER BY e.trial_id, e.epoch`,
-            )
-            .all(studyId)
-        : this.db
-            .prepare('SELECT * FROM trial_epochs WHERE trial_id = ? ORDER BY epoch')
-            .all(trialId)
-    ) as EpochRow[];
-    for (const e of rows) {
-      const list = out.get(e.trial_id) ?? [];
-      list.push({
+    return this.perTrial<EpochRow, EpochMetrics>(
+      'trial_epochs',
+      'epoch',
+      trialId,
+      studyId,
+      (e) => ({
         epoch: e.epoch,
         trainLoss: e.train_loss,
         testLoss: e.test_loss,
@@ -638,10 +651,8 @@ export class SqliteTrialStore implements TrialStore {
         segmentAccuracy: e.segment_accuracy,
         seconds: e.seconds,
         samplesPerSec: e.samples_per_sec,
-      });
-      out.set(e.trial_id, list);
-    }
-    return out;
+      }),
+    );
   }
 
   async countTrials(studyName: string): Promise<Record<TrialStatus, number>> {
