@@ -433,7 +433,11 @@ export function describeTrialStore(
       const a = await claimed(4);
       const b = await claimed(4, other);
       await store.reportEpoch(b.trialId, other.worker, result(0.4).epochs[0]);
-      await store.finishTrial(a.trialId, me.worker, { status: 'complete', result: result(0.9) });
+      await store.finishTrial(a.trialId, me.worker, {
+        status: 'complete',
+        result: { ...result(0.9), samples: 300, trainedSamples: 300 },
+        rungEpochs: 3,
+      });
       await store.finishTrial(b.trialId, other.worker, { status: 'interrupted', reason: 'stop' });
       const retry = await claimed(4);
       await store.finishTrial(retry.trialId, me.worker, {
@@ -464,6 +468,17 @@ export function describeTrialStore(
           })),
         );
         expect(back[2].retryOf).toBe(back[1].trialId);
+        expect(back[0]).toMatchObject({ rung: 0, trainedSamples: 300 });
+        expect(back[0].rungs).toEqual([
+          {
+            rung: 0,
+            epochs: 3,
+            samples: 300,
+            accuracy: 0.9,
+            loss: expect.closeTo(0.1, 12),
+            seconds: 2,
+          },
+        ]);
         await expect(target.store.importStudy({ ...source, name: 'copy' }, [])).rejects.toThrow(
           /a study named "copy" already exists/,
         );

@@ -164,7 +164,11 @@ async function runTrial(
   const top = pruner.rungs.length - 1;
   const rung = trial.rung ?? top;
   const last = trial.rungs[trial.rungs.length - 1];
-  const checkpoint = o.checkpointDir ? trialCheckpoint(o.checkpointDir, trial.sampleIndex) : null;
+  // One rung (the paper's protocol): nothing is ever continued, so no state is kept.
+  const checkpoint =
+    o.checkpointDir && pruner.rungs.length > 1
+      ? trialCheckpoint(o.checkpointDir, trial.sampleIndex)
+      : null;
   if (checkpoint) fs.mkdirSync(path.dirname(checkpoint), { recursive: true });
   emit({ type: 'start', worker, trial: summary, via });
   const controller = new AbortController();
