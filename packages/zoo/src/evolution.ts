@@ -1,6 +1,6 @@
 import { archId } from './arch-id';
 import { paramCount } from './params';
-import { SeededRandom, deriveSeed } from './random';
+import { deriveSeed, foldedSeedRng, type Rng } from '@asc/core';
 import { RandomSampler, type Proposal, type Sampler, type SamplerOptions } from './sampler';
 import { paramsInWindow, type SearchSpace } from './space';
 import type { ArchSpec, Block } from './spec';
@@ -119,14 +119,14 @@ export class EvolutionSampler implements Sampler {
     if (scored.length < this.population) return this.randomProposal(sampleIndex);
     const population = scored.slice(-this.population);
     const taken = new Set(trials.map((t) => t.archId));
-    const rng = new SeededRandom(deriveSeed(deriveSeed(this.seed, sampleIndex), EVOLUTION_STREAM));
+    const rng = foldedSeedRng(deriveSeed(deriveSeed(this.seed, sampleIndex), EVOLUTION_STREAM));
     const rejectedBySize = trials.reduce((m, t) => Math.max(m, t.rejectedBySize), 0);
     let parent = population[0];
     for (let tries = 0; tries < MAX_TRIES; tries++) {
       if (tries % TRIES_PER_PARENT === 0) {
-        parent = population[rng.int(population.length)];
+        parent = population[rng.below(population.length)];
         for (let i = 1; i < this.tournament; i++) {
-          const rival = population[rng.int(population.length)];
+          const rival = population[rng.below(population.length)];
           if (better(rival.f, parent.f)) parent = rival;
         }
       }
@@ -158,7 +158,7 @@ export class EvolutionSampler implements Sampler {
 export function mutate(
   spec: ArchSpec,
   space: SearchSpace,
-  rng: SeededRandom,
+  rng: Rng,
 ): { spec: ArchSpec; mutation: Mutation } {
   // Only the items the space offers another value for.
   const items: string[] = [];

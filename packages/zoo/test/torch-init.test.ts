@@ -29,40 +29,55 @@ function torch(script: string, input: unknown): unknown {
   return JSON.parse(r.stdout);
 }
 
-/** Per weight of the PyTorch model, in module order: kind, shape and torch's init bound. */
-const BOUNDS = `
+/**
+ * One PyTorch process for the whole file (importing torch takes seconds): per spec, each
+ * weight of the PyTorch model in module order (kind, shape, torch's init bound from its own
+ * fan-in computation, the largest value it drew); per stem case, PyTorch's Conv2d (3x3,
+ * stride 2, padding=1, no bias) on the zoo's stem weights and input.
+ */
+const REFERENCE = `
 import json, math, sys
 import torch
 from torch import nn
 from torch_model import spec_model
 a = json.load(sys.stdin)
-m = spec_model(a['spec'], 2, 3)
-out = []
-for mod in m.modules():
-    if isinstance(mod, (nn.Conv2d, nn.Linear)):
-        fan_in, _ = nn.init._calculate_fan_in_and_fan_out(mod.weight)
-        out.append({'kind': 'kernel', 'shape': list(mod.weight.shape), 'bound': 1 / math.sqrt(fan_in),
-                     'max': mod.weight.abs().max().item()})
-        if mod.bias is not None:
-            out.append({'kind': 'bias', 'shape': list(mod.bias.shape), 'bound': 1 / math.sqrt(fan_in),
-                        'max': mod.bias.abs().max().item()})
-print(json.dumps(out))
+bounds = []
+for spec in a['specs']:
+    out = []
+    for mod in spec_model(spec, 2, 3).modules():
+        if isinstance(mod, (nn.Conv2d, nn.Linear)):
+            fan_in, _ = nn.init._calculate_fan_in_and_fan_out(mod.weight)
+            for kind, t in (('kernel', mod.weight), ('bias', mod.bias)):
+                if t is not None:
+                    out.append({'kind': kind, 'shape': list(t.shape),
+                                'bound': 1 / math.sqrt(fan_in), 'max': t.abs().max().item()})
+    bounds.append(out)
+stems = []
+for case in a['stems']:
+    w = torch.tensor(case['kernel']).permute(3, 2, 0, 1).contiguous()  # HWIO -> OIHW
+    conv = nn.Conv2d(w.shape[1], w.shape[0], 3, stride=2, padding=1, bias=False)
+    with torch.no_grad():
+        conv.weight.copy_(w)
+    y = conv(torch.tensor(case['x']).permute(0, 3, 1, 2)).permute(0, 2, 3, 1)  # NHWC <-> NCHW
+    stems.append({'shape': list(y.shape), 'y': y.flatten().tolist()})
+print(json.dumps({'bounds': bounds, 'stems': stems}))
 `;
 
-/** PyTorch's stem (Conv2d 3x3, stride 2, padding=1, no bias) on given weights and input. */
-const STEM = `
-import json, sys
-import torch
-from torch import nn
-a = json.load(sys.stdin)
-w = torch.tensor(a['kernel']).permute(3, 2, 0, 1).contiguous()  # HWIO -> OIHW
-conv = nn.Conv2d(w.shape[1], w.shape[0], 3, stride=2, padding=1, bias=False)
-with torch.no_grad():
-    conv.weight.copy_(w)
-x = torch.tensor(a['x']).permute(0, 3, 1, 2)  # NHWC -> NCHW
-y = conv(x).permute(0, 2, 3, 1)
-print(json.dumps({'shape': list(y.shape), 'y': y.flatten().tolist()}))
-`;
+interface TorchWeight {
+  kind: string;
+  shape: number[];
+  bound: number;
+  max: number;
+}
+
+const SPECS: [string, ArchSpec][] = [
+  ['Model B', MODEL_B],
+  ['Model A', MODEL_A],
+];
+const STEM_INPUTS: [number, number][] = [
+  [16, 16],
+  [15, 17],
+];
 
 beforeAll(async () => {
   tf.enableProdMode();
@@ -90,49 +105,55 @@ function zooWeights(spec: ArchSpec, init: 'pytorch' | 'glorot', seed: number) {
 }
 
 describeTorch('the PyTorch initialisation, against PyTorch', () => {
-  it.each([
-    ['Model B', MODEL_B],
-    ['Model A', MODEL_A],
-  ])('%s: every kernel and bias lies within the bound PyTorch gives that layer', (_, spec) => {
-    const theirs = torch(BOUNDS, { spec }) as {
-      kind: string;
-      shape: number[];
-      bound: number;
-      max: number;
-    }[];
-    const ours = zooWeights(spec, 'pytorch', 11);
-    expect(ours.map((w) => w.kind)).toEqual(theirs.map((w) => w.kind));
-    ours.forEach((w, i) => {
-      const { bound } = theirs[i];
-      // Same number of values (layouts differ: HWIO against OIHW).
-      expect(w.shape.reduce((a, b) => a * b, 1)).toBe(theirs[i].shape.reduce((a, b) => a * b, 1));
-      expect(w.max).toBeLessThanOrEqual(bound);
-      // Uniform draws reach close to the bound (all but the 3-value logits bias).
-      if (w.shape.reduce((a, b) => a * b, 1) >= 64) expect(w.max).toBeGreaterThan(0.9 * bound);
-      // PyTorch's own draw is of the same width.
-      if (w.shape.reduce((a, b) => a * b, 1) >= 64) {
-        expect(theirs[i].max).toBeGreaterThan(0.9 * bound);
-      }
+  let reference: { bounds: TorchWeight[][]; stems: { shape: number[]; y: number[] }[] };
+  const stems: tf.Tensor[] = [];
+  beforeAll(() => {
+    const cases = STEM_INPUTS.map(([h, w]) => {
+      const model = buildModel(tf, MODEL_B, { inputShape: [h, w, 2], seed: 5 });
+      const stem = tf.model({ inputs: model.inputs, outputs: model.getLayer('stem_conv').output });
+      const x = tf.randomNormal([2, h, w, 2], 0, 1, 'float32', 9);
+      stems.push(stem.predict(x) as tf.Tensor);
+      return { kernel: model.getLayer('stem_conv').getWeights()[0].arraySync(), x: x.arraySync() };
     });
-    // The biases are drawn, not zero: the logits layer has one.
-    expect(ours.filter((w) => w.kind === 'bias').every((w) => w.max > 0)).toBe(true);
+    reference = torch(REFERENCE, {
+      specs: SPECS.map(([, spec]) => spec),
+      stems: cases,
+    }) as typeof reference;
   });
 
-  it.each([
-    [16, 16],
-    [15, 17],
-  ])("the stem on a %ix%i input equals PyTorch's padding=1 stride-2 convolution", (h, w) => {
-    const model = buildModel(tf, MODEL_B, { inputShape: [h, w, 2], seed: 5 });
-    const stem = tf.model({ inputs: model.inputs, outputs: model.getLayer('stem_conv').output });
-    const x = tf.randomNormal([2, h, w, 2], 0, 1, 'float32', 9);
-    const ours = stem.predict(x) as tf.Tensor;
-    const kernel = model.getLayer('stem_conv').getWeights()[0].arraySync();
-    const theirs = torch(STEM, { kernel, x: x.arraySync() }) as { shape: number[]; y: number[] };
-    expect(ours.shape).toEqual(theirs.shape);
-    const y = ours.dataSync();
-    theirs.y.forEach((v, i) => expect(y[i]).toBeCloseTo(v, 5));
-    model.dispose();
-  });
+  it.each(SPECS.map(([name], i) => [name, i] as const))(
+    '%s: every kernel and bias lies within the bound PyTorch gives that layer',
+    (_, i) => {
+      const theirs = reference.bounds[i];
+      const ours = zooWeights(SPECS[i][1], 'pytorch', 11);
+      expect(ours.map((w) => w.kind)).toEqual(theirs.map((w) => w.kind));
+      ours.forEach((w, j) => {
+        const { bound } = theirs[j];
+        const size = w.shape.reduce((x, y) => x * y, 1);
+        // Same number of values (layouts differ: HWIO against OIHW).
+        expect(size).toBe(theirs[j].shape.reduce((x, y) => x * y, 1));
+        expect(w.max).toBeLessThanOrEqual(bound);
+        // Uniform draws reach close to the bound, as PyTorch's own draw does (all but the
+        // 3-value logits bias).
+        if (size >= 64) {
+          expect(w.max).toBeGreaterThan(0.9 * bound);
+          expect(theirs[j].max).toBeGreaterThan(0.9 * bound);
+        }
+      });
+      // The biases are drawn, not zero: the logits layer has one.
+      expect(ours.filter((w) => w.kind === 'bias').every((w) => w.max > 0)).toBe(true);
+    },
+  );
+
+  it.each(STEM_INPUTS.map(([h, w], i) => [h, w, i] as const))(
+    "the stem on a %ix%i input equals PyTorch's padding=1 stride-2 convolution",
+    (_h, _w, i) => {
+      const theirs = reference.stems[i];
+      expect(stems[i].shape).toEqual(theirs.shape);
+      const y = stems[i].dataSync();
+      theirs.y.forEach((v, k) => expect(y[k]).toBeCloseTo(v, 5));
+    },
+  );
 });
 
 describe("the 'glorot' initialisation (the zoo's models before PyTorch's became the default)", () => {

@@ -1,5 +1,6 @@
 import * as os from 'os';
 import * as crypto from 'crypto';
+import { AscError } from '@asc/core';
 import type { ArchSpec } from '../spec';
 import type { TrialRecord, TrialStatus, WorkerIdentity } from '../store/trial-store';
 import { recoverDeadTrials } from './heartbeat';
@@ -102,10 +103,9 @@ export interface Told {
 }
 
 /** A tell that the study cannot take (no such trial, not running, another budget). */
-export class TellError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TellError';
+export class TellError extends AscError {
+  constructor(message: string, context: { study: string; trial: number }) {
+    super('tell-refused', message, { context });
   }
 }
 
@@ -117,10 +117,11 @@ export async function tellTrial(
 ): Promise<{ trial: number; status: TrialStatus; rung: number | null }> {
   const trials = await study.store.getTrials(study.name);
   const t: TrialRecord | undefined = trials.find((x) => x.number === number);
-  if (!t) throw new TellError(`study "${study.name}" has no trial ${number}`);
+  const context = { study: study.name, trial: number };
+  if (!t) throw new TellError(`study "${study.name}" has no trial ${number}`, context);
   if (t.status !== 'running') {
     const why = t.error ? `: ${t.error.split('\n')[0]}` : '';
-    throw new TellError(`trial ${number} is not running (it is ${t.status}${why})`);
+    throw new TellError(`trial ${number} is not running (it is ${t.status}${why})`, context);
   }
   if ('failed' in told) {
     await study.store.finishTrial(t.trialId, t.worker, { status: 'failed', error: told.failed });
@@ -133,12 +134,15 @@ export async function tellTrial(
   if (Math.abs(told.epochs - expected) > 1e-6 * Math.max(1, expected)) {
     throw new TellError(
       `trial ${number} was asked to train to ${expected} epochs (rung ${rung}), not ${told.epochs}`,
+      context,
     );
   }
   if (!(told.accuracy >= 0 && told.accuracy <= 1)) {
-    throw new TellError(`accuracy must be in [0, 1], got ${told.accuracy}`);
+    throw new TellError(`accuracy must be in [0, 1], got ${told.accuracy}`, context);
   }
-  if (!Number.isFinite(told.loss)) throw new TellError(`loss must be a number, got ${told.loss}`);
+  if (!Number.isFinite(told.loss)) {
+    throw new TellError(`loss must be a number, got ${told.loss}`, context);
+  }
   const status = rung === rungs.length - 1 ? 'complete' : 'pruned';
   const changed = await study.store.finishTrial(t.trialId, t.worker, {
     status,
@@ -152,6 +156,6 @@ export async function tellTrial(
       trainedSamples: told.trainedSamples,
     },
   });
-  if (!changed) throw new TellError(`trial ${number} stopped running before the tell`);
+  if (!changed) throw new TellError(`trial ${number} stopped running before the tell`, context);
   return { trial: number, status, rung };
 }

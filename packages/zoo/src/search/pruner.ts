@@ -1,3 +1,4 @@
+import { AscError } from '@asc/core';
 import type { RungRecord, TrialState } from '../store/trial-store';
 
 /**
@@ -77,13 +78,12 @@ export interface Promotion {
 }
 
 /** A pruner's settings that make no sense (named by the flag a user would change). */
-export class PrunerConfigError extends RangeError {
+export class PrunerConfigError extends AscError {
   constructor(
     message: string,
     readonly field: keyof PrunerConfig,
   ) {
-    super(message);
-    this.name = 'PrunerConfigError';
+    super('pruner-config-invalid', message, { context: { field } });
   }
 }
 
