@@ -61,6 +61,8 @@ export function splitOptionsFromArgs(args: SplitArgs): Partial<SplitOptions> | u
     ...(seed !== undefined ? { seed } : {}),
     ...(evaluateFraction !== undefined ? { evaluateFraction } : {}),
   };
+}
+
 /**
  * A number of epochs as a flag gives it: a decimal ("0.5") or a fraction ("1/3", exact
  * where 0.333 is not). Throws a UsageError naming the flag otherwise.
