@@ -4,8 +4,8 @@
 #   node.xz                 this machine's Node.js binary, xz-compressed
 #   gpu-check.js            tools/src/gpu/check.ts and everything it imports, one file
 #   asc_native.node         the addon, built with CUDA (sm_75, sm_80, sm_90) for any
-#                           x86-64-v3 CPU, libstdc++ linked in, finding its libraries
-#                           beside itself ($ORIGIN)
+#                           x86-64-v3 CPU and glibc 2.36+, libstdc++ linked in, finding
+#                           its libraries beside itself ($ORIGIN)
 #   lib*.so.*               the shared libraries the addon needs beyond glibc (from ldd)
 #   bench/                  the PyTorch reference (features_torch.py, features_numpy.py)
 #   pipeline_recommended.json   the numpy reference of shared/reference
@@ -30,7 +30,7 @@ command -v xz >/dev/null || die "xz is missing (apt-get install -y xz-utils)"
 echo "gpu-bundle: building the addon with CUDA into $build" >&2
 node node_modules/cmake-js/bin/cmake-js compile --directory native --out "$build" \
   --CDASC_MARCH_NATIVE=OFF --CDASC_MARCH=x86-64-v3 \
-  "--CDCMAKE_SHARED_LINKER_FLAGS=-static-libstdc++ -static-libgcc" \
+  "--CDCMAKE_SHARED_LINKER_FLAGS=-static-libstdc++ -static-libgcc -Wl,--disable-new-dtags" \
   '--CDCMAKE_BUILD_RPATH=$ORIGIN' >&2
 addon=$build/Release/asc_native.node
 [[ -f $addon ]] || die "the build left no $addon"
@@ -40,10 +40,12 @@ ASC_NATIVE_ADDON=$addon node -e 'if (!require(process.env.ASC_NATIVE_ADDON).buil
 rm -rf "$bundle.tmp"
 mkdir -p "$bundle.tmp/bench"
 cp "$addon" "$bundle.tmp/"
-# The addon's libraries beyond glibc and the loader (FFTW), found next to it at run time.
+# The addon's libraries beyond glibc, the loader and the GCC runtime (FFTW, libsndfile and
+# its codecs, libsoxr), found beside it at run time: its RPATH (not RUNPATH, hence
+# --disable-new-dtags) is $ORIGIN, which also serves its libraries' own dependencies.
 ldd "$addon" | awk '/=>/ { print $3 }' | while read -r lib; do
   case $(basename "$lib") in
-    libc.so.* | libm.so.* | libdl.so.* | librt.so.* | libpthread.so.* | ld-linux*) ;;
+    libc.so.* | libm.so.* | libdl.so.* | librt.so.* | libpthread.so.* | ld-linux* | libgcc_s.so.* | libstdc++.so.*) ;;
     *) cp -L "$lib" "$bundle.tmp/" ;;
   esac
 done

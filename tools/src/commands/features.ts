@@ -104,7 +104,9 @@ export const featuresCommand = defineCommand<FeaturesArgs>({
     checkPositiveIntegers({ '--threads': args.threads });
     const { device, cuda } = deviceOptions(args);
     if (args.backend === 'js' && device === 'cuda') {
-      throw new UsageError('--device cuda needs the native backend (--backend js computes on the CPU)');
+      throw new UsageError(
+        '--device cuda needs the native backend (--backend js computes on the CPU)',
+      );
     }
     return extractFeatures(
       {

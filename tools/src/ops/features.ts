@@ -59,7 +59,8 @@ export async function extractFeatures(
   // --device cuda on a machine where CUDA cannot run: the reason is the whole answer,
   // given before the progress bar.
   const unusable = (err: unknown): never => {
-    if (err instanceof CudaUnavailableError) throw new CommandFailed(`--device cuda: ${err.reason}`);
+    if (err instanceof CudaUnavailableError)
+      throw new CommandFailed(`--device cuda: ${err.reason}`);
     throw err;
   };
   if (options.device === 'cuda') {
