@@ -28,14 +28,19 @@ command -v xz >/dev/null || die "xz is missing (apt-get install -y xz-utils)"
 [[ -d node_modules/esbuild ]] || die "node_modules/esbuild is missing: npm install first"
 
 echo "gpu-bundle: building the addon with CUDA into $build" >&2
-node node_modules/cmake-js/bin/cmake-js compile --directory native --out "$build" \
+# configure every time (cmake-js compile would keep an existing cache's flags), then an
+# incremental build.
+cmake_js=(node node_modules/cmake-js/bin/cmake-js)
+"${cmake_js[@]}" configure --directory native --out "$build" \
   --CDASC_MARCH_NATIVE=OFF --CDASC_MARCH=x86-64-v3 \
   "--CDCMAKE_SHARED_LINKER_FLAGS=-static-libstdc++ -static-libgcc -Wl,--disable-new-dtags" \
   '--CDCMAKE_BUILD_RPATH=$ORIGIN' >&2
+"${cmake_js[@]}" build --directory native --out "$build" >&2
 addon=$build/Release/asc_native.node
 [[ -f $addon ]] || die "the build left no $addon"
 ASC_NATIVE_ADDON=$addon node -e 'if (!require(process.env.ASC_NATIVE_ADDON).buildInfo().cudaCompiled) process.exit(1)' ||
   die "the addon was built without CUDA (see the CMake output above)"
+readelf -d "$addon" | grep -q 'RPATH.*\$ORIGIN' || die "the addon has no RPATH \$ORIGIN (readelf -d $addon)"
 
 rm -rf "$bundle.tmp"
 mkdir -p "$bundle.tmp/bench"

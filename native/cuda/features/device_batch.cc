@@ -85,6 +85,8 @@ class DeviceBatch {
  private:
   bool stopping() const { return failed_ || cancel_.load(); }
   void emit(ClipOutcome&& outcome) { onOutcome_(std::move(outcome)); }
+  // Reports file `index` as cancelled (the lock is released around the report).
+  void emitCancelled(std::size_t index, std::unique_lock<std::mutex>& lock);
   void processFile(std::size_t index, Worker& w, std::unique_lock<std::mutex>& lock);
   void computeOnCpu(ClipOutcome& out, Worker& w, Clock::time_point start);
   // Under the lock: marks the filling slot sealed; returns it when it is ready to launch.
@@ -132,6 +134,15 @@ int DeviceBatch::sealFilling() {
   if (slot.copying > 0) return -1;  // the last copier launches it
   slot.state = SlotState::kRunning;
   return s;
+}
+
+void DeviceBatch::emitCancelled(std::size_t index, std::unique_lock<std::mutex>& lock) {
+  ClipOutcome cancelled;
+  cancelled.index = index;
+  cancelled.status = ClipStatus::kCancelled;
+  lock.unlock();
+  emit(std::move(cancelled));
+  lock.lock();
 }
 
 void DeviceBatch::sealAndLaunch(std::unique_lock<std::mutex>& lock) {
@@ -263,12 +274,7 @@ void DeviceBatch::processFile(std::size_t index, Worker& w, std::unique_lock<std
   for (;;) {
     if (stopping()) {
       --loading_;
-      lock.unlock();
-      ClipOutcome cancelled;
-      cancelled.index = index;
-      cancelled.status = ClipStatus::kCancelled;
-      emit(std::move(cancelled));
-      lock.lock();
+      emitCancelled(index, lock);
       return;
     }
     if (filling_ >= 0) {
@@ -325,12 +331,7 @@ void DeviceBatch::work() {
     if (next_ < paths_.size()) {
       const std::size_t index = next_++;
       if (stopping()) {
-        lock.unlock();
-        ClipOutcome cancelled;
-        cancelled.index = index;
-        cancelled.status = ClipStatus::kCancelled;
-        emit(std::move(cancelled));
-        lock.lock();
+        emitCancelled(index, lock);
       } else {
         processFile(index, w, lock);
       }
