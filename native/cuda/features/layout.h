@@ -121,9 +121,10 @@ SlotPlan planSlots(std::uint64_t budgetBytes, int slots, const ClipNeeds& typica
                    int outValueBytes, FftKind fft, int nFft, std::uint64_t fixedDeviceBytes,
                    std::uint64_t fftWorkBytesPerFrame, std::size_t maxClipsPerSlot);
 
-// Clips of 10 s per slot: 64k frames, thousands of blocks per launch, enough to keep any
-// current GPU busy; bigger slots only cost pinned memory and start-up time.
-constexpr std::size_t kMaxClipsPerSlot = 32;
+// Clips of 10 s per slot: 32k frames, 8k blocks per launch, enough to keep any current
+// GPU busy; bigger slots only cost pinned memory (about 80 MiB a slot here) and the time
+// to pin it when a batch starts.
+constexpr std::size_t kMaxClipsPerSlot = 16;
 
 // The most frames one cuFFT call transforms: its frames and spectra take 16 KiB a frame,
 // so this bounds the scratch to 128 MiB per slot (8192 transforms per call).
