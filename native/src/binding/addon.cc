@@ -28,6 +28,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   asc::binding::InitFeatures(env, exports);
   asc::binding::InitKernels(env, exports);
   asc::binding::InitCuda(env, exports);
+  asc::binding::InitCudaTrain(env, exports);
   return exports;
 }
 

@@ -18,6 +18,7 @@ void InitAudio(Napi::Env env, Napi::Object exports);
 void InitFeatures(Napi::Env env, Napi::Object exports);
 void InitKernels(Napi::Env env, Napi::Object exports);
 void InitCuda(Napi::Env env, Napi::Object exports);
+void InitCudaTrain(Napi::Env env, Napi::Object exports);
 
 // An Error with `code` set (an AudioError code, a CUDA reason, or "io"), for the TS facade
 // to type.
