@@ -215,7 +215,16 @@ export function defineCudaBackend(tf: Tf): AscCudaBackendClass {
     // ---- For the kernels -----------------------------------------------------------
 
     private entry(dataId: DataId): TensorData {
-      const d = this.data.get(dataId);
+      let d = this.data.get(dataId);
+      if (!d) {
+        // A tensor of another backend: tfjs moves it here (reads it there, calls move()),
+        // as its DataStorage does for the built-in backends.
+        (tf.engine() as unknown as { moveData(b: object, id: DataId): void }).moveData(
+          this,
+          dataId,
+        );
+        d = this.data.get(dataId);
+      }
       if (!d) throw new Error(`asc-cuda: no tensor data for this dataId (disposed?)`);
       return d;
     }
