@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { SYNTH_CLASS_SETS } from '@asc/datasets';
+import { BACKEND_REQUESTS } from '@asc/trainer';
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { splitFlags } from '../cli/flags';
 import { runPipeline, type StepSummary } from '../run/pipeline';
@@ -100,6 +101,10 @@ export const runCommand = defineCommand<RunArgs>({
       .option('threads', {
         type: 'number',
         describe: 'Threads for features and training (default: the cores, shared by workers)',
+      })
+      .option('backend', {
+        choices: BACKEND_REQUESTS,
+        describe: 'tfjs backend of the search and the retraining (default auto)',
       }) as unknown as Argv<RunArgs>,
   run: async (args, out): Promise<RunResult> => {
     const started = performance.now();

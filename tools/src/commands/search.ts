@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { BACKEND_REQUESTS, type BackendRequest } from '@asc/trainer';
 import { DEFAULT_HEARTBEAT, DEFAULT_SIZE_WINDOW } from '@asc/zoo';
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { UsageError } from '../cli/errors';
@@ -24,6 +25,7 @@ interface SearchArgs extends SplitArgs {
   'min-kb'?: number;
   'max-kb'?: number;
   'heartbeat-timeout': number;
+  backend?: BackendRequest;
 }
 
 function parseEvaluatorOptions(text: string | undefined): Record<string, unknown> {
@@ -95,6 +97,11 @@ export const searchCommand = defineCommand<SearchArgs>({
         default: DEFAULT_HEARTBEAT.timeoutMs / 1000,
         describe:
           'Seconds without a heartbeat after which a trial counts as dead and is offered again',
+      })
+      .option('backend', {
+        choices: BACKEND_REQUESTS,
+        describe:
+          "tfjs backend of the trainer's evaluator (default auto; the same as --evaluator-options '{\"backend\": ...}')",
       }) as Argv<SearchArgs & GlobalOptions>,
   run: (args, out) => {
     checkPositiveIntegers({
@@ -125,7 +132,10 @@ export const searchCommand = defineCommand<SearchArgs>({
         cache: args.cache,
         split: splitOptionsFromArgs(args),
         evaluatorModule: args.evaluator,
-        evaluatorOptions: parseEvaluatorOptions(args['evaluator-options']),
+        evaluatorOptions: {
+          ...parseEvaluatorOptions(args['evaluator-options']),
+          ...(args.backend !== undefined ? { backend: args.backend } : {}),
+        },
         heartbeatTimeoutMs: args['heartbeat-timeout'] * 1000,
       },
       out,

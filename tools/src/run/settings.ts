@@ -1,6 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseRecipe, RecipeError, type Recipe } from '@asc/trainer';
+import {
+  parseBackendRequest,
+  parseRecipe,
+  RecipeError,
+  type BackendRequest,
+  type Recipe,
+} from '@asc/trainer';
 import { UsageError } from '../cli/errors';
 import type { SplitOptions } from '@asc/datasets';
 import { checkPositiveIntegers, splitOptionsFromArgs, type SplitArgs } from '../cli/flags';
@@ -42,6 +48,7 @@ export interface RunArgs extends SplitArgs {
   'final-epochs': number;
   'batch-size': number;
   threads?: number;
+  backend?: string;
 }
 
 /** Where everything goes and how big it is, checked once before any step starts. */
@@ -65,6 +72,8 @@ export interface RunSettings {
   searchEpochs: number;
   batchSize: number;
   threads?: number;
+  /** The tfjs backend of the search and the retraining (default auto). */
+  backend?: BackendRequest;
   /** The final recipe at the run's epochs and batch size. */
   finalRecipe: Recipe;
   /** The scale as given, recorded with the study. */
@@ -97,6 +106,12 @@ export function runSettings(args: RunArgs): RunSettings {
   if (!synthetic && !fs.existsSync(datasetDir)) {
     throw new UsageError(`--dataset ${args.dataset}: no such directory`);
   }
+  let backend: BackendRequest | undefined;
+  try {
+    backend = args.backend === undefined ? undefined : parseBackendRequest(args.backend);
+  } catch (err) {
+    throw new UsageError(`--backend: ${(err as Error).message}`);
+  }
   let finalRecipe: Recipe;
   try {
     finalRecipe = parseRecipe({
@@ -125,6 +140,7 @@ export function runSettings(args: RunArgs): RunSettings {
     searchEpochs: args['search-epochs'],
     batchSize: args['batch-size'],
     threads: args.threads,
+    backend,
     finalRecipe,
     scale: {
       ...(synthetic
@@ -161,6 +177,7 @@ const CONFIG_KEYS = new Set([
   'final-epochs',
   'batch-size',
   'threads',
+  'backend',
 ]);
 
 /**

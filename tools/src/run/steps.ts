@@ -142,6 +142,7 @@ export const searchStep: PipelineStep<RunContext, SearchStepResult> = {
           evaluatorOptions: {
             recipe: searchRecipe,
             ...(s.threads !== undefined ? { threads: s.threads } : {}),
+            ...(s.backend !== undefined ? { backend: s.backend } : {}),
           },
           extra: { run: { searchRecipe, scale: s.scale } },
         },
@@ -280,6 +281,7 @@ async function trainCandidate(
         recipe: s.finalRecipe,
         seed: s.seed,
         threads: s.threads,
+        ...(s.backend !== undefined ? { backend: s.backend } : {}),
       },
       out,
     );
