@@ -18,3 +18,12 @@ export {
   type CudaBackendOptions,
   type CudaKernelDispatch,
 } from './register';
+export { maxRelativeError } from './check-cases';
+export {
+  CheckFailure,
+  compareBackends,
+  cudaKernelChecks,
+  expectSameOnDevice,
+  type DeviceCheck,
+  type DeviceComparison,
+} from './checks';
