@@ -126,6 +126,7 @@ function roundTrip(tf: Tf, cpuKernel: tfjs.KernelFunc, args: KernelArgs, b: AscC
 interface Registration {
   tf: Tf;
   handle: CudaBackendHandle;
+  options: DeviceOptions;
   kernels: string[];
 }
 
@@ -167,6 +168,9 @@ export function registerCudaBackend(tf: Tf, options: CudaBackendOptions = {}): C
     cublas: options.cublas ?? envFlag('ASC_CUBLAS') ?? true,
   };
   const device = openDevice(deviceOptions);
+  // The device opened: only now is an earlier registration (other options) replaced.
+  const selected = current !== null && tf.getBackend() === CUDA_BACKEND_NAME;
+  if (current) unregisterCudaBackend(current.tf);
   const codes = deviceCodes();
   const native = kernelBinding();
   const Backend = defineCudaBackend(tf);
@@ -221,7 +225,8 @@ export function registerCudaBackend(tf: Tf, options: CudaBackendOptions = {}): C
     kernels: registered.filter((k) => !roundTripKernels.includes(k)),
     roundTripKernels,
   };
-  current = { tf, handle, kernels: registered };
+  current = { tf, handle, options: deviceOptions, kernels: registered };
+  if (selected) void tf.setBackend(CUDA_BACKEND_NAME);
   return handle;
 }
 

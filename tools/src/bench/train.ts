@@ -23,7 +23,7 @@ import { checkPositiveIntegers } from '../cli/flags';
 
 type Tf = typeof tfjs;
 
-interface TrainBenchArgs {
+export interface TrainBenchArgs {
   model: string;
   threads?: number;
   steps: number;
@@ -227,6 +227,12 @@ function ensureTorch(python: string, out: Output): string | null {
   return null;
 }
 
+/** Where the PyTorch reference runs: a python3 with torch, the folder of torch_model.py. */
+export interface TorchLocation {
+  python?: string;
+  scriptsDir?: string;
+}
+
 interface TorchResult {
   /** Parameters of the PyTorch model: the zoo's count when both build the same network. */
   params: number;
@@ -249,8 +255,9 @@ function runTorch(
   blasCore: string,
   out: Output,
   device: 'cpu' | 'cuda' = 'cpu',
+  where: TorchLocation = {},
 ): TorchResult | { error: string } {
-  const python = torchPython(device);
+  const python = where.python ?? torchPython(device);
   // Debian's PyTorch has no CUDA: on a GPU machine PyTorch is there or it is not.
   const missing =
     device === 'cuda'
@@ -270,7 +277,10 @@ function runTorch(
   } else {
     out.warn('libjemalloc2 not found: PyTorch runs with the default allocator (slower)');
   }
-  const script = path.join(__dirname, '..', '..', 'bench', 'torch_model.py');
+  const script = path.join(
+    where.scriptsDir ?? path.join(__dirname, '..', '..', 'bench'),
+    'torch_model.py',
+  );
   const [height, width, channels] = inputShape;
   const r = spawnSync(
     python,
@@ -483,8 +493,12 @@ export interface CudaTrainBenchResult {
   cudaTrainKernels?: KernelTime[];
 }
 
-/** The asc-cuda backend against PyTorch on the same GPU. */
-async function benchCuda(args: TrainBenchArgs, out: Output): Promise<CudaTrainBenchResult> {
+/** The asc-cuda backend against PyTorch on the same GPU (also run by gpu-check). */
+export async function benchCuda(
+  args: TrainBenchArgs,
+  out: Output,
+  torchAt: TorchLocation = {},
+): Promise<CudaTrainBenchResult> {
   const tf = (await import('@tensorflow/tfjs')) as Tf;
   tf.enableProdMode();
   const resolved = resolveModel(args.model);
@@ -555,6 +569,7 @@ async function benchCuda(args: TrainBenchArgs, out: Output): Promise<CudaTrainBe
           '',
           out,
           'cuda',
+          torchAt,
         )
       : { error: `no PyTorch definition of ${resolved.name} in torch_model.py` };
     if ('error' in torch) {
