@@ -398,6 +398,7 @@ void runKernel(L& l, BlockPool& pool, const KernelCall& call) {
       const int op = a.integer();
       const float alpha = a.real();
       const Index n = a.index();
+      if (!knownUnary(op)) a.fail("unknown op " + std::to_string(op));
       l.elements(n, UnaryProgram{op, alpha, a.buffer<const float>(0, n), a.buffer<float>(1, n)});
       return;
     }

@@ -107,7 +107,9 @@ ASC_HD float binaryValue(int op, float a, float b, float param) {
   X(Round)                     \
   X(Sign)                      \
   X(Expm1)                     \
-  X(Softplus)
+  X(Softplus)                  \
+  X(LeakyRelu)                 \
+  X(Elu)
 constexpr int kExtraUnaryBase = 100;
 #define ASC_EXTRA_UNARY_ENUMERATOR(id) k##id,
 enum class ExtraUnary {
@@ -164,8 +166,19 @@ ASC_HD float unaryValue(int op, float x, float alpha) {
       return expm1f(x);
     case static_cast<int>(ExtraUnary::kSoftplus):
       return log1pf(kernels::expApprox(x));
+    case static_cast<int>(ExtraUnary::kLeakyRelu):
+      return act::leakyRelu(x, alpha);
+    case static_cast<int>(ExtraUnary::kElu):
+      return x >= 0.0f ? x : expm1f(x);
   }
   return x;
+}
+
+// Whether unaryValue knows `op` (kernels_impl.h refuses other codes before launching).
+inline bool knownUnary(int op) {
+  constexpr int cpuOps = sizeof(kernels::kUnaryOpNames) / sizeof(kernels::kUnaryOpNames[0]);
+  constexpr int extraOps = sizeof(kExtraUnaryNames) / sizeof(kExtraUnaryNames[0]);
+  return (op >= 0 && op < cpuOps) || (op >= kExtraUnaryBase && op < kExtraUnaryBase + extraOps);
 }
 
 // A fused activation (FusedConv2D, _FusedMatMul, batch norm).

@@ -420,6 +420,21 @@ function elementwiseChecks(tf: Tf): DeviceCheck[] {
         { GatherV2: 4, OneHot: 1, Cast: 4, ZerosLike: 1, OnesLike: 1, Fill: 1 },
       );
     }),
+    check('ExpandDims, Pack, Unpack, AddN, LeakyRelu, Elu', ({ x, positive }) =>
+      expectSameOnDevice(
+        tf,
+        'less common kernels',
+        () => [
+          tf.expandDims(x, 2).add(1),
+          tf.stack([x, positive, x], 1),
+          ...tf.unstack(x, 2),
+          tf.addN([x, positive, x.mul(2)]),
+          tf.leakyRelu(x, 0.3),
+          tf.elu(x.mul(3)),
+        ],
+        { ExpandDims: 1, Pack: 1, Unpack: 1, AddN: 1, LeakyRelu: 1, Elu: 1 },
+      ),
+    ),
     check('FusedBatchNorm with per-channel and scalar parameters', ({ r, x }) => {
       const [mean, offset, scale] = [0, 1, 2].map(() => randTensor(tf, r, [11]));
       const variance = tf.tidy(() => randTensor(tf, r, [11]).abs());

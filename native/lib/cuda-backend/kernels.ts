@@ -143,6 +143,17 @@ const identity: CudaKernel = (args, b) => {
   return x ? b.alias(x, x.shape) : null;
 };
 
+/** ExpandDims: a reshape with a 1 inserted at `dim`. */
+const expandDims: CudaKernel = (args, b) => {
+  const { input } = args.inputs;
+  if (!input) return null;
+  let dim = Number(args.attrs?.dim ?? 0);
+  if (dim < 0) dim += input.shape.length + 1;
+  const shape = input.shape.slice();
+  shape.splice(dim, 0, 1);
+  return b.alias(input, shape);
+};
+
 const reshape: CudaKernel = (args, b, ctx) => {
   const { x } = args.inputs;
   if (!x) return null;
@@ -260,6 +271,69 @@ const splitV: CudaKernel = (args, b, ctx) => {
     begin += s;
   }
   return outs;
+};
+
+/** Pack (tf.stack): each input into its slab of the output along a new axis. */
+const pack: CudaKernel = (args, b, ctx) => {
+  const tensors = Object.values(args.inputs).filter((t): t is TensorInfo => !!t);
+  if (tensors.length === 0 || !tensors.every((t) => fourBytes(t) && t.dtype === tensors[0].dtype)) {
+    return null;
+  }
+  const shape = tensors[0].shape;
+  const axis = ctx.tf.util.parseAxisParam(Number(args.attrs?.axis ?? 0), [...shape, 1])[0];
+  const outShape = shape.slice();
+  outShape.splice(axis, 0, tensors.length);
+  const outStrides = stridesOf(outShape);
+  const dims = shape.slice();
+  dims.splice(axis, 0, 1);
+  const views = tensors.map((_, i) => stridedView(dims, outStrides, i * outStrides[axis]));
+  if (views.some((v) => !v) || !tensors.every((t) => sameShape(t.shape, shape))) return null;
+  const out = b.output(outShape, tensors[0].dtype);
+  tensors.forEach((t, i) =>
+    copy(b, b.bufferOf(t), out.buffer, size(shape), CONTIGUOUS, views[i] as View),
+  );
+  return out.info;
+};
+
+/** Unpack (tf.unstack): one output per index along `axis`. */
+const unpack: CudaKernel = (args, b, ctx) => {
+  const { value } = args.inputs;
+  if (!fourBytes(value)) return null;
+  const axis = ctx.tf.util.parseAxisParam(Number(args.attrs?.axis ?? 0), value.shape)[0];
+  const strides = stridesOf(value.shape);
+  const shape = value.shape.filter((_, d) => d !== axis);
+  const dims = value.shape.map((d, i) => (i === axis ? 1 : d));
+  const views = Array.from({ length: value.shape[axis] }, (_, i) =>
+    stridedView(dims, strides, i * strides[axis]),
+  );
+  if (views.some((v) => !v)) return null;
+  return views.map((view) => {
+    const out = b.output(shape, value.dtype);
+    copy(b, b.bufferOf(value), out.buffer, size(shape), view as View, CONTIGUOUS);
+    return out.info;
+  });
+};
+
+/** AddN: the inputs summed in order (float32, one shape). */
+const addN: CudaKernel = (args, b, ctx) => {
+  const tensors = Object.values(args.inputs).filter((t): t is TensorInfo => !!t);
+  const code = opCode(ctx.ops.binary, 'Add');
+  if (tensors.length === 0 || code === undefined || !isFloat(...tensors)) return null;
+  if (!tensors.every((t) => sameShape(t.shape, tensors[0].shape))) return null;
+  if (tensors.length === 1) return b.alias(tensors[0], tensors[0].shape);
+  const n = size(tensors[0].shape);
+  const out = b.output(tensors[0].shape);
+  // out = t0 + t1, then out += t_i: in place, each element reads only its own index.
+  tensors.slice(1).forEach((t, i) => {
+    const first = i === 0 ? b.bufferOf(tensors[0]) : out.buffer;
+    if (n > 0)
+      b.run(
+        'Binary',
+        [first, b.bufferOf(t), out.buffer],
+        [code, 0, n, ...CONTIGUOUS, ...CONTIGUOUS],
+      );
+  });
+  return out.info;
 };
 
 const padV2: CudaKernel = (args, b) => {
@@ -665,6 +739,10 @@ const broadcastDiv: CudaKernel = (args, b, ctx) => {
 export const CUDA_KERNELS: Readonly<Record<string, CudaKernel>> = {
   Identity: identity,
   Reshape: reshape,
+  ExpandDims: expandDims,
+  Pack: pack,
+  Unpack: unpack,
+  AddN: addN,
   Cast: cast,
   Slice: slice,
   Transpose: transpose,
@@ -704,6 +782,8 @@ export const CUDA_KERNELS: Readonly<Record<string, CudaKernel>> = {
   Tanh: unary('Tanh'),
   Expm1: unary('Expm1'),
   Softplus: unary('Softplus'),
+  LeakyRelu: unary('LeakyRelu'),
+  Elu: unary('Elu'),
   Sum: sum(false),
   Mean: sum(true),
   Conv2D: conv2dWith(false),
