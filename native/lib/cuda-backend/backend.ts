@@ -1,4 +1,5 @@
 import type * as tfjs from '@tensorflow/tfjs';
+import { AscError } from '@asc/core';
 import { cudaErrorFromAddon } from '../cuda';
 import type { DeviceKernelCodes, DeviceMemory, TrainDevice } from './device';
 import { size } from './views';
@@ -13,10 +14,19 @@ export type TensorInfo = tfjs.TensorInfo;
 export const CUDA_BACKEND_NAME = 'asc-cuda';
 
 /** The device ran out of memory for a tensor or a kernel's scratch space. */
-export class DeviceMemoryError extends Error {
+export class DeviceMemoryError extends AscError {
   constructor(message: string) {
-    super(message);
-    this.name = 'DeviceMemoryError';
+    super('device-out-of-memory', message);
+  }
+}
+
+/**
+ * The backend was used in a way it does not support (a disposed tensor, a dtype that
+ * stays in host memory passed to a device kernel, an addon older than the facade).
+ */
+export class CudaBackendError extends AscError {
+  constructor(message: string, context: Record<string, string> = {}) {
+    super('cuda-backend', `asc-cuda: ${message}`, { context });
   }
 }
 
@@ -225,7 +235,7 @@ export function defineCudaBackend(tf: Tf): AscCudaBackendClass {
         );
         d = this.data.get(dataId);
       }
-      if (!d) throw new Error(`asc-cuda: no tensor data for this dataId (disposed?)`);
+      if (!d) throw new CudaBackendError('no tensor data for this dataId (disposed?)');
       return d;
     }
 
@@ -245,7 +255,7 @@ export function defineCudaBackend(tf: Tf): AscCudaBackendClass {
       const d = this.entry(t.dataId);
       if (d.buffer !== 0) return d.buffer;
       const bytes = elementBytes(d.dtype);
-      if (bytes === 0) throw new Error(`asc-cuda: ${d.dtype} tensors stay in host memory`);
+      if (bytes === 0) throw new CudaBackendError(`${d.dtype} tensors stay in host memory`);
       const buffer = this.call(() => this.device.allocate(d.length * bytes));
       if (d.length > 0) {
         let host = d.host ?? emptyValues(d.dtype, d.length);
@@ -283,7 +293,11 @@ export function defineCudaBackend(tf: Tf): AscCudaBackendClass {
 
     run(name: string, ids: number[], params: number[]): void {
       const code = this.codes[name];
-      if (code === undefined) throw new Error(`asc-cuda: the addon has no device kernel '${name}'`);
+      if (code === undefined) {
+        throw new CudaBackendError(
+          `the addon has no device kernel '${name}'; rebuild it: npx nx run native:build`,
+        );
+      }
       this.call(() => this.device.run(code, Uint32Array.from(ids), Float64Array.from(params)));
     }
 

@@ -1,4 +1,5 @@
 import type * as tfjs from '@tensorflow/tfjs';
+import { AscError } from '@asc/core';
 import { nativeKernelNames } from '../kernels/binding';
 import {
   CONV_CASES,
@@ -37,10 +38,9 @@ export interface DeviceCheck {
   run(): Promise<string>;
 }
 
-export class CheckFailure extends Error {
+export class CheckFailure extends AscError {
   constructor(message: string) {
-    super(message);
-    this.name = 'CheckFailure';
+    super('check-failed', message);
   }
 }
 

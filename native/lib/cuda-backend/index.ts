@@ -1,5 +1,6 @@
 export {
   CUDA_BACKEND_NAME,
+  CudaBackendError,
   DeviceMemoryError,
   elementBytes,
   type AscCudaBackend,

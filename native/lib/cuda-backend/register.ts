@@ -5,6 +5,7 @@ import type { KernelArgs } from '../kernels/context';
 import { registerNativeKernels } from '../kernels/register';
 import {
   CUDA_BACKEND_NAME,
+  CudaBackendError,
   defineCudaBackend,
   type AscCudaBackend,
   type TensorInfo,
@@ -195,8 +196,11 @@ export function registerCudaBackend(tf: Tf, options: CudaBackendOptions = {}): C
           return result;
         }
         if (!cpuKernel) {
-          throw new Error(
-            `${name}: asc-cuda does not handle these arguments and tfjs has no CPU kernel`,
+          throw new CudaBackendError(
+            `${name}: no device version for these arguments and no CPU kernel`,
+            {
+              kernel: name,
+            },
           );
         }
         count.roundTrip++;

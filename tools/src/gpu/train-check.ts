@@ -15,7 +15,6 @@ import {
   fitNormalisation,
   InputNormaliser,
   memorySegmentSource,
-  Rng,
   SEARCH_RECIPE,
   seededCopy,
   Trainer,
@@ -23,6 +22,7 @@ import {
   type ClipRef,
   type Recipe,
 } from '@asc/trainer';
+import { Rng } from '@asc/core';
 import { RandomSampler, resolveModel, type ArchSpec } from '@asc/zoo';
 import { benchCuda, type CudaTrainBenchResult } from '../bench/train';
 import type { Output } from '../cli/output';
