@@ -2,10 +2,15 @@ import * as tf from '@tensorflow/tfjs';
 import { registerNativeKernels, unregisterNativeKernels } from '../lib';
 import {
   CONV_CASES,
+  convWorkload,
   DEPTHWISE_CASES,
+  depthwiseWorkload,
   describeCase,
   MATMUL_CASES,
+  matMulWorkload,
   POOL_CASES,
+  poolWorkload,
+  type KernelWorkload,
 } from './kernels-cases';
 import { expectSameBothWays, randTensor, rng } from './kernels-helpers';
 
@@ -17,105 +22,37 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-describe('Conv2D, FusedConv2D and their gradients', () => {
-  test.each(CONV_CASES.map((c) => [describeCase(c), c] as const))('%s', (_label, c) => {
-    const r = rng(c.batch * 1000 + c.height * 31 + c.k);
-    const x = randTensor(r, [c.batch, c.height, c.width, c.inC]);
-    const w = randTensor(r, [c.k, c.k, c.inC, c.outC]);
-    const bias = randTensor(r, [c.outC]);
-    expectSameBothWays(
-      `conv2d ${describeCase(c)}`,
-      () => {
-        const y = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad);
-        const fused = tf.fused.conv2d({
-          x: x as tf.Tensor4D,
-          filter: w as tf.Tensor4D,
-          strides: c.stride,
-          pad: c.pad,
-          bias,
-          activation: 'relu',
-        });
-        const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-          tf
-            .conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad)
-            .square()
-            .sum(),
-        )([x, w]);
-        return [y, fused, dx, dw];
-      },
-      { Conv2D: 2, FusedConv2D: 1, Conv2DBackpropInput: 1, Conv2DBackpropFilter: 1 },
-    );
+// The randomised cases of kernels-cases.ts, each computed with the JS kernels and the
+// native ones (the CUDA backend's checks compute the same workloads on the device).
+function workloadTests<C>(
+  title: string,
+  cases: readonly C[],
+  label: (c: C) => string,
+  workload: (t: typeof tf, c: C) => KernelWorkload,
+): void {
+  describe(title, () => {
+    test.each(cases.map((c) => [label(c), c] as const))('%s', (_label, c) => {
+      const w = workload(tf, c);
+      expectSameBothWays(w.label, w.run, w.dispatch);
+      tf.dispose(w.inputs);
+    });
   });
-});
+}
 
-describe('DepthwiseConv2dNative and its gradients', () => {
-  test.each(DEPTHWISE_CASES.map((c) => [describeCase(c), c] as const))('%s', (_label, c) => {
-    const r = rng(c.batch * 7 + c.width * 13 + c.k);
-    const x = randTensor(r, [c.batch, c.height, c.width, c.inC]);
-    const w = randTensor(r, [c.k, c.k, c.inC, 1]);
-    expectSameBothWays(
-      `depthwise ${describeCase(c)}`,
-      () => {
-        const f = (a: tf.Tensor, b: tf.Tensor) =>
-          tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad);
-        const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a, b).square().sum())([x, w]);
-        return [f(x, w), dx, dw];
-      },
-      {
-        DepthwiseConv2dNative: 2,
-        DepthwiseConv2dNativeBackpropInput: 1,
-        DepthwiseConv2dNativeBackpropFilter: 1,
-      },
-    );
-  });
-});
-
-describe('MaxPool, AvgPool and their gradients', () => {
-  test.each(POOL_CASES.map((c) => [describeCase(c), c] as const))('%s', (_label, c) => {
-    const x = randTensor(rng(c.height * 100 + c.inC), [c.batch, c.height, c.width, c.inC]);
-    expectSameBothWays(
-      `pool ${describeCase(c)}`,
-      () => {
-        const max = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, c.k, c.stride, c.pad);
-        const avg = (a: tf.Tensor) => tf.avgPool(a as tf.Tensor4D, c.k, c.stride, c.pad);
-        const dMax = tf.grad((a: tf.Tensor) => max(a).square().sum())(x);
-        const dAvg = tf.grad((a: tf.Tensor) => avg(a).square().sum())(x);
-        return [max(x), avg(x), dMax, dAvg];
-      },
-      { MaxPool: 2, AvgPool: 2, MaxPoolGrad: 1, AvgPoolGrad: 1 },
-    );
-  });
-});
-
-describe('BatchMatMul and _FusedMatMul', () => {
-  test.each(MATMUL_CASES.map((c) => [JSON.stringify(c), c] as const))('%s', (_label, c) => {
-    const rr = rng(c.m * 1000 + c.n);
-    const a = randTensor(rr, c.ta ? [c.batch, c.k, c.m] : [c.batch, c.m, c.k]);
-    const b = randTensor(rr, c.tb ? [c.batch, c.n, c.k] : [c.batch, c.k, c.n]);
-    const b2 = randTensor(rr, c.tb ? [c.n, c.k] : [c.k, c.n]);
-    const a2 = randTensor(rr, c.ta ? [c.k, c.m] : [c.m, c.k]);
-    const bias = randTensor(rr, [c.n]);
-    expectSameBothWays(
-      `matMul ${JSON.stringify(c)}`,
-      () => {
-        const y = tf.matMul(a, b, c.ta, c.tb);
-        const fused = tf.fused.matMul({
-          a: a2,
-          b: b2,
-          transposeA: c.ta,
-          transposeB: c.tb,
-          bias,
-          activation: 'sigmoid',
-        });
-        const [da, db] = tf.grads((p: tf.Tensor, q: tf.Tensor) =>
-          tf.matMul(p, q, c.ta, c.tb).square().sum(),
-        )([a, b]);
-        return [y, fused, da, db];
-      },
-      { BatchMatMul: 4, _FusedMatMul: 1 },
-    );
-  });
-});
+workloadTests('Conv2D, FusedConv2D and their gradients', CONV_CASES, describeCase, convWorkload);
+workloadTests(
+  'DepthwiseConv2dNative and its gradients',
+  DEPTHWISE_CASES,
+  describeCase,
+  depthwiseWorkload,
+);
+workloadTests('MaxPool, AvgPool and their gradients', POOL_CASES, describeCase, poolWorkload);
+workloadTests(
+  'BatchMatMul and _FusedMatMul',
+  MATMUL_CASES,
+  (c) => JSON.stringify(c),
+  matMulWorkload,
+);
 
 describe('elementwise and reduction kernels', () => {
   const r = rng(9);

@@ -17,6 +17,7 @@
 #include "kernels/activation.h"
 #include "kernels/elementwise.h"
 #include "kernels/geometry.h"
+#include "kernels/window_gather.h"
 
 namespace asc::cuda::train {
 
@@ -24,6 +25,7 @@ using Index = std::int64_t;
 using kernels::Activation;
 using kernels::BinaryOp;
 using kernels::ConvGeometry;
+using kernels::forEachCoveringWindow;
 using kernels::UnaryOp;
 namespace act = kernels::act;
 
@@ -699,25 +701,6 @@ struct MaxPoolGradProgram {
     dx[i] = sum;
   }
 };
-
-// Calls add(oy, ox, ky, kx) for each output pixel whose window covers input pixel
-// (iy, ix) at tap (ky, kx), in the CPU kernels' order (window_gather.h).
-template <class Add>
-ASC_HD void forEachCoveringWindow(const ConvGeometry& g, int iy, int ix, Add&& add) {
-  for (int ky = 0; ky < g.filterHeight; ++ky) {
-    const int ty = iy + g.padTop - ky;
-    if (ty < 0 || ty % g.strideHeight != 0) continue;
-    const int oy = ty / g.strideHeight;
-    if (oy >= g.outHeight) continue;
-    for (int kx = 0; kx < g.filterWidth; ++kx) {
-      const int tx = ix + g.padLeft - kx;
-      if (tx < 0 || tx % g.strideWidth != 0) continue;
-      const int ox = tx / g.strideWidth;
-      if (ox >= g.outWidth) continue;
-      add(oy, ox, ky, kx);
-    }
-  }
-}
 
 // AvgPoolGrad: the sum of dy over covering windows, divided by the full window size.
 struct AvgPoolGradProgram {

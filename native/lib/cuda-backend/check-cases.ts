@@ -151,3 +151,105 @@ for (let i = 0; i < 10; ++i) {
     tb: matMulRng() < 0.5,
   });
 }
+
+type Tf = typeof tfjs;
+type Tensor = tfjs.Tensor;
+
+/**
+ * The computation of one randomised case: its inputs (dispose them after), the outputs
+ * to compare, and how often each kernel must run. The CPU kernel tests compare them with
+ * tfjs's JS kernels, the CUDA checks with the CPU kernels.
+ */
+export interface KernelWorkload {
+  label: string;
+  inputs: Tensor[];
+  run: () => Tensor[];
+  dispatch: Record<string, number>;
+}
+
+/** A convolution, its fused form with bias and relu, and both gradients. */
+export function convWorkload(tf: Tf, c: ConvCase): KernelWorkload {
+  const r = rng(c.batch * 1000 + c.height * 31 + c.k);
+  const x = randTensor(tf, r, [c.batch, c.height, c.width, c.inC]) as tfjs.Tensor4D;
+  const w = randTensor(tf, r, [c.k, c.k, c.inC, c.outC]) as tfjs.Tensor4D;
+  const bias = randTensor(tf, r, [c.outC]);
+  return {
+    label: `conv2d ${describeCase(c)}`,
+    inputs: [x, w, bias],
+    run: () => [
+      tf.conv2d(x, w, c.stride, c.pad),
+      tf.fused.conv2d({ x, filter: w, strides: c.stride, pad: c.pad, bias, activation: 'relu' }),
+      ...tf.grads((a: Tensor, b: Tensor) =>
+        tf
+          .conv2d(a as tfjs.Tensor4D, b as tfjs.Tensor4D, c.stride, c.pad)
+          .square()
+          .sum(),
+      )([x, w]),
+    ],
+    dispatch: { Conv2D: 2, FusedConv2D: 1, Conv2DBackpropInput: 1, Conv2DBackpropFilter: 1 },
+  };
+}
+
+/** A depthwise convolution and both gradients. */
+export function depthwiseWorkload(tf: Tf, c: ConvCase): KernelWorkload {
+  const r = rng(c.batch * 7 + c.width * 13 + c.k);
+  const x = randTensor(tf, r, [c.batch, c.height, c.width, c.inC]);
+  const w = randTensor(tf, r, [c.k, c.k, c.inC, 1]);
+  const f = (a: Tensor, b: Tensor) =>
+    tf.depthwiseConv2d(a as tfjs.Tensor4D, b as tfjs.Tensor4D, c.stride, c.pad);
+  return {
+    label: `depthwise ${describeCase(c)}`,
+    inputs: [x, w],
+    run: () => [f(x, w), ...tf.grads((a: Tensor, b: Tensor) => f(a, b).square().sum())([x, w])],
+    dispatch: {
+      DepthwiseConv2dNative: 2,
+      DepthwiseConv2dNativeBackpropInput: 1,
+      DepthwiseConv2dNativeBackpropFilter: 1,
+    },
+  };
+}
+
+/** Max and average pooling and their gradients. */
+export function poolWorkload(tf: Tf, c: ConvCase): KernelWorkload {
+  const x = randTensor(tf, rng(c.height * 100 + c.inC), [c.batch, c.height, c.width, c.inC]);
+  const max = (a: Tensor) => tf.maxPool(a as tfjs.Tensor4D, c.k, c.stride, c.pad);
+  const avg = (a: Tensor) => tf.avgPool(a as tfjs.Tensor4D, c.k, c.stride, c.pad);
+  return {
+    label: `pool ${describeCase(c)}`,
+    inputs: [x],
+    run: () => [
+      max(x),
+      avg(x),
+      tf.grad((a: Tensor) => max(a).square().sum())(x),
+      tf.grad((a: Tensor) => avg(a).square().sum())(x),
+    ],
+    dispatch: { MaxPool: 2, AvgPool: 2, MaxPoolGrad: 1, AvgPoolGrad: 1 },
+  };
+}
+
+/** Batched products with transposes, a fused product with bias and sigmoid, gradients. */
+export function matMulWorkload(tf: Tf, c: MatMulCase): KernelWorkload {
+  const rr = rng(c.m * 1000 + c.n);
+  const a = randTensor(tf, rr, c.ta ? [c.batch, c.k, c.m] : [c.batch, c.m, c.k]);
+  const b = randTensor(tf, rr, c.tb ? [c.batch, c.n, c.k] : [c.batch, c.k, c.n]);
+  const b2 = randTensor(tf, rr, c.tb ? [c.n, c.k] : [c.k, c.n]);
+  const a2 = randTensor(tf, rr, c.ta ? [c.k, c.m] : [c.m, c.k]);
+  const bias = randTensor(tf, rr, [c.n]);
+  return {
+    label: `matMul ${JSON.stringify(c)}`,
+    inputs: [a, b, a2, b2, bias],
+    run: () => [
+      tf.matMul(a, b, c.ta, c.tb),
+      tf.fused.matMul({
+        a: a2,
+        b: b2,
+        transposeA: c.ta,
+        transposeB: c.tb,
+        bias,
+        activation: 'sigmoid',
+      }),
+      ...tf.grads((p: Tensor, q: Tensor) => tf.matMul(p, q, c.ta, c.tb).square().sum())([a, b]),
+    ],
+    dispatch: { BatchMatMul: 4, _FusedMatMul: 1 },
+  };
+}

@@ -3,15 +3,18 @@ import { AscError } from '@asc/core';
 import { nativeKernelNames } from '../kernels/binding';
 import {
   CONV_CASES,
+  convWorkload,
   DEPTHWISE_CASES,
+  depthwiseWorkload,
   describeCase,
   MATMUL_CASES,
+  matMulWorkload,
   maxRelativeError,
   POOL_CASES,
+  poolWorkload,
   randTensor,
   rng,
-  type ConvCase,
-  type MatMulCase,
+  type KernelWorkload,
 } from './check-cases';
 import { CUDA_BACKEND_NAME } from './backend';
 import {
@@ -140,123 +143,17 @@ function overCases<C>(
   };
 }
 
-function convCheck(tf: Tf): DeviceCheck {
-  return overCases(
-    'Conv2D, FusedConv2D and their gradients',
-    CONV_CASES,
-    describeCase,
-    (c, label) => {
-      const r = rng(c.batch * 1000 + c.height * 31 + c.k);
-      const x = randTensor(tf, r, [c.batch, c.height, c.width, c.inC]) as tfjs.Tensor4D;
-      const w = randTensor(tf, r, [c.k, c.k, c.inC, c.outC]) as tfjs.Tensor4D;
-      const bias = randTensor(tf, r, [c.outC]);
-      return expectSameOnDevice(
-        tf,
-        `conv2d ${label}`,
-        () => {
-          const y = tf.conv2d(x, w, c.stride, c.pad);
-          const fused = tf.fused.conv2d({
-            x,
-            filter: w,
-            strides: c.stride,
-            pad: c.pad,
-            bias,
-            activation: 'relu',
-          });
-          const [dx, dw] = tf.grads((a: Tensor, b: Tensor) =>
-            tf
-              .conv2d(a as tfjs.Tensor4D, b as tfjs.Tensor4D, c.stride, c.pad)
-              .square()
-              .sum(),
-          )([x, w]);
-          return [y, fused, dx, dw];
-        },
-        { Conv2D: 2, FusedConv2D: 1, Conv2DBackpropInput: 1, Conv2DBackpropFilter: 1 },
-      ).finally(() => tf.dispose([x, w, bias]));
-    },
-  );
-}
-
-function depthwiseCheck(tf: Tf): DeviceCheck {
-  return overCases(
-    'DepthwiseConv2dNative and its gradients',
-    DEPTHWISE_CASES,
-    describeCase,
-    (c, label) => {
-      const r = rng(c.batch * 7 + c.width * 13 + c.k);
-      const x = randTensor(tf, r, [c.batch, c.height, c.width, c.inC]);
-      const w = randTensor(tf, r, [c.k, c.k, c.inC, 1]);
-      const f = (a: Tensor, b: Tensor) =>
-        tf.depthwiseConv2d(a as tfjs.Tensor4D, b as tfjs.Tensor4D, c.stride, c.pad);
-      return expectSameOnDevice(
-        tf,
-        `depthwise ${label}`,
-        () => [f(x, w), ...tf.grads((a: Tensor, b: Tensor) => f(a, b).square().sum())([x, w])],
-        {
-          DepthwiseConv2dNative: 2,
-          DepthwiseConv2dNativeBackpropInput: 1,
-          DepthwiseConv2dNativeBackpropFilter: 1,
-        },
-      ).finally(() => tf.dispose([x, w]));
-    },
-  );
-}
-
-function poolCheck(tf: Tf): DeviceCheck {
-  return overCases(
-    'MaxPool, AvgPool and their gradients',
-    POOL_CASES,
-    describeCase,
-    (c: ConvCase, label) => {
-      const x = randTensor(tf, rng(c.height * 100 + c.inC), [c.batch, c.height, c.width, c.inC]);
-      const max = (a: Tensor) => tf.maxPool(a as tfjs.Tensor4D, c.k, c.stride, c.pad);
-      const avg = (a: Tensor) => tf.avgPool(a as tfjs.Tensor4D, c.k, c.stride, c.pad);
-      return expectSameOnDevice(
-        tf,
-        `pool ${label}`,
-        () => [
-          max(x),
-          avg(x),
-          tf.grad((a: Tensor) => max(a).square().sum())(x),
-          tf.grad((a: Tensor) => avg(a).square().sum())(x),
-        ],
-        { MaxPool: 2, AvgPool: 2, MaxPoolGrad: 1, AvgPoolGrad: 1 },
-      ).finally(() => x.dispose());
-    },
-  );
-}
-
-function matMulCheck(tf: Tf): DeviceCheck {
-  return overCases(
-    'BatchMatMul and _FusedMatMul',
-    MATMUL_CASES,
-    (c) => JSON.stringify(c),
-    (c: MatMulCase, label) => {
-      const rr = rng(c.m * 1000 + c.n);
-      const a = randTensor(tf, rr, c.ta ? [c.batch, c.k, c.m] : [c.batch, c.m, c.k]);
-      const b = randTensor(tf, rr, c.tb ? [c.batch, c.n, c.k] : [c.batch, c.k, c.n]);
-      const b2 = randTensor(tf, rr, c.tb ? [c.n, c.k] : [c.k, c.n]);
-      const a2 = randTensor(tf, rr, c.ta ? [c.k, c.m] : [c.m, c.k]);
-      const bias = randTensor(tf, rr, [c.n]);
-      return expectSameOnDevice(
-        tf,
-        `matMul ${label}`,
-        () => [
-          tf.matMul(a, b, c.ta, c.tb),
-          tf.fused.matMul({
-            a: a2,
-            b: b2,
-            transposeA: c.ta,
-            transposeB: c.tb,
-            bias,
-            activation: 'sigmoid',
-          }),
-          ...tf.grads((p: Tensor, q: Tensor) => tf.matMul(p, q, c.ta, c.tb).square().sum())([a, b]),
-        ],
-        { BatchMatMul: 4, _FusedMatMul: 1 },
-      ).finally(() => tf.dispose([a, b, a2, b2, bias]));
-    },
-  );
+function workloadCheck<C>(
+  tf: Tf,
+  name: string,
+  cases: readonly C[],
+  label: (c: C) => string,
+  workload: (tf: Tf, c: C) => KernelWorkload,
+): DeviceCheck {
+  return overCases(name, cases, label, (c) => {
+    const w = workload(tf, c);
+    return expectSameOnDevice(tf, w.label, w.run, w.dispatch).finally(() => tf.dispose(w.inputs));
+  });
 }
 
 /** Elementwise, reduction and data-movement kernels on a fixed set of shapes. */
@@ -605,10 +502,34 @@ function addedKernelChecks(tf: Tf): DeviceCheck[] {
  */
 export function cudaKernelChecks(tf: Tf, device: 'cuda' | 'emulated'): DeviceCheck[] {
   const checks = [
-    convCheck(tf),
-    depthwiseCheck(tf),
-    poolCheck(tf),
-    matMulCheck(tf),
+    workloadCheck(
+      tf,
+      'Conv2D, FusedConv2D and their gradients',
+      CONV_CASES,
+      describeCase,
+      convWorkload,
+    ),
+    workloadCheck(
+      tf,
+      'DepthwiseConv2dNative and its gradients',
+      DEPTHWISE_CASES,
+      describeCase,
+      depthwiseWorkload,
+    ),
+    workloadCheck(
+      tf,
+      'MaxPool, AvgPool and their gradients',
+      POOL_CASES,
+      describeCase,
+      poolWorkload,
+    ),
+    workloadCheck(
+      tf,
+      'BatchMatMul and _FusedMatMul',
+      MATMUL_CASES,
+      (m) => JSON.stringify(m),
+      matMulWorkload,
+    ),
     ...elementwiseChecks(tf),
     ...addedKernelChecks(tf),
   ];

@@ -306,6 +306,14 @@ function runTorch(
   }
 }
 
+/** What torch_model.py builds for a zoo model: its spec, MobileNet V2, or nothing. */
+function torchDefinition(
+  resolved: ReturnType<typeof resolveModel>,
+): { spec: ArchSpec } | { model: 'mobilenet-v2' } | null {
+  if (resolved.spec) return { spec: resolved.spec };
+  return resolved.name === 'mobilenet-v2' ? { model: 'mobilenet-v2' } : null;
+}
+
 function ratio(a: number | null, b: number | null): number | null {
   return a !== null && b !== null && b > 0 ? a / b : null;
 }
@@ -368,11 +376,7 @@ async function bench(args: TrainBenchArgs, out: Output): Promise<TrainBenchResul
 
   let torch: TorchResult | { error: string } | null = null;
   if (args.torch) {
-    const what = resolved.spec
-      ? { spec: resolved.spec }
-      : resolved.name === 'mobilenet-v2'
-        ? { model: 'mobilenet-v2' as const }
-        : null;
+    const what = torchDefinition(resolved);
     torch = what
       ? runTorch(
           what,
@@ -553,11 +557,7 @@ export async function benchCuda(
   }
   let torch: TorchResult | { error: string } | null = null;
   if (args.torch) {
-    const what = resolved.spec
-      ? { spec: resolved.spec }
-      : resolved.name === 'mobilenet-v2'
-        ? { model: 'mobilenet-v2' as const }
-        : null;
+    const what = torchDefinition(resolved);
     torch = what
       ? runTorch(
           what,

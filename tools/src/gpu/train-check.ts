@@ -14,12 +14,11 @@ import {
 import {
   fitNormalisation,
   InputNormaliser,
-  memorySegmentSource,
   SEARCH_RECIPE,
   seededCopy,
+  syntheticSet,
   Trainer,
   trainRun,
-  type ClipRef,
   type Recipe,
 } from '@asc/trainer';
 import { Rng } from '@asc/core';
@@ -72,29 +71,6 @@ export interface TrainCheckResult {
 
 const SHAPE: [number, number, number] = [32, 32, 2];
 
-/** A synthetic 3-class set in memory: the class sets which third of the bands is louder. */
-function syntheticClips(clips: number, seed: number) {
-  const rng = Rng.fromSeed(seed);
-  const [frames, bands, planes] = SHAPE;
-  const segments = 2;
-  const map = new Map<string, Float32Array>();
-  const make = (prefix: string, n: number): ClipRef[] =>
-    Array.from({ length: n }, (_, i) => {
-      const classIndex = i % 3;
-      const data = new Float32Array(segments * frames * bands * planes);
-      for (let j = 0; j < data.length; j++) {
-        const band = Math.floor(j / planes) % bands;
-        data[j] = -40 + 5 * rng.normal() + (Math.floor((band * 3) / bands) === classIndex ? 5 : 0);
-      }
-      const file = `${prefix}-${i}.wav`;
-      map.set(file, data);
-      return { file, classIndex };
-    });
-  const train = make('train', clips);
-  const evaluate = make('eval', 3);
-  return { source: memorySegmentSource(map, SHAPE), train, evaluate };
-}
-
 interface Epoch {
   losses: number[];
   accuracy: number;
@@ -110,7 +86,14 @@ async function trainerEpoch(
   clips = 12,
 ): Promise<Epoch> {
   await tf.setBackend(backend);
-  const set = syntheticClips(clips, 2);
+  const set = syntheticSet({
+    clips,
+    evaluateClips: 3,
+    segmentsPerClip: 2,
+    shape: SHAPE,
+    classes: 3,
+    seed: 2,
+  });
   const built = resolveModel(spec).build(tf, { inputShape: SHAPE, classes: 3 });
   const model = await seededCopy(tf, built, Rng.fromSeed(1));
   built.dispose();
