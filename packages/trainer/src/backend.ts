@@ -3,6 +3,7 @@ import * as os from 'os';
 import type * as tfType from '@tensorflow/tfjs';
 import {
   cudaInfo,
+  nativeKernelThreads,
   registerCudaBackend,
   registerNativeKernels,
   unregisterNativeKernels,
@@ -205,7 +206,8 @@ async function tryCuda(
       name: tf.getBackend(),
       package: '@asc/native',
       version: packageVersion(tf, 'tfjs'),
-      threads: 1,
+      // The CPU kernel threads (host round trips); the device does the rest.
+      threads: nativeKernelThreads(),
       nativeKernels: true,
       notes,
       cuda: {
