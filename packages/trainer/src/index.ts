@@ -46,6 +46,7 @@ export {
   type StepSchedule,
 } from './recipe';
 export { seededCopy } from './seeding';
+export { syntheticSet, type SyntheticSet } from './synthetic';
 export {
   memorySegmentSource,
   MissingFeaturesError,

@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { SYNTH_CLASS_SETS } from '@asc/datasets';
 import { WEIGHT_INITS } from '@asc/zoo';
+import { BACKEND_REQUESTS } from '@asc/trainer';
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { splitFlags } from '../cli/flags';
 import { runPipeline, type StepSummary } from '../run/pipeline';
@@ -108,6 +109,9 @@ export const runCommand = defineCommand<RunArgs>({
         describe:
           "Initial weights of the candidates and the retrained models: pytorch (PyTorch's " +
           "defaults, padding=1 stem) or glorot (the earlier models); default: the study's, else pytorch",
+      .option('backend', {
+        choices: BACKEND_REQUESTS,
+        describe: 'tfjs backend of the search and the retraining (default auto)',
       }) as unknown as Argv<RunArgs>,
   run: async (args, out): Promise<RunResult> => {
     const started = performance.now();

@@ -13,6 +13,7 @@ import {
   type SamplerKind,
   type WeightInit,
 } from '@asc/zoo';
+import { BACKEND_REQUESTS, type BackendRequest } from '@asc/trainer';
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { UsageError } from '../cli/errors';
 import {
@@ -51,6 +52,7 @@ interface SearchArgs extends StudyArgs {
   evaluator?: string;
   'evaluator-options'?: string;
   'checkpoint-dir'?: string;
+  backend?: BackendRequest;
 }
 
 /** Declares the study flags (see StudyArgs). */
@@ -222,6 +224,11 @@ export const searchCommand = defineCommand<SearchArgs>({
           'Where trials keep their training state between rungs (default: STUDY/checkpoints; with ' +
           '--storage, asc-checkpoints/STUDY here: share one folder between machines, or a ' +
           'promotion taken elsewhere retrains from the start, to the same result)',
+      })
+      .option('backend', {
+        choices: BACKEND_REQUESTS,
+        describe:
+          "tfjs backend of the trainer's evaluator (default auto; the same as --evaluator-options '{\"backend\": ...}')",
       }) as Argv<SearchArgs & GlobalOptions>,
   run: (args, out) => {
     checkPositiveIntegers({ '--workers': args.workers });
@@ -231,7 +238,10 @@ export const searchCommand = defineCommand<SearchArgs>({
         trials: args.trials,
         workers: args.workers,
         evaluatorModule: args.evaluator,
-        evaluatorOptions: parseEvaluatorOptions(args['evaluator-options']),
+        evaluatorOptions: {
+          ...parseEvaluatorOptions(args['evaluator-options']),
+          ...(args.backend !== undefined ? { backend: args.backend } : {}),
+        },
         heartbeatTimeoutMs: args['heartbeat-timeout'] * 1000,
         checkpointDir: args['checkpoint-dir'],
       },

@@ -2,6 +2,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseRecipe, RecipeError, type Recipe } from '@asc/trainer';
 import type { WeightInit } from '@asc/zoo';
+import {
+  parseBackendRequest,
+  parseRecipe,
+  RecipeError,
+  type BackendRequest,
+  type Recipe,
+} from '@asc/trainer';
 import { UsageError } from '../cli/errors';
 import type { SplitOptions } from '@asc/datasets';
 import { checkPositiveIntegers, splitOptionsFromArgs, type SplitArgs } from '../cli/flags';
@@ -44,6 +51,7 @@ export interface RunArgs extends SplitArgs {
   'batch-size': number;
   threads?: number;
   init?: WeightInit;
+  backend?: string;
 }
 
 /** Where everything goes and how big it is, checked once before any step starts. */
@@ -69,6 +77,8 @@ export interface RunSettings {
   threads?: number;
   /** The candidates' initialisation; default: the study's, else PyTorch's. */
   init?: WeightInit;
+  /** The tfjs backend of the search and the retraining (default auto). */
+  backend?: BackendRequest;
   /** The final recipe at the run's epochs and batch size. */
   finalRecipe: Recipe;
   /** The scale as given, recorded with the study. */
@@ -101,6 +111,12 @@ export function runSettings(args: RunArgs): RunSettings {
   if (!synthetic && !fs.existsSync(datasetDir)) {
     throw new UsageError(`--dataset ${args.dataset}: no such directory`);
   }
+  let backend: BackendRequest | undefined;
+  try {
+    backend = args.backend === undefined ? undefined : parseBackendRequest(args.backend);
+  } catch (err) {
+    throw new UsageError(`--backend: ${(err as Error).message}`);
+  }
   let finalRecipe: Recipe;
   try {
     finalRecipe = parseRecipe({
@@ -130,6 +146,7 @@ export function runSettings(args: RunArgs): RunSettings {
     batchSize: args['batch-size'],
     threads: args.threads,
     init: args.init,
+    backend,
     finalRecipe,
     scale: {
       ...(synthetic
@@ -167,6 +184,7 @@ const CONFIG_KEYS = new Set([
   'batch-size',
   'threads',
   'init',
+  'backend',
 ]);
 
 /**

@@ -144,6 +144,7 @@ export const searchStep: PipelineStep<RunContext, SearchStepResult> = {
           evaluatorOptions: {
             recipe: searchRecipe,
             ...(s.threads !== undefined ? { threads: s.threads } : {}),
+            ...(s.backend !== undefined ? { backend: s.backend } : {}),
           },
           extra: { run: { searchRecipe, scale: s.scale } },
         },
@@ -285,6 +286,7 @@ async function trainCandidate(
         init: resolveStudySettings({ init: s.init }, readStudyConfig(new StudyDir(s.studyDir)))
           .init,
         threads: s.threads,
+        ...(s.backend !== undefined ? { backend: s.backend } : {}),
       },
       out,
     );
