@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # sox, flac, lame and ffmpeg write the audio-format test fixtures (native/test/audio-formats);
-# python3-onnx's checker checks the ONNX exports (packages/onnx/test/checker.test.ts).
-ASC_OPTIONAL_APT="chromium postgresql sox flac lame ffmpeg python3-onnx ${ASC_OPTIONAL_APT:-}" bash scripts/setup.sh
+# python3-onnx's checker checks the ONNX exports (packages/onnx/test/checker.test.ts);
+# python3-torch is the PyTorch reference of the zoo's initialisation test.
+ASC_OPTIONAL_APT="chromium postgresql sox flac lame ffmpeg python3-onnx python3-torch ${ASC_OPTIONAL_APT:-}" bash scripts/setup.sh
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -1,28 +1,49 @@
-export { SCENE_LABELS, SCENE_CLASS, emptyLabelCounts, isSceneLabel } from './labels';
+export {
+  SCENE_LABELS,
+  SCENE_CLASS,
+  TAU_SCENES,
+  emptyLabelCounts,
+  orderLabels,
+  totalOf,
+} from './labels';
 export type { SceneLabel, LabelCounts } from './labels';
 export { DatasetError, SynthError, formatProblem } from './errors';
 export type { DatasetProblem } from './errors';
+export { AUDIO_DIR, DATASET_FILES } from './layout-files';
+export { parseClipName } from './clip-name';
+export type { ClipName } from './clip-name';
 export {
-  DATASET_FILES,
   clipsOfSplit,
+  detectLayout,
   inspectDataset,
-  parseClipName,
   readDataset,
   summarizeDataset,
-} from './tau';
+} from './dataset';
 export type {
-  ClipName,
   ClipRecord,
   Dataset,
+  DatasetLayout,
   DatasetSummary,
   ReadDatasetOptions,
+  RecordingGroups,
   Split,
-} from './tau';
+  SplitMethod,
+} from './dataset';
+export { AUDIO_EXTENSIONS } from './folder-layout';
+export {
+  DEFAULT_SPLIT,
+  SplitOptionsError,
+  resolveSplitOptions,
+  splitDigest,
+  splitOptionsOf,
+} from './split';
+export type { SplitOptions } from './split';
 export { encodeWavPcm24 } from './wav';
 export {
   DEFAULT_DIFFICULTY,
   DEFAULT_SYNTH_RATE_HZ,
   DEFAULT_SYNTH_SECONDS,
+  SYNTH_CLASS_SETS,
   SYNTH_GENERATOR_VERSION,
   SYNTH_MANIFEST,
   synthesizeDataset,

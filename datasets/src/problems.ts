@@ -36,3 +36,13 @@ export class ProblemLog {
     return [...this.kept, ...summaries];
   }
 }
+
+/** How many example names a problem message lists. */
+const EXAMPLES = 5;
+
+/** The first few of `names`, comma-separated, with '...' when there are more. */
+export function examples(names: Iterable<string>): string {
+  const list = [...names];
+  const shown = list.slice(0, EXAMPLES).join(', ');
+  return list.length > EXAMPLES ? `${shown}, ...` : shown;
+}

@@ -59,11 +59,14 @@ describe('readDataset on the tiny hand-written fixture', () => {
     expect(dataset.clips).toHaveLength(11);
     expect(summarizeDataset(dataset)).toEqual({
       files: 11,
+      layout: 'csv',
+      labels: ['indoor', 'outdoor', 'transportation'],
       splits: {
         train: { indoor: 2, outdoor: 2, transportation: 2 },
         evaluate: { indoor: 1, outdoor: 1, transportation: 2 },
         test: { indoor: 1, outdoor: 1, transportation: 2 },
       },
+      splitMethod: { method: 'fold1', digest: expect.stringMatching(/^[0-9a-f]{16}$/) },
       missingAudio: 0,
       problems: [],
     });
@@ -113,7 +116,7 @@ describe('readDataset on the tiny hand-written fixture', () => {
     );
   });
 
-  it('rejects an unknown label in meta.csv, naming the file and line', async () => {
+  it("takes the classes from meta.csv: a misspelt label is a class of its own, which the split's label contradicts", async () => {
     const root = writeTinyDataset(
       edited(
         META,
@@ -121,14 +124,18 @@ describe('readDataset on the tiny hand-written fixture', () => {
         'park-helsinki-1003-40003-a.wav\toutdoors',
       ),
     );
+    const dataset = await inspectDataset(root);
+    expect(dataset.labels).toEqual(['indoor', 'outdoor', 'outdoors', 'transportation']);
     const err = await readError(root);
-    const line = lineOf(META, 'park-helsinki-1003-40003');
-    expect(err.message).toContain(`meta.csv:${line}`);
-    expect(err.message).toContain("unknown scene label 'outdoors'");
-    expect(err.file).toBe(META);
+    const line = lineOf(TRAIN, 'park-helsinki-1003-40003');
+    expect(err.message).toContain(`${TRAIN}:${line}`);
+    expect(err.message).toContain(
+      "audio/park-helsinki-1003-40003-a.wav is 'outdoor' here but 'outdoors' in meta.csv",
+    );
+    expect(err.file).toBe(TRAIN);
     expect(err.line).toBe(line);
     expect(err.problems).toContainEqual(
-      expect.objectContaining({ severity: 'error', code: 'unknown-label', file: META, line }),
+      expect.objectContaining({ severity: 'error', code: 'label-mismatch', file: TRAIN, line }),
     );
   });
 
@@ -144,6 +151,10 @@ describe('readDataset on the tiny hand-written fixture', () => {
     expect(withCode(dataset, 'unknown-label')).toEqual([
       expect.objectContaining({ severity: 'error', file: TRAIN, line: lineOf(TRAIN, 'bus-milan') }),
     ]);
+    expect(withCode(dataset, 'unknown-label')[0].message).toBe(
+      "unknown scene label 'vehicle' for audio/bus-milan-1006-40006-a.wav " +
+        "(meta.csv's labels: indoor, outdoor, transportation)",
+    );
   });
 
   it('warns about an exactly repeated row and ignores the repeat', async () => {
@@ -167,6 +178,9 @@ describe('readDataset on the tiny hand-written fixture', () => {
     expect(err.problems).toContainEqual(
       expect.objectContaining({ code: 'conflicting-row', file: META, line: 13 }),
     );
+    expect(err.message).toContain(
+      'meta.csv:13: audio/bus-milan-1006-40006-a.wav is listed again with different fields',
+    );
   });
 
   it('rejects a file listed in both train and evaluate', async () => {
@@ -175,6 +189,7 @@ describe('readDataset on the tiny hand-written fixture', () => {
     const err = await readError(root);
     const problem = err.problems.find((p) => p.code === 'in-both-splits');
     expect(problem).toMatchObject({ severity: 'error', file: EVALUATE, line: 6 });
+    expect(problem?.message).toContain('audio/bus-milan-1006-40006-a.wav is also in');
     expect(problem?.message).toContain(`${TRAIN} (line ${lineOf(TRAIN, 'bus-milan')})`);
   });
 
@@ -277,12 +292,12 @@ describe('readDataset on the tiny hand-written fixture', () => {
   it('keeps the first ten problems of a kind and counts the rest', async () => {
     const many = Array.from(
       { length: 25 },
-      (_, i) => `audio/park-oslo-2000-${50000 + i}-a.wav\tgarden\toslo-2000\ta`,
+      (_, i) => `audio/park-oslo-2000-${50000 + i}-a.wav\toutdoor`,
     ).join('\n');
     const dataset = await inspectDataset(
-      writeTinyDataset({ [META]: TINY_CSVS[META] + many + '\n' }),
+      writeTinyDataset({ [TRAIN]: TINY_CSVS[TRAIN] + many + '\n' }),
     );
-    const unknown = withCode(dataset, 'unknown-label');
+    const unknown = withCode(dataset, 'not-in-meta');
     expect(unknown).toHaveLength(11);
     expect(unknown[10].message).toContain('15 more');
     expect(unknown[10].message).toContain('25 in all');

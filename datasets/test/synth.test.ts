@@ -8,6 +8,7 @@ import {
   SYNTH_MANIFEST,
   SynthError,
   synthesizeDataset,
+  TAU_SCENES,
   type Dataset,
   type SceneLabel,
 } from '@asc/datasets';
@@ -114,7 +115,7 @@ describe('synthesizeDataset', () => {
     const perClass = (label: SceneLabel): number =>
       dataset.clips.filter((c) => c.label === label).length;
     expect(SCENE_LABELS.map(perClass)).toEqual([4, 4, 4]);
-    const locations = (split: 'train' | 'evaluate'): Set<string> =>
+    const locations = (split: 'train' | 'evaluate'): Set<string | null> =>
       new Set(dataset.clips.filter((c) => c.split === split).map((c) => c.location));
     const train = locations('train');
     expect([...locations('evaluate')].filter((l) => train.has(l))).toEqual([]);
@@ -123,6 +124,43 @@ describe('synthesizeDataset', () => {
       expect(ofClass.some((c) => c.split === 'train')).toBe(true);
       expect(ofClass.some((c) => c.split === 'evaluate')).toBe(true);
     }
+  });
+
+  it('writes ten classes, the ten TAU scenes, with --classes 10', async () => {
+    const dir = tempDir('synth-ten');
+    const report = await synthesizeDataset({
+      outDir: dir,
+      clips: 20,
+      seed: 4,
+      seconds: 2,
+      classes: 10,
+    });
+    expect(report.labels).toEqual([...TAU_SCENES]);
+    const ten = await readDataset(dir);
+    expect(ten.problems).toEqual([]);
+    expect(ten.labels).toEqual([...TAU_SCENES]);
+    for (const clip of ten.clips) {
+      // The label is the scene the file name starts with.
+      expect(clip.file.startsWith(`audio/${clip.label}-`)).toBe(true);
+      expect(clip.scene).toBe(clip.label);
+    }
+    for (const label of TAU_SCENES) {
+      const ofClass = ten.clips.filter((c) => c.label === label);
+      expect(ofClass).toHaveLength(2);
+      expect(ofClass.map((c) => c.split).sort()).toEqual(['evaluate', 'train']);
+    }
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, SYNTH_MANIFEST), 'utf8'));
+    expect(manifest.parameters.classes).toBe(10);
+    // The 3-class manifest reads as before 10 classes existed: no classes key.
+    const three = JSON.parse(fs.readFileSync(path.join(first, SYNTH_MANIFEST), 'utf8'));
+    expect(Object.keys(three.parameters)).toEqual([
+      'generator',
+      'clips',
+      'seed',
+      'seconds',
+      'sampleRateHz',
+      'difficulty',
+    ]);
   });
 
   it('splits about 70/30 by location at the default size', async () => {
@@ -214,6 +252,8 @@ describe('synthesizeDataset', () => {
       [{ seconds: 0 }, 'seconds'],
       [{ sampleRateHz: 8000 }, 'sampleRateHz'],
       [{ difficulty: 1.5 }, 'difficulty'],
+      [{ classes: 5 }, 'classes'],
+      [{ classes: 10, clips: 19 }, 'clips'],
     ];
     for (const [change, field] of bad) {
       const attempt = synthesizeDataset({ outDir: tempDir('synth-bad'), ...options, ...change });

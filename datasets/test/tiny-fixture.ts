@@ -54,7 +54,7 @@ export function audioFilesOf(metaCsv: string): string[] {
     .split(/\r?\n/)
     .slice(1)
     .map((line) => line.split('\t')[0].trim())
-    .filter((name) => name.endsWith('.wav'));
+    .filter((name) => /\.[a-z0-9]+$/i.test(name));
 }
 
 const created: string[] = [];
@@ -102,4 +102,14 @@ export function lineOf(file: string, needle: string): number {
 export function edited(file: string, from: string, to: string): Record<string, string> {
   if (!TINY_CSVS[file].includes(from)) throw new Error(`fixture ${file} has no '${from}'`);
   return { [file]: TINY_CSVS[file].replace(from, to) };
+}
+
+/** A dataset of empty placeholder files at `files` (relative to the root, e.g. 'audio/dog/a.wav'). */
+export function writeFiles(files: string[]): string {
+  const root = tempDir('files');
+  for (const file of files) {
+    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    fs.writeFileSync(path.join(root, file), '');
+  }
+  return root;
 }

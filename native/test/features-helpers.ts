@@ -5,6 +5,8 @@ import * as path from 'path';
 // Aliased: Math lookups are slow inside Jest's vm contexts.
 const { round, sin } = Math;
 
+export { referenceSignal } from '@asc/native';
+
 // WAV files written byte by byte for the feature tests, so the decoder is checked
 // against the format itself, not against our own writer.
 
@@ -111,20 +113,6 @@ export function wavBytes(spec: WavSpec): Buffer {
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `asc-${prefix}-`));
-}
-
-/** The test signal of pipeline_recommended.json (make_pipeline_reference.py). */
-export function referenceSignal(samples = 480000, rateHz = 48000): Float64Array {
-  const x = new Float64Array(samples);
-  for (let n = 0; n < samples; n++) {
-    const t = n / rateHz;
-    x[n] =
-      0.5 * sin(2 * Math.PI * 440 * t) +
-      0.2 * sin(2 * Math.PI * 3150.7 * t) +
-      0.1 * sin(2 * Math.PI * (100 * t + 0.5 * (19900 / 10) * t * t)) +
-      0.05 * sin(2 * Math.PI * 37.5 * t) * (t < 5 ? 1 : 0);
-  }
-  return x;
 }
 
 /** A deterministic stereo scene-like clip as 24-bit integers (tones, noise, a sweep). */

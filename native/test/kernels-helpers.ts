@@ -6,28 +6,13 @@ import {
   unregisterNativeKernels,
   type NativeKernelDispatch,
 } from '../lib';
+import { maxRelativeError, randTensor as randTensorOf } from '../lib/cuda-backend/check-cases';
 
-/** A seeded uniform generator (mulberry32), so a failing case can be replayed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { maxRelativeError, randInt, rng } from '../lib/cuda-backend/check-cases';
 
-export function randInt(r: () => number, lo: number, hi: number): number {
-  return lo + Math.floor(r() * (hi - lo + 1));
-}
-
+/** A tensor of uniform values in [-1, 1) (tfjs of the tests). */
 export function randTensor(r: () => number, shape: number[]): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const v = new Float32Array(n);
-  for (let i = 0; i < n; ++i) v[i] = r() * 2 - 1;
-  return tf.tensor(v, shape);
+  return randTensorOf(tf, r, shape);
 }
 
 /**
@@ -80,27 +65,6 @@ export function bothWays(f: () => tf.Tensor | tf.Tensor[]): {
   } finally {
     unregisterNativeKernels(tf);
   }
-}
-
-/**
- * Largest |a - b| / max(|b|, 1e-2 * scale) over all values, with `scale` the largest |b|:
- * relative error, except for values two orders of magnitude below the largest, whose
- * float32 error is set by the size of the terms they were summed from, not by their own.
- */
-export function maxRelativeError(actual: Float32Array, expected: Float32Array): number {
-  if (actual.length !== expected.length) return Infinity;
-  let scale = 0;
-  for (const v of expected) scale = Math.max(scale, Math.abs(v));
-  const floor = Math.max(scale * 1e-2, 1e-6);
-  let worst = 0;
-  for (let i = 0; i < expected.length; ++i) {
-    const e = expected[i];
-    const a = actual[i];
-    if (Number.isNaN(e) && Number.isNaN(a)) continue;
-    if (e === a) continue;
-    worst = Math.max(worst, Math.abs(a - e) / Math.max(Math.abs(e), floor));
-  }
-  return worst;
 }
 
 /**

@@ -1,6 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerNativeKernels, unregisterNativeKernels } from '../lib';
-import { expectSameBothWays, randInt, randTensor, rng } from './kernels-helpers';
+import {
+  CONV_CASES,
+  convWorkload,
+  DEPTHWISE_CASES,
+  depthwiseWorkload,
+  describeCase,
+  MATMUL_CASES,
+  matMulWorkload,
+  POOL_CASES,
+  poolWorkload,
+  type KernelWorkload,
+} from './kernels-cases';
+import { expectSameBothWays, randTensor, rng } from './kernels-helpers';
 
 // Every replaced kernel against tfjs's own JS kernel on randomised shapes. The JS kernels
 // are slow, so each case is kept under a few million multiply-adds.
@@ -10,190 +22,37 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-type Pad = 'same' | 'valid';
-
-interface ConvCase {
-  batch: number;
-  height: number;
-  width: number;
-  inC: number;
-  outC: number;
-  k: number;
-  stride: 1 | 2;
-  pad: Pad;
-}
-
-// The zoo's combinations first (stem 3x3/2 same, 1x1 pointwise, depthwise 3x3 and 5x5),
-// then random ones with kernel sizes 1..11 and odd sizes.
-const ZOO_CASES: ConvCase[] = [
-  { batch: 2, height: 16, width: 16, inC: 2, outC: 8, k: 3, stride: 2, pad: 'same' },
-  { batch: 2, height: 9, width: 9, inC: 12, outC: 36, k: 1, stride: 1, pad: 'same' },
-  { batch: 3, height: 8, width: 8, inC: 24, outC: 8, k: 1, stride: 1, pad: 'valid' },
-  { batch: 2, height: 10, width: 10, inC: 16, outC: 16, k: 3, stride: 1, pad: 'same' },
-  { batch: 2, height: 9, width: 9, inC: 16, outC: 16, k: 5, stride: 1, pad: 'same' },
-];
-
-function randomCases(seed: number, count: number, maxWork: number): ConvCase[] {
-  const r = rng(seed);
-  const cases: ConvCase[] = [];
-  while (cases.length < count) {
-    const c: ConvCase = {
-      batch: randInt(r, 1, 4),
-      height: randInt(r, 1, 33),
-      width: randInt(r, 1, 33),
-      inC: randInt(r, 1, 70),
-      outC: randInt(r, 1, 70),
-      k: randInt(r, 1, 11),
-      stride: r() < 0.5 ? 1 : 2,
-      pad: r() < 0.5 ? 'same' : 'valid',
-    };
-    if (c.pad === 'valid' && (c.k > c.height || c.k > c.width)) continue;
-    const work = c.batch * c.height * c.width * c.inC * c.outC * c.k * c.k;
-    if (work > maxWork) continue;
-    cases.push(c);
-  }
-  return cases;
-}
-
-function describeCase(c: ConvCase): string {
-  return `${c.batch}x${c.height}x${c.width}x${c.inC}->${c.outC} k${c.k} s${c.stride} ${c.pad}`;
-}
-
-describe('Conv2D, FusedConv2D and their gradients', () => {
-  const cases = [...ZOO_CASES, ...randomCases(7, 14, 3e6)];
-  test.each(cases.map((c) => [describeCase(c), c] as const))('%s', (_label, c) => {
-    const r = rng(c.batch * 1000 + c.height * 31 + c.k);
-    const x = randTensor(r, [c.batch, c.height, c.width, c.inC]);
-    const w = randTensor(r, [c.k, c.k, c.inC, c.outC]);
-    const bias = randTensor(r, [c.outC]);
-    expectSameBothWays(
-      `conv2d ${describeCase(c)}`,
-      () => {
-        const y = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad);
-        const fused = tf.fused.conv2d({
-          x: x as tf.Tensor4D,
-          filter: w as tf.Tensor4D,
-          strides: c.stride,
-          pad: c.pad,
-          bias,
-          activation: 'relu',
-        });
-        const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-          tf
-            .conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad)
-            .square()
-            .sum(),
-        )([x, w]);
-        return [y, fused, dx, dw];
-      },
-      { Conv2D: 2, FusedConv2D: 1, Conv2DBackpropInput: 1, Conv2DBackpropFilter: 1 },
-    );
-  });
-});
-
-describe('DepthwiseConv2dNative and its gradients', () => {
-  const cases = [...ZOO_CASES, ...randomCases(11, 14, 2e7)].map((c) => ({ ...c, outC: c.inC }));
-  test.each(cases.map((c) => [describeCase(c), c] as const))('%s', (_label, c) => {
-    const r = rng(c.batch * 7 + c.width * 13 + c.k);
-    const x = randTensor(r, [c.batch, c.height, c.width, c.inC]);
-    const w = randTensor(r, [c.k, c.k, c.inC, 1]);
-    expectSameBothWays(
-      `depthwise ${describeCase(c)}`,
-      () => {
-        const f = (a: tf.Tensor, b: tf.Tensor) =>
-          tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad);
-        const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a, b).square().sum())([x, w]);
-        return [f(x, w), dx, dw];
-      },
-      {
-        DepthwiseConv2dNative: 2,
-        DepthwiseConv2dNativeBackpropInput: 1,
-        DepthwiseConv2dNativeBackpropFilter: 1,
-      },
-    );
-  });
-});
-
-describe('MaxPool, AvgPool and their gradients', () => {
-  const r = rng(3);
-  const cases: ConvCase[] = [
-    { batch: 2, height: 16, width: 16, inC: 8, outC: 8, k: 2, stride: 2, pad: 'valid' },
-    { batch: 1, height: 7, width: 9, inC: 5, outC: 5, k: 2, stride: 2, pad: 'same' },
-    { batch: 2, height: 3, width: 3, inC: 70, outC: 70, k: 2, stride: 2, pad: 'valid' },
-  ];
-  while (cases.length < 12) {
-    const c: ConvCase = {
-      batch: randInt(r, 1, 4),
-      height: randInt(r, 1, 33),
-      width: randInt(r, 1, 33),
-      inC: randInt(r, 1, 70),
-      outC: 0,
-      k: randInt(r, 1, 5),
-      stride: r() < 0.5 ? 1 : 2,
-      pad: r() < 0.5 ? 'same' : 'valid',
-    };
-    if (c.pad === 'valid' && (c.k > c.height || c.k > c.width)) continue;
-    cases.push({ ...c, outC: c.inC });
-  }
-  test.each(cases.map((c) => [describeCase(c), c] as const))('%s', (_label, c) => {
-    const x = randTensor(rng(c.height * 100 + c.inC), [c.batch, c.height, c.width, c.inC]);
-    expectSameBothWays(
-      `pool ${describeCase(c)}`,
-      () => {
-        const max = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, c.k, c.stride, c.pad);
-        const avg = (a: tf.Tensor) => tf.avgPool(a as tf.Tensor4D, c.k, c.stride, c.pad);
-        const dMax = tf.grad((a: tf.Tensor) => max(a).square().sum())(x);
-        const dAvg = tf.grad((a: tf.Tensor) => avg(a).square().sum())(x);
-        return [max(x), avg(x), dMax, dAvg];
-      },
-      { MaxPool: 2, AvgPool: 2, MaxPoolGrad: 1, AvgPoolGrad: 1 },
-    );
-  });
-});
-
-describe('BatchMatMul and _FusedMatMul', () => {
-  const r = rng(5);
-  const cases: { batch: number; m: number; k: number; n: number; ta: boolean; tb: boolean }[] = [
-    { batch: 1, m: 64, k: 64, n: 3, ta: false, tb: false },
-  ];
-  for (let i = 0; i < 10; ++i) {
-    cases.push({
-      batch: randInt(r, 1, 4),
-      m: randInt(r, 1, 70),
-      k: randInt(r, 1, 70),
-      n: randInt(r, 1, 70),
-      ta: r() < 0.5,
-      tb: r() < 0.5,
+// The randomised cases of kernels-cases.ts, each computed with the JS kernels and the
+// native ones (the CUDA backend's checks compute the same workloads on the device).
+function workloadTests<C>(
+  title: string,
+  cases: readonly C[],
+  label: (c: C) => string,
+  workload: (t: typeof tf, c: C) => KernelWorkload,
+): void {
+  describe(title, () => {
+    test.each(cases.map((c) => [label(c), c] as const))('%s', (_label, c) => {
+      const w = workload(tf, c);
+      expectSameBothWays(w.label, w.run, w.dispatch);
+      tf.dispose(w.inputs);
     });
-  }
-  test.each(cases.map((c) => [JSON.stringify(c), c] as const))('%s', (_label, c) => {
-    const rr = rng(c.m * 1000 + c.n);
-    const a = randTensor(rr, c.ta ? [c.batch, c.k, c.m] : [c.batch, c.m, c.k]);
-    const b = randTensor(rr, c.tb ? [c.batch, c.n, c.k] : [c.batch, c.k, c.n]);
-    const b2 = randTensor(rr, c.tb ? [c.n, c.k] : [c.k, c.n]);
-    const a2 = randTensor(rr, c.ta ? [c.k, c.m] : [c.m, c.k]);
-    const bias = randTensor(rr, [c.n]);
-    expectSameBothWays(
-      `matMul ${JSON.stringify(c)}`,
-      () => {
-        const y = tf.matMul(a, b, c.ta, c.tb);
-        const fused = tf.fused.matMul({
-          a: a2,
-          b: b2,
-          transposeA: c.ta,
-          transposeB: c.tb,
-          bias,
-          activation: 'sigmoid',
-        });
-        const [da, db] = tf.grads((p: tf.Tensor, q: tf.Tensor) =>
-          tf.matMul(p, q, c.ta, c.tb).square().sum(),
-        )([a, b]);
-        return [y, fused, da, db];
-      },
-      { BatchMatMul: 4, _FusedMatMul: 1 },
-    );
   });
-});
+}
+
+workloadTests('Conv2D, FusedConv2D and their gradients', CONV_CASES, describeCase, convWorkload);
+workloadTests(
+  'DepthwiseConv2dNative and its gradients',
+  DEPTHWISE_CASES,
+  describeCase,
+  depthwiseWorkload,
+);
+workloadTests('MaxPool, AvgPool and their gradients', POOL_CASES, describeCase, poolWorkload);
+workloadTests(
+  'BatchMatMul and _FusedMatMul',
+  MATMUL_CASES,
+  (c) => JSON.stringify(c),
+  matMulWorkload,
+);
 
 describe('elementwise and reduction kernels', () => {
   const r = rng(9);

@@ -2,6 +2,8 @@
 """PyTorch reference for `asc bench train`: the same architecture as the zoo's tfjs model
 (an ArchSpec: stem, DSC / IRwLB modules, pools, GAP, dense) or MobileNet V2, trained with
 Adam on random data; prints one JSON line with samples/s for training and inference.
+`--device cuda` runs it on the GPU (eager mode, cuDNN on with its autotuner), the
+reference of `asc bench train --device cuda`.
 
 Run it with jemalloc preloaded (LD_PRELOAD=.../libjemalloc.so.2,
 MALLOC_CONF=oversize_threshold:0,dirty_decay_ms:-1,muzzy_decay_ms:-1): PyTorch's fastest
@@ -125,13 +127,16 @@ def mobilenet_v2(in_channels, classes):
     return nn.Sequential(*layers)
 
 
-def timed(fn, steps, warmup):
-    """Wall seconds and process CPU seconds (all threads) per call."""
+def timed(fn, steps, warmup, sync):
+    """Wall seconds and process CPU seconds (all threads) per call; `sync` waits for the
+    device, so that queued GPU work is inside the timed interval."""
     for _ in range(warmup):
         fn()
+    sync()
     start, cpu = time.perf_counter(), time.process_time()
     for _ in range(steps):
         fn()
+    sync()
     return (time.perf_counter() - start) / steps, (time.process_time() - cpu) / steps
 
 
@@ -148,10 +153,21 @@ def main():
     p.add_argument("--train-steps", type=int, default=5)
     p.add_argument("--infer-steps", type=int, default=10)
     p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     a = p.parse_args()
 
     torch.manual_seed(0)
     torch.set_num_threads(a.threads)
+    if a.device == "cuda":
+        if not torch.cuda.is_available():
+            p.error("--device cuda: torch sees no CUDA device")
+        torch.backends.cudnn.enabled = True
+        torch.backends.cudnn.benchmark = True
+        # float32 math, as asc-cuda's default (no TF32 tensor cores).
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+    device = torch.device(a.device)
+    sync = torch.cuda.synchronize if a.device == "cuda" else (lambda: None)
     if a.model == "mobilenet-v2":
         model = mobilenet_v2(a.channels, a.classes)
     elif a.spec:
@@ -159,8 +175,9 @@ def main():
     else:
         p.error("give --spec or --model mobilenet-v2")
     params = sum(t.numel() for t in model.parameters())
-    x = torch.randn(a.batch, a.channels, a.height, a.width)
-    y = nn.functional.one_hot(torch.randint(0, a.classes, (a.batch,)), a.classes).float()
+    model = model.to(device)
+    x = torch.randn(a.batch, a.channels, a.height, a.width).to(device)
+    y = nn.functional.one_hot(torch.randint(0, a.classes, (a.batch,)), a.classes).float().to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.BCEWithLogitsLoss()
 
@@ -169,16 +186,19 @@ def main():
         loss = loss_fn(model(x), y)
         loss.backward()
         optimizer.step()
+        # The loss read every step, as the trainer (and asc bench train) do.
+        return loss.item()
 
     model.train()
-    train_seconds, train_cpu = timed(train_step, a.train_steps, a.warmup)
+    train_seconds, train_cpu = timed(train_step, a.train_steps, a.warmup, sync)
     model.eval()
 
     def infer_step():
         with torch.inference_mode():
-            model(x)
+            # Read back, as asc bench train's inference reads its outputs.
+            model(x).cpu()
 
-    infer_seconds, infer_cpu = timed(infer_step, a.infer_steps, a.warmup)
+    infer_seconds, infer_cpu = timed(infer_step, a.infer_steps, a.warmup, sync)
     json.dump({
         "trainSamplesPerSec": a.batch / train_seconds,
         "inferSamplesPerSec": a.batch / infer_seconds,
@@ -187,6 +207,7 @@ def main():
         "threads": torch.get_num_threads(),
         "params": params,
         "torchVersion": torch.__version__,
+        "device": torch.cuda.get_device_name(0) if a.device == "cuda" else "cpu",
     }, sys.stdout)
     print()
 

@@ -1,4 +1,4 @@
-import { nativeKernelNames } from '@asc/native';
+import { cudaInfo, nativeKernelNames } from '@asc/native';
 import { runAsc } from './helpers';
 
 // `asc bench train` end to end on a tiny architecture (the real benchmark takes minutes
@@ -61,4 +61,35 @@ test('bench train rejects bad flags and unknown models with exit code 2', () => 
   const model = runAsc(['bench', 'train', '--model', 'no-such-model', '--json']);
   expect(model.status).toBe(2);
   expect(String(model.json().error)).toMatch(/no-such-model/);
+});
+
+test('bench train --device cuda reports the issue keys; without a GPU it names the reason', () => {
+  const args = ['bench', 'train', '--device', 'cuda', '--model', 'id_015015_4_1.000'];
+  const tiny = [...args, '--batch', '2', '--steps', '1', '--no-torch', '--profile', '--json'];
+  // The emulated device runs the same backend on the host (the GPU run is scripts/gpu-check.sh's).
+  const r = runAsc(tiny, { env: { ASC_CUDA_DEVICE: 'emulated' } });
+  expect(r.status).toBe(0);
+  const result = r.json();
+  for (const key of [
+    'cudaTrainSamplesPerSec',
+    'cudaInferSamplesPerSec',
+    'torchCudaTrainSamplesPerSec',
+    'torchCudaInferSamplesPerSec',
+    'roundTripKernels',
+  ]) {
+    expect(result).toHaveProperty(key);
+  }
+  expect(result).toMatchObject({ device: 'emulated', gemm: 'builtin', roundTripKernels: {} });
+  expect(result.cudaTrainSamplesPerSec as number).toBeGreaterThan(0);
+  const names = (result.cudaTrainKernels as { kernel: string }[]).map((k) => k.kernel);
+  expect(names).toEqual(
+    expect.arrayContaining([nativeKernelNames()!.batchNormGrad, 'FusedConv2D']),
+  );
+  expect(r.stderr).toMatch(/host round trips: none/);
+
+  const info = cudaInfo();
+  if (info.usable) return;
+  const none = runAsc([...args, '--json'], { env: { ASC_CUDA_DEVICE: '' } });
+  expect(none.status).toBe(1);
+  expect(String(none.json().error)).toContain(info.reason);
 });

@@ -1,3 +1,4 @@
+import { cudaInfo } from '@asc/native';
 import { runAsc } from './helpers';
 
 const { version } = require('../package.json') as { version: string };
@@ -46,5 +47,35 @@ describe('asc command line', () => {
     const info = r.json();
     expect(info.asc).toBe(version);
     expect(info.node).toBe(process.version);
+  });
+
+  it('asc info reports the CUDA build and devices in the shape of issue 12', () => {
+    const info = runAsc(['info', '--json']).json();
+    const cuda = info.cuda as Record<string, unknown>;
+    expect(Object.keys(cuda).sort()).toEqual([
+      'architectures',
+      'built',
+      'devices',
+      'nvcc',
+      'reason',
+    ]);
+    const status = cudaInfo();
+    expect(cuda).toEqual({
+      built: status.built,
+      nvcc: status.nvcc,
+      architectures: status.architectures,
+      devices: status.devices.map((d) => ({
+        name: d.name,
+        computeCapability: d.computeCapability,
+        memoryBytes: d.memoryBytes,
+        driver: d.driver,
+      })),
+      reason: status.reason,
+    });
+    if (status.built)
+      expect(cuda).toMatchObject({
+        nvcc: expect.stringMatching(/^\d+\.\d+$/),
+        architectures: [75, 80, 90],
+      });
   });
 });

@@ -82,13 +82,27 @@ describe('asc dataset', () => {
   it('check prints counts per split and class, and the --json summary', () => {
     const human = runAsc(['dataset', 'check', root]);
     expect(human.status).toBe(0);
-    expect(human.stdout).toMatch(/split\s+indoor\s+outdoor\s+transportation\s+total/);
+    expect(human.stdout).toMatch(/class\s+train\s+evaluate\s+test\n/);
+    for (const label of ['indoor', 'outdoor', 'transportation', 'total']) {
+      expect(human.stdout).toMatch(new RegExp(`\\n\\s+${label}\\s+\\d+\\s+\\d+\\s+\\d+\\n`));
+    }
+    expect(human.stdout).toContain(
+      'DCASE layout (meta.csv), 3 classes; split: evaluation_setup/fold1_*.csv',
+    );
     expect(human.stdout).toContain('no problems found');
 
     const r = runAsc(['dataset', 'check', root, '--json']);
     expect(r.status).toBe(0);
     const summary = r.json();
-    expect(Object.keys(summary)).toEqual(['files', 'splits', 'missingAudio', 'problems']);
+    expect(Object.keys(summary)).toEqual([
+      'files',
+      'layout',
+      'labels',
+      'splits',
+      'splitMethod',
+      'missingAudio',
+      'problems',
+    ]);
     const labels = new Map(
       fs
         .readFileSync(path.join(root, 'meta.csv'), 'utf8')
@@ -99,6 +113,9 @@ describe('asc dataset', () => {
     );
     expect(summary).toEqual({
       files: 9,
+      layout: 'csv',
+      labels: ['indoor', 'outdoor', 'transportation'],
+      splitMethod: { method: 'fold1', digest: expect.stringMatching(/^[0-9a-f]{16}$/) },
       splits: {
         train: csvCounts(root, 'evaluation_setup/fold1_train.csv'),
         evaluate: csvCounts(root, 'evaluation_setup/fold1_evaluate.csv'),

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { encodeWavPcm24 } from '@asc/datasets';
-import { openFeatureCache } from '@asc/native';
+import { cudaInfo, openFeatureCache } from '@asc/native';
 import { runAsc } from './helpers';
 
 // `asc features` end to end on a hand-written six-file dataset with one broken file.
@@ -66,6 +66,8 @@ describe('asc features', () => {
     expect(r.status).toBe(0);
     const out = r.json();
     expect(Object.keys(out).sort()).toEqual([
+      'device',
+      'deviceReason',
       'extracted',
       'failed',
       'files',
@@ -79,6 +81,55 @@ describe('asc features', () => {
     const c = openFeatureCache(cache);
     expect(c.files()).toHaveLength(5);
     expect(c.read(FILES[0][0]).shape).toEqual([1, 128, 128, 2]);
+  });
+
+  // Where no CUDA device is usable (CI, this project's build machines).
+  const cuda = cudaInfo();
+  const withoutGpu = cuda.usable ? it.skip : it;
+
+  withoutGpu('--device auto computes on the CPU and says why; the manifest records it', () => {
+    const cache2 = path.join(root, 'cache-auto');
+    const r = runAsc(['features', '--dataset', root, '--cache', cache2, '--json']);
+    expect(r.status).toBe(0);
+    expect(r.json()).toMatchObject({
+      device: 'cpu',
+      deviceReason: `CUDA is not usable: ${cuda.reason}`,
+    });
+    expect(r.stderr).toContain(`device: cpu (CUDA is not usable: ${cuda.reason})`);
+    expect(openFeatureCache(cache2).entry(FILES[0][0]).device).toBe('cpu');
+  });
+
+  withoutGpu('--device cuda exits 1 naming the reason, before computing anything', () => {
+    const cache2 = path.join(root, 'cache-cuda');
+    const r = runAsc([
+      'features',
+      '--dataset',
+      root,
+      '--cache',
+      cache2,
+      '--device',
+      'cuda',
+      '--json',
+    ]);
+    expect(r.status).toBe(1);
+    expect(r.json().error).toBe(`--device cuda: ${cuda.reason}`);
+    expect(fs.existsSync(cache2)).toBe(false);
+  });
+
+  it('--device cuda with the TypeScript backend is a usage error', () => {
+    const r = runAsc([
+      'features',
+      '--dataset',
+      root,
+      '--cache',
+      cache,
+      '--device',
+      'cuda',
+      '--backend',
+      'js',
+    ]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--device cuda needs the native backend/);
   });
 
   it('reuses the cache on a second run', () => {

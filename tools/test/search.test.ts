@@ -55,6 +55,13 @@ describe('asc search', () => {
     const other = search(study, '--trials', '5', '--seed', '6');
     expect(other.status).toBe(2);
     expect(other.stderr).toMatch(/created with seed 5, not 6/);
+    // A refused search leaves study.json as it was.
+    expect(JSON.parse(fs.readFileSync(path.join(study, 'study.json'), 'utf8')).seed).toBe(5);
+    const longer = runAsc(['search', '--study', study, '--trials', '5', '--evaluator', evaluator]);
+    expect(longer.status).toBe(2);
+    expect(longer.stderr).toMatch(
+      /created with the paper's protocol \(2 epochs\), not the paper's protocol \(3 epochs\)/,
+    );
   });
 
   it('keeps DCASE limits in the study and refuses to resume it under other ones', () => {
@@ -111,6 +118,8 @@ describe('asc search', () => {
         '--trials',
         '3',
         '--workers',
+        '2',
+        '--epochs',
         '2',
         '--evaluator',
         evaluator,

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { cudaInfo } from '@asc/native';
 import { runAsc, trainingFixture } from './helpers';
 
 // End to end through the built CLI: a short synthetic dataset (2 s clips: 2 segments
@@ -229,6 +230,56 @@ describe('asc train / eval / predict', () => {
     expect(b.json().error).toContain('bad.onnx');
     const u = runAsc(['eval', '--model-file', bad, '--json']);
     expect(u.status).toBe(2);
+  });
+
+  it('--backend cuda: exit 1 naming the reason without a GPU; on the emulated device, recorded', () => {
+    const args = ['train', '--model', spec, '--dataset', dataset, '--cache', cache];
+    const info = cudaInfo();
+    if (!info.usable) {
+      const none = runAsc(
+        [...args, '--run', path.join(dir, 'no-gpu'), '--backend', 'cuda', '--json'],
+        {
+          env: { ASC_CUDA_DEVICE: '' },
+        },
+      );
+      expect(none.status).toBe(1);
+      expect(none.json()).toMatchObject({ code: 'backend-unavailable', exitCode: 1 });
+      expect(String(none.json().error)).toContain(info.reason);
+    }
+    // The emulated device (host loops) runs the same backend end to end.
+    const emulated = path.join(dir, 'emulated');
+    const r = runAsc(
+      [
+        ...args,
+        '--run',
+        emulated,
+        '--backend',
+        'cuda',
+        '--recipe',
+        'search',
+        '--epochs',
+        '1',
+        '--json',
+      ],
+      { env: { ASC_CUDA_DEVICE: 'emulated' } },
+    );
+    expect(r.status).toBe(0);
+    expect(r.json()).toMatchObject({ backend: 'asc-cuda', epochsDone: 1 });
+    const record = JSON.parse(fs.readFileSync(path.join(emulated, 'run.json'), 'utf8'));
+    expect(record.backend).toMatchObject({
+      requested: 'cuda',
+      name: 'asc-cuda',
+      package: '@asc/native',
+      cuda: { device: 'emulated', gemm: 'builtin', tf32: false },
+    });
+    const e = runAsc(['eval', '--run', emulated, '--backend', 'cuda', '--json'], {
+      env: { ASC_CUDA_DEVICE: 'emulated' },
+    });
+    expect(e.status).toBe(0);
+    expect(e.json()).toMatchObject({
+      backend: 'asc-cuda',
+      testAccuracy: record.final.testAccuracy,
+    });
   });
 
   it('rejects bad flags and unfinished runs with clear errors', () => {

@@ -2,8 +2,8 @@ import {
   emptyLabelCounts,
   SCENE_CLASS,
   SCENE_LABELS,
+  TAU_SCENES,
   type LabelCounts,
-  type SceneLabel,
 } from '../labels';
 import { streamRng } from '@asc/core';
 
@@ -32,7 +32,8 @@ export interface PlannedClip {
   /** 'audio/<scene>-<city>-<location>-<segment>-a.wav' */
   file: string;
   scene: string;
-  label: SceneLabel;
+  /** The class: the scene's 3Class class, or the scene itself in a 10-class plan. */
+  label: string;
   city: string;
   /** Identifier 'city-location'. */
   location: string;
@@ -42,19 +43,25 @@ export interface PlannedClip {
 }
 
 export interface DatasetPlan {
+  /** The classes, in class-index order. */
+  labels: readonly string[];
   clips: PlannedClip[];
   counts: { train: LabelCounts; evaluate: LabelCounts };
   locations: { train: number; evaluate: number };
 }
 
+/** The classes of a plan of `classes` classes: the 3Class task's, or the ten TAU scenes. */
+export function planLabels(classes: 3 | 10): readonly string[] {
+  return classes === 3 ? SCENE_LABELS : TAU_SCENES;
+}
+
 /** Clips per class as equal as the total allows. */
-function classCounts(total: number): number[] {
-  const n = SCENE_LABELS.length;
-  return SCENE_LABELS.map((_, k) => Math.floor(total / n) + (k < total % n ? 1 : 0));
+function classCounts(total: number, n: number): number[] {
+  return Array.from({ length: n }, (_, k) => Math.floor(total / n) + (k < total % n ? 1 : 0));
 }
 
 interface PlannedLocation {
-  label: SceneLabel;
+  label: string;
   scene: string;
   city: string;
   split: 'train' | 'evaluate';
@@ -66,19 +73,20 @@ interface PlannedLocation {
  * Lays out a synthetic dataset: equal classes, about five clips per recording location,
  * and a split that holds out whole locations (about 30 % of each class), as the real
  * fold 1 does, so evaluation measures generalisation to unseen places. A pure function
- * of (clips, seed).
+ * of (clips, seed, classes). With 10 classes each scene is its own class; the 3-class
+ * plan draws exactly what it drew before 10 classes existed.
  */
-export function planDataset(totalClips: number, seed: number): DatasetPlan {
+export function planDataset(totalClips: number, seed: number, classes: 3 | 10 = 3): DatasetPlan {
   const rng = streamRng(seed, 0);
+  const labels = planLabels(classes);
+  const sceneClass = (scene: string): string => (classes === 3 ? SCENE_CLASS[scene] : scene);
   const locations: PlannedLocation[] = [];
-  classCounts(totalClips).forEach((count, k) => {
-    const label = SCENE_LABELS[k];
+  classCounts(totalClips, labels.length).forEach((count, k) => {
+    const label = labels[k];
     if (count === 0) return;
     const locationCount = Math.min(count, Math.max(3, Math.round(count / CLIPS_PER_LOCATION)));
     const held = locationCount >= 2 ? Math.max(1, Math.round(EVALUATE_SHARE * locationCount)) : 0;
-    const scenes = rng.shuffle(
-      Object.keys(SCENE_CLASS).filter((scene) => SCENE_CLASS[scene] === label),
-    );
+    const scenes = rng.shuffle(Object.keys(SCENE_CLASS).filter((s) => sceneClass(s) === label));
     for (let l = 0; l < locationCount; l++) {
       locations.push({
         label,
@@ -109,7 +117,7 @@ export function planDataset(totalClips: number, seed: number): DatasetPlan {
   });
   rng.shuffle(unnamed);
 
-  const counts = { train: emptyLabelCounts(), evaluate: emptyLabelCounts() };
+  const counts = { train: emptyLabelCounts(labels), evaluate: emptyLabelCounts(labels) };
   const clips = unnamed.map((clip, index) => {
     counts[clip.split][clip.label] += 1;
     const [, number] = clip.location.split('-');
@@ -119,6 +127,7 @@ export function planDataset(totalClips: number, seed: number): DatasetPlan {
     };
   });
   return {
+    labels,
     clips,
     counts,
     locations: {

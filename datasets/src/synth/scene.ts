@@ -1,4 +1,4 @@
-import type { SceneLabel } from '../labels';
+import { SCENE_CLASS, type SceneLabel } from '../labels';
 import { streamRng, type Rng } from '@asc/core';
 import { dbToGain, deviceResponse, reverberate, rms } from './dsp';
 import {
@@ -22,9 +22,12 @@ const { abs, hypot, max, round } = Math;
 
 /** Everything needed to render one clip; a pure function of these values. */
 export interface ClipSpec {
-  /** Original 10-scene label, e.g. 'metro_station'. */
+  /**
+   * One of the ten TAU scenes, e.g. 'metro_station'. Its 3Class class picks the sound
+   * (SCENE_CLASS); the scene varies it. The dataset's label (the class, or the scene
+   * itself for ten classes) plays no part in rendering.
+   */
   scene: string;
-  label: SceneLabel;
   /** Seeds what all clips of one recording location share (room, mains, vehicle). */
   locationSeed: number;
   /** Seeds what differs from clip to clip. */
@@ -46,13 +49,20 @@ interface Location {
   bedHighHz: number;
 }
 
+/** The 3Class class whose sounds a scene is made of. */
+function familyOf(scene: string): SceneLabel {
+  const family = SCENE_CLASS[scene];
+  if (family === undefined) throw new RangeError(`renderClip: unknown scene '${scene}'`);
+  return family;
+}
+
 function locationOf(spec: ClipSpec): Location {
   const rng = streamRng(spec.locationSeed, 1);
   const room = {
     indoor: { rt60: [0.9, 2.6], scale: [0.9, 1.6], damping: [0.2, 0.45] },
     outdoor: { rt60: [0.3, 0.9], scale: [0.6, 1.2], damping: [0.4, 0.7] },
     transportation: { rt60: [0.2, 0.6], scale: [0.3, 0.6], damping: [0.5, 0.75] },
-  }[spec.label];
+  }[familyOf(spec.scene)];
   return {
     rt60Seconds: rng.uniform(room.rt60[0], room.rt60[1]),
     roomScale: rng.uniform(room.scale[0], room.scale[1]),
@@ -232,7 +242,7 @@ export function renderClip(spec: ClipSpec): [Float64Array, Float64Array] {
   const location = locationOf(spec);
   const d = spec.difficulty;
   const spreadDb = 3 + 6 * d;
-  COMPOSERS[spec.label]({
+  COMPOSERS[familyOf(spec.scene)]({
     b,
     rng,
     location,

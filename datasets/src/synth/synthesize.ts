@@ -4,7 +4,7 @@ import * as path from 'path';
 import { isAtomicTemp, writeFileAtomicSync, writeJsonAtomicSync } from '@asc/core';
 import { SynthError } from '../errors';
 import type { LabelCounts } from '../labels';
-import { DATASET_FILES } from '../tau';
+import { DATASET_FILES } from '../layout-files';
 import { planCsvs, planDataset } from './plan';
 import { runRenderJobs } from './pool';
 import type { RenderJob } from './render-job';
@@ -16,6 +16,11 @@ export const DEFAULT_SYNTH_SECONDS = 10;
 export const DEFAULT_SYNTH_RATE_HZ = 48000;
 /** The record of how a synthetic dataset was made, in its root. */
 export const SYNTH_MANIFEST = 'synth.json';
+/**
+ * The class sets the generator writes: 3 (TAU 2020 3Class: indoor, outdoor,
+ * transportation) or 10 (the ten TAU scenes, each its own class).
+ */
+export const SYNTH_CLASS_SETS = [3, 10] as const;
 
 export interface SynthOptions {
   outDir: string;
@@ -25,6 +30,8 @@ export interface SynthOptions {
   sampleRateHz?: number;
   /** 0 (classes far apart) .. 1 (heavy overlap); default DEFAULT_DIFFICULTY. */
   difficulty?: number;
+  /** 3 (default) or 10 classes, see SYNTH_CLASS_SETS. */
+  classes?: number;
   /** Worker threads (default: the available cores). */
   threads?: number;
   onProgress?: (done: number, total: number) => void;
@@ -38,6 +45,8 @@ export interface SynthParameters {
   seconds: number;
   sampleRateHz: number;
   difficulty: number;
+  /** Present for 10 classes only, so that a 3-class synth.json reads as it always did. */
+  classes?: 10;
 }
 
 export interface SynthReport extends SynthParameters {
@@ -50,6 +59,8 @@ export interface SynthReport extends SynthParameters {
   upToDate: boolean;
   threads: number;
   elapsedSeconds: number;
+  /** The classes, in class-index order. */
+  labels: readonly string[];
   splits: { train: LabelCounts; evaluate: LabelCounts };
   locations: { train: number; evaluate: number };
 }
@@ -72,10 +83,16 @@ function parametersOf(o: SynthOptions): SynthParameters {
     sampleRateHz: o.sampleRateHz ?? DEFAULT_SYNTH_RATE_HZ,
     difficulty: o.difficulty ?? DEFAULT_DIFFICULTY,
   };
+  const classes = o.classes ?? 3;
   check(
-    Number.isInteger(p.clips) && p.clips >= 6,
+    (SYNTH_CLASS_SETS as readonly number[]).includes(classes),
+    'classes',
+    `must be ${SYNTH_CLASS_SETS.join(' or ')}, got ${classes}`,
+  );
+  check(
+    Number.isInteger(p.clips) && p.clips >= 2 * classes,
     'clips',
-    `must be an integer >= 6 (two per class), got ${p.clips}`,
+    `must be an integer >= ${2 * classes} (two per class), got ${p.clips}`,
   );
   check(
     Number.isInteger(p.seed) && p.seed >= 0 && p.seed < 2 ** 32,
@@ -97,11 +114,12 @@ function parametersOf(o: SynthOptions): SynthParameters {
     'difficulty',
     `must be in [0, 1], got ${p.difficulty}`,
   );
-  return p;
+  return classes === 10 ? { ...p, classes } : p;
 }
 
 function sameParameters(a: SynthParameters, b: SynthParameters): boolean {
-  return (Object.keys(b) as (keyof SynthParameters)[]).every((key) => a[key] === b[key]);
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof SynthParameters>;
+  return [...keys].every((key) => a[key] === b[key]);
 }
 
 function readManifest(file: string): Manifest | undefined {
@@ -124,7 +142,8 @@ function fileSize(file: string): number {
 }
 
 /**
- * Writes a deterministic synthetic dataset in the TAU 2020 3Class layout to `outDir`:
+ * Writes a deterministic synthetic dataset in the DCASE layout of TAU 2020 3Class (or,
+ * with `classes: 10`, with the ten scenes as classes) to `outDir`:
  * audio/*.wav (24-bit PCM stereo), meta.csv and evaluation_setup/fold1_*.csv. The same
  * parameters give byte-identical files. Resumable: files are written through a
  * temporary and a rename, WAVs already complete are kept, and a directory completed
@@ -136,7 +155,7 @@ export async function synthesizeDataset(options: SynthOptions): Promise<SynthRep
   const parameters = parametersOf(options);
   const outDir = path.resolve(options.outDir);
   const manifestFile = path.join(outDir, SYNTH_MANIFEST);
-  const plan = planDataset(parameters.clips, parameters.seed);
+  const plan = planDataset(parameters.clips, parameters.seed, parameters.classes ?? 3);
   const wavBytes = 44 + Math.round(parameters.seconds * parameters.sampleRateHz) * 2 * 3;
   const previous = readManifest(manifestFile);
   if (previous && !sameParameters(previous.parameters, parameters)) {
@@ -162,7 +181,6 @@ export async function synthesizeDataset(options: SynthOptions): Promise<SynthRep
       path: path.join(outDir, clip.file),
       spec: {
         scene: clip.scene,
-        label: clip.label,
         locationSeed: clip.locationSeed,
         clipSeed: clip.clipSeed,
         seconds: parameters.seconds,
@@ -193,6 +211,7 @@ export async function synthesizeDataset(options: SynthOptions): Promise<SynthRep
     upToDate: rendered === 0 && Boolean(previous?.complete) && csvsCurrent,
     threads,
     elapsedSeconds: (Date.now() - started) / 1000,
+    labels: plan.labels,
     splits: plan.counts,
     locations: plan.locations,
   });

@@ -34,6 +34,8 @@ export interface BatchOutcome {
   channelsUsed?: number[];
   /** The features are of what a truncated file held (allowTruncated). */
   truncated?: boolean;
+  /** What computed the segments (extracted clips of the native batch). */
+  device?: 'cpu' | 'cuda' | 'emulated';
   /** True when a shard existed for this content but failed its checksum or header. */
   repaired?: boolean;
   errorCode?: string;

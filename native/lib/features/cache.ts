@@ -7,6 +7,13 @@ import { atomicTempPid, isAtomicTemp, writeFileAtomic } from '@asc/core';
 import { jsBatchThreads, runBatchJs, type BatchOutcome } from './batch';
 import { resolveFeatureConfig, type FeatureConfig } from './config';
 import { featureConfigHash } from './config-hash';
+import { cudaErrorFromAddon, CudaUnavailableError } from '../cuda';
+import {
+  resolveFeatureDevice,
+  type CudaFeatureOptions,
+  type DeviceChoice,
+  type FeatureDevice,
+} from './device';
 import { FeatureBuildAborted, FeatureCacheError } from './errors';
 import {
   configDir,
@@ -49,6 +56,12 @@ export interface FeatureCacheReport {
   configHash: string;
   dtype: ShardDtype;
   backend: FeatureBackend;
+  /** What computed the clips of this run (reused ones keep what computed them before). */
+  device: DeviceChoice['device'];
+  /** Why that device: the CUDA device used, or why not CUDA. */
+  deviceReason: string;
+  /** The CUDA path's account of the run (device, FFT, memory, launches). */
+  deviceRun?: DeviceRun;
   threads: number;
   /** Clips whose audio is mono (their side plane is 0). */
   mono: number;
@@ -76,6 +89,9 @@ export interface BuildFeatureCacheOptions {
    * did; by default such a file fails.
    */
   allowTruncated?: boolean;
+  /** 'auto' (default): CUDA when usable, else the CPU (see resolveFeatureDevice). */
+  device?: FeatureDevice;
+  cuda?: CudaFeatureOptions;
   onProgress?: (p: FeatureCacheProgress) => void;
   signal?: AbortSignal;
   /**
@@ -84,6 +100,18 @@ export interface BuildFeatureCacheOptions {
    * cache: its newest shards are not in this process's manifest yet.
    */
   prune?: boolean;
+}
+
+/** What the CUDA path reports about a run. */
+export interface DeviceRun {
+  device: 'cuda' | 'emulated';
+  /** The device, the FFT and why, the slots and the device memory. */
+  description: string;
+  fft: 'cufft' | 'builtin';
+  deviceBytes: number;
+  /** Clips too long for a slot, computed on the CPU instead. */
+  cpuFallbacks: number;
+  launches: number;
 }
 
 // Manifest rewrites are throttled: a few per second is enough for resuming, and the
@@ -112,6 +140,14 @@ function entryOf(
   previous: ManifestEntry | undefined,
 ): ManifestEntry {
   const source = sourceOf(o, previous);
+  // A reused shard keeps the device recorded when it was computed (unknown when an older
+  // manifest did not record it, or when the manifest was lost).
+  const device =
+    o.status === 'reused'
+      ? previous && previous.audioHash === o.audioHash
+        ? previous.device
+        : undefined
+      : (o.device ?? 'cpu');
   return {
     audioHash: o.audioHash as string,
     audioBytes: o.audioBytes,
@@ -125,6 +161,7 @@ function entryOf(
     channels: o.channels as number,
     shardBytes: o.shardBytes as number,
     ...(source ? { source } : {}),
+    ...(device ? { device } : {}),
   };
 }
 
@@ -177,6 +214,8 @@ export async function buildFeatureCache(o: BuildFeatureCacheOptions): Promise<Fe
   const config = resolveFeatureConfig(o.config);
   const configHash = featureConfigHash(config);
   const backend = resolveFeatureBackend(o.backend);
+  const requestedDevice = o.device ?? 'auto';
+  let choice = resolveFeatureDevice(requestedDevice, backend);
   const dtype: ShardDtype = o.dtype ?? 'float32';
   if (dtype !== 'float32' && dtype !== 'float16') {
     throw new FeatureCacheError(o.cacheDir, `unknown dtype '${String(dtype)}'`);
@@ -220,6 +259,8 @@ export async function buildFeatureCache(o: BuildFeatureCacheOptions): Promise<Fe
     configHash,
     dtype,
     backend,
+    device: choice.device,
+    deviceReason: choice.reason,
     threads: backend === 'native' ? threads : jsBatchThreads(threads),
     mono: 0,
     resampled: 0,
@@ -295,27 +336,66 @@ export async function buildFeatureCache(o: BuildFeatureCacheOptions): Promise<Fe
   };
 
   const options = { config, shardDir, dtype, allowTruncated: Boolean(o.allowTruncated) };
-  if (backend === 'native') {
-    const handle = nativeFeatures().runBatch(paths, { ...options, threads }, guardedOnOutcome);
+  let delivered = 0;
+  const runNative = async (device: DeviceChoice['device']): Promise<void> => {
+    const handle = nativeFeatures().runBatch(
+      paths,
+      {
+        ...options,
+        threads,
+        device,
+        cudaDevice: o.cuda?.device ?? 0,
+        deviceMemoryBytes: o.cuda?.memoryBytes ?? (device === 'emulated' ? 64 * 2 ** 20 : 2 ** 31),
+        fft: o.cuda?.fft ?? 'auto',
+      },
+      (out) => {
+        delivered++;
+        guardedOnOutcome(out);
+      },
+    );
     cancelBatch = handle.cancel;
     const abort = (): void => handle.cancel();
     o.signal?.addEventListener('abort', abort);
     if (o.signal?.aborted) handle.cancel();
     try {
-      await handle.promise;
+      // (An addon from before the CUDA path, loaded through ASC_NATIVE_ADDON for an A/B
+      // comparison, resolves nothing.)
+      const run = (await handle.promise) as DeviceRun | { device: 'cpu' } | undefined;
+      if (run && run.device !== 'cpu') report.deviceRun = run;
+    } catch (err) {
+      throw cudaErrorFromAddon(err) ?? err;
     } finally {
       o.signal?.removeEventListener('abort', abort);
     }
-  } else {
-    await runBatchJs(
-      paths,
-      options,
-      guardedOnOutcome,
-      () => callbackError !== undefined || Boolean(o.signal?.aborted),
-      threads,
-    );
+  };
+  try {
+    if (backend === 'native') {
+      try {
+        await runNative(choice.device);
+      } catch (err) {
+        // 'auto' falls back to the CPU when the device turns out unusable before any file
+        // (too little free memory, a config the kernels do not compute).
+        if (!(err instanceof CudaUnavailableError) || requestedDevice !== 'auto' || delivered > 0) {
+          throw err;
+        }
+        choice = { device: 'cpu', reason: `the CUDA path cannot run: ${err.reason}` };
+        report.device = choice.device;
+        report.deviceReason = choice.reason;
+        await runNative('cpu');
+      }
+    } else {
+      await runBatchJs(
+        paths,
+        options,
+        guardedOnOutcome,
+        () => callbackError !== undefined || Boolean(o.signal?.aborted),
+        threads,
+      );
+    }
+  } finally {
+    // Whatever happened, what finished stays recorded (a rerun resumes from it).
+    await flush();
   }
-  await flush();
   if (callbackError !== undefined) throw callbackError;
   if (flushError) {
     throw new FeatureCacheError(mPath, `cannot write the manifest: ${flushError.message}`);

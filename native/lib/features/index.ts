@@ -1,9 +1,16 @@
 export { resolveFeatureBackend, type FeatureBackend } from './backend';
 export {
+  resolveFeatureDevice,
+  type CudaFeatureOptions,
+  type DeviceChoice,
+  type FeatureDevice,
+} from './device';
+export {
   buildFeatureCache,
   openFeatureCache,
   type BuildFeatureCacheOptions,
   type CachedClip,
+  type DeviceRun,
   type FeatureCache,
   type FeatureCacheProgress,
   type FeatureCacheReport,
@@ -30,3 +37,4 @@ export {
   type ManifestSource,
 } from './manifest';
 export { nativeFeatures } from './addon-features';
+export { referenceSignal } from './reference-signal';

@@ -34,6 +34,11 @@ export interface ManifestEntry {
   channels: number;
   shardBytes: number;
   /**
+   * What computed the segments: 'cpu', 'cuda' (the two agree within 0.01 dB) or
+   * 'emulated'; absent when unknown (a manifest written before devices were recorded).
+   */
+  device?: 'cpu' | 'cuda' | 'emulated';
+  /**
    * What the audio file was (absent in entries written before it was recorded): its
    * format ('wav/pcm24', 'flac/pcm16', ...), sample rate and channels; the 1-based
    * channels used when it has more than two; `truncated` when the features are of what a

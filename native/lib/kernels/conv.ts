@@ -1,7 +1,8 @@
 import { opCode, type ConvGeometryArray } from './binding';
 import type { KernelArgs, NativeContext, NativeKernel, TensorInfo } from './context';
+import { size } from './elementwise';
 
-type ConvInfo = ReturnType<NativeContext['tf']['backend_util']['computeConv2DInfo']>;
+export type ConvInfo = ReturnType<NativeContext['tf']['backend_util']['computeConv2DInfo']>;
 
 function isChannelsLast(dataFormat: unknown): boolean {
   return dataFormat === undefined || dataFormat === 'NHWC' || dataFormat === 'channelsLast';
@@ -32,30 +33,50 @@ export function geometryOf(info: ConvInfo): ConvGeometryArray {
 }
 
 /** The addon's code and leaky-relu alpha of a fused activation, or null for one it lacks. */
-function fusedActivation(
-  ctx: NativeContext,
+export function fusedActivation(
+  activationCodes: Readonly<Record<string, number>>,
   attrs: Record<string, unknown>,
 ): { code: number; alpha: number } | null {
   const name = (attrs.activation as string | undefined) ?? 'linear';
-  const code = opCode(ctx.native.ops.activation, name);
+  const code = opCode(activationCodes, name);
   if (code === undefined) return null;
   return { code, alpha: Number(attrs.leakyreluAlpha ?? 0.2) };
 }
 
-function conv2dWith(args: KernelArgs, ctx: NativeContext, fused: boolean): TensorInfo | null {
-  const attrs = args.attrs ?? {};
-  const { x, filter, bias } = args.inputs;
+type Tf = NativeContext['tf'];
+type Inputs = KernelArgs['inputs'];
+
+/** A Conv2D / FusedConv2D the native kernels compute (float32, NHWC, no dilation). */
+export interface Conv2dPlan {
+  info: ConvInfo;
+  activation: { code: number; alpha: number };
+  bias: TensorInfo | null;
+}
+
+/**
+ * What a Conv2D or FusedConv2D (`fused`) computes, or null for arguments the native
+ * kernels leave to tfjs's (shared by the CPU and the CUDA backend).
+ */
+export function conv2dPlan(
+  tf: Tf,
+  activationCodes: Readonly<Record<string, number>>,
+  inputs: Inputs,
+  attrs: Record<string, unknown>,
+  fused: boolean,
+): Conv2dPlan | null {
+  const { x, filter, bias } = inputs;
   if (!x || !filter || x.shape.length !== 4 || filter.shape.length !== 4) return null;
+  if (x.dtype !== 'float32' || filter.dtype !== 'float32') return null;
   if (!isChannelsLast(attrs.dataFormat) || !noDilation(attrs.dilations)) return null;
-  const activation = fusedActivation(ctx, fused ? attrs : {});
-  if (!activation || (fused && args.inputs.preluActivationWeights)) return null;
-  const xv = ctx.values(args, x);
-  const fv = ctx.values(args, filter);
-  const bv = bias ? ctx.values(args, bias) : null;
-  if (!xv || !fv || (bias && (!bv || bias.shape.length > 1 || bv.length !== filter.shape[3]))) {
+  const activation = fusedActivation(activationCodes, fused ? attrs : {});
+  if (!activation || (fused && inputs.preluActivationWeights)) return null;
+  if (
+    bias &&
+    (bias.dtype !== 'float32' || bias.shape.length > 1 || size(bias.shape) !== filter.shape[3])
+  ) {
     return null;
   }
-  const info = ctx.tf.backend_util.computeConv2DInfo(
+  const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     filter.shape as [number, number, number, number],
     attrs.strides as [number, number],
@@ -63,6 +84,35 @@ function conv2dWith(args: KernelArgs, ctx: NativeContext, fused: boolean): Tenso
     attrs.pad as 'same',
     attrs.dimRoundingMode as 'floor' | undefined,
   );
+  return { info, activation, bias: bias ?? null };
+}
+
+/** The geometry of a convolution gradient (inputShape or filterShape from the attrs). */
+export function convGradientInfo(
+  tf: Tf,
+  inputShape: number[],
+  filterShape: number[],
+  attrs: Record<string, unknown>,
+): ConvInfo | null {
+  if (!isChannelsLast(attrs.dataFormat) || !noDilation(attrs.dilations)) return null;
+  return tf.backend_util.computeConv2DInfo(
+    inputShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides as [number, number],
+    1,
+    attrs.pad as 'same',
+    attrs.dimRoundingMode as 'floor' | undefined,
+  );
+}
+
+function conv2dWith(args: KernelArgs, ctx: NativeContext, fused: boolean): TensorInfo | null {
+  const plan = conv2dPlan(ctx.tf, ctx.native.ops.activation, args.inputs, args.attrs ?? {}, fused);
+  if (!plan) return null;
+  const xv = ctx.values(args, args.inputs.x);
+  const fv = ctx.values(args, args.inputs.filter);
+  const bv = plan.bias ? ctx.values(args, plan.bias) : null;
+  if (!xv || !fv || (plan.bias && !bv)) return null;
+  const { info, activation } = plan;
   return ctx.output(args, info.outShape, (out) =>
     ctx.native.conv2d(xv, fv, bv, out, geometryOf(info), activation.code, activation.alpha),
   );
@@ -74,18 +124,11 @@ export const fusedConv2d: NativeKernel = (args, ctx) => conv2dWith(args, ctx, tr
 export const conv2dBackpropInput: NativeKernel = (args, ctx) => {
   const attrs = args.attrs ?? {};
   const { dy, filter } = args.inputs;
-  if (!dy || !filter || !isChannelsLast(attrs.dataFormat)) return null;
+  if (!dy || !filter) return null;
   const dyv = ctx.values(args, dy);
   const fv = ctx.values(args, filter);
-  if (!dyv || !fv) return null;
-  const info = ctx.tf.backend_util.computeConv2DInfo(
-    attrs.inputShape as [number, number, number, number],
-    filter.shape as [number, number, number, number],
-    attrs.strides as [number, number],
-    1,
-    attrs.pad as 'same',
-    attrs.dimRoundingMode as 'floor' | undefined,
-  );
+  const info = convGradientInfo(ctx.tf, attrs.inputShape as number[], filter.shape, attrs);
+  if (!dyv || !fv || !info) return null;
   return ctx.output(args, info.inShape, (dx) =>
     ctx.native.conv2dBackpropInput(dyv, fv, dx, geometryOf(info)),
   );
@@ -94,26 +137,20 @@ export const conv2dBackpropInput: NativeKernel = (args, ctx) => {
 export const conv2dBackpropFilter: NativeKernel = (args, ctx) => {
   const attrs = args.attrs ?? {};
   const { x, dy } = args.inputs;
-  if (!x || !dy || !isChannelsLast(attrs.dataFormat)) return null;
+  if (!x || !dy) return null;
   const xv = ctx.values(args, x);
   const dyv = ctx.values(args, dy);
-  if (!xv || !dyv) return null;
-  const filterShape = attrs.filterShape as [number, number, number, number];
-  const info = ctx.tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    attrs.strides as [number, number],
-    1,
-    attrs.pad as 'same',
-    attrs.dimRoundingMode as 'floor' | undefined,
-  );
+  const filterShape = attrs.filterShape as number[];
+  const info = convGradientInfo(ctx.tf, x.shape, filterShape, attrs);
+  if (!xv || !dyv || !info) return null;
   return ctx.output(args, filterShape, (df) =>
     ctx.native.conv2dBackpropFilter(xv, dyv, df, geometryOf(info)),
   );
 };
 
-function depthwiseInfo(
-  ctx: NativeContext,
+/** The geometry of a depthwise convolution the native kernels compute, or null. */
+export function depthwiseInfo(
+  ctx: { tf: Tf },
   inputShape: number[],
   filterShape: number[],
   attrs: Record<string, unknown>,

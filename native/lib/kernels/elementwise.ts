@@ -1,5 +1,5 @@
 import { opCode, type KernelOps } from './binding';
-import type { NativeKernel } from './context';
+import type { NativeContext, NativeKernel, TensorInfo } from './context';
 
 /** The number of values of a shape. */
 export function size(shape: number[]): number {
@@ -60,27 +60,45 @@ export function unary(op: string): NativeKernel {
   };
 }
 
-/** Sum and Mean over a contiguous run of axes; other axis sets stay with JS. */
+/** A Sum or Mean over a contiguous run of axes: x as [outer, reduce, inner]. */
+export interface ReductionPlan {
+  outer: number;
+  reduce: number;
+  inner: number;
+  outShape: number[];
+}
+
+/** Sum and Mean over a contiguous run of axes; null for other axis sets (left to JS). */
+export function reductionPlan(
+  tf: NativeContext['tf'],
+  x: TensorInfo,
+  attrs: Record<string, unknown>,
+): ReductionPlan | null {
+  const axes = tf.util
+    .parseAxisParam(attrs.axis as number | number[], x.shape)
+    .sort((p, q) => p - q);
+  for (let i = 1; i < axes.length; ++i) if (axes[i] !== axes[i - 1] + 1) return null;
+  const first = axes.length ? axes[0] : x.shape.length;
+  const last = axes.length ? axes[axes.length - 1] + 1 : x.shape.length;
+  let [outShape] = tf.backend_util.computeOutAndReduceShapes(x.shape, axes);
+  if (attrs.keepDims) outShape = tf.backend_util.expandShapeToKeepDim(outShape, axes);
+  return {
+    outer: size(x.shape.slice(0, first)),
+    reduce: size(x.shape.slice(first, last)),
+    inner: size(x.shape.slice(last)),
+    outShape,
+  };
+}
+
 function reduction(mean: boolean): NativeKernel {
   return (args, ctx) => {
     const { x } = args.inputs;
     const xv = ctx.values(args, x);
-    if (!x || !xv) return null;
-    const attrs = args.attrs ?? {};
-    const axes = ctx.tf.util
-      .parseAxisParam(attrs.axis as number | number[], x.shape)
-      .sort((p, q) => p - q);
-    for (let i = 1; i < axes.length; ++i) if (axes[i] !== axes[i - 1] + 1) return null;
-    const first = axes.length ? axes[0] : x.shape.length;
-    const last = axes.length ? axes[axes.length - 1] + 1 : x.shape.length;
-    const outer = size(x.shape.slice(0, first));
-    const reduce = size(x.shape.slice(first, last));
-    const inner = size(x.shape.slice(last));
-    let [outShape] = ctx.tf.backend_util.computeOutAndReduceShapes(x.shape, axes);
-    if (attrs.keepDims) outShape = ctx.tf.backend_util.expandShapeToKeepDim(outShape, axes);
-    const scale = mean ? 1 / reduce : 1;
-    return ctx.output(args, outShape, (out) =>
-      ctx.native.sumReduce(xv, outer, reduce, inner, scale, out),
+    const plan = x && xv ? reductionPlan(ctx.tf, x, args.attrs ?? {}) : null;
+    if (!xv || !plan) return null;
+    const scale = mean ? 1 / plan.reduce : 1;
+    return ctx.output(args, plan.outShape, (out) =>
+      ctx.native.sumReduce(xv, plan.outer, plan.reduce, plan.inner, scale, out),
     );
   };
 }

@@ -10,8 +10,9 @@ import { foldZero, isFoldZero, multiplyGrad, zeroAwareGrad } from './swish-fold'
  * Gradients that tfjs writes as chains of elementwise ops, each a full pass over
  * activation-sized tensors, rewritten as one native kernel each (same arithmetic, same
  * operation order). They replace the global gradient configs while the native kernels
- * are registered, and only act when the active backend is 'cpu' with float32 tensors;
- * anything else goes to the original gradient. Unlike tfjs's own, these gradients are not
+ * are registered, and only act when the active backend has the gradient kernels ('cpu'
+ * with the native kernels, 'asc-cuda') and the tensors are float32; anything else goes
+ * to the original gradient. Unlike tfjs's own, these gradients are not
  * differentiable again (no second-order gradients through them).
  */
 
@@ -51,8 +52,15 @@ export const GRADIENT_KERNELS = {
   batchNormGrad: batchNormGradKernel,
 } satisfies Partial<Record<keyof NativeKernelNames, NativeKernel>>;
 
+/**
+ * True when the active backend has the addon's gradient kernels ('cpu' with the native
+ * kernels registered, 'asc-cuda') and the tensors are float32.
+ */
 function usable(tf: Tfjs, tensors: (Tensor | null | undefined)[]): boolean {
-  return tf.getBackend() === 'cpu' && tensors.every((t) => !t || t.dtype === 'float32');
+  return (
+    tf.getKernel(kernelName('sigmoidGrad'), tf.getBackend()) !== undefined &&
+    tensors.every((t) => !t || t.dtype === 'float32')
+  );
 }
 
 function sameShape(a: Tensor, b: Tensor): boolean {

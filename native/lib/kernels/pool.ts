@@ -1,7 +1,13 @@
 import { geometryOf } from './conv';
 import type { KernelArgs, NativeContext, NativeKernel } from './context';
 
-function poolInfo(ctx: NativeContext, args: KernelArgs, xShape: number[], withRounding: boolean) {
+/** The geometry of a pooling (or its gradient), or null for a rank it does not handle. */
+export function poolInfo(
+  ctx: { tf: NativeContext['tf'] },
+  args: KernelArgs,
+  xShape: number[],
+  withRounding: boolean,
+) {
   const attrs = args.attrs ?? {};
   if (xShape.length !== 4) return null;
   return ctx.tf.backend_util.computePool2DInfo(

@@ -6,6 +6,7 @@
 #include "audio/resample.h"
 #include "binding/binding.h"
 #include "common/thread_pool.h"
+#include "cuda/common/runtime.h"
 
 namespace {
 
@@ -14,11 +15,7 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
   out.Set("hardwareThreads", Napi::Number::New(env, asc::ThreadPool::hardwareThreads()));
-#ifdef ASC_HAVE_CUDA
-  out.Set("cudaCompiled", Napi::Boolean::New(env, true));
-#else
-  out.Set("cudaCompiled", Napi::Boolean::New(env, false));
-#endif
+  out.Set("cudaCompiled", Napi::Boolean::New(env, asc::cuda::builtWithCuda()));
   out.Set("compiler", Napi::String::New(env, __VERSION__));
   out.Set("sndfile", Napi::String::New(env, asc::audio::sndfileVersion()));
   out.Set("soxr", Napi::String::New(env, asc::audio::soxrVersion()));
@@ -30,6 +27,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   asc::binding::InitAudio(env, exports);
   asc::binding::InitFeatures(env, exports);
   asc::binding::InitKernels(env, exports);
+  asc::binding::InitCuda(env, exports);
+  asc::binding::InitCudaTrain(env, exports);
   return exports;
 }
 

@@ -6,6 +6,7 @@
 
 #include "audio/decode.h"
 #include "binding/binding.h"
+#include "cuda/common/runtime.h"
 
 namespace asc::binding {
 
@@ -63,14 +64,25 @@ Napi::Object sourceToJs(Napi::Env env, const audio::SourceFormat& s) {
   return o;
 }
 
+std::string currentErrorCode() {
+  try {
+    throw;
+  } catch (const audio::AudioError& e) {
+    return audio::audioErrorCodeName(e.code());
+  } catch (const cuda::CudaUnavailable& e) {
+    return cuda::unusableName(e.code());
+  } catch (const cuda::CudaError&) {
+    return "cuda";
+  } catch (...) {
+    return "io";
+  }
+}
+
 void PromiseWorker::Execute() {
   try {
     Run();
-  } catch (const audio::AudioError& e) {
-    code_ = audio::audioErrorCodeName(e.code());
-    SetError(e.what());
   } catch (const std::exception& e) {
-    code_ = "io";
+    code_ = currentErrorCode();
     SetError(e.what());
   }
 }

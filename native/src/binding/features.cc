@@ -4,10 +4,12 @@
 #include <atomic>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "binding/binding.h"
+#include "cuda/features/device_batch.h"
 #include "features/batch.h"
 #include "features/config.h"
 #include "features/fft_benchmark.h"
@@ -27,47 +29,6 @@ int intField(const Napi::Object& o, const char* name) {
     throw Napi::TypeError::New(o.Env(),
                                std::string("feature config: ") + name + " must be a number");
   return v.As<Napi::Number>().Int32Value();
-}
-
-ScalogramConfig configFrom(const Napi::Value& value) {
-  if (!value.IsObject())
-    throw Napi::TypeError::New(value.Env(), "feature config must be an object");
-  const Napi::Object o = value.As<Napi::Object>();
-  ScalogramConfig c;
-  c.sampleRateHz = intField(o, "sampleRateHz");
-  c.nFft = intField(o, "nFft");
-  c.windowSamples = intField(o, "windowSamples");
-  c.hopSamples = intField(o, "hopSamples");
-  c.J = intField(o, "J");
-  c.Q = intField(o, "Q");
-  c.segmentFrames = intField(o, "segmentFrames");
-  const Napi::Value topDb = o.Get("topDb");
-  if (!topDb.IsNumber())
-    throw Napi::TypeError::New(o.Env(), "feature config: topDb must be a number");
-  c.topDb = topDb.As<Napi::Number>().DoubleValue();
-  const std::string window = o.Get("window").ToString().Utf8Value();
-  if (window == "hamming")
-    c.window = features::WindowKind::kHamming;
-  else if (window == "hann")
-    c.window = features::WindowKind::kHann;
-  else
-    throw Napi::TypeError::New(
-        o.Env(), "feature config: window must be 'hamming' or 'hann', got '" + window + "'");
-  const std::string scale = o.Get("scale").ToString().Utf8Value();
-  if (scale == "power-db")
-    c.scale = features::ScaleKind::kPowerDb;
-  else if (scale == "log-magnitude")
-    c.scale = features::ScaleKind::kLogMagnitude;
-  else
-    throw Napi::TypeError::New(
-        o.Env(),
-        "feature config: scale must be 'power-db' or 'log-magnitude', got '" + scale + "'");
-  try {
-    features::validateConfig(c);
-  } catch (const std::invalid_argument& e) {
-    throw Napi::RangeError::New(o.Env(), e.what());
-  }
-  return c;
 }
 
 // The decoding options of a feature config (and an options object's allowTruncated), at
@@ -190,6 +151,7 @@ Napi::Object outcomeToJs(Napi::Env env, const ClipOutcome& o) {
     r.Set("channelsUsed", channelsToJs(env, o.channelsUsed));
     if (o.truncated) r.Set("truncated", true);
     if (o.repaired) r.Set("repaired", true);
+    if (!o.device.empty()) r.Set("device", o.device);
   }
   if (o.status == ClipStatus::kFailed) {
     r.Set("errorCode", o.errorCode);
@@ -198,26 +160,41 @@ Napi::Object outcomeToJs(Napi::Env env, const ClipOutcome& o) {
   return r;
 }
 
-// runBatch(paths, { config, shardDir, dtype, threads, allowTruncated }, onOutcome) -> { promise,
-// cancel() } Outcomes reach onOutcome through a thread-safe function as files finish; the promise
-// resolves from that function's finaliser, i.e. after the last outcome was delivered.
+// runBatch(paths, { config, shardDir, dtype, threads, allowTruncated, device?, ... },
+//   onOutcome) -> { promise: Promise<DeviceRun | { device: 'cpu' }>, cancel() }
+// Outcomes reach onOutcome through a thread-safe function as files finish; the promise
+// settles from that function's finaliser, i.e. after the last outcome was delivered.
+// With a device (deviceOptionsFrom) the batch runs on the CUDA path; a device that cannot
+// be used rejects with the reason's code ('no-driver', 'no-device', ...) before any file.
 class BatchWorker : public Napi::AsyncWorker {
  public:
+  struct Result {
+    std::string error;
+    std::string code;
+    bool onDevice = false;
+    cuda::features::DeviceBatchInfo info;
+  };
+
   BatchWorker(Napi::Env env, std::vector<std::string> paths, features::BatchOptions options,
-              Napi::Function onOutcome)
+              std::optional<cuda::features::DeviceBatchOptions> device, Napi::Function onOutcome)
       : Napi::AsyncWorker(env),
         deferred_(std::make_shared<Napi::Promise::Deferred>(Napi::Promise::Deferred::New(env))),
         paths_(std::move(paths)),
         options_(std::move(options)),
+        device_(std::move(device)),
         cancel_(std::make_shared<std::atomic<bool>>(false)) {
     auto deferred = deferred_;
-    auto error = error_;
+    auto result = result_;
     tsfn_ = Napi::ThreadSafeFunction::New(
-        env, onOutcome, "ascFeatureBatch", 0, 1, [deferred, error](Napi::Env env) {
-          if (error->empty()) {
-            deferred->Resolve(env.Undefined());
+        env, onOutcome, "ascFeatureBatch", 0, 1, [deferred, result](Napi::Env env) {
+          if (!result->error.empty()) {
+            deferred->Reject(codedError(env, result->code, result->error).Value());
+          } else if (result->onDevice) {
+            deferred->Resolve(deviceRunToJs(env, result->info));
           } else {
-            deferred->Reject(Napi::Error::New(env, *error).Value());
+            Napi::Object run = Napi::Object::New(env);
+            run.Set("device", "cpu");
+            deferred->Resolve(run);
           }
         });
   }
@@ -226,13 +203,21 @@ class BatchWorker : public Napi::AsyncWorker {
   std::shared_ptr<std::atomic<bool>> cancelFlag() { return cancel_; }
 
   void Execute() override {
+    auto onOutcome = [this](ClipOutcome&& o) {
+      auto* data = new ClipOutcome(std::move(o));  // freed by the JS-thread callback
+      if (tsfn_.NonBlockingCall(data, deliver) != napi_ok) delete data;
+    };
     try {
-      features::runBatch(paths_, options_, *cancel_, [this](ClipOutcome&& o) {
-        auto* data = new ClipOutcome(std::move(o));  // freed by the JS-thread callback
-        if (tsfn_.NonBlockingCall(data, deliver) != napi_ok) delete data;
-      });
+      if (device_) {
+        result_->info =
+            cuda::features::runDeviceBatch(paths_, options_, *device_, *cancel_, onOutcome);
+        result_->onDevice = true;
+      } else {
+        features::runBatch(paths_, options_, *cancel_, onOutcome);
+      }
     } catch (const std::exception& e) {
-      *error_ = e.what();
+      result_->error = e.what();
+      result_->code = currentErrorCode();
     }
   }
 
@@ -252,9 +237,10 @@ class BatchWorker : public Napi::AsyncWorker {
   }
 
   std::shared_ptr<Napi::Promise::Deferred> deferred_;
-  std::shared_ptr<std::string> error_ = std::make_shared<std::string>();
+  std::shared_ptr<Result> result_ = std::make_shared<Result>();
   std::vector<std::string> paths_;
   features::BatchOptions options_;
+  std::optional<cuda::features::DeviceBatchOptions> device_;
   std::shared_ptr<std::atomic<bool>> cancel_;
   Napi::ThreadSafeFunction tsfn_;
 };
@@ -283,7 +269,7 @@ Napi::Value RunBatch(const Napi::CallbackInfo& info) {
   const Napi::Value threads = o.Get("threads");
   options.threads = threads.IsNumber() ? std::max(1, threads.As<Napi::Number>().Int32Value()) : 1;
 
-  auto* worker = new BatchWorker(env, std::move(paths), std::move(options),
+  auto* worker = new BatchWorker(env, std::move(paths), std::move(options), deviceOptionsFrom(o),
                                  info[2].As<Napi::Function>());  // owned by N-API's queue
   auto flag = worker->cancelFlag();
   Napi::Object handle = Napi::Object::New(env);
@@ -341,6 +327,47 @@ Napi::Value TimeFftOnly(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+features::ScalogramConfig configFrom(const Napi::Value& value) {
+  if (!value.IsObject())
+    throw Napi::TypeError::New(value.Env(), "feature config must be an object");
+  const Napi::Object o = value.As<Napi::Object>();
+  ScalogramConfig c;
+  c.sampleRateHz = intField(o, "sampleRateHz");
+  c.nFft = intField(o, "nFft");
+  c.windowSamples = intField(o, "windowSamples");
+  c.hopSamples = intField(o, "hopSamples");
+  c.J = intField(o, "J");
+  c.Q = intField(o, "Q");
+  c.segmentFrames = intField(o, "segmentFrames");
+  const Napi::Value topDb = o.Get("topDb");
+  if (!topDb.IsNumber())
+    throw Napi::TypeError::New(o.Env(), "feature config: topDb must be a number");
+  c.topDb = topDb.As<Napi::Number>().DoubleValue();
+  const std::string window = o.Get("window").ToString().Utf8Value();
+  if (window == "hamming")
+    c.window = features::WindowKind::kHamming;
+  else if (window == "hann")
+    c.window = features::WindowKind::kHann;
+  else
+    throw Napi::TypeError::New(
+        o.Env(), "feature config: window must be 'hamming' or 'hann', got '" + window + "'");
+  const std::string scale = o.Get("scale").ToString().Utf8Value();
+  if (scale == "power-db")
+    c.scale = features::ScaleKind::kPowerDb;
+  else if (scale == "log-magnitude")
+    c.scale = features::ScaleKind::kLogMagnitude;
+  else
+    throw Napi::TypeError::New(
+        o.Env(),
+        "feature config: scale must be 'power-db' or 'log-magnitude', got '" + scale + "'");
+  try {
+    features::validateConfig(c);
+  } catch (const std::invalid_argument& e) {
+    throw Napi::RangeError::New(o.Env(), e.what());
+  }
+  return c;
+}
 
 void InitFeatures(Napi::Env env, Napi::Object exports) {
   exports.Set("morletFilterbank", Napi::Function::New(env, MorletFilterbank));

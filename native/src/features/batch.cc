@@ -19,21 +19,50 @@ double secondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// Runs `step`, turning its exceptions into a failed outcome.
+template <typename Step>
+bool guarded(ClipOutcome& out, Step&& step) {
+  try {
+    step();
+    return true;
+  } catch (const audio::AudioError& e) {
+    out.status = ClipStatus::kFailed;
+    out.errorCode = audio::audioErrorCodeName(e.code());
+    out.error = e.what();
+  } catch (const std::exception& e) {
+    out.status = ClipStatus::kFailed;
+    out.errorCode = "io";
+    out.error = e.what();
+  }
+  return false;
+}
+
 // Per-thread state: buffers keep their capacity from file to file.
 struct Worker {
   explicit Worker(const ScalogramConfig& config) : extractor(config) {}
   ScalogramExtractor extractor;
-  audio::AudioDecoder decoder;
-  std::vector<std::uint8_t> bytes;
-  std::vector<std::uint8_t> shard;
-  audio::DecodedAudio audio;
+  ClipBuffers buffers;
   Segments segments;
 };
 
 ClipOutcome processOne(const std::string& path, const BatchOptions& options, Worker& w) {
   const auto t0 = std::chrono::steady_clock::now();
   ClipOutcome out;
-  try {
+  if (loadClip(path, options, w.extractor.bands(), w.buffers, out) &&
+      guarded(out, [&] { w.extractor.computeSegments(w.buffers.audio, w.segments); })) {
+    out.device = "cpu";
+    storeClip(viewOf(w.segments), w.buffers.audio.channels, options, w.buffers, out);
+  }
+  out.seconds = secondsSince(t0);
+  return out;
+}
+
+}  // namespace
+
+bool loadClip(const std::string& path, const BatchOptions& options, int bands, ClipBuffers& w,
+              ClipOutcome& out) {
+  bool compute = false;
+  guarded(out, [&] {
     audio::readFileBytesInto(path, w.bytes);
     out.audioBytes = w.bytes.size();
     out.audioHash = contentHash(w.bytes.data(), w.bytes.size());
@@ -42,7 +71,7 @@ ClipOutcome processOne(const std::string& path, const BatchOptions& options, Wor
     ShardInfo expected;
     expected.dtype = options.dtype;
     expected.segmentFrames = static_cast<std::uint32_t>(options.config.segmentFrames);
-    expected.bands = static_cast<std::uint32_t>(w.extractor.bands());
+    expected.bands = static_cast<std::uint32_t>(bands);
     if (verifyShard(shardPath, expected, &out.shard, w.shard)) {
       // The header alone says what the source is; the shard says whether it was cut.
       out.source = audio::probeAudio(w.bytes.data(), w.bytes.size());
@@ -55,33 +84,28 @@ ClipOutcome processOne(const std::string& path, const BatchOptions& options, Wor
             "(--allow-truncated keeps them)");
       }
       out.status = ClipStatus::kReused;
-    } else {
-      struct stat st;
-      out.repaired = ::stat(shardPath.c_str(), &st) == 0;
-      w.decoder.decode(w.bytes.data(), w.bytes.size(), options.decode, w.audio);
-      out.source = w.audio.source;
-      out.channelsUsed = w.audio.channelsUsed;
-      out.truncated = w.audio.truncated;
-      w.extractor.computeSegments(w.audio, w.segments);
-      encodeShard(w.segments, w.audio.channels, out.truncated ? kShardSourceTruncated : 0,
-                  options.dtype, &out.shard, w.shard);
-      writeFileAtomically(shardPath, w.shard);
-      out.status = ClipStatus::kExtracted;
+      return;
     }
-  } catch (const audio::AudioError& e) {
-    out.status = ClipStatus::kFailed;
-    out.errorCode = audio::audioErrorCodeName(e.code());
-    out.error = e.what();
-  } catch (const std::exception& e) {
-    out.status = ClipStatus::kFailed;
-    out.errorCode = "io";
-    out.error = e.what();
-  }
-  out.seconds = secondsSince(t0);
-  return out;
+    struct stat st;
+    out.repaired = ::stat(shardPath.c_str(), &st) == 0;
+    w.decoder.decode(w.bytes.data(), w.bytes.size(), options.decode, w.audio);
+    out.source = w.audio.source;
+    out.channelsUsed = w.audio.channelsUsed;
+    out.truncated = w.audio.truncated;
+    compute = true;
+  });
+  return compute;
 }
 
-}  // namespace
+bool storeClip(const SegmentsView& segments, int channels, const BatchOptions& options,
+               ClipBuffers& w, ClipOutcome& out) {
+  return guarded(out, [&] {
+    encodeShard(segments, channels, out.truncated ? kShardSourceTruncated : 0, options.dtype,
+                &out.shard, w.shard);
+    writeFileAtomically(options.shardDir + "/" + out.shardFile, w.shard);
+    out.status = ClipStatus::kExtracted;
+  });
+}
 
 std::string shardFileName(const std::string& audioHash, ShardDtype dtype) {
   return audioHash + (dtype == ShardDtype::kFloat16 ? ".f16.seg" : ".f32.seg");

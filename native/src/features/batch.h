@@ -28,9 +28,11 @@ struct ClipOutcome {
   audio::SourceFormat source;     // what the file's header says (reused clips too)
   std::vector<int> channelsUsed;  // 0-based source channels in the planes
   bool truncated = false;         // the features are of what a truncated file held
-  std::string errorCode;          // AudioError code name, or "io"
+  std::string errorCode;          // AudioError code name, or "io", "cuda"
   std::string error;
   double seconds = 0;
+  std::string
+      device;  // what computed the segments: "cpu", "cuda" or "emulated" (empty when reused)
 };
 
 struct BatchOptions {
@@ -51,6 +53,27 @@ std::string shardFileName(const std::string& audioHash, ShardDtype dtype);
 // reported as kCancelled. Never throws for a bad file: the outcome carries the error.
 void runBatch(const std::vector<std::string>& paths, const BatchOptions& options,
               const std::atomic<bool>& cancel, const std::function<void(ClipOutcome&&)>& onOutcome);
+
+// The steps of one file that every batch shares (the CPU one above and the CUDA one in
+// native/cuda/features/device_batch.h), on per-thread buffers.
+struct ClipBuffers {
+  audio::AudioDecoder decoder;
+  std::vector<std::uint8_t> bytes;
+  std::vector<std::uint8_t> shard;
+  audio::DecodedAudio audio;
+};
+
+// Reads and hashes `path`; with a valid shard for its content sets out.status = kReused
+// and returns false; else decodes (and resamples) the audio into buffers.audio and
+// returns true: the clip must be computed. Failures go into `out` (false).
+bool loadClip(const std::string& path, const BatchOptions& options, int bands, ClipBuffers& buffers,
+              ClipOutcome& out);
+
+// Encodes and writes the shard of a clip's computed segments (`channels`: its decoded
+// planes; `out` as loadClip left it), sets `out` (kExtracted, or kFailed with the error).
+// Uses only buffers.shard. Returns whether it succeeded.
+bool storeClip(const SegmentsView& segments, int channels, const BatchOptions& options,
+               ClipBuffers& buffers, ClipOutcome& out);
 
 // Reads, decodes and computes one clip (no cache); `audio` receives the decoded clip.
 // Throws AudioError / std::exception.

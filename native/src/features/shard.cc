@@ -84,17 +84,31 @@ struct FileCloser {
 
 }  // namespace
 
-void encodeShard(const Segments& seg, int channels, std::uint32_t flags, ShardDtype dtype,
+SegmentsView viewOf(const Segments& segments) {
+  SegmentsView view;
+  view.values = segments.values.data();
+  view.count = segments.count;
+  view.frames = segments.frames;
+  view.segmentFrames = segments.segmentFrames;
+  view.bands = segments.bands;
+  return view;
+}
+
+void encodeShard(const SegmentsView& seg, int channels, std::uint32_t flags, ShardDtype dtype,
                  ShardInfo* info, std::vector<std::uint8_t>& bytes) {
-  const std::size_t values = seg.values.size();
+  if (seg.valuesDtype == ShardDtype::kFloat16 && dtype != ShardDtype::kFloat16) {
+    throw std::invalid_argument("encodeShard: float32 shard from float16 values");
+  }
+  const std::size_t values =
+      seg.count * static_cast<std::size_t>(seg.segmentFrames) * seg.bands * 2;
   const std::size_t bytesPer = dtype == ShardDtype::kFloat16 ? 2 : 4;
   bytes.resize(kShardHeaderBytes + values * bytesPer);
   std::memset(bytes.data(), 0, kShardHeaderBytes);
   std::uint8_t* payload = bytes.data() + kShardHeaderBytes;
-  if (dtype == ShardDtype::kFloat16) {
-    toHalf(seg.values.data(), values, payload);
+  if (dtype == seg.valuesDtype) {
+    std::memcpy(payload, seg.values, values * bytesPer);
   } else {
-    std::memcpy(payload, seg.values.data(), values * 4);
+    toHalf(static_cast<const float*>(seg.values), values, payload);
   }
   ShardInfo s;
   s.dtype = dtype;

@@ -31,9 +31,22 @@ struct ShardInfo {
   std::uint64_t payloadBytes = 0;
 };
 
-// Header + payload bytes of a shard into `bytes` (float16: IEEE half, round to nearest
-// even).
-void encodeShard(const Segments& segments, int channels, std::uint32_t flags, ShardDtype dtype,
+// Segments held elsewhere (the CUDA path's pinned output): `values` are float32, or
+// IEEE half when valuesDtype is kFloat16, in the layout of Segments::values.
+struct SegmentsView {
+  const void* values = nullptr;
+  ShardDtype valuesDtype = ShardDtype::kFloat32;
+  std::size_t count = 0;
+  std::size_t frames = 0;
+  int segmentFrames = 0;
+  int bands = 0;
+};
+SegmentsView viewOf(const Segments& segments);
+
+// Header + payload bytes of a shard into `bytes` (float16 from float32: IEEE half, round
+// to nearest even; half values are copied as they are). float32 from half values throws
+// std::invalid_argument.
+void encodeShard(const SegmentsView& segments, int channels, std::uint32_t flags, ShardDtype dtype,
                  ShardInfo* info, std::vector<std::uint8_t>& bytes);
 
 // Writes bytes to `path` through a temporary file in the same directory (@asc/core's

@@ -19,6 +19,12 @@ class SparseBank {
   int bins() const { return bins_; }
   std::size_t nonZeros() const { return weights_.size(); }
 
+  // The kept bins of row b: first bin, count and weights (the CUDA path's layout is made
+  // from these, so both paths drop the same weights).
+  int rowBegin(int b) const { return begin_[b]; }
+  int rowLength(int b) const { return length_[b]; }
+  const float* rowWeights(int b) const { return weights_.data() + offset_[b]; }
+
   // Frames are processed kBlock at a time, interleaved (spectra[k * kBlock + f]), so each
   // kept weight is one 8-wide multiply-add: short rows then cost no horizontal sums.
   static constexpr int kBlock = 8;

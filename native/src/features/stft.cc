@@ -9,9 +9,12 @@
 
 namespace asc::features {
 
-namespace {
+std::mutex& fftwPlannerMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
 
-std::mutex gPlanMutex;
+namespace {
 
 // Plans live for the whole process. FFTW_ESTIMATE, not FFTW_MEASURE: MEASURE times the
 // candidate algorithms and keeps the fastest, and from one process to the next it picked
@@ -25,7 +28,7 @@ std::mutex gPlanMutex;
 // execution requires, so no FFTW_UNALIGNED.
 fftwf_plan sharedForwardPlan(int nFft) {
   static std::map<int, fftwf_plan> plans;
-  std::lock_guard<std::mutex> lock(gPlanMutex);
+  std::lock_guard<std::mutex> lock(fftwPlannerMutex());
   auto it = plans.find(nFft);
   if (it != plans.end()) return it->second;
   struct FloatFree {
@@ -64,11 +67,22 @@ std::size_t stftFrameCount(std::size_t samples, int nFft, int hopSamples) {
   return 1 + (padded - nFft) / hopSamples;
 }
 
+std::vector<float> periodicWindow(int windowSamples, WindowKind window) {
+  const double pi = std::acos(-1.0);
+  const double a0 = window == WindowKind::kHamming ? 0.54 : 0.5;
+  const double a1 = window == WindowKind::kHamming ? 0.46 : 0.5;
+  std::vector<float> values(windowSamples);
+  for (int n = 0; n < windowSamples; ++n) {
+    values[n] = static_cast<float>(a0 - a1 * std::cos(2.0 * pi * n / windowSamples));
+  }
+  return values;
+}
+
 Stft::Stft(int nFft, int windowSamples, int hopSamples, WindowKind window)
     : nFft_(nFft),
       hop_(hopSamples),
       windowStart_((nFft - windowSamples) / 2),
-      window_(windowSamples),
+      window_(periodicWindow(windowSamples, window)),
       inRe_(fftwf_alloc_real(nFft)),
       inIm_(fftwf_alloc_real(nFft)),
       outRe_(fftwf_alloc_real(nFft)),
@@ -77,12 +91,6 @@ Stft::Stft(int nFft, int windowSamples, int hopSamples, WindowKind window)
       powerB_(fftwf_alloc_real(nFft / 2 + 1)),
       plan_(sharedForwardPlan(nFft)) {
   if (!inRe_ || !inIm_ || !outRe_ || !outIm_ || !powerA_ || !powerB_) throw std::bad_alloc();
-  const double pi = std::acos(-1.0);
-  const double a0 = window == WindowKind::kHamming ? 0.54 : 0.5;
-  const double a1 = window == WindowKind::kHamming ? 0.46 : 0.5;
-  for (int n = 0; n < windowSamples; ++n) {
-    window_[n] = static_cast<float>(a0 - a1 * std::cos(2.0 * pi * n / windowSamples));  // periodic
-  }
   // Samples outside the window stay zero: FFTW leaves an out-of-place input untouched.
   std::memset(inRe_.get(), 0, sizeof(float) * nFft);
   std::memset(inIm_.get(), 0, sizeof(float) * nFft);

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "features/config.h"
@@ -20,6 +21,13 @@ namespace asc::features {
 
 // Frames of an n-sample signal with centred framing: 1 + (n + 2*(nFft/2) - nFft) / hop.
 std::size_t stftFrameCount(std::size_t samples, int nFft, int hopSamples);
+
+// The periodic window of `windowSamples` values (computed in double, stored as float);
+// the CUDA path uploads the same table.
+std::vector<float> periodicWindow(int windowSamples, WindowKind window);
+
+// FFTW's planner is not thread-safe: every plan in the process is made under this lock.
+std::mutex& fftwPlannerMutex();
 
 // One per thread: owns its aligned buffers; the FFTW plan is shared (made once per nFft,
 // under a lock, because FFTW's planner is not thread-safe) and run with the new-array

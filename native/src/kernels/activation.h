@@ -3,7 +3,8 @@
 // (elementwise.h), the activations fused into convolutions and products (conv.h,
 // matmul.h), and batch normalisation and its gradient (batch_norm.h). Each follows
 // tfjs's JS kernel of the same name, NaN and signed zeros included (relu(NaN) = NaN,
-// relu(-0) = +0), and is written to vectorise: no libm calls, no branches.
+// relu(-0) = +0), and is written to vectorise: no libm calls, no branches. The act::
+// functions are ASC_HD: the GPU kernels (native/cuda/train) use these same definitions.
 #pragma once
 
 #include <algorithm>
@@ -41,29 +42,31 @@ inline constexpr const char* kActivationNames[] = {
 
 namespace act {
 
-// tfjs's step: 1 above zero, `alpha` otherwise, NaN stays NaN.
-inline float step(float x, float alpha = 0.0f) {
-  return std::isnan(x) ? x : (x > 0.0f ? 1.0f : alpha);
-}
+// tfjs's step: 1 above zero, `alpha` otherwise, NaN stays NaN (x != x).
+ASC_HD float step(float x, float alpha = 0.0f) { return x != x ? x : (x > 0.0f ? 1.0f : alpha); }
 
 // One comparison: NaN <= 0 is false (NaN stays), -0 <= 0 is true (+0), as Math.max(0, x).
-inline float relu(float x) { return x <= 0.0f ? 0.0f : x; }
+ASC_HD float relu(float x) { return x <= 0.0f ? 0.0f : x; }
 // tfjs: dy * step(x).
-inline float reluGrad(float x, float dy) { return dy * step(x); }
+ASC_HD float reluGrad(float x, float dy) { return dy * step(x); }
 
-inline float relu6(float x) { return std::min(relu(x), 6.0f); }
+// std::min(relu(x), 6).
+ASC_HD float relu6(float x) {
+  const float r = relu(x);
+  return 6.0f < r ? 6.0f : r;
+}
 // tfjs: dy * ((x <= 6) * step(x)), as products (&& does not vectorise).
-inline float relu6Grad(float x, float dy) { return dy * ((x <= 6.0f ? 1.0f : 0.0f) * step(x)); }
+ASC_HD float relu6Grad(float x, float dy) { return dy * ((x <= 6.0f ? 1.0f : 0.0f) * step(x)); }
 
-inline float sigmoid(float x) { return sigmoidApprox(x); }
+ASC_HD float sigmoid(float x) { return sigmoidApprox(x); }
 // From the sigmoid's output y, as tfjs: dy * (y * (1 - y)).
-inline float sigmoidGrad(float y, float dy) { return dy * (y * (1.0f - y)); }
+ASC_HD float sigmoidGrad(float y, float dy) { return dy * (y * (1.0f - y)); }
 
-inline float leakyRelu(float x, float alpha) { return x < 0.0f ? alpha * x : x; }
+ASC_HD float leakyRelu(float x, float alpha) { return x < 0.0f ? alpha * x : x; }
 
-inline float swish(float x) { return x * sigmoidApprox(x); }
+ASC_HD float swish(float x) { return x * sigmoidApprox(x); }
 // d/dx x s(x) = s (1 + x (1 - s)), s = sigmoid(x).
-inline float swishGrad(float x, float dy) {
+ASC_HD float swishGrad(float x, float dy) {
   const float s = sigmoidApprox(x);
   return dy * (s * (1.0f + x * (1.0f - s)));
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "cuda/common/hd.h"
 #include "kernels/geometry.h"
 #include "kernels/parallel.h"
 
@@ -22,6 +23,26 @@ inline void forEachInBoundsTap(const ConvGeometry& g, int oy, int ox, Visit&& vi
       const int ix = ox * g.strideWidth - g.padLeft + kx;
       if (ix < 0 || ix >= g.inWidth) continue;
       visit(ky, kx, iy, ix);
+    }
+  }
+}
+
+// Calls add(oy, ox, ky, kx) for each output pixel whose window covers input pixel
+// (iy, ix) at filter tap (ky, kx), taps in row-major order. ASC_HD: the GPU kernels'
+// gradients (native/cuda/train/programs.h) walk the windows with this same function.
+template <class Add>
+ASC_HD void forEachCoveringWindow(const ConvGeometry& g, int iy, int ix, Add&& add) {
+  for (int ky = 0; ky < g.filterHeight; ++ky) {
+    const int ty = iy + g.padTop - ky;
+    if (ty < 0 || ty % g.strideHeight != 0) continue;
+    const int oy = ty / g.strideHeight;
+    if (oy >= g.outHeight) continue;
+    for (int kx = 0; kx < g.filterWidth; ++kx) {
+      const int tx = ix + g.padLeft - kx;
+      if (tx < 0 || tx % g.strideWidth != 0) continue;
+      const int ox = tx / g.strideWidth;
+      if (ox >= g.outWidth) continue;
+      add(oy, ox, ky, kx);
     }
   }
 }
@@ -43,19 +64,9 @@ void gatherOverWindows(const ConvGeometry& g, const float* dy, float* dx, Add&& 
       for (int ix = 0; ix < g.inWidth; ++ix) {
         float* d = dx + (r * g.inWidth + ix) * c;
         std::fill(d, d + c, 0.0f);
-        for (int ky = 0; ky < g.filterHeight; ++ky) {
-          const int ty = iy + g.padTop - ky;
-          if (ty < 0 || ty % g.strideHeight != 0) continue;
-          const int oy = ty / g.strideHeight;
-          if (oy >= g.outHeight) continue;
-          for (int kx = 0; kx < g.filterWidth; ++kx) {
-            const int tx = ix + g.padLeft - kx;
-            if (tx < 0 || tx % g.strideWidth != 0) continue;
-            const int ox = tx / g.strideWidth;
-            if (ox >= g.outWidth) continue;
-            add(d, dyImage + (static_cast<std::size_t>(oy) * g.outWidth + ox) * c, ky, kx);
-          }
-        }
+        forEachCoveringWindow(g, iy, ix, [&](int oy, int ox, int ky, int kx) {
+          add(d, dyImage + (static_cast<std::size_t>(oy) * g.outWidth + ox) * c, ky, kx);
+        });
         finish(d);
       }
     }

@@ -32,6 +32,11 @@ interface Value {
   name: string;
   /** The tfjs shape without the batch axis (channels-last for images). */
   shape: number[];
+  /**
+   * Zero padding [top, left, bottom, right] still to apply: a ZeroPadding2D read only by
+   * a convolution becomes that convolution's `pads` (`name` is the unpadded tensor).
+   */
+  pads?: number[];
 }
 
 const FUSED_BN_CLASSES = new Map<string, FusedActivation>(
@@ -94,6 +99,8 @@ function padsFor(
  * - the zoo's fused BatchNormSwish / Relu / Relu6 layers become the folded convolution
  *   and their activation; swish is `x * Sigmoid(x)`, relu6 is `Clip(x, 0, 6)`;
  * - a batch norm not after a convolution becomes a per-channel Mul and Add;
+ * - a ZeroPadding2D (the PyTorch-style stem's `padding=1`) becomes the `pads` of the
+ *   convolution that reads it, as PyTorch's own export writes it, else a Pad node;
  * - dropout is dropped (inference), Flatten flattens in tfjs's channels-last order;
  * - the model's output (logits) is the `logits` output, and `Sigmoid` of it the
  *   `probabilities` output.
@@ -213,6 +220,9 @@ export function graphFromLayersModel(model: tfjs.LayersModel, o: GraphOptions = 
     const ins = node.inputTensors.map((t) => {
       const v = values.get(t.id);
       if (!v) throw new OnnxExportError(`layer ${layer.name}: input ${t.name} was not produced`);
+      if (v.pads && !CONV_CLASSES.has(cls)) {
+        throw new OnnxExportError(`layer ${layer.name}: input ${t.name} is still to be padded`);
+      }
       return v;
     });
     const outTensor = node.outputTensors[0];
@@ -256,6 +266,8 @@ export function graphFromLayersModel(model: tfjs.LayersModel, o: GraphOptions = 
       out = { name: b.node('Flatten', [pooled], `${name}_flatten`, { axis: 1 }), shape: outShape };
     } else if (cls === 'Dense') {
       out = dense(layer, config, ins[0], outShape);
+    } else if (cls === 'ZeroPadding2D') {
+      out = zeroPadding(layer, config, ins[0], outShape);
     } else if (cls === 'Dropout') {
       out = ins[0];
     } else if (cls === 'Flatten') {
@@ -412,11 +424,47 @@ export function graphFromLayersModel(model: tfjs.LayersModel, o: GraphOptions = 
         [kh, kw],
         strides,
         dilations,
-      ),
+      ).map((p, i) => p + (input.pads?.[i] ?? 0)),
     });
     const result = activate({ name: y, shape: outShape }, act, name);
     if (bn) values.set(outputTensor.id, result);
     return result;
+  }
+
+  /**
+   * Zero padding of the height and width: deferred to the convolution that alone reads it
+   * (its `pads`), else an ONNX Pad node (NCHW: nothing on batch and channels).
+   */
+  function zeroPadding(
+    layer: Layer,
+    config: tfjs.serialization.ConfigDict,
+    input: Value,
+    outShape: number[],
+  ): Value {
+    const [[top, bottom], [left, right]] = config.padding as [[number, number], [number, number]];
+    if (config.dataFormat !== 'channelsLast' || input.shape.length !== 3) {
+      throw new OnnxExportError(
+        `layer ${layer.name}: ZeroPadding2D is supported on channels-last images only`,
+      );
+    }
+    const pads = [top, left, bottom, right];
+    const t = layer.inboundNodes[0].outputTensors[0];
+    const reader = model.layers.find((l) =>
+      l.inboundNodes.some((n) => n.inputTensors.some((x) => x.id === t.id)),
+    );
+    if (readers.get(t.id) === 1 && reader && CONV_CLASSES.has(reader.getClassName())) {
+      return { name: input.name, shape: outShape, pads };
+    }
+    const i64 = BigInt64Array.from([0, 0, pads[0], pads[1], 0, 0, pads[2], pads[3]].map(BigInt));
+    return {
+      name: b.node(
+        'Pad',
+        [input.name, b.constant(`${layer.name}_pads`, 'int64', [8], i64)],
+        layer.name,
+        { mode: 'constant' },
+      ),
+      shape: outShape,
+    };
   }
 
   /** y = x * scale + shift of an inference batch norm, in double precision. */

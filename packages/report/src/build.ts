@@ -11,8 +11,9 @@ import { figure3, figure4, scoredTrials, type ScoredTrial } from './figures';
 import type { GitRevision } from './fingerprint';
 import type { ReportModel, Section, Table } from './model';
 import { PAPER_TABLE4 } from './paper';
+import { computeFacts, hasRungs, prunerOf, rungsTable } from './pruning';
 import type { StudySnapshot } from './studyData';
-import { table3, table4 } from './tables';
+import { perClassTable, table3, table4 } from './tables';
 
 /** What the manifest records beyond the study's files: the code and the machine now. */
 export interface ManifestContext {
@@ -85,6 +86,35 @@ function manifest(snapshot: StudySnapshot, context: ManifestContext): Record<str
   };
 }
 
+/**
+ * The study's class names: study.json's labels, else the store's record of the study's,
+ * else those of a retrained run; null when none records them (a study of the paper's 3
+ * classes from before they were recorded).
+ */
+export function studyClasses(snapshot: StudySnapshot): string[] | null {
+  const stored = snapshot.study?.config.labels;
+  return (
+    snapshot.studyJson?.labels ??
+    (Array.isArray(stored) && stored.every((l) => typeof l === 'string') ? stored : null) ??
+    snapshot.runs.runs[0]?.classes ??
+    null
+  );
+}
+
+/** A per-class table for each retrained run (a role linked to another's run only once). */
+function perClassTables(snapshot: StudySnapshot): Table[] {
+  const seen = new Set<string>();
+  const tables: Table[] = [];
+  for (const run of snapshot.runs.runs) {
+    const key = JSON.stringify([run.model, run.seed, run.recipe, run.final]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const table = perClassTable(run);
+    if (table) tables.push(table);
+  }
+  return tables;
+}
+
 /** Lines saying what the study lacks for a complete report. */
 function missingParts(snapshot: StudySnapshot, scored: readonly ScoredTrial[]): string[] {
   const missing: string[] = [...snapshot.problems];
@@ -124,6 +154,10 @@ export function buildReport(
   context: ManifestContext,
 ): ReportModel {
   const { selection } = analysis;
+  const classes = studyClasses(snapshot);
+  // Without names, the number the study's sampler sized its candidates with.
+  const sampler = snapshot.study?.config.sampler as { classes?: unknown } | undefined;
+  const heads = classes?.length ?? (typeof sampler?.classes === 'number' ? sampler.classes : 3);
   const scored = scoredTrials(snapshot.trials);
   const stored = snapshot.study && studySizeWindow(snapshot.study);
   // Figure 3 plots float32 KiB; a window counted at other bytes per parameter scales to it.
@@ -135,20 +169,47 @@ export function buildReport(
   const means = growthMeansTable(analysis);
   const selected = [
     ...(selection.bestAccuracy
-      ? [table3('table3-best-accuracy', 'best-accuracy', selection.bestAccuracy)]
+      ? [table3('table3-best-accuracy', 'best-accuracy', selection.bestAccuracy, heads)]
       : []),
     ...(selection.lowestLoss
-      ? [table3('table3-lowest-loss', 'lowest-loss', selection.lowestLoss)]
+      ? [table3('table3-lowest-loss', 'lowest-loss', selection.lowestLoss, heads)]
       : []),
   ];
   const sameCandidate =
     selection.bestAccuracy !== null &&
     selection.bestAccuracy.trialId === selection.lowestLoss?.trialId;
+  const pruner = prunerOf(snapshot.study?.config ?? null);
+  const pruned = hasRungs(pruner);
+  const compute = computeFacts(snapshot.trials, analysis, pruner);
+  // Under a pruner, the figures plot only the trials that reached the top rung.
+  const topRung = pruned
+    ? [
+        `Under the ${pruner!.kind} pruner: the ${scored.length} trials that reached the top rung ` +
+          `(${pruner!.maxEpochs} epochs), of ${analysis.counts.complete + analysis.counts.pruned} finished.`,
+      ]
+    : [];
   const sections: Section[] = [
     section('The search', {
-      facts: searchFacts(snapshot, analysis),
+      facts: [
+        ...searchFacts(snapshot, analysis),
+        {
+          label: 'classes',
+          value: classes
+            ? `${classes.length}: ${classes.join(', ')}`
+            : "3 (the paper's; the study records no class names)",
+        },
+        ...(pruned ? [] : compute),
+      ],
       tables: [retrainingTable(snapshot.runs.runs)],
     }),
+    ...(pruned
+      ? [
+          section('Rungs, promotions and compute', {
+            facts: compute,
+            tables: [rungsTable(analysis)],
+          }),
+        ]
+      : []),
     section('Table 3: the selected architectures', {
       notes: [
         "The candidate with the highest test accuracy (the paper's Model A) and the one with the lowest " +
@@ -164,7 +225,15 @@ export function buildReport(
     section('Table 4: size and accuracy of the retrained models', {
       tables: [table4(snapshot.runs.runs), paperTable4()],
     }),
+    section('Per-class accuracy of the retrained models', {
+      notes:
+        snapshot.runs.runs.length === 0
+          ? ['No retrained runs under retrain/.']
+          : ['Recall of each class and the confusion matrix, from each run record.'],
+      tables: perClassTables(snapshot),
+    }),
     section('Figure 3: accuracy against model size', {
+      notes: topRung,
       figures: [
         figure3(
           scored,
@@ -177,6 +246,7 @@ export function buildReport(
       ],
     }),
     section('Figure 4: accuracy per growth ratio', {
+      notes: topRung,
       figures: [figure4(scored, means)],
       tables: [means],
     }),

@@ -12,14 +12,19 @@ export interface CsvDigest {
   sha256: string;
 }
 
-/** What identifies a dataset's content without hashing its audio. */
+/**
+ * What identifies a dataset's content without hashing its audio: its CSVs (the DCASE
+ * layout's; none in the folder layout) and the list of its audio files.
+ */
 export interface DatasetFingerprint {
   root: string;
   csvFiles: CsvDigest[];
   /** SHA-256 over the sorted lines `<file> <sha256>` of every CSV. */
   csvSha256: string;
-  /** Files under `audio/` (the clips present on disk). */
+  /** Files under `audio/`, at any depth (the clips present on disk; class folders included). */
   audioFileCount: number;
+  /** SHA-256 over the sorted lines `<file> <bytes>` of the files under `audio/`. */
+  audioListSha256: string;
 }
 
 /** The dataset directory is absent or unreadable. */
@@ -45,7 +50,24 @@ function csvFilesUnder(root: string, dir: string, out: string[]): void {
   }
 }
 
-/** Hashes every CSV of the dataset at `root` and counts its audio files. */
+/** Files under `dir` of the root, any depth, '/'-separated; hidden names skipped. */
+function filesUnder(root: string, dir: string, out: { file: string; bytes: number }[]): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(path.join(root, dir), { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    const rel = `${dir}/${entry.name}`;
+    const stat = fs.statSync(path.join(root, rel), { throwIfNoEntry: false });
+    if (stat?.isDirectory()) filesUnder(root, rel, out);
+    else if (stat?.isFile()) out.push({ file: rel, bytes: stat.size });
+  }
+}
+
+/** Hashes every CSV of the dataset at `root` and lists its audio files. */
 export function datasetFingerprint(root: string): DatasetFingerprint {
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
     throw new DatasetFingerprintError(root, 'the dataset directory does not exist');
@@ -53,20 +75,22 @@ export function datasetFingerprint(root: string): DatasetFingerprint {
   const files: string[] = [];
   csvFilesUnder(root, '', files);
   files.sort();
-  if (files.length === 0) throw new DatasetFingerprintError(root, 'no CSV files in the dataset');
+  const audio: { file: string; bytes: number }[] = [];
+  filesUnder(root, 'audio', audio);
+  audio.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  if (files.length === 0 && audio.length === 0) {
+    throw new DatasetFingerprintError(root, 'no CSV files and no audio/ files in the dataset');
+  }
   const csvFiles = files.map((file) => {
     const data = fs.readFileSync(path.join(root, file));
     return { file, bytes: data.length, sha256: sha256(data) };
   });
-  const audioDir = path.join(root, 'audio');
-  const audioFileCount = fs.existsSync(audioDir)
-    ? fs.readdirSync(audioDir, { withFileTypes: true }).filter((d) => d.isFile()).length
-    : 0;
   return {
     root: path.resolve(root),
     csvFiles,
     csvSha256: sha256(csvFiles.map((c) => `${c.file} ${c.sha256}\n`).join('')),
-    audioFileCount,
+    audioFileCount: audio.length,
+    audioListSha256: sha256(audio.map((a) => `${a.file} ${a.bytes}\n`).join('')),
   };
 }
 

@@ -27,7 +27,16 @@ export interface RunSummary {
   epochsPlanned: number;
   /** Training seconds summed over the recorded epochs. */
   trainingSeconds: number;
-  final: { testAccuracy: number; testLoss: number } | null;
+  /** The class names, in the model's output order. */
+  classes: string[];
+  final: {
+    testAccuracy: number;
+    testLoss: number;
+    /** Recall per class, in `classes` order; null for a class without clips. */
+    perClass: (number | null)[];
+    /** confusion[true][predicted] */
+    confusion: number[][];
+  } | null;
   export: { fp32Bytes: number; fp16Bytes: number } | null;
   /** Trainable parameters, when the record states them. */
   params: number | null;
@@ -63,9 +72,12 @@ export function summariseRun(name: string, file: string, record: RunRecord): Run
     epochsDone: record.epochsDone,
     epochsPlanned: record.epochs,
     trainingSeconds: record.history.reduce((sum, h) => sum + h.seconds, 0),
+    classes: record.data.classes,
     final: record.final && {
       testAccuracy: record.final.testAccuracy,
       testLoss: record.final.testLoss,
+      perClass: record.final.perClass,
+      confusion: record.final.confusion,
     },
     export: record.export && {
       fp32Bytes: record.export.fp32Bytes,

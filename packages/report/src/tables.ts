@@ -14,9 +14,12 @@ import type { RunSummary } from './runRecord';
 // Table 3 writes a layer as "5 × 5 DSC (133)": kernel, module, output filters.
 const LAYER_WORDING = /^(\d+ × \d+) (.+?)(?: \((\d+)\))?$/;
 
-/** Table 3 for one selected candidate: its layers in the paper's wording, from its spec. */
-export function table3(id: string, role: RetrainRole, trial: Candidate): Table {
-  const rows = layerTable(trial.spec).map((row, i) => {
+/**
+ * Table 3 for one selected candidate: its layers in the paper's wording, from its spec,
+ * with the head of the study's `classes` (3 in the paper).
+ */
+export function table3(id: string, role: RetrainRole, trial: Candidate, classes: number): Table {
+  const rows = layerTable(trial.spec, { classes }).map((row, i) => {
     const match = LAYER_WORDING.exec(row.layer);
     return {
       index: i + 1,
@@ -57,7 +60,7 @@ function runParams(run: RunSummary): number | null {
   if (run.params !== null) return run.params;
   if (run.spec === null) return null;
   try {
-    return paramCount(validateArchSpec(run.spec, run.file));
+    return paramCount(validateArchSpec(run.spec, run.file), { classes: run.classes.length });
   } catch (err) {
     if (err instanceof ArchSpecError) return null;
     throw err;
@@ -154,5 +157,41 @@ export function table4(runs: readonly RunSummary[]): Table {
     ],
     rows,
     notes,
+  };
+}
+
+/**
+ * Per class, for one retrained run: its clips, its recall (per-class accuracy) and its
+ * row of the confusion matrix (how its clips were classified), by the run's class names.
+ */
+export function perClassTable(run: RunSummary): Table | null {
+  if (!run.final || run.final.confusion.length !== run.classes.length) return null;
+  const { confusion, perClass } = run.final;
+  // Keys of the prediction columns: class names may be anything, keys stay plain.
+  const predicted = run.classes.map((_, k) => `predicted${k}`);
+  return {
+    id: `per-class-${run.name}`,
+    title: `Per-class accuracy: ${run.name}`,
+    caption:
+      `${run.model}, ${run.classes.length} classes, on the evaluate split after the final recipe: ` +
+      "each class's clips, the share classified correctly (recall), and where they went " +
+      '(one column per predicted class).',
+    columns: [
+      { key: 'class', label: 'class', format: { kind: 'text' } },
+      { key: 'clips', label: 'clips', format: { kind: 'integer' } },
+      { key: 'accuracy', label: 'accuracy', format: { kind: 'percent', decimals: 1 } },
+      ...run.classes.map((name, k) => ({
+        key: predicted[k],
+        label: `→ ${name}`,
+        format: { kind: 'integer' } as const,
+      })),
+    ],
+    rows: run.classes.map((name, k) => ({
+      class: name,
+      clips: confusion[k].reduce((a, b) => a + b, 0),
+      accuracy: perClass[k] ?? null,
+      ...Object.fromEntries(predicted.map((key, j) => [key, confusion[k][j]])),
+    })),
+    notes: [],
   };
 }

@@ -325,6 +325,29 @@ describe('report of a small study built through the store API', () => {
     expect(overall.rows[0].count).toBe(complete.length);
   });
 
+  it("shows each retrained run's per-class accuracy and confusion by class name", () => {
+    const table = readTable(report, 'per-class-best-accuracy');
+    // The fixture's clips: 10 per class, min(k, 9) of class k taken for class k + 1.
+    expect(table.rows).toEqual([
+      { class: 'indoor', clips: 10, accuracy: 1, predicted0: 10, predicted1: 0, predicted2: 0 },
+      { class: 'outdoor', clips: 10, accuracy: 0.9, predicted0: 0, predicted1: 9, predicted2: 1 },
+      {
+        class: 'transportation',
+        clips: 10,
+        accuracy: 0.8,
+        predicted0: 2,
+        predicted1: 0,
+        predicted2: 8,
+      },
+    ]);
+    const markdown = fs.readFileSync(report.files.markdown, 'utf8');
+    expect(markdown).toContain('→ transportation');
+    expect(markdown).toMatch(/classes.*3: indoor, outdoor, transportation/);
+    // Table 3 ends with the paper's 3-way head.
+    const table3 = readTable(report, 'table3-best-accuracy');
+    expect(table3.rows[table3.rows.length - 1].layer).toBe('3-way Sigmoid');
+  });
+
   it('writes a manifest with the seeds, recipes, feature hash and the dataset fingerprint', () => {
     const manifest = JSON.parse(fs.readFileSync(report.files.manifest, 'utf8'));
     expect(manifest.featureConfigHash).toBe('feature-hash-0001');
@@ -351,6 +374,17 @@ describe('report of a small study built through the store API', () => {
       { file: 'meta.csv', bytes: expect.any(Number), sha256: digest('meta.csv') },
     ]);
     expect(manifest.dataset.audioFileCount).toBe(3);
+    // The audio list's hash, from the three 44-byte files, checked with sha256sum.
+    const list = [
+      'audio/bus-lyon-1-0-a.wav 44',
+      'audio/metro-vienna-3-0-a.wav 44',
+      'audio/park-paris-2-0-a.wav 44',
+    ]
+      .map((line) => `${line}\n`)
+      .join('');
+    expect(manifest.dataset.audioListSha256).toBe(
+      execFileSync('sha256sum', { input: list, encoding: 'utf8' }).split(' ')[0],
+    );
     expect(
       manifest.code === 'not in a git checkout' || /^[0-9a-f]{40}$/.test(manifest.code.commit),
     ).toBe(true);
@@ -363,6 +397,43 @@ describe('report of a small study built through the store API', () => {
     expect(html).toContain('id="table4"');
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)="https?:/);
     expect(html).not.toMatch(/url\(https?:/);
+  });
+});
+
+describe('report of a study of ten classes', () => {
+  // Any names: the report takes them from study.json and the run records.
+  const TEN = Array.from({ length: 10 }, (_, k) => `scene ${String.fromCharCode(97 + k)}`);
+  let fixture: Fixture;
+  let report: GeneratedReport;
+
+  beforeAll(async () => {
+    fixture = await buildFixtureStudy({ complete: 4, runs: true, labels: TEN });
+    report = await generateReport({ studyDir: fixture.dir, now: new Date('2026-01-02T03:04:05Z') });
+  });
+  afterAll(() => fixture.cleanup());
+
+  it("ends Table 3 with the study's 10-way head and names the ten classes", () => {
+    const table3 = readTable(report, 'table3-best-accuracy');
+    const rows = table3.rows;
+    expect(rows[rows.length - 1]).toMatchObject({ layer: '10-way Sigmoid', params: 0 });
+    // The dense layer: the last block's filters x 10 weights + 10 biases.
+    const lastFilters = [...rows].reverse().find((r) => typeof r.filters === 'number')!.filters;
+    expect(rows[rows.length - 2]).toMatchObject({
+      layer: 'Fully Connected',
+      params: (lastFilters as number) * 10 + 10,
+    });
+    const markdown = fs.readFileSync(report.files.markdown, 'utf8');
+    expect(markdown).toContain(`10: ${TEN.join(', ')}`);
+  });
+
+  it('shows the per-class table with ten rows and ten prediction columns', () => {
+    const table = readTable(report, 'per-class-best-accuracy');
+    expect(table.rows.map((r) => r.class)).toEqual(TEN);
+    expect(table.rows.map((r) => r.accuracy)).toEqual([
+      1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1,
+    ]);
+    expect(Object.keys(table.rows[0])).toHaveLength(3 + 10);
+    expect(table.rows[9]).toMatchObject({ class: 'scene j', predicted0: 9, predicted9: 1 });
   });
 });
 

@@ -23,6 +23,8 @@ export interface FixtureOptions {
   /** Write retrain/<name>/run.json for the two selections and a baseline. */
   runs?: boolean;
   seed?: number;
+  /** The study's classes, recorded in study.json and the run records (default the 3Class ones). */
+  labels?: string[];
 }
 
 export interface Fixture {
@@ -73,6 +75,7 @@ export async function buildFixtureStudy(o: FixtureOptions): Promise<Fixture> {
   const datasetDir = path.join(dir, 'dataset');
   writeDataset(datasetDir);
   const seed = o.seed ?? 7;
+  const classes = o.labels?.length ?? 3;
   fs.writeFileSync(
     path.join(dir, 'study.json'),
     JSON.stringify({
@@ -81,11 +84,12 @@ export async function buildFixtureStudy(o: FixtureOptions): Promise<Fixture> {
       dataset: 'dataset',
       window: FIXTURE_WINDOW,
       trials: o.complete,
+      ...(o.labels ? { labels: o.labels } : {}),
     }),
   );
   const storeFile = path.join(dir, 'trials.sqlite');
   const store = await SqliteTrialStore.open(storeFile);
-  const sampler = new RandomSampler({ seed, window: FIXTURE_WINDOW });
+  const sampler = new RandomSampler({ seed, window: FIXTURE_WINDOW, classes });
   const next = metricsStream(seed);
   const who: WorkerIdentity = { worker: 'fixture-host:1:0', host: 'fixture-host', pid: 1 };
   try {
@@ -93,6 +97,7 @@ export async function buildFixtureStudy(o: FixtureOptions): Promise<Fixture> {
       name: FIXTURE_STUDY,
       seed,
       window: FIXTURE_WINDOW,
+      classes,
       featureConfigHash: 'feature-hash-0001',
       extra: { recipe: { epochs: 3 } },
     });
@@ -103,7 +108,7 @@ export async function buildFixtureStudy(o: FixtureOptions): Promise<Fixture> {
     ];
     for (const [i, status] of plan.entries()) {
       const claim = await store.claimTrial(FIXTURE_STUDY, {
-        targetComplete: plan.length,
+        targetFinished: plan.length,
         identity: who,
         featureConfigHash: 'feature-hash-0001',
         propose: (k) => {
@@ -164,13 +169,16 @@ export async function buildFixtureStudy(o: FixtureOptions): Promise<Fixture> {
       const trials = (await store.getTrials(FIXTURE_STUDY)).filter((t) => t.status === 'complete');
       const best = [...trials].sort((a, b) => (b.accuracy as number) - (a.accuracy as number))[0];
       const lowest = [...trials].sort((a, b) => (a.loss as number) - (b.loss as number))[0];
+      const labels = o.labels ? { labels: o.labels } : {};
       writeRun(dir, 'best-accuracy', best.archId, best.spec, 0.912, 0.2345, {
         fp32Bytes: 4 * best.params + 5000,
         fp16Bytes: 2 * best.params + 5000,
+        ...labels,
       });
       writeRun(dir, 'lowest-loss', lowest.archId, lowest.spec, 0.905, 0.2111, {
         fp32Bytes: 4 * lowest.params + 5000,
         fp16Bytes: 2 * lowest.params + 5000,
+        ...labels,
       });
       writeRun(
         dir,
@@ -194,7 +202,11 @@ export async function buildFixtureStudy(o: FixtureOptions): Promise<Fixture> {
   };
 }
 
-/** Writes a run record with the fields of the trainer's contract (issue 4). */
+/**
+ * Writes a run record with the fields of the trainer's contract (issue 4). Its evaluate
+ * clips: 10 per class; min(k, 9) clips of class k are taken for class k + 1 (mod n), the
+ * rest are right.
+ */
 export function writeRun(
   studyDir: string,
   name: string,
@@ -202,9 +214,16 @@ export function writeRun(
   spec: unknown,
   testAccuracy: number,
   testLoss: number,
-  exported: { fp32Bytes: number; fp16Bytes: number },
+  exported: { fp32Bytes: number; fp16Bytes: number; labels?: string[] },
   params?: number,
 ): string {
+  const { labels = ['indoor', 'outdoor', 'transportation'], ...exportSizes } = exported;
+  const n = labels.length;
+  const confusion = labels.map((_, k) => {
+    const row = new Array<number>(n).fill(0);
+    for (let j = 0; j < 10; j++) row[j < Math.min(k, 9) ? (k + 1) % n : k] += 1;
+    return row;
+  });
   const runDir = path.join(studyDir, 'retrain', name);
   fs.mkdirSync(runDir, { recursive: true });
   const history = [1, 2].map((epoch) => ({
@@ -244,7 +263,7 @@ export function writeRun(
       featureConfig: DEFAULT_FEATURE_CONFIG,
       inputShape: [128, 128, 2],
       loader: 'worker',
-      classes: ['indoor', 'outdoor', 'transportation'],
+      classes: labels,
       trainClips: 6,
       trainSegments: 60,
       evaluateClips: 30,
@@ -255,18 +274,14 @@ export function writeRun(
       testLoss,
       segmentAccuracy: testAccuracy - 0.01,
       segmentBce: testLoss,
-      perClass: [testAccuracy, testAccuracy, testAccuracy],
-      confusion: [
-        [10, 0, 0],
-        [0, 10, 0],
-        [0, 0, 10],
-      ],
-      classes: ['indoor', 'outdoor', 'transportation'],
-      clips: 30,
+      perClass: confusion.map((row, k) => row[k] / 10),
+      confusion,
+      classes: labels,
+      clips: 10 * n,
       segments: 300,
     },
     export: {
-      ...exported,
+      ...exportSizes,
       fp32ModelJsonBytes: 4000,
       fp16ModelJsonBytes: 4000,
       fp32Dir: 'model-fp32',

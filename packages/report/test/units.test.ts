@@ -12,6 +12,11 @@ import {
   type Table,
 } from '@asc/report';
 import { parseRunRecord, RunRecordError } from '@asc/zoo';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { datasetFingerprint, DatasetFingerprintError } from '../src/fingerprint';
 
 describe('statistics', () => {
   it('median, by hand', () => {
@@ -128,7 +133,7 @@ describe('run records', () => {
     const r = summariseRun('B', file, parseRunRecord(good, file));
     expect(r.trainingSeconds).toBe(3.5);
     expect(r.epochsPlanned).toBe(60);
-    expect(r.final).toEqual({ testAccuracy: 0.9, testLoss: 0.3 });
+    expect(r.final).toEqual({ testAccuracy: 0.9, testLoss: 0.3, perClass: [], confusion: [] });
   });
 
   it('names the file and the field that is wrong', () => {
@@ -158,6 +163,33 @@ describe('run records', () => {
     delete running.export;
     const r = parseRunRecord(running, 'f');
     expect([r.final, r.export]).toEqual([null, null]);
+  });
+});
+
+describe('dataset fingerprint', () => {
+  it('identifies a folder-per-class dataset (no CSVs) by its list of audio files', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'asc-report-folders-'));
+    try {
+      for (const [file, bytes] of [
+        ['audio/b/y/z.flac', 5],
+        ['audio/a/x.wav', 3],
+        ['audio/a/.hidden', 1],
+      ] as const) {
+        fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+        fs.writeFileSync(path.join(root, file), Buffer.alloc(bytes));
+      }
+      const fingerprint = datasetFingerprint(root);
+      expect(fingerprint.csvFiles).toEqual([]);
+      expect(fingerprint.audioFileCount).toBe(2);
+      const list = 'audio/a/x.wav 3\naudio/b/y/z.flac 5\n';
+      expect(fingerprint.audioListSha256).toBe(
+        execFileSync('sha256sum', { input: list, encoding: 'utf8' }).split(' ')[0],
+      );
+      fs.rmSync(path.join(root, 'audio'), { recursive: true });
+      expect(() => datasetFingerprint(root)).toThrow(DatasetFingerprintError);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

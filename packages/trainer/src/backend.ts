@@ -1,25 +1,45 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import type * as tfType from '@tensorflow/tfjs';
-import { registerNativeKernels, unregisterNativeKernels } from '@asc/native';
+import {
+  cudaInfo,
+  nativeKernelThreads,
+  registerCudaBackend,
+  registerNativeKernels,
+  unregisterNativeKernels,
+  type DeviceKind,
+} from '@asc/native';
 import { AscError } from '@asc/core';
 
 type Tf = typeof tfType;
 
 /**
  * Which tfjs backend to train on. 'auto' takes the first that works of tfjs-node-gpu
- * (only when a GPU is visible), tfjs-node, and tfjs's 'cpu' backend with the native
- * kernels; 'cpu-js' is the plain JavaScript 'cpu' backend (slow; for checks).
+ * (only when a GPU is visible), @asc/native's 'asc-cuda' (when a CUDA device is usable),
+ * tfjs-node, and tfjs's 'cpu' backend with the native kernels; 'cuda' is 'asc-cuda' or
+ * an error naming why not; 'cpu-js' is the plain JavaScript 'cpu' backend (slow; for
+ * checks).
  */
-export type BackendRequest = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'cpu' | 'cpu-js';
+export type BackendRequest = 'auto' | 'cuda' | 'tensorflow-gpu' | 'tensorflow' | 'cpu' | 'cpu-js';
 
 export const BACKEND_REQUESTS: readonly BackendRequest[] = [
   'auto',
+  'cuda',
   'tensorflow-gpu',
   'tensorflow',
   'cpu',
   'cpu-js',
 ];
+
+/** The device of the 'asc-cuda' backend, when it was chosen. */
+export interface CudaBackendInfo {
+  /** 'cuda', or 'emulated' (ASC_CUDA_DEVICE=emulated: host memory, for checks). */
+  device: DeviceKind;
+  /** The device and what computes matrix products. */
+  description: string;
+  gemm: string;
+  tf32: boolean;
+}
 
 /** What was chosen; goes into the run record and the first log line. */
 export interface BackendInfo {
@@ -35,6 +55,8 @@ export interface BackendInfo {
   nativeKernels: boolean;
   /** Why alternatives were passed over. */
   notes: string[];
+  /** With 'asc-cuda': its device. */
+  cuda?: CudaBackendInfo;
 }
 
 export interface SelectedBackend {
@@ -154,6 +176,51 @@ async function cpuBackend(
 }
 
 /**
+ * The 'asc-cuda' backend, or why not. ASC_CUDA_DEVICE=emulated puts it on the emulated
+ * device (host memory and host loops: slow, for checking the backend without a GPU).
+ */
+async function tryCuda(
+  requested: BackendRequest,
+  threads: number | undefined,
+  notes: string[],
+): Promise<SelectedBackend | string> {
+  const device: DeviceKind = process.env.ASC_CUDA_DEVICE === 'emulated' ? 'emulated' : 'cuda';
+  if (device === 'cuda') {
+    const info = cudaInfo();
+    if (!info.usable) return `asc-cuda: ${info.reason}`;
+  }
+  const tf = loadTfjs();
+  tf.enableProdMode();
+  let handle;
+  try {
+    handle = registerCudaBackend(tf, { device, ...(threads !== undefined ? { threads } : {}) });
+  } catch (err) {
+    return `asc-cuda: ${(err as Error).message}`;
+  }
+  if (!(await tf.setBackend(handle.name))) return 'asc-cuda did not start';
+  await tf.ready();
+  return {
+    tf,
+    info: {
+      requested,
+      name: tf.getBackend(),
+      package: '@asc/native',
+      version: packageVersion(tf, 'tfjs'),
+      // The CPU kernel threads (host round trips); the device does the rest.
+      threads: nativeKernelThreads(),
+      nativeKernels: true,
+      notes,
+      cuda: {
+        device: handle.device,
+        description: handle.description,
+        gemm: handle.gemm,
+        tf32: handle.tf32,
+      },
+    },
+  };
+}
+
+/**
  * Picks and initialises the tfjs backend. An explicit request that cannot be met throws
  * BackendUnavailableError; 'auto' falls through to the pure 'cpu' backend at worst.
  */
@@ -168,6 +235,12 @@ export async function selectBackend(
     if (requested === 'tensorflow-gpu') throw new BackendUnavailableError(requested, [gpu]);
     notes.push(gpu);
   }
+  if (requested === 'auto' || requested === 'cuda') {
+    const cuda = await tryCuda(requested, options.threads, notes);
+    if (typeof cuda !== 'string') return cuda;
+    if (requested === 'cuda') throw new BackendUnavailableError(requested, [cuda]);
+    notes.push(cuda);
+  }
   if (requested === 'auto' || requested === 'tensorflow') {
     const node = await tryNode(requested, '@tensorflow/tfjs-node', notes);
     if (typeof node !== 'string') return node;
@@ -179,6 +252,7 @@ export async function selectBackend(
 
 /** One line for logs and the progress output. */
 export function describeBackend(info: BackendInfo): string {
+  if (info.cuda) return `backend ${info.name} via ${info.package}: ${info.cuda.description}`;
   const kernels =
     info.name === 'cpu' ? (info.nativeKernels ? ' + native kernels' : ' (pure JS)') : '';
   return `backend ${info.name}${kernels} via ${info.package} ${info.version}, ${info.threads} thread(s)`;

@@ -18,7 +18,11 @@ export interface EpochStream {
   close(): void;
 }
 
-export type EpochStreamFactory = (shuffle: RngState) => EpochStream;
+/**
+ * An epoch's stream from the shuffle state at the epoch's start; `skipBatches` resumes it
+ * after that many batches (see epochBatches).
+ */
+export type EpochStreamFactory = (shuffle: RngState, skipBatches?: number) => EpochStream;
 
 /** Batches assembled on the calling thread, on demand (tests, in-memory sources). */
 export function inThreadStreams(
@@ -26,9 +30,9 @@ export function inThreadStreams(
   clips: readonly ClipRef[],
   options: EpochBatchOptions,
 ): EpochStreamFactory {
-  return (shuffle) => {
+  return (shuffle, skipBatches = 0) => {
     const rng = Rng.fromState(shuffle);
-    const batches = epochBatches(source, clips, rng, options);
+    const batches = epochBatches(source, clips, rng, options, { skipBatches });
     return {
       next: async () => batches.next().value ?? null,
       shuffleState: () => rng.state(),
@@ -49,7 +53,8 @@ export interface CacheLoaderSpec {
 }
 
 /** Messages of the loader protocol (batch-worker.ts). */
-export type LoaderRequest = { type: 'epoch'; shuffle: RngState } | { type: 'credit' };
+export type LoaderRequest =
+  { type: 'epoch'; shuffle: RngState; skipBatches: number } | { type: 'credit' };
 export type LoaderReply =
   | { type: 'batch'; size: number; x: Float32Array; y: Float32Array }
   | { type: 'end'; shuffle: RngState }
@@ -107,9 +112,9 @@ export function workerStreams(spec: CacheLoaderSpec): {
       ? Promise.resolve(queue.shift()!)
       : new Promise((resolve) => (waiting = resolve));
 
-  const factory: EpochStreamFactory = (shuffle) => {
+  const factory: EpochStreamFactory = (shuffle, skipBatches = 0) => {
     if (failure) throw failure;
-    worker.postMessage({ type: 'epoch', shuffle } satisfies LoaderRequest);
+    worker.postMessage({ type: 'epoch', shuffle, skipBatches } satisfies LoaderRequest);
     let endState: RngState | undefined;
     return {
       async next() {

@@ -24,14 +24,14 @@ const source = cacheSegmentSource(cache, spec.clips);
 
 let credits = spec.prefetch;
 let wake: (() => void) | undefined;
-let pendingEpochs: Rng[] = [];
+let pendingEpochs: { rng: Rng; skipBatches: number }[] = [];
 let running = false;
 
 const post = (reply: LoaderReply, transfer: ArrayBuffer[] = []): void =>
   port.postMessage(reply, transfer);
 
-async function runEpoch(rng: Rng): Promise<void> {
-  for (const batch of epochBatches(source, spec.clips, rng, spec.options)) {
+async function runEpoch(rng: Rng, skipBatches: number): Promise<void> {
+  for (const batch of epochBatches(source, spec.clips, rng, spec.options, { skipBatches })) {
     while (credits <= 0) await new Promise<void>((resolve) => (wake = resolve));
     credits -= 1;
     post({ type: 'batch', size: batch.size, x: batch.x, y: batch.y }, [
@@ -47,9 +47,9 @@ async function drain(): Promise<void> {
   running = true;
   try {
     while (pendingEpochs.length > 0) {
-      const rng = pendingEpochs[0];
+      const { rng, skipBatches } = pendingEpochs[0];
       pendingEpochs = pendingEpochs.slice(1);
-      await runEpoch(rng);
+      await runEpoch(rng, skipBatches);
     }
   } catch (err) {
     post({ type: 'error', message: (err as Error).message });
@@ -60,7 +60,7 @@ async function drain(): Promise<void> {
 
 port.on('message', (msg: LoaderRequest) => {
   if (msg.type === 'epoch') {
-    pendingEpochs.push(Rng.fromState(msg.shuffle));
+    pendingEpochs.push({ rng: Rng.fromState(msg.shuffle), skipBatches: msg.skipBatches });
     void drain();
   } else {
     credits += 1;

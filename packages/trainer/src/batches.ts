@@ -17,6 +17,11 @@ export interface EpochBatchOptions {
   windowClips: number;
 }
 
+/** Where in an epoch the batches start: the first `skipBatches` are passed over. */
+export interface EpochStart {
+  skipBatches?: number;
+}
+
 interface PendingSegment {
   data: Float32Array;
   offset: number;
@@ -29,13 +34,19 @@ interface PendingSegment {
  * previous one) are shuffled together before they are cut into batches. Memory holds at
  * most one window and one batch, whatever the size of the split. The last batch of the
  * epoch may be smaller (PyTorch's DataLoader default, drop_last=False).
+ *
+ * `start.skipBatches` resumes an epoch in the middle: the skipped batches draw from `rng`
+ * and read their clips exactly as when they were trained, so the batches after them are
+ * the same, but they are neither assembled nor yielded.
  */
 export function* epochBatches(
   source: SegmentSource,
   clips: readonly ClipRef[],
   rng: Rng,
   options: EpochBatchOptions,
+  start: EpochStart = {},
 ): Generator<Batch> {
+  let skip = start.skipBatches ?? 0;
   const size = segmentSize(source.segmentShape);
   const order = rng.permutation(clips.length);
   let next = 0;
@@ -54,6 +65,11 @@ export function* epochBatches(
       continue;
     }
     const take = Math.min(options.batchSize, pending.length);
+    if (skip > 0) {
+      skip--;
+      pending = pending.slice(take);
+      continue;
+    }
     const batch: Batch = {
       size: take,
       x: new Float32Array(take * size),

@@ -1,18 +1,23 @@
+import * as fs from 'fs';
 import type * as tfType from '@tensorflow/tfjs';
 import {
+  DEFAULT_WEIGHT_INIT,
+  archId,
   resolveModel,
   type ArchSpec,
   type EpochMetrics,
   type TrialContext,
   type TrialResult,
+  type WeightInit,
 } from '@asc/zoo';
 import { describeBackend, type BackendInfo } from './backend';
+import { readCheckpoint, writeCheckpoint, type CheckpointTensor } from './checkpoint';
 import { InputNormaliser } from './inputs';
 import { fitNormalisation, type Normalisation } from './normalisation';
 import { SEARCH_RECIPE, type Recipe } from './recipe';
 import { Rng } from '@asc/core';
 import { seededCopy } from './seeding';
-import { Trainer, type SplitData } from './trainer';
+import { Trainer, type SplitData, type TrainerRngStates, type TrainingPosition } from './trainer';
 
 type Tf = typeof tfType;
 
@@ -22,8 +27,10 @@ export interface CandidateEvaluatorOptions {
   train: SplitData;
   evaluate: SplitData;
   classes: number;
-  /** The search recipe by default; its epochs are replaced by the trial's. */
+  /** The search recipe by default; its epochs are replaced by the trial's budget. */
   recipe?: Recipe;
+  /** How the candidates' weights start (PyTorch's by default). */
+  init?: WeightInit;
   /** Fitted on the training split at the first candidate when absent. */
   normalisation?: Normalisation;
 }
@@ -33,6 +40,23 @@ export interface CandidateEvaluator {
   evaluate(spec: ArchSpec, context: TrialContext): Promise<TrialResult>;
   /** Releases the shared input statistics (tensors). */
   dispose(): void;
+}
+
+/**
+ * What a trial's checkpoint records beside its tensors: what it was trained as (a state
+ * of another architecture, seed, initialisation, recipe or split is never resumed) and
+ * where the training stands.
+ */
+interface TrialCheckpointMeta {
+  format: 'asc-trial-state/1';
+  archId: string;
+  seed: number;
+  init: WeightInit;
+  recipe: Recipe;
+  samplesPerEpoch: number;
+  optimizerStep: number;
+  rngs: TrainerRngStates;
+  position: TrainingPosition;
 }
 
 function epochMetrics(r: EpochMetrics): EpochMetrics {
@@ -47,22 +71,57 @@ function epochMetrics(r: EpochMetrics): EpochMetrics {
   };
 }
 
+/** Training samples of `epochs` epochs (a fraction counts in samples). */
+export function samplesOfEpochs(epochs: number, samplesPerEpoch: number): number {
+  return Math.round(epochs * samplesPerEpoch);
+}
+
 /**
- * Trains each candidate from scratch with the search recipe (initial weights, shuffles
- * and mixup from the trial's seed) and scores it at clip level after every epoch. The
- * normalisation is fitted once and shared; every candidate's model and optimiser state
- * are disposed before it returns, so memory does not grow over a long search.
+ * The trial's saved state when it belongs to this trial and lies at or before `target`
+ * samples; anything else (no file, an unreadable one, another trial's, one past the
+ * target) is not resumed: the trial then trains from its start, to the same weights.
+ */
+function usableState(
+  file: string | null | undefined,
+  expected: Omit<TrialCheckpointMeta, 'optimizerStep' | 'rngs' | 'position'>,
+  target: number,
+): { meta: TrialCheckpointMeta; tensors: CheckpointTensor[] } | null {
+  if (!file || !fs.existsSync(file)) return null;
+  let state: { meta: TrialCheckpointMeta; tensors: CheckpointTensor[] };
+  try {
+    state = readCheckpoint<TrialCheckpointMeta>(file);
+  } catch {
+    return null;
+  }
+  const m = state.meta;
+  const same = (Object.keys(expected) as (keyof typeof expected)[]).every(
+    (k) => JSON.stringify(m[k]) === JSON.stringify(expected[k]),
+  );
+  return same && m.position.samples <= target ? state : null;
+}
+
+/**
+ * Trains each candidate with the search recipe (initial weights, shuffles and mixup from
+ * the trial's seed) up to its budget and scores it at clip level there and after every
+ * epoch on the way. A trial that comes back for a higher rung resumes from its checkpoint
+ * and continues exactly as an uninterrupted run would: the same batches (the epoch's
+ * shuffle replayed up to where it stopped), the same mixup draws, Adam's moments and step,
+ * the learning rate of the full budget's schedule. The normalisation is fitted once and
+ * shared; every candidate's model and optimiser state are disposed before it returns.
  */
 export function createCandidateEvaluator(options: CandidateEvaluatorOptions): CandidateEvaluator {
   const { tf } = options;
+  const init = options.init ?? DEFAULT_WEIGHT_INIT;
   const inputShape = [...options.train.source.segmentShape] as [number, number, number];
   let inputs: InputNormaliser | undefined;
+  let samplesPerEpoch = options.train.segments;
   const sharedInputs = (): InputNormaliser => {
-    inputs ??= new InputNormaliser(
-      tf,
-      inputShape,
-      options.normalisation ?? fitNormalisation(options.train.source, options.train.clips),
-    );
+    if (!inputs) {
+      const normalisation =
+        options.normalisation ?? fitNormalisation(options.train.source, options.train.clips);
+      samplesPerEpoch ??= normalisation.segments;
+      inputs = new InputNormaliser(tf, inputShape, normalisation);
+    }
     return inputs;
   };
   const backendLine = describeBackend(options.backend);
@@ -70,15 +129,30 @@ export function createCandidateEvaluator(options: CandidateEvaluatorOptions): Ca
   return {
     async evaluate(spec, context) {
       const started = performance.now();
-      const recipe: Recipe = { ...(options.recipe ?? SEARCH_RECIPE), epochs: context.epochs };
-      const resolved = resolveModel(spec);
+      const maxEpochs = context.maxEpochs ?? context.epochs;
+      const recipe: Recipe = {
+        ...(options.recipe ?? SEARCH_RECIPE),
+        epochs: Math.ceil(maxEpochs),
+      };
+      const normaliser = sharedInputs();
+      const perEpoch = samplesPerEpoch as number;
+      const target = samplesOfEpochs(context.epochs, perEpoch);
+      const identity = {
+        format: 'asc-trial-state/1' as const,
+        archId: archId(spec),
+        seed: context.seed,
+        init,
+        recipe,
+        samplesPerEpoch: perEpoch,
+      };
+      const saved = usableState(context.checkpoint, identity, target);
       const master = Rng.fromSeed(context.seed);
       const initRng = Rng.fromSeed(master.seed());
-      const rngs = {
+      const rngs = saved?.meta.rngs ?? {
         shuffle: Rng.fromSeed(master.seed()).state(),
         mixup: Rng.fromSeed(master.seed()).state(),
       };
-      const built = resolved.build(tf, { inputShape, classes: options.classes });
+      const built = resolveModel(spec).build(tf, { inputShape, classes: options.classes, init });
       let model: tfType.LayersModel;
       try {
         model = await seededCopy(tf, built, initRng);
@@ -89,29 +163,44 @@ export function createCandidateEvaluator(options: CandidateEvaluatorOptions): Ca
         tf,
         model,
         recipe,
-        inputs: sharedInputs(),
+        inputs: normaliser,
         classes: options.classes,
-        train: options.train,
+        train: { ...options.train, segments: perEpoch },
         evaluate: options.evaluate,
         rngs,
+        position: saved?.meta.position,
         signal: context.signal,
       });
       try {
+        if (saved) trainer.restore(saved.tensors, saved.meta.optimizerStep);
+        const from = trainer.position().samples;
         const epochs: EpochMetrics[] = [];
-        for (let epoch = 0; epoch < recipe.epochs; epoch++) {
-          const { record } = await trainer.runEpoch(epoch);
+        const ended = await trainer.trainTo(target, async (record) => {
           const metrics = epochMetrics(record);
           epochs.push(metrics);
           await context.reportEpoch(metrics);
+        });
+        const metrics = ended ?? (await trainer.evaluate());
+        const position = trainer.position();
+        if (context.checkpoint && position.samples < samplesOfEpochs(maxEpochs, perEpoch)) {
+          const { tensors, optimizerStep } = await trainer.checkpointTensors();
+          const meta: TrialCheckpointMeta = {
+            ...identity,
+            optimizerStep,
+            rngs: trainer.rngStates(),
+            position,
+          };
+          writeCheckpoint(context.checkpoint, meta, tensors);
         }
-        const last = epochs[epochs.length - 1];
         return {
-          accuracy: last.testAccuracy,
-          loss: last.testLoss,
-          segmentAccuracy: last.segmentAccuracy,
+          accuracy: metrics.accuracy,
+          loss: metrics.logLoss,
+          segmentAccuracy: metrics.segmentAccuracy,
           seconds: (performance.now() - started) / 1000,
           backend: backendLine,
           epochs,
+          samples: position.samples,
+          trainedSamples: position.samples - from,
         };
       } finally {
         trainer.dispose();

@@ -4,7 +4,8 @@
  * index and count).
  */
 import * as os from 'os';
-import type { Evaluate, EvaluatorOptions } from '@asc/zoo';
+import type { SplitOptions } from '@asc/datasets';
+import { WEIGHT_INITS, type Evaluate, type EvaluatorOptions, type WeightInit } from '@asc/zoo';
 import { parseBackendRequest, selectBackend } from './backend';
 import { createCandidateEvaluator } from './candidate';
 import type { Recipe } from './recipe';
@@ -28,8 +29,9 @@ export class EvaluatorOptionsError extends AscError {
 /**
  * Options beyond the zoo's EvaluatorOptions: `backend` (BackendRequest), `recipe`
  * ('search' by default, a recipe file, or a recipe value such as `{base: 'search',
- * batchSize: 8}`) and `threads` (default: the machine's cores shared evenly among the
- * workers).
+ * batchSize: 8}`), `init` ('pytorch' by default, or 'glorot'), `threads` (default: the
+ * machine's cores shared evenly among the workers) and `split` (the folder layout's
+ * `{seed, evaluateFraction}`).
  */
 export async function createEvaluator(options: EvaluatorOptions): Promise<Evaluate> {
   const datasetDir = options.dataset;
@@ -45,8 +47,15 @@ export async function createEvaluator(options: EvaluatorOptions): Promise<Evalua
     typeof options.backend === 'string' ? options.backend : 'auto',
   );
   const recipe = loadRecipe((options.recipe as string | Recipe | undefined) ?? 'search');
+  if (options.init !== undefined && !WEIGHT_INITS.includes(options.init as WeightInit)) {
+    throw new EvaluatorOptionsError('init', options.init);
+  }
   const { tf, info } = await selectBackend(backend, { threads });
-  const data = await openRunData(datasetDir, cacheDir);
+  const split = options.split as Partial<SplitOptions> | undefined;
+  if (split !== undefined && (typeof split !== 'object' || split === null)) {
+    throw new EvaluatorOptionsError('split', split);
+  }
+  const data = await openRunData(datasetDir, cacheDir, { split });
   const evaluator = createCandidateEvaluator({
     tf,
     backend: info,
@@ -54,6 +63,7 @@ export async function createEvaluator(options: EvaluatorOptions): Promise<Evalua
     evaluate: data.evaluate,
     classes: data.classes.length,
     recipe,
+    init: options.init as WeightInit | undefined,
   });
   return (spec, context) => evaluator.evaluate(spec, context);
 }

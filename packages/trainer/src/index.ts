@@ -46,6 +46,7 @@ export {
   type StepSchedule,
 } from './recipe';
 export { seededCopy } from './seeding';
+export { syntheticSet, type SyntheticSet } from './synthetic';
 export {
   memorySegmentSource,
   MissingFeaturesError,
@@ -57,12 +58,14 @@ export {
 export {
   Trainer,
   TrainingDivergedError,
+  startOfEpoch,
   type BatchProgress,
   type DataLoader,
   type EpochRecord,
   type SplitData,
   type TrainerOptions,
   type TrainerRngStates,
+  type TrainingPosition,
 } from './trainer';
 export {
   BACKEND_REQUESTS,
@@ -77,6 +80,7 @@ export {
 export { cachedSegmentCount, cacheSegmentSource, FeaturesMissingError } from './cache-source';
 export {
   createCandidateEvaluator,
+  samplesOfEpochs,
   type CandidateEvaluator,
   type CandidateEvaluatorOptions,
 } from './candidate';
@@ -88,11 +92,19 @@ export {
   type RunProgress,
   type RunTrainingOptions,
 } from './run';
-export { EmptySplitError, openRunData, type RunData } from './run-data';
+export {
+  ClassesMismatchError,
+  EmptySplitError,
+  openRunData,
+  type RunData,
+  type RunDataOptions,
+  type RunSplit,
+} from './run-data';
 export {
   appendRunLog,
   readRunRecord,
   RunRecordError,
+  runInit,
   runPaths,
   writeRunRecord,
   type ExportRecord,
@@ -104,7 +116,8 @@ export {
   evaluateRun,
   evaluateSplit,
   predictFiles,
-  runDataDirs,
+  runDataOptions,
+  type EvaluateRunOptions,
   type EvaluateSplitOptions,
   type FilePrediction,
   type RunModelOptions,

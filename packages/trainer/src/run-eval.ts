@@ -5,6 +5,7 @@ import { selectBackend, type BackendInfo, type BackendRequest } from './backend'
 import { evaluateClips, tfjsScorer, type SegmentScorer } from './evaluate';
 import { loadExportedModel, ModelFileError, type ExportDtype } from './export';
 import { InputNormaliser } from './inputs';
+import { splitOptionsOf, type SplitOptions } from '@asc/datasets';
 import { openRunData } from './run-data';
 import {
   readRunRecord,
@@ -50,21 +51,28 @@ export interface EvaluateSplitOptions {
   datasetDir: string;
   cacheDir: string;
   batchSize: number;
+  /** The folder layout's split (default: the dataset's own). */
+  split?: Partial<SplitOptions>;
+  /** The model's classes in the order of its outputs (default: the dataset's labels). */
+  classes?: readonly string[];
   /** When given, the cache's feature configuration must have this hash. */
   featureConfigHash?: string | null;
   /** When given, the cache's segments must have this shape [frames, bands, planes]. */
   segmentShape?: readonly [number, number, number];
+  /** The split digest the model trained on: another one now is reported in `warnings`. */
+  trainedSplitDigest?: string;
 }
 
 /**
  * Scores any model (`score`) on a dataset's evaluate split through its feature cache:
  * clip accuracy, log loss, segment figures, per-class recall and the confusion matrix.
+ * `warnings` says when the dataset no longer splits as it did in training.
  */
 export async function evaluateSplit(
   score: SegmentScorer,
   o: EvaluateSplitOptions,
-): Promise<FinalMetrics> {
-  const data = await openRunData(o.datasetDir, o.cacheDir);
+): Promise<{ metrics: FinalMetrics; warnings: string[] }> {
+  const data = await openRunData(o.datasetDir, o.cacheDir, { split: o.split, classes: o.classes });
   try {
     const source = data.evaluate.source;
     if (o.featureConfigHash && data.cache.configHash !== o.featureConfigHash) {
@@ -79,11 +87,18 @@ export async function evaluateSplit(
         o.cacheDir,
       );
     }
+    const warnings: string[] = [];
+    if (o.trainedSplitDigest !== undefined && o.trainedSplitDigest !== data.split.digest) {
+      warnings.push(
+        `${o.datasetDir} no longer splits as when the run trained (split digest ${data.split.digest}, ` +
+          `trained on ${o.trainedSplitDigest}): files or labels changed, and evaluate clips may have been trained on`,
+      );
+    }
     const m = await evaluateClips(score, source, data.evaluate.clips, {
       classes: data.classes.length,
       batchSize: o.batchSize,
     });
-    return {
+    const metrics: FinalMetrics = {
       testAccuracy: m.accuracy,
       testLoss: m.logLoss,
       segmentAccuracy: m.segmentAccuracy,
@@ -94,39 +109,71 @@ export async function evaluateSplit(
       clips: m.clips,
       segments: m.segments,
     };
+    return { metrics, warnings };
   } finally {
     data.close();
   }
 }
 
-/** The dataset and cache a run names, or the ones given instead. */
-export function runDataDirs(
+/**
+ * The data a run's model is scored on: its dataset and cache (or the ones given), its
+ * classes, and for its own dataset its recorded split (unless `split` is given) and the
+ * split digest it trained on.
+ */
+export function runDataOptions(
   runDir: string,
   record: RunRecord,
-  o: { datasetDir?: string; cacheDir?: string },
-): { datasetDir: string; cacheDir: string } {
+  o: { datasetDir?: string; cacheDir?: string; split?: Partial<SplitOptions> },
+): Omit<EvaluateSplitOptions, 'batchSize'> & { datasetDir: string; cacheDir: string } {
   const datasetDir = o.datasetDir ?? record.data.datasetDir;
   const cacheDir = o.cacheDir ?? record.data.cacheDir;
   if (!datasetDir || !cacheDir) {
-    throw new RunRecordError(
-      runPaths(runDir).record,
-      'the run names no dataset or cache; pass them',
-    );
+    throw new RunRecordError(runPaths(runDir).record, 'the run names no dataset or cache; pass them');
   }
-  return { datasetDir, cacheDir };
+  const ownDataset = path.resolve(datasetDir) === path.resolve(record.data.datasetDir ?? '');
+  return {
+    datasetDir,
+    cacheDir,
+    split: o.split ?? (ownDataset ? splitOptionsOf(record.data.split) : undefined),
+    classes: record.data.classes,
+    featureConfigHash: record.data.featureConfigHash,
+    trainedSplitDigest: ownDataset ? record.data.split?.digest : undefined,
+  };
 }
 
-/** `asc eval`: re-scores a finished run's exported model on its dataset's evaluate split. */
-export async function evaluateRun(
-  options: RunModelOptions & { datasetDir?: string; cacheDir?: string },
-): Promise<{ metrics: FinalMetrics; backend: BackendInfo; dtype: ExportDtype; model: string }> {
+export interface EvaluateRunOptions extends RunModelOptions {
+  /** Default: the run's dataset and cache. */
+  datasetDir?: string;
+  cacheDir?: string;
+  /** The folder layout's split; default: the run's (as recorded), for its own dataset. */
+  split?: Partial<SplitOptions>;
+}
+
+/**
+ * `asc eval`: re-scores a finished run's exported model on a dataset's evaluate split (the
+ * run's own by default), its clips indexed by the run's classes. `warnings` says when the
+ * run's own dataset no longer splits as it did in training.
+ */
+export async function evaluateRun(options: EvaluateRunOptions): Promise<{
+  metrics: FinalMetrics;
+  backend: BackendInfo;
+  dtype: ExportDtype;
+  model: string;
+  warnings: string[];
+}> {
   const { tf, info, record, model, inputs } = await loadRunModel(options);
   try {
-    const metrics = await evaluateSplit(tfjsScorer(tf, model, inputs), {
-      ...runDataDirs(options.runDir, record, options),
+    const { metrics, warnings } = await evaluateSplit(tfjsScorer(tf, model, inputs), {
+      ...runDataOptions(options.runDir, record, options),
       batchSize: record.recipe.batchSize,
     });
-    return { metrics, backend: info, dtype: options.dtype ?? 'float32', model: record.model };
+    return {
+      metrics,
+      backend: info,
+      dtype: options.dtype ?? 'float32',
+      model: record.model,
+      warnings,
+    };
   } finally {
     model.dispose();
     inputs.dispose();
@@ -141,7 +188,7 @@ export interface FilePrediction {
   segments: number;
 }
 
-/** `asc predict`: class probabilities of audio files, features computed on the fly. */
+/** `asc predict`: each class's probability (by the run's class names) for audio files, features computed on the fly. */
 export async function predictFiles(
   options: RunModelOptions & { files: string[] },
 ): Promise<{ predictions: FilePrediction[]; model: string; backend: BackendInfo }> {
@@ -164,6 +211,12 @@ export async function predictFiles(
       );
       const values = Array.from(await probs.data());
       probs.dispose();
+      if (values.length !== classes.length) {
+        throw new ModelFileError(
+          `the model has ${values.length} outputs but the run records ${classes.length} classes`,
+          runPaths(options.runDir).record,
+        );
+      }
       const best = values.indexOf(Math.max(...values));
       predictions.push({
         file,

@@ -12,7 +12,7 @@ import type { BackendInfo } from './backend';
 import type { Normalisation } from './normalisation';
 import type { Recipe } from './recipe';
 
-export { RUN_RECORD_FORMAT, RunRecordError, writeRunRecord } from '@asc/zoo';
+export { RUN_RECORD_FORMAT, RunRecordError, runInit, writeRunRecord } from '@asc/zoo';
 
 /** The files of a run directory. */
 export function runPaths(runDir: string): {

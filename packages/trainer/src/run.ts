@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import type * as tfType from '@tensorflow/tfjs';
 import type { FeatureConfig } from '@asc/native';
-import { nonZeroParams } from '@asc/zoo';
+import { DEFAULT_WEIGHT_INIT, nonZeroParams, type WeightInit } from '@asc/zoo';
 import type { BackendInfo } from './backend';
 import { readCheckpoint, writeCheckpoint } from './checkpoint';
 import { exportLayersModel, loadExportedModel } from './export';
@@ -13,6 +13,7 @@ import { Rng, AscError } from '@asc/core';
 import {
   appendRunLog,
   readRunRecord,
+  runInit,
   runPaths,
   RUN_RECORD_FORMAT,
   RunRecordError,
@@ -21,10 +22,12 @@ import {
   type FinalMetrics,
   type RunRecord,
 } from './run-record';
+import type { RunSplit } from './run-data';
 import { seededCopy } from './seeding';
 import { segmentSize } from './segments';
 import {
   Trainer,
+  startOfEpoch,
   type BatchProgress,
   type EpochRecord,
   type SplitData,
@@ -40,7 +43,7 @@ export interface RunModel {
   params?: number;
   build(
     tf: Tf,
-    options: { inputShape: [number, number, number]; classes: number },
+    options: { inputShape: [number, number, number]; classes: number; init: WeightInit },
   ): tfType.LayersModel;
 }
 
@@ -63,6 +66,8 @@ export interface RunTrainingOptions {
   model: RunModel;
   recipe: Recipe;
   seed: number;
+  /** How the weights start (the zoo's default, PyTorch's, when absent). */
+  init?: WeightInit;
   train: SplitData;
   evaluate: SplitData;
   classes: string[];
@@ -73,6 +78,7 @@ export interface RunTrainingOptions {
     cacheDir: string | null;
     featureConfigHash: string | null;
     featureConfig: FeatureConfig | null;
+    split?: RunSplit | null;
   };
   onProgress?: (p: RunProgress) => void;
   signal?: AbortSignal;
@@ -128,6 +134,7 @@ function finalMetrics(metrics: ClipMetrics, classes: string[]): FinalMetrics {
  */
 export async function runTraining(options: RunTrainingOptions): Promise<RunRecord> {
   const { tf, runDir, recipe, seed, classes } = options;
+  const init = options.init ?? DEFAULT_WEIGHT_INIT;
   const paths = runPaths(runDir);
   fs.mkdirSync(runDir, { recursive: true });
 
@@ -143,6 +150,15 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunRecor
     if (!sameJson(record.recipe, recipe))
       throw new RunMismatchError(runDir, 'recipe', record.recipe, recipe);
     if (record.seed !== seed) throw new RunMismatchError(runDir, 'seed', record.seed, seed);
+    if (!sameJson(record.data.classes, classes)) {
+      throw new RunMismatchError(runDir, 'classes', record.data.classes, classes);
+    }
+    const recorded = record.data.split?.digest;
+    const requested = options.data?.split?.digest;
+    if (recorded !== undefined && requested !== undefined && recorded !== requested) {
+      throw new RunMismatchError(runDir, 'dataset split (digest)', recorded, requested);
+    }
+    if (runInit(record) !== init) throw new RunMismatchError(runDir, 'init', runInit(record), init);
     if (record.status === 'complete') return record;
   }
 
@@ -173,7 +189,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunRecor
     );
   }
 
-  const built = options.model.build(tf, { inputShape, classes: classes.length });
+  const built = options.model.build(tf, { inputShape, classes: classes.length, init });
   let model: tfType.LayersModel;
   try {
     model = await seededCopy(tf, built, initRng);
@@ -190,6 +206,10 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunRecor
     train: { ...options.train, segments: trainSegments },
     evaluate: options.evaluate,
     rngs: checkpoint?.meta.rngs ?? initialRngs,
+    position: startOfEpoch(
+      checkpoint?.meta.epochsDone ?? 0,
+      (checkpoint?.meta.epochsDone ?? 0) * trainSegments,
+    ),
     signal: options.signal,
     onBatch: (p) => options.onProgress?.({ kind: 'batch', ...p }),
   });
@@ -206,6 +226,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunRecor
       backend: options.backend,
       recipe,
       seed,
+      init,
       epochs: recipe.epochs,
       epochsDone: history.length,
       history,
@@ -215,6 +236,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunRecor
         cacheDir: options.data?.cacheDir ?? null,
         featureConfigHash: options.data?.featureConfigHash ?? null,
         featureConfig: options.data?.featureConfig ?? null,
+        split: options.data?.split ?? null,
         inputShape,
         loader: trainer.loader,
         classes,

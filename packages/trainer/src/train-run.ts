@@ -1,10 +1,11 @@
 import * as fs from 'fs';
-import { resolveModel, type ArchSpec } from '@asc/zoo';
+import { splitOptionsOf, type SplitOptions } from '@asc/datasets';
+import { resolveModel, type ArchSpec, type WeightInit } from '@asc/zoo';
 import { describeBackend, selectBackend, type BackendRequest } from './backend';
 import { FINAL_RECIPE, parseRecipe, RecipeError, SEARCH_RECIPE, type Recipe } from './recipe';
 import { runTraining, type RunProgress } from './run';
 import { openRunData } from './run-data';
-import { readRunRecord, runPaths, type RunRecord } from './run-record';
+import { readRunRecord, runInit, runPaths, type RunRecord } from './run-record';
 import { AscError } from '@asc/core';
 
 export interface TrainRunOptions {
@@ -12,6 +13,8 @@ export interface TrainRunOptions {
   model?: string | ArchSpec;
   datasetDir?: string;
   cacheDir?: string;
+  /** The folder layout's split; a resumed run keeps its own. */
+  split?: Partial<SplitOptions>;
   runDir: string;
   /** Overrides the recipe's epochs. */
   epochs?: number;
@@ -19,6 +22,8 @@ export interface TrainRunOptions {
   recipe?: string | Recipe;
   /** Default 0 for a new run; a resumed run keeps its own. */
   seed?: number;
+  /** Default PyTorch's for a new run; a resumed run keeps its own. */
+  init?: WeightInit;
   backend?: BackendRequest;
   /** Native kernel threads (cpu backend). */
   threads?: number;
@@ -86,12 +91,14 @@ export async function trainRun(options: TrainRunOptions): Promise<RunRecord> {
   let recipe = options.recipe !== undefined || !stored ? loadRecipe(options.recipe) : stored.recipe;
   if (options.epochs !== undefined) recipe = parseRecipe({ ...recipe, epochs: options.epochs });
   const seed = options.seed ?? stored?.seed ?? 0;
+  const init = options.init ?? (stored ? runInit(stored) : undefined);
 
   const resolved = resolveModel(modelRef);
   const { tf, info } = await selectBackend(options.backend ?? 'auto', { threads: options.threads });
   options.onInfo?.(describeBackend(info));
   for (const note of info.notes) options.onInfo?.(`  (${note})`);
-  const data = await openRunData(datasetDir, cacheDir);
+  const split = options.split ?? splitOptionsOf(stored?.data.split);
+  const data = await openRunData(datasetDir, cacheDir, { split });
   try {
     return await runTraining({
       tf,
@@ -100,11 +107,12 @@ export async function trainRun(options: TrainRunOptions): Promise<RunRecord> {
       model: {
         name: resolved.name,
         spec: resolved.spec,
-        params: resolved.params,
+        params: resolved.cost({ classes: data.classes.length }).params,
         build: (t, o) => resolved.build(t, o),
       },
       recipe,
       seed,
+      init,
       train: data.train,
       evaluate: data.evaluate,
       classes: data.classes,
@@ -113,6 +121,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunRecord> {
         cacheDir,
         featureConfigHash: data.cache.configHash,
         featureConfig: data.cache.config,
+        split: data.split,
       },
       onProgress: options.onProgress,
       signal: options.signal,

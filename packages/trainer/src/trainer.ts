@@ -50,10 +50,33 @@ export interface BatchProgress {
   samplesPerSec: number;
 }
 
-/** The random streams of a run; their states go into every checkpoint. */
+/**
+ * The random streams of a run; their states go into every checkpoint. `shuffle` is the
+ * state at the start of the epoch in progress (its batches are drawn from it again when
+ * a run resumes inside the epoch).
+ */
 export interface TrainerRngStates {
   shuffle: RngState;
   mixup: RngState;
+}
+
+/** Where a run stands: in which epoch, how far into it, and what it has trained. */
+export interface TrainingPosition {
+  /** The epoch in progress, 0-based (= epochs finished). */
+  epoch: number;
+  /** Batches of that epoch already trained. */
+  batches: number;
+  /** Training samples trained since the start of the run. */
+  samples: number;
+  /** The epoch in progress so far: its samples, their summed losses, its training seconds. */
+  epochSamples: number;
+  epochLossSum: number;
+  epochSeconds: number;
+}
+
+/** The position at the start of `epoch`, `samples` trained before it. */
+export function startOfEpoch(epoch: number, samples = 0): TrainingPosition {
+  return { epoch, batches: 0, samples, epochSamples: 0, epochLossSum: 0, epochSeconds: 0 };
 }
 
 export interface TrainerOptions {
@@ -65,6 +88,8 @@ export interface TrainerOptions {
   train: SplitData;
   evaluate: SplitData;
   rngs: TrainerRngStates;
+  /** Where the run stands (with `rngs` from the same moment); the start when absent. */
+  position?: TrainingPosition;
   signal?: AbortSignal;
   onBatch?: (p: BatchProgress) => void;
 }
@@ -84,6 +109,7 @@ export class Trainer {
   private readonly optimizer: AdamL2;
   private shuffleState: RngState;
   private readonly mixupRng: Rng;
+  private pos: TrainingPosition;
   private readonly streams: EpochStreamFactory;
   private readonly closeLoader: () => Promise<void>;
   readonly loader: DataLoader;
@@ -100,6 +126,7 @@ export class Trainer {
     });
     this.shuffleState = Rng.fromState(options.rngs.shuffle).state();
     this.mixupRng = Rng.fromState(options.rngs.mixup);
+    this.pos = { ...(options.position ?? startOfEpoch(0)) };
     const batchOptions = {
       batchSize: recipe.batchSize,
       classes: options.classes,
@@ -153,50 +180,113 @@ export class Trainer {
     return loss;
   }
 
-  /** Trains epoch `epoch` (0-based) over the training split, then evaluates. */
+  /** Where training stands (a copy). */
+  position(): TrainingPosition {
+    return { ...this.pos };
+  }
+
+  /**
+   * Trains epoch `epoch` (0-based: its learning rate and number) over the training split,
+   * then evaluates. A trainer stopped inside an epoch finishes that epoch.
+   */
   async runEpoch(epoch: number): Promise<{ record: EpochRecord; metrics: ClipMetrics }> {
+    if (this.pos.batches > 0 && epoch !== this.pos.epoch) {
+      throw new RangeError(
+        `the trainer stands inside epoch ${this.pos.epoch + 1}, not ${epoch + 1}`,
+      );
+    }
+    this.pos.epoch = epoch;
+    await this.trainPart(Infinity);
+    return this.finishEpoch();
+  }
+
+  /**
+   * Trains until `samples` training samples have been trained since the start of the run
+   * (whole batches: it stops at the first batch boundary at or past it), evaluating and
+   * calling `onEpoch` at every epoch that ends on the way. Returns the metrics of the epoch
+   * that ended exactly there, if one did, else null.
+   */
+  async trainTo(
+    samples: number,
+    onEpoch?: (record: EpochRecord, metrics: ClipMetrics) => Promise<void> | void,
+  ): Promise<ClipMetrics | null> {
+    let last: ClipMetrics | null = null;
+    while (this.pos.samples < samples) {
+      last = null;
+      if (!(await this.trainPart(samples))) break;
+      const { record, metrics } = await this.finishEpoch();
+      last = metrics;
+      await onEpoch?.(record, metrics);
+    }
+    return last;
+  }
+
+  /**
+   * Trains the current epoch until it ends or `stopAt` samples (in all) are reached;
+   * returns whether the epoch ended. The learning rate is the schedule's for this epoch,
+   * whatever the run's length, so a run stopped here has had the schedule of a longer one.
+   */
+  private async trainPart(stopAt: number): Promise<boolean> {
     const { recipe, train, signal, onBatch } = this.options;
-    const learningRate = learningRateAt(recipe, epoch);
+    const pos = this.pos;
+    const learningRate = learningRateAt(recipe, pos.epoch);
     const started = performance.now();
-    let samples = 0;
-    let lossSum = 0;
-    const stream = this.streams(this.shuffleState);
+    const startSamples = pos.epochSamples;
+    const stream = this.streams(this.shuffleState, pos.batches);
+    let ended = false;
     try {
-      for (let batch = await stream.next(); batch; batch = await stream.next()) {
+      for (;;) {
+        // Past the stop, fetch once more only when the epoch is known to be complete, so
+        // that the stream hands over its end state.
+        const complete = train.segments !== undefined && pos.epochSamples >= train.segments;
+        if (pos.samples >= stopAt && !complete) break;
+        const batch = await stream.next();
+        if (!batch) {
+          ended = true;
+          this.shuffleState = stream.shuffleState();
+          break;
+        }
         signal?.throwIfAborted();
         const loss = await this.step(batch, learningRate);
         if (!Number.isFinite(loss)) {
-          throw new TrainingDivergedError(epoch + 1, samples, loss);
+          throw new TrainingDivergedError(pos.epoch + 1, pos.epochSamples, loss);
         }
-        samples += batch.size;
-        lossSum += loss * batch.size;
+        pos.batches += 1;
+        pos.samples += batch.size;
+        pos.epochSamples += batch.size;
+        pos.epochLossSum += loss * batch.size;
         onBatch?.({
-          epoch: epoch + 1,
-          samples,
+          epoch: pos.epoch + 1,
+          samples: pos.epochSamples,
           totalSamples: train.segments,
-          loss: lossSum / samples,
-          samplesPerSec: samples / ((performance.now() - started) / 1000),
+          loss: pos.epochLossSum / pos.epochSamples,
+          samplesPerSec: (pos.epochSamples - startSamples) / ((performance.now() - started) / 1000),
         });
       }
-      this.shuffleState = stream.shuffleState();
     } finally {
       stream.close();
+      pos.epochSeconds += (performance.now() - started) / 1000;
     }
-    const trainSeconds = (performance.now() - started) / 1000;
+    return ended;
+  }
+
+  /** Evaluates at the end of an epoch, records it and moves to the next epoch's start. */
+  private async finishEpoch(): Promise<{ record: EpochRecord; metrics: ClipMetrics }> {
+    const pos = this.pos;
+    const started = performance.now();
     const metrics = await this.evaluate();
-    return {
-      record: {
-        epoch: epoch + 1,
-        trainLoss: samples > 0 ? lossSum / samples : NaN,
-        testLoss: metrics.logLoss,
-        testAccuracy: metrics.accuracy,
-        segmentAccuracy: metrics.segmentAccuracy,
-        seconds: (performance.now() - started) / 1000,
-        samplesPerSec: samples / trainSeconds,
-        learningRate,
-      },
-      metrics,
+    const record: EpochRecord = {
+      epoch: pos.epoch + 1,
+      trainLoss: pos.epochSamples > 0 ? pos.epochLossSum / pos.epochSamples : NaN,
+      testLoss: metrics.logLoss,
+      testAccuracy: metrics.accuracy,
+      segmentAccuracy: metrics.segmentAccuracy,
+      seconds: pos.epochSeconds + (performance.now() - started) / 1000,
+      samplesPerSec: pos.epochSamples / pos.epochSeconds,
+      learningRate: learningRateAt(this.options.recipe, pos.epoch),
     };
+    this.pos = startOfEpoch(pos.epoch + 1, pos.samples);
+    return { record, metrics };
   }
 
   evaluate(): Promise<ClipMetrics> {

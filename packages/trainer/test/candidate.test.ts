@@ -1,27 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ArchSpec, EpochMetrics, TrialContext } from '@asc/zoo';
+import type { EpochMetrics, TrialContext } from '@asc/zoo';
 import { checkTrialResult } from '@asc/zoo';
-import { createCandidateEvaluator, type BackendInfo } from '../src';
-import { syntheticSet } from './helpers';
+import { createCandidateEvaluator } from '../src';
+import { JS_CPU_BACKEND as BACKEND, TINY_SPEC as TINY, syntheticSet } from './helpers';
 
 const SHAPE: [number, number, number] = [16, 16, 2];
-const TINY: ArchSpec = {
-  stemFilters: 4,
-  growth: 1,
-  blocks: [
-    [0, 1, 'avg'],
-    [2, 1, 'max'],
-  ],
-};
-const BACKEND: BackendInfo = {
-  requested: 'cpu-js',
-  name: 'cpu',
-  package: '@tensorflow/tfjs',
-  version: tf.version.tfjs,
-  threads: 1,
-  nativeKernels: false,
-  notes: [],
-};
 
 function context(seed: number, epochs: number, reported: EpochMetrics[]): TrialContext {
   return {

@@ -1,6 +1,28 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@asc/core';
-import { memorySegmentSource, type ClipRef, type SegmentSource } from '../src';
+import type { ArchSpec } from '@asc/zoo';
+import { memorySegmentSource, type BackendInfo, type ClipRef, type SegmentSource } from '../src';
+
+/** The backend record of tests that run tfjs's own JS kernels on 'cpu'. */
+export const JS_CPU_BACKEND: BackendInfo = {
+  requested: 'cpu-js',
+  name: 'cpu',
+  package: '@tensorflow/tfjs',
+  version: tf.version.tfjs,
+  threads: 1,
+  nativeKernels: false,
+  notes: [],
+};
+
+/** A small architecture of the search space (two blocks, 4 stem filters) for 16x16 inputs. */
+export const TINY_SPEC: ArchSpec = {
+  stemFilters: 4,
+  growth: 1,
+  blocks: [
+    [0, 1, 'avg'],
+    [2, 1, 'max'],
+  ],
+};
 
 /** A tiny CNN of the search space's flavour (conv, BN, swish, pool, dense logits). */
 export function tinyModel(
@@ -24,44 +46,4 @@ export function tinyModel(
   return tf.model({ inputs: input, outputs: out });
 }
 
-export interface SyntheticSet {
-  source: SegmentSource;
-  train: ClipRef[];
-  evaluate: ClipRef[];
-  shape: [number, number, number];
-}
-
-/**
- * Clips whose class sets which third of the bands carries extra energy, in noise; an
- * easy but not trivial task for a tiny model (noise std = 1, signal = `strength`).
- */
-export function syntheticSet(options: {
-  clips: number;
-  evaluateClips: number;
-  segmentsPerClip: number;
-  shape: [number, number, number];
-  classes: number;
-  seed: number;
-  strength?: number;
-}): SyntheticSet {
-  const rng = Rng.fromSeed(options.seed);
-  const [frames, bands, planes] = options.shape;
-  const size = frames * bands * planes;
-  const map = new Map<string, Float32Array>();
-  const make = (prefix: string, n: number): ClipRef[] =>
-    Array.from({ length: n }, (_, i) => {
-      const classIndex = i % options.classes;
-      const data = new Float32Array(options.segmentsPerClip * size);
-      for (let j = 0; j < data.length; j++) {
-        const band = Math.floor(j / planes) % bands;
-        const hot = Math.floor((band * options.classes) / bands) === classIndex;
-        data[j] = -40 + 5 * rng.normal() + (hot ? 5 * (options.strength ?? 1) : 0);
-      }
-      const file = `${prefix}-${i}.wav`;
-      map.set(file, data);
-      return { file, classIndex };
-    });
-  const train = make('train', options.clips);
-  const evaluate = make('eval', options.evaluateClips);
-  return { source: memorySegmentSource(map, options.shape), train, evaluate, shape: options.shape };
-}
+export { syntheticSet, type SyntheticSet } from '../src';

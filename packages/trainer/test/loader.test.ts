@@ -13,8 +13,9 @@ const built = require('../dist/batch-stream.js') as typeof import('../src/batch-
 async function collect(
   factory: EpochStreamFactory,
   shuffle: number[],
+  skipBatches = 0,
 ): Promise<{ batches: Batch[]; end: number[] }> {
-  const stream = factory(shuffle as never);
+  const stream = factory(shuffle as never, skipBatches);
   const batches: Batch[] = [];
   for (let b = await stream.next(); b; b = await stream.next()) batches.push(b);
   const end = stream.shuffleState();
@@ -35,15 +36,16 @@ describe('batch loading on a worker thread', () => {
     });
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-  it('gives exactly the in-thread batches and shuffle states, epoch after epoch', async () => {
-    expect(built.loaderWorkerAvailable()).toBe(true);
+
+  /** Both loaders over the training split's cache, batches of `batchSize`. */
+  async function loaders(batchSize: number) {
     const dataset = await readDataset(path.join(dir, 'ds'));
     const clips = clipsOfSplit(dataset, 'train').map((c) => ({
       file: c.file,
       classIndex: c.classIndex,
     }));
     const cache = openFeatureCache(path.join(dir, 'cache'));
-    const options = { batchSize: 5, classes: 3, windowClips: 2 };
+    const options = { batchSize, classes: 3, windowClips: 2 };
     const local = inThreadStreams(cacheSegmentSource(cache, clips), clips, options);
     const worker = built.workerStreams({
       cacheDir: path.join(dir, 'cache'),
@@ -53,6 +55,12 @@ describe('batch loading on a worker thread', () => {
       options,
       prefetch: 2,
     });
+    return { clips, cache, local, worker };
+  }
+
+  it('gives exactly the in-thread batches and shuffle states, epoch after epoch', async () => {
+    expect(built.loaderWorkerAvailable()).toBe(true);
+    const { clips, cache, local, worker } = await loaders(5);
     try {
       let state = Rng.fromSeed(9).state() as number[];
       for (let epoch = 0; epoch < 2; epoch++) {
@@ -72,6 +80,31 @@ describe('batch loading on a worker thread', () => {
       cache.close();
     }
   });
+
+  it('resumes an epoch after k batches with exactly the rest of its batches, on both loaders', async () => {
+    const { cache, local, worker } = await loaders(2);
+    try {
+      const state = Rng.fromSeed(3).state() as number[];
+      const whole = await collect(local, state);
+      expect(whole.batches.length).toBeGreaterThan(3);
+      for (const skip of [1, 3, whole.batches.length]) {
+        for (const factory of [local, worker.factory]) {
+          const rest = await collect(factory, state, skip);
+          expect(rest.end).toEqual(whole.end);
+          expect(rest.batches.length).toBe(whole.batches.length - skip);
+          rest.batches.forEach((x, i) => {
+            const same = whole.batches[skip + i];
+            expect(Buffer.from(x.x.buffer).equals(Buffer.from(same.x.buffer))).toBe(true);
+            expect(Array.from(x.y)).toEqual(Array.from(same.y));
+          });
+        }
+      }
+    } finally {
+      await worker.close();
+      cache.close();
+    }
+  });
+
   it('reports a cache the worker cannot open', async () => {
     const cache = openFeatureCache(path.join(dir, 'cache'));
     const worker = built.workerStreams({

@@ -5,13 +5,19 @@ export * from './complexity';
 export * from './params';
 export * from './space';
 export * from './sampler';
+export * from './evolution';
 export * from './search/evaluate';
+export * from './search/pruner';
+export * from './search/schedule';
 export * from './store/trial-store';
 export * from './store/sqlite-store';
 export {
   DEFAULT_INPUT_SHAPE,
+  DEFAULT_WEIGHT_INIT,
+  WEIGHT_INITS,
   trainableParams,
   nonZeroParams,
+  type WeightInit,
   type BuildOptions,
   type LayersModel,
   type Tf,
@@ -27,6 +33,7 @@ export * from './search/worker';
 export * from './search/load-evaluator';
 export * from './search/analysis';
 export * from './search/run-search';
+export * from './search/ask-tell';
 export * from './search/study-dir';
 export * from './run-record';
 export * from './run-complexity';

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { AscError, writeJsonAtomicSync } from '@asc/core';
+import { WEIGHT_INITS, type WeightInit } from './models/tf';
 import type { EpochMetrics } from './search/evaluate';
 
 /*
@@ -61,6 +62,22 @@ export interface RunExportRecord {
 }
 
 /**
+ * How a dataset was split into train and evaluate (@asc/datasets' SplitMethod and its
+ * layout), as run.json and study.json record it: the method ('fold1' of the DCASE CSVs,
+ * or 'seeded' for the folder layout, with the seed and evaluateFraction that draw it
+ * again) and the digest of which clip went where.
+ */
+export interface DatasetSplitRecord {
+  layout: string;
+  method: string;
+  seed?: number;
+  evaluateFraction?: number;
+  /** A drawn split's count of clips kept with their recording, by how it was recognised. */
+  groups?: Record<string, number>;
+  digest: string;
+}
+
+/**
  * The parts of a record whose types (and deeper checks) belong to other packages: the
  * trainer's recipe, backend and normalisation, the native feature config. The reader
  * checks that each is an object; `RunRecord<TheirTypes>` gives them their types.
@@ -83,6 +100,8 @@ export interface RunRecord<P extends RunRecordParts = RunRecordParts> {
   backend: P['backend'];
   recipe: P['recipe'];
   seed: number;
+  /** How the weights started; absent in records written before the option (Glorot's). */
+  init?: WeightInit;
   /** Epochs planned. */
   epochs: number;
   epochsDone: number;
@@ -96,7 +115,10 @@ export interface RunRecord<P extends RunRecordParts = RunRecordParts> {
     featureConfig: P['featureConfig'] | null;
     inputShape: [number, number, number];
     loader: RunDataLoader;
+    /** The class names in the model's output order: what eval, predict and export read. */
     classes: string[];
+    /** How the dataset was split (absent in records written before it was recorded). */
+    split?: DatasetSplitRecord | null;
     trainClips: number;
     trainSegments: number;
     evaluateClips: number;
@@ -214,6 +236,11 @@ function checkData(c: Checker, x: unknown): RunRecord['data'] {
   shape.forEach((v, i) => c.finite(v, `data.inputShape[${i}]`));
   c.oneOf(d.loader, 'data.loader', ['worker', 'in-thread'] as const);
   c.array(d.classes, 'data.classes').forEach((v, i) => c.string(v, `data.classes[${i}]`));
+  const split = c.optionalObject(d.split, 'data.split');
+  if (split) {
+    c.string(split.method, 'data.split.method');
+    c.string(split.digest, 'data.split.digest');
+  }
   for (const key of ['trainClips', 'trainSegments', 'evaluateClips']) {
     c.finite(d[key], `data.${key}`);
   }
@@ -285,6 +312,7 @@ export function parseRunRecord<P extends RunRecordParts = RunRecordParts>(
     spec: value.spec ?? null,
     params: c.optionalFinite(value.params, 'params'),
     seed: c.finite(value.seed, 'seed'),
+    ...(value.init !== undefined ? { init: c.oneOf(value.init, 'init', WEIGHT_INITS) } : {}),
     epochs: c.finite(value.epochs, 'epochs'),
     epochsDone: c.finite(value.epochsDone, 'epochsDone'),
     history,
@@ -294,6 +322,11 @@ export function parseRunRecord<P extends RunRecordParts = RunRecordParts>(
     startedAt: c.string(value.startedAt, 'startedAt'),
     updatedAt: c.string(value.updatedAt, 'updatedAt'),
   };
+}
+
+/** The initialisation a run used (records older than the option used Glorot's). */
+export function runInit(record: Pick<RunRecord, 'init'>): WeightInit {
+  return record.init ?? 'glorot';
 }
 
 /** Reads and checks `<runDir>/run.json`. */

@@ -1,18 +1,17 @@
 import { archId } from './arch-id';
-import { specCost } from './params';
 import { foldedSeedRng, type Rng, AscError } from '@asc/core';
 import {
   DEFAULT_SIZE_WINDOW,
   PAPER_SEARCH_SPACE,
   countArchitectures,
   describeWindow,
-  macsInWindow,
-  paramsInWindow,
+  fitWindow,
   validateSizeWindow,
   type SearchSpace,
   type SizeWindow,
 } from './space';
 import type { ArchSpec, Block } from './spec';
+import type { TrialState } from './store/trial-store';
 
 /** One architecture proposed by the sampler, with where it sits in the seeded sequence. */
 export interface Proposal {
@@ -33,8 +32,38 @@ export interface SamplerOptions {
   seed: number;
   space?: SearchSpace;
   window?: SizeWindow;
+  /** Classes of the model's head, which the size counts (default 3, the paper's). */
+  classes?: number;
   /** Raw draws allowed to find one new architecture before giving up. */
   maxTriesPerProposal?: number;
+}
+
+export type SamplerKind = 'random' | 'evolution';
+export const SAMPLER_KINDS: readonly SamplerKind[] = ['random', 'evolution'];
+
+/**
+ * # Sampler: which architecture a new trial trains
+ *
+ * Contract: `propose(k, trials)` is the architecture of sample index k (the store hands
+ * out indexes atomically, one per new trial, skipping those whose architecture the study
+ * already holds). It is pure: a function of the study seed, k and the study's trials as
+ * the store holds them at the claim, so that every worker, on any machine and after any
+ * restart, proposes alike from the same state; no process-local randomness. Every
+ * proposal lies in the search space and inside the size window. It is called inside the
+ * store's claim transaction, so it must be quick and must not touch the store.
+ *
+ * - `RandomSampler` (the paper's, the default): every choice of Table 2 uniform, by
+ *   rejection to the window; ignores the trials.
+ * - `EvolutionSampler` (evolution.ts): regularised (aging) evolution.
+ */
+export interface Sampler {
+  readonly kind: SamplerKind;
+  readonly seed: number;
+  readonly space: SearchSpace;
+  readonly window: SizeWindow;
+  /** Distinct architectures of the space inside the window. */
+  capacity(): number;
+  propose(sampleIndex: number, trials: readonly TrialState[]): Proposal;
 }
 
 /** The sampler cannot produce another architecture; `reason` tells which limit was hit. */
@@ -59,10 +88,12 @@ export class SamplerExhaustedError extends AscError {
  * Draw order per raw sample: number of blocks, stem filters, growth, then for each block
  * module A, module B, pool.
  */
-export class RandomSampler {
+export class RandomSampler implements Sampler {
+  readonly kind = 'random';
   readonly seed: number;
   readonly space: SearchSpace;
   readonly window: SizeWindow;
+  readonly classes: number;
   readonly maxTriesPerProposal: number;
   private readonly rng: Rng;
   private readonly sequence: Proposal[] = [];
@@ -76,6 +107,10 @@ export class RandomSampler {
     this.seed = o.seed;
     this.space = o.space ?? PAPER_SEARCH_SPACE;
     this.window = validateSizeWindow(o.window ?? DEFAULT_SIZE_WINDOW);
+    this.classes = o.classes ?? 3;
+    if (!Number.isSafeInteger(this.classes) || this.classes < 2) {
+      throw new RangeError(`classes must be an integer >= 2, got ${this.classes}`);
+    }
     this.maxTriesPerProposal = o.maxTriesPerProposal ?? 200_000;
     this.rng = foldedSeedRng(o.seed);
   }
@@ -95,8 +130,13 @@ export class RandomSampler {
 
   /** Number of distinct architectures in the space under the window (computed once). */
   capacity(): number {
-    this.spaceSize ??= countArchitectures(this.space, this.window);
+    this.spaceSize ??= countArchitectures(this.space, this.window, this.classes);
     return this.spaceSize;
+  }
+
+  /** The proposal at `sampleIndex` (the trials play no part). */
+  propose(sampleIndex: number): Proposal {
+    return this.at(sampleIndex);
   }
 
   /** The proposal at `sampleIndex`; throws SamplerExhaustedError when there is none. */
@@ -121,8 +161,8 @@ export class RandomSampler {
     for (let tries = 0; tries < this.maxTriesPerProposal; tries++) {
       const spec = this.drawRaw();
       this.draws++;
-      const { params, macs } = specCost(spec);
-      if (!paramsInWindow(params, this.window) || !macsInWindow(macs, this.window)) {
+      const { params, inside } = fitWindow(spec, this.window, this.classes);
+      if (!inside) {
         this.rejectedBySize++;
         continue;
       }

@@ -1,7 +1,7 @@
 import { sameSize, validSize } from './complexity';
 import { DEFAULT_INPUT_SHAPE } from './models/tf';
 import type { ModuleId } from './modules';
-import { layerTable } from './params';
+import { layerTable, specCost } from './params';
 import { blockWidths, moduleKind, type ArchSpec, type Block, type Pool } from './spec';
 
 /** The choices of Table 2; every choice is drawn uniformly. */
@@ -105,6 +105,19 @@ export function macsInWindow(macsPerSegment: number, w: SizeWindow): boolean {
 }
 
 /**
+ * A spec's parameters (its head sized for `classes`) and whether it passes every bound
+ * of the window: the one test both samplers apply to a candidate.
+ */
+export function fitWindow(
+  spec: ArchSpec,
+  w: SizeWindow,
+  classes = 3,
+): { params: number; inside: boolean } {
+  const { params, macs } = specCost(spec, { classes });
+  return { params, inside: paramsInWindow(params, w) && macsInWindow(macs, w) };
+}
+
+/**
  * The exact number of distinct architectures of `space` inside the window, so that the
  * sampler can tell "exhausted" from "unlucky". Parameters and MACs are additive over
  * blocks once the stem filters and growth fix the widths (and the block's position fixes
@@ -112,7 +125,7 @@ export function macsInWindow(macsPerSegment: number, w: SizeWindow): boolean {
  * parameter costs (or, under a MAC limit, by a scan of its few choices) instead of
  * every architecture being enumerated.
  */
-export function countArchitectures(space: SearchSpace, window: SizeWindow): number {
+export function countArchitectures(space: SearchSpace, window: SizeWindow, classes = 3): number {
   let total = 0;
   for (const n of space.blockCounts) {
     const poolWays = space.pools.length ** n;
@@ -122,7 +135,7 @@ export function countArchitectures(space: SearchSpace, window: SizeWindow): numb
         for (let i = 0; i < n; i++) spec.blocks.push([0, 1, 'avg']);
         const widths = blockWidths(spec);
         // The stem and the head: every row outside the blocks.
-        const base = layerTable(spec)
+        const base = layerTable(spec, { classes })
           .filter((r) => r.block === null)
           .reduce((c, r) => ({ params: c.params + r.params, macs: c.macs + r.macs }), {
             params: 0,

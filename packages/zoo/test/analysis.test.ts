@@ -1,4 +1,4 @@
-import { analyseTrials, selectCandidates } from '../src/search/analysis';
+import { analyseTrials, selectCandidates, spearman } from '../src/search/analysis';
 import type { ArchSpec } from '../src/spec';
 import type { TrialRecord } from '../src/store/trial-store';
 
@@ -39,6 +39,10 @@ function trial(
     featureConfigHash: null,
     retryOf: null,
     requeued: false,
+    bracket: 0,
+    rung: 0,
+    rungs: [],
+    trainedSamples: null,
   };
 }
 
@@ -150,5 +154,17 @@ describe('study analysis', () => {
     expect(sel.bestAccuracy?.trialId).toBe(tied[1].trialId);
     expect(sel.lowestLoss?.trialId).toBe(tied[1].trialId);
     expect(selectCandidates([])).toEqual({ bestAccuracy: null, lowestLoss: null });
+  });
+});
+
+describe('spearman', () => {
+  it('matches hand-computed rank correlations, ties by mean rank', () => {
+    // Ranks (1, 2, 3, 4, 5) against (2, 1, 4, 3, 5): d^2 sums to 4, rho = 1 - 6*4/(5*24) = 0.8.
+    expect(spearman([1, 2, 3, 4, 5], [20, 10, 40, 30, 50])).toBeCloseTo(0.8, 12);
+    expect(spearman([1, 2, 3], [3, 2, 1])).toBeCloseTo(-1, 12);
+    // Ties: x ranks (1.5, 1.5, 3), y ranks (1, 2, 3): Pearson of the ranks = sqrt(3)/2.
+    expect(spearman([5, 5, 7], [1, 2, 3])).toBeCloseTo(Math.sqrt(3) / 2, 12);
+    expect(spearman([1, 2], [1, 2])).toBeNull();
+    expect(spearman([1, 1, 1], [1, 2, 3])).toBeNull();
   });
 });

@@ -39,7 +39,7 @@ describe('buildModel', () => {
     expect(model.getLayer('block4_avgpool').outputShape).toEqual([null, 1, 1, 64]);
     expect(model.outputs[0].shape).toEqual([null, 3]);
     const stem = model.getLayer('stem_conv').getConfig();
-    expect(stem).toMatchObject({ strides: [2, 2], padding: 'same', useBias: false });
+    expect(stem).toMatchObject({ strides: [2, 2], padding: 'valid', useBias: false });
     model.dispose();
   });
 

@@ -35,6 +35,17 @@ describe('parameter counts of the paper', () => {
     );
   });
 
+  it('Model B with a 10-way head: the dense layer grows by 64 x 7 + 7, nothing else changes', () => {
+    expect(paramCount(MODEL_B, { classes: 10 })).toBe(76_611 + 64 * 7 + 7);
+    const named = namedModels().find((m) => m.name === 'B')!;
+    expect(named.params).toBe(76_611);
+    expect(named.cost({ classes: 10 }).params).toBe(77_066);
+    expect(layerTable(MODEL_B, { classes: 10 }).slice(-2)).toEqual([
+      { layer: 'Fully Connected', block: null, outputChannels: 10, params: 650 },
+      { layer: '10-way Sigmoid', block: null, outputChannels: 10, params: 0 },
+    ]);
+  });
+
   it('prints the layer table of Table 3 for Model A', () => {
     expect(layerTable(MODEL_A_TABLE3).map((r) => r.layer)).toEqual([
       '3 × 3 Stem Conv. (76)',

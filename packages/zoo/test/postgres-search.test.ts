@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Client } from 'pg';
 import { RandomSampler } from '../src/sampler';
+import { createPruner, type PrunerConfig } from '../src/search/pruner';
 import type { SearchOptions, SearchSummary } from '../src/search/run-search';
 import { PostgresTrialStore } from '../src/store/postgres-store';
 import type { TrialRecord } from '../src/store/trial-store';
@@ -13,6 +14,7 @@ import {
   startPgCluster,
   stopPgCluster,
 } from './pg-cluster';
+import { RUNG_EVALUATOR, expectFinishedStudy } from './pruned-study';
 
 // The built search driver: the processes below run what `asc search` runs.
 const zooDist = path.resolve(__dirname, '..', 'dist', 'search', 'run-search.js');
@@ -44,7 +46,12 @@ interface SearchProcess {
 }
 
 /** One `asc search`-like process with 2 worker processes, in its own process group. */
-function startSearch(url: string, index: number, workers = 2): SearchProcess {
+function startSearch(
+  url: string,
+  index: number,
+  workers = 2,
+  extra: Partial<SearchOptions> = {},
+): SearchProcess {
   const options: SearchOptions = {
     storeLocation: url,
     studyName: 'shared',
@@ -56,6 +63,7 @@ function startSearch(url: string, index: number, workers = 2): SearchProcess {
     heartbeat: { intervalMs: 200, timeoutMs: 4000 },
     pollMs: 100,
     abortGraceMs: 2000,
+    ...extra,
   };
   const child = spawn(process.execPath, ['-e', SEARCH_MAIN, zooDist, JSON.stringify(options)], {
     detached: true,
@@ -198,6 +206,58 @@ describePg('search on PostgreSQL: 3 processes x 2 workers on one study', (shared
       if (t.status === 'failed') expect(t.error).toMatch(/died|heartbeat/);
     }
     expect(trials.filter((t) => t.status === 'failed').length).toBeGreaterThan(0);
+  });
+
+  it('under ASHA: kill -9 of a process mid-rung of a promoted trial, then resume: exactly N', async () => {
+    // Two machines' worth of searches, each with its own checkpoint folder (as on two
+    // machines): a promotion taken by the other one retrains from the start, to the
+    // same result.
+    const asha: PrunerConfig = {
+      kind: 'asha',
+      maxEpochs: 3,
+      minEpochs: 1 / 3,
+      reductionFactor: 3,
+      metric: 'accuracy',
+    };
+    const extra = (i: number): Partial<SearchOptions> => ({
+      studyName: 'shared',
+      trials: 9,
+      pruner: asha,
+      evaluatorModule: RUNG_EVALUATOR,
+      // Rungs long enough that the victim is still mid-rung when the kill lands.
+      evaluatorOptions: { sleepMs: 600 },
+      checkpointDir: fs.mkdtempSync(path.join(require('os').tmpdir(), `asc-pg-ckpt-${i}-`)),
+    });
+    searches = [0, 1].map((i) => startSearch(db.url, i, 2, extra(i)));
+    const pids = searches.map((s) => s.child.pid!);
+    let victim = -1;
+    let doomed: TrialRecord | undefined;
+    await waitFor('a promoted trial running', async () => {
+      if (!(await store.getStudy('shared'))) return false;
+      const running = await store.getTrials('shared', { status: ['running'] });
+      doomed = running.find((t) => t.rungs.length > 0);
+      victim = doomed ? pids.indexOf(parentPid(doomed.pid)) : -1;
+      return victim >= 0;
+    });
+    process.kill(-pids[victim], 'SIGKILL');
+    const exits = await Promise.all(searches.map((s) => s.exit));
+    expect(exits[victim].signal).toBe('SIGKILL');
+    expect([exits[1 - victim].code, exits[1 - victim].summary?.end]).toEqual([0, 'done']);
+    // Resuming finds nothing left to do.
+    const resumed = startSearch(db.url, 2, 1, extra(2));
+    searches.push(resumed);
+    expect((await resumed.exit).summary).toMatchObject({ end: 'done', finished: 9 });
+    const trials = await store.getTrials('shared');
+    const pruner = createPruner(asha);
+    // Exactly N with complete rung records; a promotion taken by the other process may
+    // retrain from the start, so samples are not checked against a single lineage here.
+    const finished = trials.filter((t) => t.status === 'complete' || t.status === 'pruned');
+    expect(finished).toHaveLength(9);
+    const dead = trials.find((t) => t.trialId === doomed!.trialId)!;
+    expect(dead.status).toBe('failed');
+    const retry = trials.find((t) => t.retryOf === dead.trialId)!;
+    expect(retry.rungs.slice(0, dead.rungs.length)).toEqual(dead.rungs);
+    expectFinishedStudy(trials, pruner, 9, { sharedCheckpoints: false });
   });
 
   // The restart cuts every connection of its cluster: it gets a cluster of its own so

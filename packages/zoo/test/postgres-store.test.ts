@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { POSTGRES_MIGRATIONS } from '../src/store/postgres-migrations';
 import { PostgresTrialStore, POSTGRES_SCHEMA_VERSION } from '../src/store/postgres-store';
 import { openTrialStore } from '../src/store/open';
 import { TrialStoreError } from '../src/store/trial-store';
@@ -43,6 +44,36 @@ describePg('PostgreSQL trial store', (clusterUrl) => {
       expect(await query('SELECT version FROM asc_schema_version')).toEqual([
         { version: POSTGRES_SCHEMA_VERSION },
       ]);
+    });
+
+    it('migrates a database of the first schema (before rungs), keeping its trials', async () => {
+      // The schema as the first release shipped it, with one study and one complete trial.
+      await query(POSTGRES_MIGRATIONS[0]);
+      await query('CREATE TABLE asc_schema_version (version INTEGER NOT NULL)');
+      await query('INSERT INTO asc_schema_version VALUES (1)');
+      await query(
+        `INSERT INTO asc_studies (name, seed, config, created_at) VALUES ('old', 3, '{}', 1)`,
+      );
+      await query(`INSERT INTO asc_trials (study_id, number, sample_index, arch_id, spec, seed, status,
+          params, size_kib, size_kib_fp16, rejected_by_size, accuracy, loss, seconds, started_at,
+          ended_at, heartbeat_at, worker, host, pid)
+        VALUES (1, 0, 0, 'id_x', '{"stemFilters":8,"growth":1,"blocks":[[0,1,"avg"]]}', 5,
+          'complete', 100, 0.4, 0.2, 0, 0.75, 0.5, 9, 1, 2, 2, 'w', 'h', 1)`);
+      const store = await PostgresTrialStore.open(db.url);
+      const [trial] = await store.getTrials('old');
+      expect(trial).toMatchObject({
+        status: 'complete',
+        accuracy: 0.75,
+        bracket: 0,
+        rung: null,
+        rungs: [],
+        trainedSamples: null,
+      });
+      await store.close();
+      expect(await query('SELECT version FROM asc_schema_version')).toEqual([
+        { version: POSTGRES_SCHEMA_VERSION },
+      ]);
+      expect(POSTGRES_SCHEMA_VERSION).toBe(2);
     });
 
     it('refuses a schema written by a newer asc, naming the database', async () => {

@@ -133,7 +133,12 @@ describe('RandomSampler: sequence, window and exhaustion', () => {
     growths: [1, 2],
   };
 
-  function bruteForce(space: SearchSpace, minKiB: number, maxKiB: number): Set<string> {
+  function bruteForce(
+    space: SearchSpace,
+    minKiB: number,
+    maxKiB: number,
+    classes = 3,
+  ): Set<string> {
     const ids = new Set<string>();
     const blockChoices: Block[] = [];
     for (const a of space.moduleA)
@@ -143,7 +148,7 @@ describe('RandomSampler: sequence, window and exhaustion', () => {
         for (const b1 of blockChoices) {
           for (const b2 of blockChoices) {
             const spec: ArchSpec = { stemFilters: F, growth: g, blocks: [b1, b2] };
-            const kib = (paramCount(spec) * 4) / 1024;
+            const kib = (paramCount(spec, { classes }) * 4) / 1024;
             if (kib > minKiB && kib < maxKiB) ids.add(archId(spec));
           }
         }
@@ -162,6 +167,26 @@ describe('RandomSampler: sequence, window and exhaustion', () => {
         bruteForce(tiny, lo, hi).size,
       );
     }
+  });
+
+  it('counts the head of another number of classes in the size (against brute force)', () => {
+    for (const [lo, hi] of [
+      [0, 2],
+      [1, 3],
+    ]) {
+      const ten = countArchitectures(tiny, { minKiB: lo, maxKiB: hi }, 10);
+      expect(ten).toBe(bruteForce(tiny, lo, hi, 10).size);
+      expect(ten).not.toBe(countArchitectures(tiny, { minKiB: lo, maxKiB: hi }));
+    }
+    const window = { minKiB: 0, maxKiB: 2 };
+    const expected = bruteForce(tiny, 0, 2, 10);
+    const sampler = new RandomSampler({ seed: 1, space: tiny, window, classes: 10 });
+    const proposals = Array.from({ length: expected.size }, (_, i) => sampler.at(i));
+    expect(new Set(proposals.map((p) => p.archId))).toEqual(expected);
+    for (const p of proposals) expect(p.params).toBe(paramCount(p.spec, { classes: 10 }));
+    expect(() => new RandomSampler({ seed: 1, classes: 1 })).toThrow(
+      'classes must be an integer >= 2, got 1',
+    );
   });
 
   it('proposes every architecture of an exhausted space once, then says so', () => {

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { deriveSeed } from '@asc/core';
+import { paramCount } from '../src/params';
 import { RandomSampler } from '../src/sampler';
 import { EvaluatorModuleError } from '../src/search/evaluate';
 import { runSearch, type SearchEvent, type SearchOptions } from '../src/search/run-search';
@@ -218,7 +219,7 @@ describe('runSearch with worker processes', () => {
     ).rejects.toThrow(/cannot find the evaluator module/);
   });
 
-  it('refuses to resume a study with another seed or window', async () => {
+  it('refuses to resume a study with another seed, window or number of classes', async () => {
     const store = await SqliteTrialStore.open(storeFile());
     try {
       await Study.open(store, { name: 'test', seed: 3 });
@@ -231,6 +232,12 @@ describe('runSearch with worker processes', () => {
       await expect(
         Study.open(store, { name: 'test', seed: 3, window: { minKiB: 100, maxKiB: 500 } }),
       ).rejects.toThrow(/size window 250 < KB < 500, not 100 < KB < 500/);
+      await expect(Study.open(store, { name: 'test', seed: 3, classes: 10 })).rejects.toThrow(
+        /was created for 3 classes, not 10/,
+      );
+      // A study of 10 classes sizes its candidates with a 10-way head.
+      const ten = await Study.open(store, { name: 'ten', seed: 3, classes: 10 });
+      expect(ten.proposal(0).params).toBe(paramCount(ten.proposal(0).spec, { classes: 10 }));
     } finally {
       await store.close();
     }

@@ -52,6 +52,37 @@ describe('SqliteTrialStore specifics', () => {
     await expect(SqliteTrialStore.open(file)).rejects.toThrow(file);
   });
 
+  it('opens a store of the first schema (before rungs), migrated and with its trials intact', async () => {
+    // A trials.sqlite written by the schema-1 store (committed as written then).
+    const file = path.join(dir, 'trials.sqlite');
+    fs.copyFileSync(path.join(__dirname, 'fixtures', 'legacy-v1.sqlite'), file);
+    const store = await SqliteTrialStore.open(file);
+    const trials = await store.getTrials('legacy');
+    expect(trials.map((t) => [t.number, t.status, t.accuracy])).toEqual([
+      [0, 'complete', 0.5],
+      [1, 'failed', null],
+      [2, 'complete', 0.7],
+    ]);
+    expect(trials[2].epochs.map((e) => e.testAccuracy)).toEqual([0.6, 0.7]);
+    for (const t of trials) {
+      expect(t).toMatchObject({ bracket: 0, rung: null, rungs: [], trainedSamples: null });
+    }
+    // The study goes on under the new schema: a claim records its rung.
+    const next = await store.claimTrial('legacy', {
+      targetFinished: 3,
+      identity: { worker: 'new:1:0', host: 'new', pid: 1 },
+      propose: (i) => ({ ...trials[0], sampleIndex: i, archId: `arch-${i}` }),
+    });
+    expect(next).toMatchObject({ kind: 'claimed', trial: { number: 3, rung: 0 } });
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([
+      { version: SQLITE_SCHEMA_VERSION },
+    ]);
+    db.close();
+    expect(SQLITE_SCHEMA_VERSION).toBe(2);
+  });
+
   it('keeps trials across reopening', async () => {
     const file = path.join(dir, 'trials.sqlite');
     const a = await SqliteTrialStore.open(file);

@@ -1,3 +1,4 @@
+import { createPruner } from '../src/search/pruner';
 import type { ArchSpec } from '../src/spec';
 import {
   FeatureConfigMismatchError,
@@ -50,7 +51,7 @@ export function describeTrialStore(
         rejectedBySize: 3 * i,
       });
     const claim = (target: number, who = me, ids: string[] = []): Promise<ClaimOutcome> =>
-      store.claimTrial('s', { targetComplete: target, identity: who, propose: proposal(ids) });
+      store.claimTrial('s', { targetFinished: target, identity: who, propose: proposal(ids) });
     const claimed = async (target: number, who = me, ids: string[] = []): Promise<TrialRecord> => {
       const c = await claim(target, who, ids);
       if (c.kind !== 'claimed') throw new Error(`expected a claim, got ${c.kind}`);
@@ -192,9 +193,11 @@ export function describeTrialStore(
     it('fails trials with stale heartbeats and offers their architecture again first', async () => {
       const a = await claimed(3);
       const b = await claimed(3, other);
-      await new Promise((r) => setTimeout(r, 60));
+      // a's heartbeat is 600 ms old, b's fresh: a 400 ms timeout separates them even when a
+      // loaded machine takes a few hundred ms between b's heartbeat and the sweep.
+      await new Promise((r) => setTimeout(r, 600));
       await store.heartbeat(b.trialId, other.worker);
-      const marked = await store.failStaleTrials('s', { heartbeatTimeoutMs: 40 });
+      const marked = await store.failStaleTrials('s', { heartbeatTimeoutMs: 400 });
       expect(marked.map((t) => t.trialId)).toEqual([a.trialId]);
       expect(marked[0]).toMatchObject({ status: 'failed', requeued: true });
       expect(marked[0].error).toMatch(/heartbeat/);
@@ -239,7 +242,7 @@ export function describeTrialStore(
     it('writes nothing when the proposal throws', async () => {
       await expect(
         store.claimTrial('s', {
-          targetComplete: 3,
+          targetFinished: 3,
           identity: me,
           propose: () => {
             throw new Error('space exhausted');
@@ -261,7 +264,7 @@ export function describeTrialStore(
     it('filters trials by status and rejects an unknown study', async () => {
       const a = await claimed(5);
       await claimed(5);
-      await store.finishTrial(a.trialId, me.worker, { status: 'pruned', reason: 'test' });
+      await store.finishTrial(a.trialId, me.worker, { status: 'pruned', result: result(0.5) });
       expect((await store.getTrials('s', { status: ['pruned'] })).map((t) => t.trialId)).toEqual([
         a.trialId,
       ]);
@@ -269,10 +272,141 @@ export function describeTrialStore(
       await expect(store.getTrials('nope')).rejects.toThrow(/no study named "nope"/);
     });
 
+    describe('under a pruner', () => {
+      // ASHA, eta 3, rungs at 1, 3 and 9 epochs.
+      const pruner = createPruner({
+        kind: 'asha',
+        minEpochs: 1,
+        maxEpochs: 9,
+        reductionFactor: 3,
+        metric: 'accuracy',
+      });
+      const claimUnder = (target: number, who = me) =>
+        store.claimTrial('s', {
+          targetFinished: target,
+          identity: who,
+          propose: proposal([]),
+          pruner,
+        });
+      const rungResult = (accuracy: number, samples: number, trainedSamples: number) => ({
+        ...result(accuracy),
+        epochs: [],
+        seconds: 5,
+        samples,
+        trainedSamples,
+      });
+      const stopAt = (
+        id: number,
+        who: WorkerIdentity,
+        acc: number,
+        epochs: number,
+        samples: number,
+      ) =>
+        store.finishTrial(id, who.worker, {
+          status: epochs === 9 ? 'complete' : 'pruned',
+          result: rungResult(acc, samples, samples - (epochs === 1 ? 0 : epochs === 3 ? 10 : 30)),
+          rungEpochs: epochs,
+        });
+
+      it('records each rung reached and promotes the best once eta trials reached a rung', async () => {
+        const ids: number[] = [];
+        for (const acc of [0.5, 0.7, 0.6]) {
+          const c = await claimUnder(6);
+          expect(c).toMatchObject({ kind: 'claimed', via: 'new', trial: { rung: 0, bracket: 0 } });
+          const t = (c as { trial: TrialRecord }).trial;
+          ids.push(t.trialId);
+          expect(await stopAt(t.trialId, me, acc, 1, 10)).toBe(true);
+        }
+        const pruned = (await store.getTrial(ids[1]))!;
+        expect(pruned).toMatchObject({
+          status: 'pruned',
+          rung: 0,
+          accuracy: 0.7,
+          trainedSamples: 10,
+        });
+        expect(pruned.rungs).toEqual([
+          {
+            rung: 0,
+            epochs: 1,
+            samples: 10,
+            accuracy: 0.7,
+            loss: expect.closeTo(0.3, 12),
+            seconds: 5,
+          },
+        ]);
+        // The top 1 of 3 goes on: the same trial, running again under the claimer.
+        const promoted = await claimUnder(6, other);
+        expect(promoted).toMatchObject({
+          kind: 'claimed',
+          via: 'promote',
+          trial: { trialId: ids[1], number: 1, status: 'running', rung: 1, worker: other.worker },
+        });
+        expect(await stopAt(ids[1], other, 0.8, 3, 30)).toBe(true);
+        const t = (await store.getTrial(ids[1]))!;
+        expect(t).toMatchObject({ status: 'pruned', rung: 1, seconds: 10, trainedSamples: 30 });
+        expect(t.rungs.map((r) => [r.rung, r.epochs, r.samples])).toEqual([
+          [0, 1, 10],
+          [1, 3, 30],
+        ]);
+        expect((await store.getTrials('s')).map((x) => x.status)).toEqual([
+          'pruned',
+          'pruned',
+          'pruned',
+        ]);
+      });
+
+      it('re-offers a promoted trial whose worker died with its rungs, toward the same rung', async () => {
+        for (const acc of [0.5, 0.7, 0.6]) {
+          const c = (await claimUnder(3)) as { trial: TrialRecord };
+          await store.reportEpoch(c.trial.trialId, me.worker, {
+            ...result(acc).epochs[0],
+            epoch: 1,
+          });
+          await stopAt(c.trial.trialId, me, acc, 1, 10);
+        }
+        const promoted = (await claimUnder(3, other)) as { trial: TrialRecord };
+        await store.reportEpoch(promoted.trial.trialId, other.worker, result(0.75).epochs[0]);
+        await store.reportEpoch(promoted.trial.trialId, other.worker, {
+          ...result(0.75).epochs[0],
+          epoch: 2,
+        });
+        await store.failStaleTrials('s', {
+          heartbeatTimeoutMs: 60_000,
+          deadWorkers: [other.worker],
+        });
+        const dead = (await store.getTrial(promoted.trial.trialId))!;
+        expect(dead).toMatchObject({ status: 'failed', requeued: true, rung: 1 });
+        const again = await claimUnder(3);
+        expect(again).toMatchObject({
+          kind: 'claimed',
+          via: 'reoffer',
+          trial: { retryOf: dead.trialId, rung: 1, sampleIndex: dead.sampleIndex, number: 3 },
+        });
+        const retry = (again as { trial: TrialRecord }).trial;
+        expect(retry.rungs).toEqual(dead.rungs);
+        // Epoch 2 belonged to the run that died; epoch 1 ended before rung 0 (1 epoch).
+        expect(retry.epochs.map((e) => e.epoch)).toEqual([1]);
+        expect(retry.trainedSamples).toBeNull();
+        expect((await store.getTrial(dead.trialId))!.requeued).toBe(false);
+      });
+
+      it('never hands the same promotion to two concurrent claims', async () => {
+        for (let i = 0; i < 6; i++) {
+          const c = (await claimUnder(6)) as { trial: TrialRecord };
+          await stopAt(c.trial.trialId, me, 0.1 * i, 1, 10);
+        }
+        // All 6 at rung 0, none can come: the top floor(6/3) = 2 go on, once each.
+        const outcomes = await Promise.all(Array.from({ length: 5 }, () => claimUnder(6)));
+        const promoted = outcomes.flatMap((o) => (o.kind === 'claimed' ? [o.trial.number] : []));
+        expect(promoted.sort()).toEqual([4, 5]);
+        expect(outcomes.filter((o) => o.kind === 'wait')).toHaveLength(3);
+      });
+    });
+
     it('refuses to mix feature configs in a study, naming both hashes', async () => {
       const withHash = (hash: string | null) =>
         store.claimTrial('s', {
-          targetComplete: 5,
+          targetFinished: 5,
           identity: me,
           featureConfigHash: hash,
           propose: proposal([]),
@@ -287,7 +421,7 @@ export function describeTrialStore(
       await store.createStudy({ name: 'h', seed: 1, config: {}, featureConfigHash: 'cccc3333' });
       await expect(
         store.claimTrial('h', {
-          targetComplete: 5,
+          targetFinished: 5,
           identity: me,
           featureConfigHash: 'aaaa1111',
           propose: proposal([]),
@@ -299,7 +433,11 @@ export function describeTrialStore(
       const a = await claimed(4);
       const b = await claimed(4, other);
       await store.reportEpoch(b.trialId, other.worker, result(0.4).epochs[0]);
-      await store.finishTrial(a.trialId, me.worker, { status: 'complete', result: result(0.9) });
+      await store.finishTrial(a.trialId, me.worker, {
+        status: 'complete',
+        result: { ...result(0.9), samples: 300, trainedSamples: 300 },
+        rungEpochs: 3,
+      });
       await store.finishTrial(b.trialId, other.worker, { status: 'interrupted', reason: 'stop' });
       const retry = await claimed(4);
       await store.finishTrial(retry.trialId, me.worker, {
@@ -330,6 +468,17 @@ export function describeTrialStore(
           })),
         );
         expect(back[2].retryOf).toBe(back[1].trialId);
+        expect(back[0]).toMatchObject({ rung: 0, trainedSamples: 300 });
+        expect(back[0].rungs).toEqual([
+          {
+            rung: 0,
+            epochs: 3,
+            samples: 300,
+            accuracy: 0.9,
+            loss: expect.closeTo(0.1, 12),
+            seconds: 2,
+          },
+        ]);
         await expect(target.store.importStudy({ ...source, name: 'copy' }, [])).rejects.toThrow(
           /a study named "copy" already exists/,
         );

@@ -75,20 +75,67 @@ describe('StudyDir', () => {
   });
 
   it('resolves a search’s settings: asked for, else study.json’s, else 1 and 250 < KB < 500', () => {
+    const paper = {
+      sampler: { kind: 'random' },
+      pruner: { kind: 'none', maxEpochs: 3, minEpochs: 3, reductionFactor: 3, metric: 'accuracy' },
+    };
     expect(resolveStudySettings({}, null)).toEqual({
       seed: 1,
       window: { minKiB: 250, maxKiB: 500 },
+      ...paper,
+      init: 'pytorch',
     });
+    // A study.json from before the sampler, pruner and init options: Glorot's models.
     const stored = { seed: 9, window: WINDOW, dataset: '/d', cache: '/c' };
     expect(resolveStudySettings({}, stored)).toEqual({
       seed: 9,
       window: WINDOW,
       dataset: '/d',
       cache: '/c',
+      ...paper,
+      init: 'glorot',
     });
     expect(
       resolveStudySettings({ seed: 2, window: { maxKiB: 300 }, cache: '/other' }, stored),
-    ).toEqual({ seed: 2, window: { minKiB: 20, maxKiB: 300 }, dataset: '/d', cache: '/other' });
+    ).toMatchObject({
+      seed: 2,
+      window: { minKiB: 20, maxKiB: 300 },
+      dataset: '/d',
+      cache: '/other',
+    });
+  });
+
+  it('resolves the sampler and pruner: asked for, else the stored ones, else defaults', () => {
+    // ASHA by default: eta 3, rungs down to epochs / eta^2.
+    expect(resolveStudySettings({ pruner: { kind: 'asha' }, epochs: 3 }, null).pruner).toEqual({
+      kind: 'asha',
+      maxEpochs: 3,
+      minEpochs: 1 / 3,
+      reductionFactor: 3,
+      metric: 'accuracy',
+    });
+    const stored = {
+      pruner: {
+        kind: 'asha' as const,
+        maxEpochs: 9,
+        minEpochs: 1,
+        reductionFactor: 3,
+        metric: 'loss' as const,
+      },
+      sampler: { kind: 'evolution' as const, population: 10, tournament: 3 },
+      init: 'glorot' as const,
+    };
+    // Nothing asked: the stored study's.
+    expect(resolveStudySettings({ epochs: 9 }, stored)).toMatchObject(stored);
+    // Another budget: the stored pruner's rungs do not carry over.
+    expect(resolveStudySettings({ epochs: 3 }, stored).pruner).toMatchObject({
+      kind: 'asha',
+      maxEpochs: 3,
+      minEpochs: 1 / 3,
+    });
+    expect(
+      resolveStudySettings({ sampler: { kind: 'evolution', tournament: 5 } }, stored).sampler,
+    ).toEqual({ kind: 'evolution', population: 10, tournament: 5 });
   });
 
   it('finds the study a reader means: the named one, else the store’s only one', async () => {

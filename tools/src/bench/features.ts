@@ -8,8 +8,8 @@ import {
   addonAvailable,
   buildFeatureCache,
   computeClipFeatures,
+  cudaInfo,
   DEFAULT_FEATURE_CONFIG,
-  morletFilterbank,
   nativeFeatures,
   type FeatureBackend,
 } from '@asc/native';
@@ -17,13 +17,19 @@ import { defineCommand, type GlobalOptions } from '../cli/command';
 import { CommandFailed } from '../cli/errors';
 import type { Output } from '../cli/output';
 import { checkPositiveIntegers } from '../cli/flags';
+import { deviceOptions, withDeviceFlags, type DeviceArgs } from '../cli/device-flags';
+import { benchFeaturesCuda, type FeaturesCudaBenchResult } from './features-cuda';
+import { syntheticClip, SYNTHETIC_SECONDS as SECONDS, writeFilterBank } from './inputs';
 
-interface FeaturesBenchArgs {
-  clips: number;
+interface FeaturesBenchArgs extends DeviceArgs {
+  clips?: number;
   threads?: number;
   jsClips: number;
   numpyClips: number;
   flacClips: number;
+  cpuClips: number;
+  computeClips: number;
+  torch: boolean;
 }
 
 /** `asc bench features --json` (the issue's keys first). */
@@ -63,34 +69,8 @@ export interface FeaturesBenchResult {
   loadAverage: number;
 }
 
-const SECONDS = 10;
 const RATE_HZ = DEFAULT_FEATURE_CONFIG.sampleRateHz;
 const FLAC_RATE_HZ = 44100;
-
-// A stereo scene-like clip: tones, a sweep and noise, different per seed, so the files
-// differ (the cache is content-addressed) and the spectra are not trivial.
-function syntheticClip(seed: number, rateHz = RATE_HZ): Float64Array[] {
-  const n = SECONDS * rateHz;
-  let state = (seed * 2654435761) >>> 0 || 1;
-  const noise = (): number => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 4294967296 - 0.5;
-  };
-  const f0 = 100 + (seed % 13) * 70;
-  const left = new Float64Array(n);
-  const right = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const t = i / rateHz;
-    const tone =
-      0.2 * Math.sin(2 * Math.PI * f0 * t) +
-      0.05 * Math.sin(2 * Math.PI * (f0 * 7.3 + 300 * t) * t);
-    left[i] = tone + 0.05 * noise();
-    right[i] = 0.8 * tone + 0.05 * noise();
-  }
-  return [left, right];
-}
 
 function filesPerSec(files: number, seconds: number): number {
   return seconds > 0 ? files / seconds : 0;
@@ -157,23 +137,14 @@ function writeMonoClips(
 }
 
 function runNumpy(wavs: string[], workDir: string): { filesPerSec: number | null; error?: string } {
-  const bank = morletFilterbank({
-    nFft: DEFAULT_FEATURE_CONFIG.nFft,
-    J: DEFAULT_FEATURE_CONFIG.J,
-    Q: DEFAULT_FEATURE_CONFIG.Q,
-  });
-  const bankFile = path.join(workDir, 'bank.f32');
-  fs.writeFileSync(
-    bankFile,
-    Buffer.from(bank.weights.buffer, bank.weights.byteOffset, bank.weights.byteLength),
-  );
+  const bank = writeFilterBank(workDir);
   const script = path.join(__dirname, '..', '..', 'bench', 'features_numpy.py');
   const r = spawnSync(
     'python3',
     [
       script,
       '--bank',
-      bankFile,
+      bank.file,
       '--bands',
       `${bank.bands}`,
       '--bins',
@@ -196,7 +167,10 @@ function runNumpy(wavs: string[], workDir: string): { filesPerSec: number | null
   };
 }
 
-async function bench(args: FeaturesBenchArgs, out: Output): Promise<FeaturesBenchResult> {
+async function bench(
+  args: FeaturesBenchArgs & { clips: number },
+  out: Output,
+): Promise<FeaturesBenchResult> {
   if (!addonAvailable())
     throw new CommandFailed('the native addon is not built: npx nx run native:build');
   const threads = args.threads ?? os.availableParallelism();
@@ -316,13 +290,13 @@ async function bench(args: FeaturesBenchArgs, out: Output): Promise<FeaturesBenc
 export const featuresBenchCommand = defineCommand<FeaturesBenchArgs>({
   command: 'features',
   describe:
-    'Feature extraction throughput: native (1 and all threads), TypeScript, numpy, FFT only; 44.1 kHz FLAC',
+    'Feature extraction throughput: native (1 and all threads), TypeScript, numpy, FFT only; ' +
+    '44.1 kHz FLAC; or CUDA against the CPU and PyTorch (--device cuda)',
   builder: (y: Argv<GlobalOptions>) =>
-    y
+    withDeviceFlags(y, 'cpu')
       .option('clips', {
         type: 'number',
-        default: 100,
-        describe: 'Synthetic 10 s clips for the native runs',
+        describe: 'Synthetic 10 s clips for the native runs (default 100; with --device cuda 2000)',
       })
       .option('threads', {
         type: 'number',
@@ -342,15 +316,50 @@ export const featuresBenchCommand = defineCommand<FeaturesBenchArgs>({
         type: 'number',
         default: 40,
         describe: 'Clips for the 44.1 kHz mono FLAC run and its 48 kHz mono WAV reference',
+      })
+      .option('cpu-clips', {
+        type: 'number',
+        default: 64,
+        describe: '--device cuda: clips the CPU path also computes (difference and ratio)',
+      })
+      .option('compute-clips', {
+        type: 'number',
+        default: 2048,
+        describe: '--device cuda: clips of the compute-only runs (ours and PyTorch)',
+      })
+      .option('torch', {
+        type: 'boolean',
+        default: true,
+        describe: '--device cuda: run the PyTorch pipeline with python3 (--no-torch skips it)',
       }) as unknown as Argv<FeaturesBenchArgs>,
-  run: async (args, out) => {
+  run: async (args, out): Promise<FeaturesBenchResult | FeaturesCudaBenchResult> => {
     checkPositiveIntegers({
       '--clips': args.clips,
       '--threads': args.threads,
       '--js-clips': args.jsClips,
       '--numpy-clips': args.numpyClips,
       '--flac-clips': args.flacClips,
+      '--cpu-clips': args.cpuClips,
+      '--compute-clips': args.computeClips,
     });
-    return bench(args, out);
+    const { device: requested, cuda } = deviceOptions(args);
+    const device = requested === 'auto' ? (cudaInfo().usable ? 'cuda' : 'cpu') : requested;
+    if (device === 'cuda') {
+      if (!addonAvailable()) {
+        throw new CommandFailed('the native addon is not built: npx nx run native:build');
+      }
+      return benchFeaturesCuda(
+        {
+          clips: args.clips ?? 2000,
+          cpuClips: args.cpuClips,
+          computeClips: args.computeClips,
+          threads: args.threads ?? os.availableParallelism(),
+          cuda,
+          python: args.torch ? 'python3' : null,
+        },
+        out,
+      );
+    }
+    return bench({ ...args, clips: args.clips ?? 100 }, out);
   },
 });

@@ -5,9 +5,14 @@ import * as path from 'path';
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Argv } from 'yargs';
 import {
+  cudaRoundTrips,
   nativeKernelMemoryStats,
+  registerCudaBackend,
   registerNativeKernels,
+  resetCudaKernelDispatchCounts,
   unregisterNativeKernels,
+  type AscCudaBackend,
+  type DeviceKind,
 } from '@asc/native';
 import { AdamL2 } from '@asc/trainer';
 import { resolveModel, type ArchSpec } from '@asc/zoo';
@@ -18,7 +23,7 @@ import { checkPositiveIntegers } from '../cli/flags';
 
 type Tf = typeof tfjs;
 
-interface TrainBenchArgs {
+export interface TrainBenchArgs {
   model: string;
   threads?: number;
   steps: number;
@@ -28,6 +33,7 @@ interface TrainBenchArgs {
   torch: boolean;
   reuseComparison: boolean;
   profile: boolean;
+  device: 'cpu' | 'cuda';
 }
 
 /** Time a training step spends in one kernel (tf.profile of one step, --profile). */
@@ -193,9 +199,11 @@ const JEMALLOC_PATHS = [
   '/usr/lib/aarch64-linux-gnu/libjemalloc.so.2',
 ];
 
-// Debian's python3-torch lives in the system Python, which a pyenv shim may hide.
-function torchPython(): string {
+// Debian's python3-torch lives in the system Python, which a pyenv shim may hide; a CUDA
+// PyTorch is the python3 on the PATH (a GPU machine's virtual environment).
+function torchPython(device: 'cpu' | 'cuda'): string {
   if (process.env.ASC_TORCH_PYTHON) return process.env.ASC_TORCH_PYTHON;
+  if (device === 'cuda') return 'python3';
   return fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 }
 
@@ -219,6 +227,12 @@ function ensureTorch(python: string, out: Output): string | null {
   return null;
 }
 
+/** Where the PyTorch reference runs: a python3 with torch, the folder of torch_model.py. */
+export interface TorchLocation {
+  python?: string;
+  scriptsDir?: string;
+}
+
 interface TorchResult {
   /** Parameters of the PyTorch model: the zoo's count when both build the same network. */
   params: number;
@@ -227,6 +241,8 @@ interface TorchResult {
   trainCpuSecondsPerStep: number;
   torchVersion: string;
   allocator: 'jemalloc' | 'default';
+  /** The device PyTorch ran on ('cpu' or the GPU's name). */
+  device: string;
 }
 
 function runTorch(
@@ -238,9 +254,17 @@ function runTorch(
   steps: number,
   blasCore: string,
   out: Output,
+  device: 'cpu' | 'cuda' = 'cpu',
+  where: TorchLocation = {},
 ): TorchResult | { error: string } {
-  const python = torchPython();
-  const missing = ensureTorch(python, out);
+  const python = where.python ?? torchPython(device);
+  // Debian's PyTorch has no CUDA: on a GPU machine PyTorch is there or it is not.
+  const missing =
+    device === 'cuda'
+      ? hasTorch(python)
+        ? null
+        : `${python} cannot import torch (set ASC_TORCH_PYTHON to a CUDA PyTorch's python)`
+      : ensureTorch(python, out);
   if (missing) return { error: missing };
   const jemalloc = JEMALLOC_PATHS.find((p) => fs.existsSync(p));
   const env = { ...process.env };
@@ -253,7 +277,10 @@ function runTorch(
   } else {
     out.warn('libjemalloc2 not found: PyTorch runs with the default allocator (slower)');
   }
-  const script = path.join(__dirname, '..', '..', 'bench', 'torch_model.py');
+  const script = path.join(
+    where.scriptsDir ?? path.join(__dirname, '..', '..', 'bench'),
+    'torch_model.py',
+  );
   const [height, width, channels] = inputShape;
   const r = spawnSync(
     python,
@@ -263,6 +290,7 @@ function runTorch(
       ...['--threads', `${threads}`, '--batch', `${batch}`, '--classes', `${classes}`],
       ...['--height', `${height}`, '--width', `${width}`, '--channels', `${channels}`],
       ...['--train-steps', `${steps}`, '--infer-steps', `${steps}`],
+      ...['--device', device],
     ],
     { encoding: 'utf8', env, maxBuffer: 16 * 1024 * 1024 },
   );
@@ -276,6 +304,14 @@ function runTorch(
   } catch {
     return { error: `torch_model.py printed no JSON result: ${line.slice(0, 200)}` };
   }
+}
+
+/** What torch_model.py builds for a zoo model: its spec, MobileNet V2, or nothing. */
+function torchDefinition(
+  resolved: ReturnType<typeof resolveModel>,
+): { spec: ArchSpec } | { model: 'mobilenet-v2' } | null {
+  if (resolved.spec) return { spec: resolved.spec };
+  return resolved.name === 'mobilenet-v2' ? { model: 'mobilenet-v2' } : null;
 }
 
 function ratio(a: number | null, b: number | null): number | null {
@@ -340,11 +376,7 @@ async function bench(args: TrainBenchArgs, out: Output): Promise<TrainBenchResul
 
   let torch: TorchResult | { error: string } | null = null;
   if (args.torch) {
-    const what = resolved.spec
-      ? { spec: resolved.spec }
-      : resolved.name === 'mobilenet-v2'
-        ? { model: 'mobilenet-v2' as const }
-        : null;
+    const what = torchDefinition(resolved);
     torch = what
       ? runTorch(
           what,
@@ -433,6 +465,158 @@ async function bench(args: TrainBenchArgs, out: Output): Promise<TrainBenchResul
   return result;
 }
 
+/** `asc bench train --device cuda --json` (the issue's keys first). */
+export interface CudaTrainBenchResult {
+  model: string;
+  cudaTrainSamplesPerSec: number;
+  cudaInferSamplesPerSec: number;
+  torchCudaTrainSamplesPerSec: number | null;
+  torchCudaInferSamplesPerSec: number | null;
+  /** Kernels that ran on the CPU through a host round trip in the timed steps, with counts. */
+  roundTripKernels: Record<string, number>;
+  cudaTrainOverTorch: number | null;
+  cudaInferOverTorch: number | null;
+  params: number;
+  batch: number;
+  steps: number;
+  /** 'cuda', or 'emulated' (ASC_CUDA_DEVICE=emulated: host loops, for checks). */
+  device: DeviceKind;
+  /** The device and what computed the matrix products. */
+  deviceDescription: string;
+  gemm: string;
+  tf32: boolean;
+  cudaTrainStepSeconds: number[];
+  /** The device memory pool's peak over the run, and what it held at the end. */
+  devicePeakBytes: number;
+  devicePooledBytes: number;
+  torchDevice?: string;
+  torchVersion?: string;
+  torchError?: string;
+  loadAverage: number;
+  /** With --profile: one training step's kernels by device time, longest first. */
+  cudaTrainKernels?: KernelTime[];
+}
+
+/** The asc-cuda backend against PyTorch on the same GPU (also run by gpu-check). */
+export async function benchCuda(
+  args: TrainBenchArgs,
+  out: Output,
+  torchAt: TorchLocation = {},
+): Promise<CudaTrainBenchResult> {
+  const tf = (await import('@tensorflow/tfjs')) as Tf;
+  tf.enableProdMode();
+  const resolved = resolveModel(args.model);
+  const device: DeviceKind = process.env.ASC_CUDA_DEVICE === 'emulated' ? 'emulated' : 'cuda';
+  let handle;
+  try {
+    handle = registerCudaBackend(tf, {
+      device,
+      ...(args.threads !== undefined ? { threads: args.threads } : {}),
+    });
+  } catch (err) {
+    throw new CommandFailed(`--device cuda: ${(err as Error).message}`);
+  }
+  await tf.setBackend(handle.name);
+  const loadAverage = os.loadavg()[0];
+  out.info(
+    `${resolved.name}: ${resolved.params.toLocaleString('en')} parameters, batch ${args.batch}, ` +
+      `${args.steps} timed steps on ${handle.description} (load average ${loadAverage.toFixed(1)})`,
+  );
+  resetCudaKernelDispatchCounts();
+  const cuda = await measureTfjs(
+    tf,
+    (t) => resolved.build(t),
+    args.batch,
+    args.steps,
+    1,
+    args.profile,
+  );
+  const roundTripKernels = cudaRoundTrips();
+  const memory = (tf.backend() as AscCudaBackend).memory().device;
+  await tf.setBackend('cpu');
+  out.info(
+    `asc-cuda: train ${fmt(cuda.trainSamplesPerSec)} samples/s, infer ${fmt(cuda.inferSamplesPerSec)} ` +
+      `samples/s; device memory peak ${(memory.peakBytes / 2 ** 20).toFixed(0)} MiB`,
+  );
+  const trips = Object.entries(roundTripKernels);
+  out.info(
+    trips.length === 0
+      ? '  host round trips: none'
+      : `  host round trips: ${trips.map(([k, n]) => `${k} x${n}`).join(', ')}`,
+  );
+  if (cuda.kernels) {
+    const total = cuda.kernels.reduce((t, k) => t + k.ms, 0);
+    out.info(`  one training step, ${total.toFixed(1)} ms of device time in kernels; the longest:`);
+    for (const k of cuda.kernels.slice(0, 20)) {
+      const trip = roundTripKernels[k.kernel] ? ' (round trip)' : '';
+      out.info(
+        `    ${k.kernel.padEnd(38)} ${String(k.calls).padStart(5)} calls ` +
+          `${k.ms.toFixed(2).padStart(9)} ms ${((100 * k.ms) / total).toFixed(1).padStart(5)} %${trip}`,
+      );
+    }
+  }
+  let torch: TorchResult | { error: string } | null = null;
+  if (args.torch) {
+    const what = torchDefinition(resolved);
+    torch = what
+      ? runTorch(
+          what,
+          cuda.inputShape,
+          cuda.classes,
+          args.batch,
+          args.threads ?? os.cpus().length,
+          args.steps,
+          '',
+          out,
+          'cuda',
+          torchAt,
+        )
+      : { error: `no PyTorch definition of ${resolved.name} in torch_model.py` };
+    if ('error' in torch) {
+      out.warn(`PyTorch reference: ${torch.error}`);
+    } else {
+      out.info(
+        `PyTorch ${torch.torchVersion} on ${torch.device}: train ${fmt(torch.trainSamplesPerSec)} ` +
+          `samples/s, infer ${fmt(torch.inferSamplesPerSec)} samples/s`,
+      );
+    }
+  }
+  const torchOk = torch && !('error' in torch) ? torch : null;
+  const result: CudaTrainBenchResult = {
+    model: resolved.name,
+    cudaTrainSamplesPerSec: cuda.trainSamplesPerSec,
+    cudaInferSamplesPerSec: cuda.inferSamplesPerSec,
+    torchCudaTrainSamplesPerSec: torchOk?.trainSamplesPerSec ?? null,
+    torchCudaInferSamplesPerSec: torchOk?.inferSamplesPerSec ?? null,
+    roundTripKernels,
+    cudaTrainOverTorch: ratio(cuda.trainSamplesPerSec, torchOk?.trainSamplesPerSec ?? null),
+    cudaInferOverTorch: ratio(cuda.inferSamplesPerSec, torchOk?.inferSamplesPerSec ?? null),
+    params: resolved.params,
+    batch: args.batch,
+    steps: args.steps,
+    device: handle.device,
+    deviceDescription: handle.description,
+    gemm: handle.gemm,
+    tf32: handle.tf32,
+    cudaTrainStepSeconds: cuda.stepSeconds,
+    devicePeakBytes: memory.peakBytes,
+    devicePooledBytes: memory.pooledBytes,
+    loadAverage,
+  };
+  if (torchOk) {
+    result.torchDevice = torchOk.device;
+    result.torchVersion = torchOk.torchVersion;
+  } else if (torch && 'error' in torch) {
+    result.torchError = torch.error;
+  }
+  if (cuda.kernels) result.cudaTrainKernels = cuda.kernels;
+  out.info(
+    `asc-cuda / PyTorch: train ${fmt(result.cudaTrainOverTorch, 2)}x, ` +
+      `infer ${fmt(result.cudaInferOverTorch, 2)}x`,
+  );
+  return result;
+}
+
 /** `asc bench train`: tfjs training/inference with native kernels vs JS kernels and PyTorch. */
 export const trainBenchCommand = defineCommand<TrainBenchArgs>({
   command: 'train',
@@ -467,7 +651,13 @@ export const trainBenchCommand = defineCommand<TrainBenchArgs>({
       .option('profile', {
         type: 'boolean',
         default: false,
-        describe: "Time one more native training step's kernels (tf.profile) and list them",
+        describe: "Time one more training step's kernels (tf.profile) and list them",
+      })
+      .option('device', {
+        choices: ['cpu', 'cuda'] as const,
+        default: 'cpu' as const,
+        describe:
+          'cpu: tfjs with the native CPU kernels; cuda: the asc-cuda backend against PyTorch on the same GPU',
       }) as unknown as Argv<TrainBenchArgs>,
   run: async (args, out) => {
     checkPositiveIntegers({
@@ -481,6 +671,6 @@ export const trainBenchCommand = defineCommand<TrainBenchArgs>({
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
-    return bench(args, out);
+    return args.device === 'cuda' ? benchCuda(args, out) : bench(args, out);
   },
 });

@@ -27,7 +27,11 @@ export class CommandFailed extends AscError {
  * Codes of library errors that mean the command was called with options that cannot work
  * (libraries say what is wrong; deciding that it is a usage error is the CLI's business).
  */
-const USAGE_CODES: ReadonlySet<string> = new Set(['usage', 'train-options-invalid']);
+const USAGE_CODES: ReadonlySet<string> = new Set([
+  'usage',
+  'train-options-invalid',
+  'split-options-invalid',
+]);
 
 /** Whether `err` ends the command with exit code 2. */
 export function isUsageError(err: unknown): boolean {

@@ -1,23 +1,31 @@
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_DIFFICULTY, DEFAULT_SYNTH_RATE_HZ, DEFAULT_SYNTH_SECONDS } from '@asc/datasets';
+import {
+  DEFAULT_DIFFICULTY,
+  DEFAULT_SYNTH_RATE_HZ,
+  DEFAULT_SYNTH_SECONDS,
+  SYNTH_CLASS_SETS,
+} from '@asc/datasets';
 import { defineCommand, type GlobalOptions } from '../cli/command';
+import { splitFlags, splitOptionsFromArgs, type SplitArgs } from '../cli/flags';
 import { checkDataset, synthesizeWithProgress } from '../ops/dataset';
 
-interface CheckArgs {
+interface CheckArgs extends SplitArgs {
   dir: string;
   audio: boolean;
   headers: boolean;
+  'write-split'?: string;
 }
 
 const checkCommand = defineCommand<CheckArgs>({
   command: 'check <dir>',
-  describe: 'Check a dataset in the TAU Urban Acoustic Scenes 2020 3Class layout',
+  describe:
+    'Check a dataset: the DCASE layout (meta.csv, evaluation_setup/) or a folder per class (audio/<label>/)',
   builder: (y) =>
-    y
+    splitFlags(y)
       .positional('dir', {
         type: 'string',
         demandOption: true,
-        describe: 'Dataset root (holds meta.csv)',
+        describe: 'Dataset root (holds meta.csv, or audio/<label>/ folders)',
       })
       .option('audio', {
         type: 'boolean',
@@ -29,9 +37,19 @@ const checkCommand = defineCommand<CheckArgs>({
         default: false,
         describe:
           'Also read every audio header (format, rate, channels, length; any format with the addon)',
+      })
+      .option('write-split', {
+        type: 'string',
+        describe:
+          'Write which clip is in which split to this file (filename, label, split; tab-separated)',
       }) as unknown as Argv<CheckArgs>,
   run: (args, out) =>
-    checkDataset(args.dir, out, { checkAudio: args.audio, checkHeaders: args.headers }),
+    checkDataset(args.dir, out, {
+      checkAudio: args.audio,
+      checkHeaders: args.headers,
+      split: splitOptionsFromArgs(args),
+      writeSplit: args['write-split'],
+    }),
 });
 
 interface SynthArgs {
@@ -41,12 +59,13 @@ interface SynthArgs {
   seconds: number;
   rate: number;
   difficulty: number;
+  classes: number;
   threads?: number;
 }
 
 const synthCommand = defineCommand<SynthArgs>({
   command: 'synth',
-  describe: 'Generate the deterministic synthetic dataset in the same layout',
+  describe: 'Generate the deterministic synthetic dataset (DCASE layout, 3 or 10 classes)',
   builder: (y) =>
     y
       .option('out', { type: 'string', demandOption: true, describe: 'Directory to write' })
@@ -71,6 +90,11 @@ const synthCommand = defineCommand<SynthArgs>({
         default: DEFAULT_DIFFICULTY,
         describe: 'Class overlap, 0 (easy) .. 1 (hard)',
       })
+      .option('classes', {
+        type: 'number',
+        default: 3,
+        describe: `${SYNTH_CLASS_SETS.join(' or ')}: the 3Class classes, or the ten TAU scenes as classes`,
+      })
       .option('threads', {
         type: 'number',
         describe: 'Worker threads (default: the cores)',
@@ -84,6 +108,7 @@ const synthCommand = defineCommand<SynthArgs>({
         seconds: args.seconds,
         sampleRateHz: args.rate,
         difficulty: args.difficulty,
+        classes: args.classes,
         threads: args.threads,
       },
       out,
@@ -93,7 +118,7 @@ const synthCommand = defineCommand<SynthArgs>({
 /** `asc dataset <check|synth>`. */
 export const datasetCommand: CommandModule<GlobalOptions, GlobalOptions> = {
   command: 'dataset',
-  describe: 'Check a TAU 2020 3Class dataset or generate the synthetic one',
+  describe: 'Check a dataset (either layout, any labels) or generate the synthetic one',
   builder: (y: Argv<GlobalOptions>) =>
     y
       .command(checkCommand as never)

@@ -4,18 +4,24 @@ import {
   BACKEND_REQUESTS,
   evaluateRun,
   readRunRecord,
-  runDataDirs,
+  runDataOptions,
   type BackendRequest,
+  type EvaluateSplitOptions,
   type ExportDtype,
   type FinalMetrics,
 } from '@asc/trainer';
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { UsageError } from '../cli/errors';
-import { checkPositiveIntegers } from '../cli/flags';
+import {
+  checkPositiveIntegers,
+  splitFlags,
+  splitOptionsFromArgs,
+  type SplitArgs,
+} from '../cli/flags';
 import type { Output } from '../cli/output';
 import { evaluateOnnxFile } from '../ops/eval-onnx';
 
-interface EvalArgs {
+interface EvalArgs extends SplitArgs {
   run?: string;
   'model-file'?: string[];
   dataset?: string;
@@ -32,10 +38,14 @@ function printMetrics(out: Output, m: FinalMetrics): void {
   out.info(
     `  accuracy ${percent(m.testAccuracy)}, segment accuracy ${percent(m.segmentAccuracy)}, log loss ${m.testLoss.toFixed(4)}`,
   );
+  // Per class: its recall, then its row of the confusion matrix (true class x predicted).
+  const width = Math.max(...m.classes.map((c) => c.length));
+  const cell = Math.max(...m.confusion.flat().map((n) => String(n).length));
   m.classes.forEach((c, k) => {
     const acc = m.perClass[k];
     out.info(
-      `  ${c.padEnd(15)} ${acc === null ? '   n/a' : percent(acc)}  ${m.confusion[k].join(' ')}`,
+      `  ${c.padEnd(width)}  ${acc === null ? '    n/a' : percent(acc).padStart(7)}  ` +
+        m.confusion[k].map((n) => String(n).padStart(cell)).join(' '),
     );
   });
 }
@@ -46,7 +56,7 @@ export const evalCommand = defineCommand<EvalArgs>({
   describe:
     "Evaluate a trained run's model, or exported ONNX files (--model-file, side by side), on the evaluate split",
   builder: (y: Argv<GlobalOptions>) =>
-    y
+    splitFlags(y)
       .option('run', { type: 'string', describe: 'Run directory (asc train)' })
       .option('model-file', {
         type: 'string',
@@ -77,31 +87,44 @@ export const evalCommand = defineCommand<EvalArgs>({
       return evaluateTfjsRun(args, out);
     }
     checkPositiveIntegers({ '--batch-size': args['batch-size'], '--threads': args.threads });
-    let dirs: { datasetDir: string; cacheDir: string };
-    if (args.dataset && args.cache) {
-      dirs = { datasetDir: path.resolve(args.dataset), cacheDir: path.resolve(args.cache) };
-    } else if (args.run) {
+    const datasetDir = args.dataset && path.resolve(args.dataset);
+    const cacheDir = args.cache && path.resolve(args.cache);
+    const split = splitOptionsFromArgs(args);
+    let data: Pick<
+      EvaluateSplitOptions,
+      'datasetDir' | 'cacheDir' | 'split' | 'trainedSplitDigest'
+    >;
+    if (args.run) {
       const runDir = path.resolve(args.run);
-      dirs = runDataDirs(runDir, readRunRecord(runDir), {
-        datasetDir: args.dataset && path.resolve(args.dataset),
-        cacheDir: args.cache && path.resolve(args.cache),
-      });
+      // The run's data, split and the digest it trained on; classes and features come from each file.
+      const r = runDataOptions(runDir, readRunRecord(runDir), { datasetDir, cacheDir, split });
+      data = {
+        datasetDir: r.datasetDir,
+        cacheDir: r.cacheDir,
+        split: r.split,
+        trainedSplitDigest: r.trainedSplitDigest,
+      };
+    } else if (datasetDir && cacheDir) {
+      data = { datasetDir, cacheDir, split };
     } else {
       throw new UsageError('--model-file needs --dataset and --cache, or a --run naming them');
     }
     const models = [];
+    const warnings = new Set<string>();
     for (const file of files) {
       const r = await evaluateOnnxFile(path.resolve(file), {
-        ...dirs,
+        ...data,
         batchSize: args['batch-size'],
         threads: args.threads,
       });
+      r.warnings.forEach((w) => warnings.add(w));
       out.info(
         `${r.file} (${r.model ?? '?'}, ${r.dtype ?? '?'}, ${r.fileBytes.toLocaleString('en-US')} bytes) on ${r.clips} clips / ${r.segments} segments:`,
       );
       printMetrics(out, r);
       models.push(r);
     }
+    for (const warning of warnings) out.warn(`warning: ${warning}`);
     if (models.length > 1) {
       out.info('side by side:');
       for (const m of models) {
@@ -111,7 +134,12 @@ export const evalCommand = defineCommand<EvalArgs>({
         );
       }
     }
-    return { ...dirs, models };
+    return {
+      datasetDir: data.datasetDir,
+      cacheDir: data.cacheDir,
+      warnings: [...warnings],
+      models,
+    };
   },
 });
 
@@ -120,11 +148,19 @@ async function evaluateTfjsRun(args: EvalArgs & GlobalOptions, out: Output) {
     runDir: path.resolve(args.run!),
     datasetDir: args.dataset && path.resolve(args.dataset),
     cacheDir: args.cache && path.resolve(args.cache),
+    split: splitOptionsFromArgs(args),
     dtype: args.dtype,
     backend: args.backend,
   });
   const m = r.metrics;
+  for (const warning of r.warnings) out.warn(`warning: ${warning}`);
   out.info(`${r.model} (${r.dtype}) on ${m.clips} clips / ${m.segments} segments:`);
   printMetrics(out, m);
-  return { model: r.model, dtype: r.dtype, backend: r.backend.name, ...m };
+  return {
+    model: r.model,
+    dtype: r.dtype,
+    backend: r.backend.name,
+    warnings: r.warnings,
+    ...m,
+  };
 }

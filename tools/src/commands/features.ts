@@ -8,9 +8,10 @@ import {
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { UsageError } from '../cli/errors';
 import { checkPositiveIntegers } from '../cli/flags';
+import { deviceOptions, withDeviceFlags, type DeviceArgs } from '../cli/device-flags';
 import { extractFeatures } from '../ops/features';
 
-interface FeaturesArgs {
+interface FeaturesArgs extends DeviceArgs {
   dataset: string;
   cache: string;
   threads?: number;
@@ -55,7 +56,7 @@ export const featuresCommand = defineCommand<FeaturesArgs>({
   command: 'features',
   describe: 'Compute the scalogram features of a dataset into a cache',
   builder: (y: Argv<GlobalOptions>) =>
-    y
+    withDeviceFlags(y, 'auto')
       .option('dataset', {
         type: 'string',
         demandOption: true,
@@ -101,6 +102,12 @@ export const featuresCommand = defineCommand<FeaturesArgs>({
       }) as unknown as Argv<FeaturesArgs>,
   run: (args, out) => {
     checkPositiveIntegers({ '--threads': args.threads });
+    const { device, cuda } = deviceOptions(args);
+    if (args.backend === 'js' && device === 'cuda') {
+      throw new UsageError(
+        '--device cuda needs the native backend (--backend js computes on the CPU)',
+      );
+    }
     return extractFeatures(
       {
         datasetDir: args.dataset,
@@ -111,6 +118,8 @@ export const featuresCommand = defineCommand<FeaturesArgs>({
         prune: args.prune,
         config: configOf(args),
         allowTruncated: args.allowTruncated,
+        device,
+        cuda,
       },
       out,
     );

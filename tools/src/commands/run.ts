@@ -1,5 +1,9 @@
 import type { Argv } from 'yargs';
+import { SYNTH_CLASS_SETS } from '@asc/datasets';
+import { WEIGHT_INITS } from '@asc/zoo';
+import { BACKEND_REQUESTS } from '@asc/trainer';
 import { defineCommand, type GlobalOptions } from '../cli/command';
+import { splitFlags } from '../cli/flags';
 import { runPipeline, type StepSummary } from '../run/pipeline';
 import { readRunConfig, RUN_DEFAULTS, runSettings, type RunArgs } from '../run/settings';
 import { RUN_STEPS, type RetrainedRun, type RunContext } from '../run/steps';
@@ -30,7 +34,7 @@ export const runCommand = defineCommand<RunArgs>({
   describe:
     'The whole pipeline: dataset (synthetic unless --dataset), features, search, retraining, report',
   builder: (y: Argv<GlobalOptions>) =>
-    y
+    splitFlags(y)
       .option('out', {
         type: 'string',
         demandOption: true,
@@ -41,7 +45,9 @@ export const runCommand = defineCommand<RunArgs>({
       )
       .option('dataset', {
         type: 'string',
-        describe: 'A dataset in the TAU 2020 3Class layout instead of the synthetic one',
+        describe:
+          'A dataset instead of the synthetic one: the DCASE layout (meta.csv, any labels) ' +
+          'or a folder per class (audio/<label>/, split with --split-seed, --evaluate-fraction)',
       })
       .option('clips', {
         type: 'number',
@@ -57,6 +63,11 @@ export const runCommand = defineCommand<RunArgs>({
         type: 'number',
         default: RUN_DEFAULTS.difficulty,
         describe: 'Class overlap of the synthetic dataset, 0 (easy) .. 1 (hard)',
+      })
+      .option('classes', {
+        type: 'number',
+        default: RUN_DEFAULTS.classes,
+        describe: `Classes of the synthetic dataset: ${SYNTH_CLASS_SETS.join(' or ')} (the ten TAU scenes)`,
       })
       .option('trials', {
         type: 'number',
@@ -91,6 +102,16 @@ export const runCommand = defineCommand<RunArgs>({
       .option('threads', {
         type: 'number',
         describe: 'Threads for features and training (default: the cores, shared by workers)',
+      })
+      .option('init', {
+        type: 'string',
+        choices: WEIGHT_INITS as string[],
+        describe:
+          "Initial weights of the candidates and the retrained models: pytorch (PyTorch's " +
+          "defaults, padding=1 stem) or glorot (the earlier models); default: the study's, else pytorch",
+      .option('backend', {
+        choices: BACKEND_REQUESTS,
+        describe: 'tfjs backend of the search and the retraining (default auto)',
       }) as unknown as Argv<RunArgs>,
   run: async (args, out): Promise<RunResult> => {
     const started = performance.now();

@@ -3,10 +3,15 @@ import type { Argv } from 'yargs';
 import { BACKEND_REQUESTS, type BackendRequest, type RunRecord } from '@asc/trainer';
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { UsageError } from '../cli/errors';
-import { checkPositiveIntegers } from '../cli/flags';
+import {
+  checkPositiveIntegers,
+  splitFlags,
+  splitOptionsFromArgs,
+  type SplitArgs,
+} from '../cli/flags';
 import { trainWithProgress } from '../ops/train';
 
-interface TrainArgs {
+interface TrainArgs extends SplitArgs {
   model?: string;
   dataset?: string;
   cache?: string;
@@ -52,12 +57,15 @@ export const trainCommand = defineCommand<TrainArgs>({
   command: 'train',
   describe: 'Train a model (B, A, a baseline, an architecture id or spec.json) on a dataset',
   builder: (y: Argv<GlobalOptions>) =>
-    y
+    splitFlags(y)
       .option('model', {
         type: 'string',
         describe: 'B | A | NAME | ID | spec.json (kept on resume)',
       })
-      .option('dataset', { type: 'string', describe: 'Dataset root' })
+      .option('dataset', {
+        type: 'string',
+        describe: 'Dataset root: DCASE layout (meta.csv) or a folder per class (audio/<label>/)',
+      })
       .option('cache', { type: 'string', describe: 'Feature cache directory (asc features)' })
       .option('run', { type: 'string', demandOption: true, describe: 'Run directory' })
       .option('epochs', { type: 'number', describe: "Override the recipe's epochs" })
@@ -83,6 +91,7 @@ export const trainCommand = defineCommand<TrainArgs>({
         model: args.model,
         datasetDir: args.dataset && path.resolve(args.dataset),
         cacheDir: args.cache && path.resolve(args.cache),
+        split: splitOptionsFromArgs(args),
         runDir,
         epochs: args.epochs,
         recipe: args.recipe,

@@ -11,7 +11,10 @@ import {
 } from '@asc/zoo';
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { UsageError } from '../cli/errors';
-import { readStudyConfig } from '../ops/search';
+import { parseEpochs } from '../cli/flags';
+import { askStudy, tellStudy } from '../ops/ask-tell';
+import { describeRungs, readStudyConfig } from '../ops/search';
+import { studyOptions, studyRequest, type StudyArgs } from './search';
 
 interface TrialsArgs {
   study: string;
@@ -35,6 +38,11 @@ const COLUMNS: [string, (t: TrialRecord) => string | number | null][] = [
   ['size_kb', (t) => t.sizeKiB],
   ['size_kb_fp16', (t) => t.sizeKiBFp16],
   ['epochs', (t) => t.epochs.length],
+  ['bracket', (t) => t.bracket],
+  ['rung', (t) => t.rung],
+  // rung:epochs:accuracy:loss of every rung reached, ';'-separated
+  ['rungs', (t) => t.rungs.map((r) => [r.rung, r.epochs, r.accuracy, r.loss].join(':')).join(';')],
+  ['trained_samples', (t) => t.trainedSamples],
   ['seconds', (t) => t.seconds],
   ['backend', (t) => t.backend],
   ['seed', (t) => t.seed],
@@ -56,12 +64,112 @@ function csvField(v: string | number | null): string {
 
 const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(2)}%`);
 
-/** `asc trials`: the trials of a study as a table, JSON or CSV. */
-export const trialsCommand = defineCommand<TrialsArgs>({
-  command: 'trials',
-  describe: 'List the trials of a study (table, --json or --csv), or its analysis (--analysis)',
+type AskArgs = StudyArgs;
+
+interface TellArgs {
+  study: string;
+  storage?: string;
+  trial: number;
+  accuracy?: number;
+  loss?: number;
+  epochs?: string;
+  samples?: number;
+  'trained-samples'?: number;
+  seconds?: number;
+  fail?: string;
+}
+
+/** `asc trials ask`: the next trial for a trainer outside this project. */
+const askCommand = defineCommand<AskArgs>({
+  command: 'ask',
+  describe:
+    'Claim the next trial to train (id, architecture spec, budget) for a trainer outside asc; ' +
+    'creates the study on first use',
+  builder: (y: Argv<GlobalOptions>) =>
+    studyOptions(y).option('heartbeat-timeout', {
+      type: 'number',
+      default: 3600,
+      describe:
+        'Seconds after which an asked trial not yet told counts as dead and is offered again',
+    }) as Argv<AskArgs & GlobalOptions>,
+  run: (args, out) =>
+    askStudy(
+      {
+        ...studyRequest(args),
+        trials: args.trials,
+        heartbeatTimeoutMs: args['heartbeat-timeout'] * 1000,
+      },
+      out,
+    ),
+});
+
+/** `asc trials tell`: the result of an asked trial at its budget. */
+const tellCommand = defineCommand<TellArgs>({
+  command: 'tell',
+  describe: 'Record the result of an asked trial at the budget it was asked for',
   builder: (y: Argv<GlobalOptions>) =>
     y
+      .option('study', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Study directory; with --storage, the study name',
+      })
+      .option('storage', { type: 'string', describe: 'Trial store URL' })
+      .option('trial', { type: 'number', demandOption: true, describe: 'The trial number asked' })
+      .option('accuracy', { type: 'number', describe: 'Test accuracy at the budget, 0..1' })
+      .option('loss', { type: 'number', describe: 'Test loss at the budget' })
+      .option('epochs', {
+        type: 'string',
+        describe: 'Epochs trained in all: the budget asked (e.g. 0.3333333333333333 or 1/3)',
+      })
+      .option('samples', { type: 'number', describe: 'Training samples since the trial began' })
+      .option('trained-samples', {
+        type: 'number',
+        describe: 'Training samples this run trained (less when it resumed)',
+      })
+      .option('seconds', { type: 'number', describe: 'Training seconds of this run' })
+      .option('fail', {
+        type: 'string',
+        describe: 'The trial failed: record this message instead of a result',
+      }) as Argv<TellArgs & GlobalOptions>,
+  run: (args, out) => {
+    const location =
+      args.storage !== undefined
+        ? { storage: args.storage, name: args.study }
+        : { dir: args.study };
+    if (!Number.isInteger(args.trial) || args.trial < 0) {
+      throw new UsageError(`--trial must be a trial number, got ${args.trial}`);
+    }
+    if (args.fail !== undefined) return tellStudy(location, args.trial, { failed: args.fail }, out);
+    for (const flag of ['accuracy', 'loss', 'epochs'] as const) {
+      if (args[flag] === undefined) throw new UsageError(`--${flag} is required (or --fail)`);
+    }
+    return tellStudy(
+      location,
+      args.trial,
+      {
+        accuracy: args.accuracy!,
+        loss: args.loss!,
+        epochs: parseEpochs('--epochs', args.epochs)!,
+        samples: args.samples,
+        trainedSamples: args['trained-samples'],
+        seconds: args.seconds,
+      },
+      out,
+    );
+  },
+});
+
+/** `asc trials`: the trials of a study as a table, JSON or CSV; `ask` and `tell`. */
+export const trialsCommand = defineCommand<TrialsArgs>({
+  command: 'trials',
+  describe:
+    'List the trials of a study (table, --json or --csv) or its analysis (--analysis); ' +
+    'ask / tell drive the search from another trainer',
+  builder: (y: Argv<GlobalOptions>) =>
+    y
+      .command(askCommand as never)
+      .command(tellCommand as never)
       .option('study', {
         type: 'string',
         demandOption: true,
@@ -146,9 +254,9 @@ export const trialsCommand = defineCommand<TrialsArgs>({
       }
       return { study: name, analysis };
     }
-    const widths = [6, 34, 11, 9, 8, 9];
+    const widths = [6, 34, 11, 5, 9, 8, 9];
     out.info(
-      ['#', 'identifier', 'status', 'accuracy', 'loss', 'KB']
+      ['#', 'identifier', 'status', 'rung', 'accuracy', 'loss', 'KB']
         .map((h, i) => h.padEnd(widths[i]))
         .join(' ')
         .trimEnd(),
@@ -159,9 +267,10 @@ export const trialsCommand = defineCommand<TrialsArgs>({
           String(t.number).padEnd(widths[0]),
           t.archId.padEnd(widths[1]),
           (t.status + (t.retryOf !== null ? '*' : '')).padEnd(widths[2]),
-          pct(t.accuracy).padEnd(widths[3]),
-          (t.loss === null ? '-' : t.loss.toFixed(4)).padEnd(widths[4]),
-          t.sizeKiB.toFixed(1).padEnd(widths[5]),
+          (t.rung === null ? '-' : String(t.rung)).padEnd(widths[3]),
+          pct(t.accuracy).padEnd(widths[4]),
+          (t.loss === null ? '-' : t.loss.toFixed(4)).padEnd(widths[5]),
+          t.sizeKiB.toFixed(1).padEnd(widths[6]),
           t.error ? t.error.split('\n')[0] : '',
         ]
           .join(' ')
@@ -177,10 +286,20 @@ export const trialsCommand = defineCommand<TrialsArgs>({
           ? '  (* = re-run of an interrupted or dead trial)'
           : ''),
     );
+    if (analysis.rungs.length > 1) for (const line of describeRungs(analysis.rungs)) out.info(line);
+    const samples = analysis.compute.trainedSamples;
+    out.info(
+      `trained samples: ${samples === null ? 'not recorded' : samples.toLocaleString('en-US')}` +
+        (analysis.compute.trialsWithoutSamples > 0
+          ? ` (${analysis.compute.trialsWithoutSamples} trials recorded none)`
+          : ''),
+    );
     return {
       study: name,
       store: redactUrl(location),
       counts,
+      trainedSamples: samples,
+      rungs: analysis.rungs,
       trials: shown,
       selection: analysis.selection,
     };

@@ -2,16 +2,19 @@
 // Output; the commands are thin yargs adapters over them and `asc run`'s steps call them.
 // Here: checking a dataset and generating the synthetic one.
 import * as fs from 'fs';
+import * as path from 'path';
+import { writeFileAtomicSync } from '@asc/core';
 import {
   DatasetError,
-  emptyLabelCounts,
   formatProblem,
   inspectDataset,
-  SCENE_LABELS,
   summarizeDataset,
   SynthError,
   synthesizeDataset,
+  totalOf,
+  type Dataset,
   type DatasetSummary,
+  type SplitOptions,
   type SynthOptions,
   type SynthReport,
 } from '@asc/datasets';
@@ -19,61 +22,105 @@ import { CommandFailed, UsageError } from '../cli/errors';
 import type { Output } from '../cli/output';
 import { createProgress } from '../cli/progress';
 
-function countsTable(summary: DatasetSummary): string[] {
-  const head = ['split', ...SCENE_LABELS, 'total'];
-  const rows = (['train', 'evaluate', 'test'] as const).map((split) => {
-    const counts = summary.splits[split];
-    const total = SCENE_LABELS.reduce((sum, label) => sum + counts[label], 0);
-    return [split, ...SCENE_LABELS.map((label) => String(counts[label])), String(total)];
-  });
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const format = (cells: string[]): string =>
+/** Right-aligned columns after a left-aligned first one. */
+function alignRows(rows: string[][]): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((cells) =>
     cells
       .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
-      .join('  ');
-  return [format(head), ...rows.map(format)];
+      .join('  '),
+  );
+}
+
+/** A row per class (any number of them), a column per split, and the totals. */
+function countsTable(summary: DatasetSummary): string[] {
+  const splits = ['train', 'evaluate', 'test'] as const;
+  return alignRows([
+    ['class', ...splits],
+    ...summary.labels.map((label) => [
+      label,
+      ...splits.map((split) => String(summary.splits[split][label])),
+    ]),
+    ['total', ...splits.map((split) => String(totalOf(summary.splits[split])))],
+  ]);
+}
+
+/** One line on the layout and how its split was made. */
+function describeSplit(summary: DatasetSummary): string {
+  const m = summary.splitMethod;
+  const classes = `${summary.labels.length} classes`;
+  if (m.method === 'fold1') {
+    return `DCASE layout (meta.csv), ${classes}; split: evaluation_setup/fold1_*.csv (digest ${m.digest})`;
+  }
+  const g = m.groups;
+  const kept = [
+    g.location > 0 ? `${g.location} by TAU location` : '',
+    g.folder > 0 ? `${g.folder} by sub-folder` : '',
+    g.name > 0 ? `${g.name} by numbered name` : '',
+    g.file > 0 ? `${g.file} on their own` : '',
+  ].filter(Boolean);
+  return (
+    `folder layout (audio/<label>/), ${classes}; split drawn with seed ${m.seed}, ` +
+    `evaluate fraction ${m.evaluateFraction}; clips kept with their recording: ${kept.join(', ')} ` +
+    `(digest ${m.digest})`
+  );
+}
+
+/** Writes which clip is in which split: `filename TAB scene_label TAB split`, one row per clip. */
+function writeSplitList(file: string, dataset: Dataset): void {
+  const rows = dataset.clips.map((c) => `${c.file}\t${c.label}\t${c.split}\n`);
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  writeFileAtomicSync(file, 'filename\tscene_label\tsplit\n' + rows.join(''));
+}
+
+export interface CheckDatasetOptions {
+  checkAudio?: boolean;
+  checkHeaders?: boolean;
+  /** The folder layout's split (see @asc/datasets). */
+  split?: Partial<SplitOptions>;
+  /** Also write which clip is in which split to this file (tab-separated). */
+  writeSplit?: string;
 }
 
 /**
- * Reads the dataset at `dir`, prints counts per split and class and every problem, and
- * returns the summary; throws CommandFailed (exit 1, summary still printed under --json)
- * when the dataset is unusable.
+ * Reads the dataset at `dir` (either layout), prints counts per class and split, how it
+ * was split, and every problem, and returns the summary; throws CommandFailed (exit 1,
+ * summary still printed under --json) when the dataset is unusable.
  */
 export async function checkDataset(
   dir: string,
   out: Output,
-  options: { checkAudio?: boolean; checkHeaders?: boolean } = {},
+  options: CheckDatasetOptions = {},
 ): Promise<DatasetSummary> {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new UsageError(`${dir}: no such directory`);
   }
-  let summary: DatasetSummary;
+  let dataset: Dataset;
   try {
-    summary = summarizeDataset(await inspectDataset(dir, options));
+    dataset = await inspectDataset(dir, options);
   } catch (err) {
     if (!(err instanceof DatasetError)) throw err;
-    const empty = {
-      train: emptyLabelCounts(),
-      evaluate: emptyLabelCounts(),
-      test: emptyLabelCounts(),
-    };
     for (const problem of err.problems) out.warn(`error: ${formatProblem(problem)}`);
     throw new CommandFailed(err.message, {
       files: 0,
-      splits: empty,
+      labels: [],
+      splits: { train: {}, evaluate: {}, test: {} },
       missingAudio: 0,
       problems: err.problems,
     });
   }
+  const summary = summarizeDataset(dataset);
   out.info(`dataset ${dir}: ${summary.files} files`);
+  out.info(`  ${describeSplit(summary)}`);
   for (const line of countsTable(summary)) out.info(`  ${line}`);
-  const inSplits = SCENE_LABELS.reduce(
-    (sum, label) => sum + summary.splits.train[label] + summary.splits.evaluate[label],
-    0,
-  );
+  const inSplits = totalOf(summary.splits.train) + totalOf(summary.splits.evaluate);
   out.info(
     `  in neither split: ${summary.files - inSplits}; missing audio: ${summary.missingAudio}`,
   );
+  if (options.writeSplit !== undefined) {
+    writeSplitList(options.writeSplit, dataset);
+    out.info(`  split written to ${options.writeSplit}`);
+  }
   const errors = summary.problems.filter((p) => p.severity === 'error');
   for (const problem of summary.problems) {
     out.warn(`${problem.severity}: ${formatProblem(problem)}`);
@@ -122,11 +169,9 @@ export async function synthesizeWithProgress(
     );
   }
   const { train, evaluate } = report.splits;
-  const sum = (counts: typeof train): number =>
-    SCENE_LABELS.reduce((s, label) => s + counts[label], 0);
   out.info(
-    `  train ${sum(train)} clips from ${report.locations.train} locations, ` +
-      `evaluate ${sum(evaluate)} clips from ${report.locations.evaluate} locations; ` +
+    `  ${report.labels.length} classes; train ${totalOf(train)} clips from ${report.locations.train} locations, ` +
+      `evaluate ${totalOf(evaluate)} clips from ${report.locations.evaluate} locations; ` +
       `${report.seconds} s at ${report.sampleRateHz} Hz, seed ${report.seed}, difficulty ${report.difficulty}`,
   );
   return report;

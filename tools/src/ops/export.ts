@@ -17,7 +17,7 @@ import {
   normalisationVectors,
   openRunData,
   readRunRecord,
-  runDataDirs,
+  runDataOptions,
   runPaths,
   RunRecordError,
   segmentSize,
@@ -122,12 +122,12 @@ export async function exportRun(o: ExportRunOptions): Promise<ExportRunResult> {
     path.join(o.runDir, record.export.fp32Dir, 'model.json'),
   );
   const inputs = new InputNormaliser(tf, record.data.inputShape, record.normalisation);
-  const { datasetDir, cacheDir } = runDataDirs(o.runDir, record, o);
+  const { datasetDir, cacheDir, split, classes } = runDataOptions(o.runDir, record, o);
   // Calibration needs the training segments; a float export only checks itself on the
   // evaluate split, and is still written when the data has moved away.
   let data: RunData | null = null;
   try {
-    data = await openRunData(datasetDir, cacheDir);
+    data = await openRunData(datasetDir, cacheDir, { split, classes });
   } catch (err) {
     if (o.dtype === 'int8') throw err;
     o.onProgress?.(`no check against the run's model: ${(err as Error).message}`);

@@ -4,7 +4,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DatasetError, formatProblem, readDataset } from '@asc/datasets';
-import { buildFeatureCache, type BuildFeatureCacheOptions } from '@asc/native';
+import {
+  buildFeatureCache,
+  CudaUnavailableError,
+  resolveFeatureBackend,
+  resolveFeatureDevice,
+  type BuildFeatureCacheOptions,
+} from '@asc/native';
 import { CommandFailed, UsageError } from '../cli/errors';
 import type { Output } from '../cli/output';
 import { createProgress } from '../cli/progress';
@@ -12,7 +18,7 @@ import { createProgress } from '../cli/progress';
 /** A dataset, its feature cache, and how the cache is built (the native package's options). */
 export interface ExtractFeaturesOptions extends Pick<
   BuildFeatureCacheOptions,
-  'threads' | 'dtype' | 'backend' | 'prune' | 'config' | 'allowTruncated'
+  'threads' | 'dtype' | 'backend' | 'prune' | 'config' | 'allowTruncated' | 'device' | 'cuda'
 > {
   datasetDir: string;
   cacheDir: string;
@@ -26,6 +32,10 @@ export interface FeaturesResult {
   failed: { file: string; error: string }[];
   seconds: number;
   filesPerSec: number;
+  /** Where this run computed: 'cpu' or 'cuda' (issue 12: --device). */
+  device: string;
+  /** Why: the CUDA device used, or why not CUDA. */
+  deviceReason: string;
 }
 
 /** Computes the features of every file of a dataset into the cache, with a progress bar. */
@@ -46,6 +56,20 @@ export async function extractFeatures(
     for (const problem of err.problems) out.warn(`error: ${formatProblem(problem)}`);
     throw new CommandFailed(err.message);
   }
+  // --device cuda on a machine where CUDA cannot run: the reason is the whole answer,
+  // given before the progress bar.
+  const unusable = (err: unknown): never => {
+    if (err instanceof CudaUnavailableError)
+      throw new CommandFailed(`--device cuda: ${err.reason}`);
+    throw err;
+  };
+  if (options.device === 'cuda') {
+    try {
+      resolveFeatureDevice('cuda', resolveFeatureBackend(options.backend));
+    } catch (err) {
+      unusable(err);
+    }
+  }
   const progress = createProgress({ label: 'features', total: clips.length, unit: 'files' });
   const report = await buildFeatureCache({
     clips,
@@ -55,10 +79,13 @@ export async function extractFeatures(
     threads: options.threads,
     dtype: options.dtype,
     backend: options.backend,
+    device: options.device,
+    cuda: options.cuda,
     prune: options.prune,
     onProgress: (p) => progress.update(p.done, `${p.failed} failed`),
-  });
-  progress.finish();
+  })
+    .catch(unusable)
+    .finally(() => progress.finish());
   out.info(
     `${report.files} files: ${report.extracted} extracted, ${report.reused} reused, ` +
       `${report.failed.length} failed in ${report.seconds.toFixed(1)} s ` +
@@ -66,6 +93,14 @@ export async function extractFeatures(
       `${report.threads} thread${report.threads > 1 ? 's' : ''})`,
   );
   out.info(`cache ${report.cacheDir}, config ${report.configHash}, ${report.dtype}`);
+  out.info(
+    report.deviceRun
+      ? `device: ${report.deviceRun.description}` +
+          (report.deviceRun.cpuFallbacks > 0
+            ? ` (${report.deviceRun.cpuFallbacks} clips too long for its slots computed on the CPU)`
+            : '')
+      : `device: cpu (${report.deviceReason})`,
+  );
   if (report.repaired > 0) out.warn(`${report.repaired} corrupt shards were rebuilt`);
   if (report.mono > 0) out.info(`${report.mono} mono files (side plane = 0)`);
   if (report.resampled > 0) out.info(`${report.resampled} files resampled to the config's rate`);
@@ -96,6 +131,8 @@ export async function extractFeatures(
     failed: report.failed.map((f) => ({ file: f.file, error: f.error })),
     seconds: report.seconds,
     filesPerSec: report.filesPerSec,
+    device: report.device,
+    deviceReason: report.deviceRun?.description ?? report.deviceReason,
   };
   if (report.extracted + report.reused === 0) {
     throw new CommandFailed(`no file of ${root} could be processed`, result);

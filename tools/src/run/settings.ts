@@ -1,8 +1,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseRecipe, RecipeError, type Recipe } from '@asc/trainer';
+import type { WeightInit } from '@asc/zoo';
+import {
+  parseBackendRequest,
+  parseRecipe,
+  RecipeError,
+  type BackendRequest,
+  type Recipe,
+} from '@asc/trainer';
 import { UsageError } from '../cli/errors';
-import { checkPositiveIntegers } from '../cli/flags';
+import type { SplitOptions } from '@asc/datasets';
+import { checkPositiveIntegers, splitOptionsFromArgs, type SplitArgs } from '../cli/flags';
 
 /**
  * The scale of `asc run`. The defaults end the whole pipeline in under 15 minutes on a
@@ -15,6 +24,7 @@ export const RUN_DEFAULTS = {
   clipSeconds: 10,
   // Easier than the generator's default (0.5): a few hundred steps must tell the classes apart.
   difficulty: 0.3,
+  classes: 3,
   trials: 5,
   workers: 1,
   seed: 1,
@@ -26,12 +36,13 @@ export const RUN_DEFAULTS = {
 } as const;
 
 /** The flags of `asc run` (also the keys of a --config file). */
-export interface RunArgs {
+export interface RunArgs extends SplitArgs {
   out: string;
   dataset?: string;
   clips: number;
   seconds: number;
   difficulty: number;
+  classes: number;
   trials: number;
   workers: number;
   seed: number;
@@ -39,6 +50,8 @@ export interface RunArgs {
   'final-epochs': number;
   'batch-size': number;
   threads?: number;
+  init?: WeightInit;
+  backend?: string;
 }
 
 /** Where everything goes and how big it is, checked once before any step starts. */
@@ -52,12 +65,20 @@ export interface RunSettings {
   clips: number;
   clipSeconds: number;
   difficulty: number;
+  /** Classes of the synthetic dataset. */
+  classes: number;
+  /** The folder layout's split, when the flags ask for one. */
+  split?: Partial<SplitOptions>;
   trials: number;
   workers: number;
   seed: number;
   searchEpochs: number;
   batchSize: number;
   threads?: number;
+  /** The candidates' initialisation; default: the study's, else PyTorch's. */
+  init?: WeightInit;
+  /** The tfjs backend of the search and the retraining (default auto). */
+  backend?: BackendRequest;
   /** The final recipe at the run's epochs and batch size. */
   finalRecipe: Recipe;
   /** The scale as given, recorded with the study. */
@@ -83,11 +104,18 @@ export function runSettings(args: RunArgs): RunSettings {
   if (!(args.difficulty >= 0 && args.difficulty <= 1)) {
     throw new UsageError(`--difficulty must be between 0 and 1, got ${args.difficulty}`);
   }
+  const split = splitOptionsFromArgs(args);
   const outDir = path.resolve(args.out);
   const synthetic = args.dataset === undefined;
   const datasetDir = synthetic ? path.join(outDir, 'dataset') : path.resolve(args.dataset!);
   if (!synthetic && !fs.existsSync(datasetDir)) {
     throw new UsageError(`--dataset ${args.dataset}: no such directory`);
+  }
+  let backend: BackendRequest | undefined;
+  try {
+    backend = args.backend === undefined ? undefined : parseBackendRequest(args.backend);
+  } catch (err) {
+    throw new UsageError(`--backend: ${(err as Error).message}`);
   }
   let finalRecipe: Recipe;
   try {
@@ -109,17 +137,26 @@ export function runSettings(args: RunArgs): RunSettings {
     clips: args.clips,
     clipSeconds: args.seconds,
     difficulty: args.difficulty,
+    classes: args.classes,
+    ...(split !== undefined ? { split } : {}),
     trials: args.trials,
     workers: args.workers,
     seed: args.seed,
     searchEpochs: args['search-epochs'],
     batchSize: args['batch-size'],
     threads: args.threads,
+    init: args.init,
+    backend,
     finalRecipe,
     scale: {
       ...(synthetic
-        ? { clips: args.clips, seconds: args.seconds, difficulty: args.difficulty }
-        : { dataset: datasetDir }),
+        ? {
+            clips: args.clips,
+            seconds: args.seconds,
+            difficulty: args.difficulty,
+            ...(args.classes !== RUN_DEFAULTS.classes ? { classes: args.classes } : {}),
+          }
+        : { dataset: datasetDir, ...(split !== undefined ? { split } : {}) }),
       trials: args.trials,
       workers: args.workers,
       seed: args.seed,
@@ -136,6 +173,9 @@ const CONFIG_KEYS = new Set([
   'clips',
   'seconds',
   'difficulty',
+  'classes',
+  'split-seed',
+  'evaluate-fraction',
   'trials',
   'workers',
   'seed',
@@ -143,6 +183,8 @@ const CONFIG_KEYS = new Set([
   'final-epochs',
   'batch-size',
   'threads',
+  'init',
+  'backend',
 ]);
 
 /**

@@ -1,6 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type { DatasetSummary, SynthReport } from '@asc/datasets';
+import {
+  splitOptionsOf,
+  type DatasetSummary,
+  type SplitOptions,
+  type SynthReport,
+} from '@asc/datasets';
 import {
   readRunRecord,
   RunMismatchError,
@@ -11,6 +16,7 @@ import {
 import {
   archId,
   RETRAIN_ROLES,
+  resolveStudySettings,
   retrainCandidates,
   StudyDir,
   validateArchSpec,
@@ -58,12 +64,13 @@ export const datasetStep: PipelineStep<RunContext, DatasetStepResult> = {
             seed: s.seed,
             seconds: s.clipSeconds,
             difficulty: s.difficulty,
+            classes: s.classes,
             threads: s.threads,
           },
           out,
         )
       : null;
-    const check = await checkDataset(s.datasetDir, out, { checkHeaders: true });
+    const check = await checkDataset(s.datasetDir, out, { checkHeaders: true, split: s.split });
     return {
       skipped: synthetic === null || synthetic.upToDate,
       result: { dir: s.datasetDir, synthetic, check },
@@ -130,11 +137,14 @@ export const searchStep: PipelineStep<RunContext, SearchStepResult> = {
           workers: s.workers,
           seed: s.seed,
           epochs: s.searchEpochs,
+          init: s.init,
           dataset: s.datasetDir,
           cache: s.cacheDir,
+          split: s.split,
           evaluatorOptions: {
             recipe: searchRecipe,
             ...(s.threads !== undefined ? { threads: s.threads } : {}),
+            ...(s.backend !== undefined ? { backend: s.backend } : {}),
           },
           extra: { run: { searchRecipe, scale: s.scale } },
         },
@@ -198,6 +208,8 @@ export const retrainStep: PipelineStep<RunContext, RetrainedRun[]> = {
     if (!chosen) throw new Error('the retrain step needs the search step’s selection');
     const studyDir = new StudyDir(s.studyDir);
     const retrainDir = studyDir.retrainDir;
+    // Without split flags, the candidates retrain on the split the search drew.
+    const studySplit = s.split ?? splitOptionsOf(readStudyConfig(studyDir)?.split);
     fs.mkdirSync(retrainDir, { recursive: true });
     const runs: RetrainedRun[] = [];
     let skipped = true;
@@ -224,7 +236,7 @@ export const retrainStep: PipelineStep<RunContext, RetrainedRun[]> = {
             `${(100 * candidate.accuracy).toFixed(2)}%, loss ${candidate.loss.toFixed(4)}), ` +
             `${s.finalRecipe.epochs} epochs into ${runDir}`,
         );
-        record = await trainCandidate(s, candidate, runDir, out);
+        record = await trainCandidate(s, candidate, runDir, out, studySplit);
       }
       runs.push({
         role,
@@ -258,6 +270,7 @@ async function trainCandidate(
   candidate: Candidate,
   runDir: string,
   out: Output,
+  split: Partial<SplitOptions> | undefined,
 ): Promise<RunRecord> {
   try {
     return await trainWithProgress(
@@ -265,10 +278,15 @@ async function trainCandidate(
         model: validateArchSpec(candidate.spec),
         datasetDir: s.datasetDir,
         cacheDir: s.cacheDir,
+        split,
         runDir,
         recipe: s.finalRecipe,
         seed: s.seed,
+        // As the candidates were searched with (study.json's, after the search step).
+        init: resolveStudySettings({ init: s.init }, readStudyConfig(new StudyDir(s.studyDir)))
+          .init,
         threads: s.threads,
+        ...(s.backend !== undefined ? { backend: s.backend } : {}),
       },
       out,
     );

@@ -3,8 +3,8 @@ import { registerZooLayers } from './layers';
 import { BN_ARGS } from './build';
 import {
   DEFAULT_INPUT_SHAPE,
+  WeightInitialisers,
   apply,
-  kernelInit,
   type BuildOptions,
   type LayersModel,
   type SymbolicTensor,
@@ -46,13 +46,12 @@ function inputOf(o: BaselineShape): { h: number; w: number; c: number; classes: 
 }
 
 class Builder {
-  private readonly counter = { n: 0 };
+  private readonly init: WeightInitialisers;
   constructor(
     readonly tf: Tf,
     readonly o: BuildOptions,
-  ) {}
-  private init() {
-    return kernelInit(this.tf, this.o.seed, this.counter);
+  ) {
+    this.init = new WeightInitialisers(tf, o);
   }
   conv(
     x: SymbolicTensor,
@@ -69,7 +68,8 @@ class Builder {
         strides,
         padding: 'same',
         useBias,
-        kernelInitializer: this.init(),
+        kernelInitializer: this.init.kernel(k * k * (x.shape[3] as number)),
+        ...(useBias ? { biasInitializer: this.init.bias(k * k * (x.shape[3] as number)) } : {}),
         name,
       }),
       x,
@@ -82,7 +82,7 @@ class Builder {
         strides,
         padding: 'same',
         useBias: false,
-        depthwiseInitializer: this.init(),
+        depthwiseInitializer: this.init.kernel(k * k),
         name,
       }),
       x,
@@ -102,8 +102,15 @@ class Builder {
     return apply(this.tf.layers.activation({ activation, name }), x);
   }
   dense(x: SymbolicTensor, units: number, name: string, activation?: 'relu') {
+    const fanIn = x.shape[x.shape.length - 1] as number;
     return apply(
-      this.tf.layers.dense({ units, activation, kernelInitializer: this.init(), name }),
+      this.tf.layers.dense({
+        units,
+        activation,
+        kernelInitializer: this.init.kernel(fanIn),
+        biasInitializer: this.init.bias(fanIn),
+        name,
+      }),
       x,
     );
   }

@@ -3,8 +3,8 @@ import { blockWidths, moduleKind, validateArchSpec, type ArchSpec } from '../spe
 import { registerZooLayers } from './layers';
 import {
   DEFAULT_INPUT_SHAPE,
+  WeightInitialisers,
   apply,
-  kernelInit,
   type BuildOptions,
   type LayersModel,
   type Tf,
@@ -17,16 +17,16 @@ import {
 export const BN_ARGS = { momentum: 0.9, epsilon: 1e-5 } as const;
 
 /**
- * Builds the tfjs model of a spec (docs/search-and-training.md): stem 3x3 stride 2 'same'
- * without bias + BN + ReLU; per block module A (if not identity), module B, 2x2 pool;
- * global average pooling; dense logits. The output is LOGITS; `withSigmoidHead` adds the
- * inference sigmoid.
+ * Builds the tfjs model of a spec (docs/search-and-training.md): stem 3x3 stride 2 without bias
+ * + BN + ReLU; per block module A (if not identity), module B, 2x2 pool; global average
+ * pooling; dense logits. The output is LOGITS; `withSigmoidHead` adds the inference
+ * sigmoid. The stem pads as `o.init` says (see WeightInit): one on each side as PyTorch's
+ * `padding=1` (a ZeroPadding2D layer, then a 'valid' convolution), or tfjs's 'same'.
  */
 export function buildModel(tf: Tf, spec: ArchSpec, o: BuildOptions = {}): LayersModel {
   const s = validateArchSpec(spec);
   const zoo = registerZooLayers(tf);
-  const counter = { n: 0 };
-  const init = () => kernelInit(tf, o.seed, counter);
+  const init = new WeightInitialisers(tf, o);
   const classes = o.classes ?? 3;
   const input = tf.input({ shape: o.inputShape ?? DEFAULT_INPUT_SHAPE, name: 'input' });
 
@@ -38,7 +38,7 @@ export function buildModel(tf: Tf, spec: ArchSpec, o: BuildOptions = {}): Layers
           filters,
           kernelSize: 1,
           useBias: false,
-          kernelInitializer: init(),
+          kernelInitializer: init.kernel(x.shape[3] as number),
           name,
         }),
         x,
@@ -49,7 +49,7 @@ export function buildModel(tf: Tf, spec: ArchSpec, o: BuildOptions = {}): Layers
           kernelSize,
           padding: 'same',
           useBias: false,
-          depthwiseInitializer: init(),
+          depthwiseInitializer: init.kernel(kernelSize * kernelSize),
           name,
         }),
         x,
@@ -60,17 +60,21 @@ export function buildModel(tf: Tf, spec: ArchSpec, o: BuildOptions = {}): Layers
     add: (xs, name) => apply(tf.layers.add({ name }), xs),
   };
 
+  const symmetric = init.init === 'pytorch';
+  const stemInput = symmetric
+    ? apply(tf.layers.zeroPadding2d({ padding: 1, name: 'stem_pad' }), input)
+    : input;
   let x = apply(
     tf.layers.conv2d({
       filters: s.stemFilters,
       kernelSize: 3,
       strides: 2,
-      padding: 'same',
+      padding: symmetric ? 'valid' : 'same',
       useBias: false,
-      kernelInitializer: init(),
+      kernelInitializer: init.kernel(9 * (input.shape[3] as number)),
       name: 'stem_conv',
     }),
-    input,
+    stemInput,
   );
   x = apply(zoo.batchNormActivation({ ...BN_ARGS, name: 'stem_bn' }, 'relu'), x);
   const widths = blockWidths(s);
@@ -85,7 +89,16 @@ export function buildModel(tf: Tf, spec: ArchSpec, o: BuildOptions = {}): Layers
     );
   });
   x = apply(tf.layers.globalAveragePooling2d({ name: 'gap' }), x);
-  x = apply(tf.layers.dense({ units: classes, kernelInitializer: init(), name: 'logits' }), x);
+  const features = x.shape[1] as number;
+  x = apply(
+    tf.layers.dense({
+      units: classes,
+      kernelInitializer: init.kernel(features),
+      biasInitializer: init.bias(features),
+      name: 'logits',
+    }),
+    x,
+  );
   return tf.model({ inputs: input, outputs: x, name: 'asc_candidate' });
 }
 

@@ -55,7 +55,10 @@ export interface ResolvedModel {
   spec?: ArchSpec;
   /** Trainable parameters at the default input (128, 128, 2) and 3 classes. */
   params: number;
-  /** Parameters, batch-norm parameters and MACs per segment (default input: 128, 128, 2). */
+  /**
+   * Parameters, batch-norm parameters and MACs per segment (default input: 128, 128, 2;
+   * 3 classes); `cost({ classes }).params` sizes another head.
+   */
   cost(o?: BaselineShape): Cost;
   notes?: string;
   build(tf: Tf, o?: BuildOptions): LayersModel;

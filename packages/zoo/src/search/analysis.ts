@@ -2,6 +2,7 @@ import { IDENTITY_MODULE } from '../modules';
 import { MODULE_B_IDS, moduleKind } from '../spec';
 import type { TrialRecord, TrialStatus } from '../store/trial-store';
 import { TRIAL_STATUSES } from '../store/trial-store';
+import { inRace } from './pruner';
 
 /** Accuracy statistics of one group of complete trials. */
 export interface GroupStats {
@@ -36,8 +37,33 @@ export interface Selection {
   lowestLoss: Candidate | null;
 }
 
+/** One rung of a study's pruner, as its trials went through it. */
+export interface RungSummary {
+  rung: number;
+  epochs: number;
+  /** Trials that reached the rung (a re-run counts once, with the rungs it carries). */
+  reached: number;
+  /** Of those, the ones promoted on: at the next rung or training toward it. */
+  promoted: number;
+  /** Of those, the ones pruned there. */
+  stopped: number;
+}
+
+/** What the study's training cost. */
+export interface ComputeSummary {
+  /** Training samples trained, every run of every trial; null when no trial recorded it. */
+  trainedSamples: number | null;
+  /** Trials that trained but recorded no samples (evaluators that do not say). */
+  trialsWithoutSamples: number;
+  /** Evaluator-reported seconds, every run of every trial. */
+  seconds: number;
+}
+
 export interface StudyAnalysis {
   counts: Record<TrialStatus, number>;
+  /** Per rung of the pruner (one rung under the paper's protocol); empty before rungs. */
+  rungs: RungSummary[];
+  compute: ComputeSummary;
   complete: number;
   /** Raw sampler draws rejected by the size window up to the last proposal (not failures). */
   rejectedBySize: number;
@@ -118,6 +144,93 @@ export function selectCandidates(trials: TrialRecord[]): Selection {
   return { bestAccuracy: candidate(byAccuracy[0]), lowestLoss: candidate(byLoss[0]) };
 }
 
+/** How the study's trials went through its rungs (from their rung records). */
+export function rungSummaries(trials: readonly TrialRecord[]): RungSummary[] {
+  const racing = trials.filter(inRace);
+  const epochs = new Map<number, number>();
+  for (const t of racing) for (const r of t.rungs) epochs.set(r.rung, r.epochs);
+  return [...epochs.keys()]
+    .sort((a, b) => a - b)
+    .map((rung) => {
+      const reached = racing.filter((t) => t.rungs.some((r) => r.rung === rung));
+      const promoted = reached.filter(
+        (t) => t.rungs.some((r) => r.rung > rung) || (t.status === 'running' && t.rung! > rung),
+      );
+      return {
+        rung,
+        epochs: epochs.get(rung) as number,
+        reached: reached.length,
+        promoted: promoted.length,
+        stopped: reached.filter((t) => t.status === 'pruned' && t.rung === rung).length,
+      };
+    });
+}
+
+/** Ranks of `values` from 1, ties sharing their mean rank. */
+function ranks(values: readonly number[]): number[] {
+  const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
+  const out = new Array<number>(values.length);
+  for (let i = 0; i < order.length;) {
+    let j = i;
+    while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
+    for (let k = i; k <= j; k++) out[order[k][1]] = (i + j) / 2 + 1;
+    i = j + 1;
+  }
+  return out;
+}
+
+/** Spearman's rank correlation (Pearson's of the ranks); null below 3 pairs or without spread. */
+export function spearman(xs: readonly number[], ys: readonly number[]): number | null {
+  if (xs.length !== ys.length || xs.length < 3) return null;
+  const [rx, ry] = [ranks(xs), ranks(ys)];
+  const mean = (r: number[]) => r.reduce((a, b) => a + b, 0) / r.length;
+  const [mx, my] = [mean(rx), mean(ry)];
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < rx.length; i++) {
+    sxy += (rx[i] - mx) * (ry[i] - my);
+    sxx += (rx[i] - mx) ** 2;
+    syy += (ry[i] - my) ** 2;
+  }
+  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : null;
+}
+
+/**
+ * How well a low rung ranks the trials as the top rung does: Spearman's correlation of
+ * the metric at `rung` and at the top, over the trials that reached the top.
+ */
+export function rungRankCorrelation(
+  trials: readonly TrialRecord[],
+  rung: number,
+  metric: 'accuracy' | 'loss',
+): { rung: number; epochs: number | null; trials: number; rho: number | null } {
+  const top = trials.filter((t) => t.status === 'complete' && t.rungs.some((r) => r.rung === rung));
+  const at = (t: TrialRecord, k: number) => t.rungs.find((r) => r.rung === k)![metric];
+  const last = (t: TrialRecord) => t.rungs[t.rungs.length - 1][metric];
+  return {
+    rung,
+    epochs: top[0]?.rungs.find((r) => r.rung === rung)?.epochs ?? null,
+    trials: top.length,
+    rho: spearman(
+      top.map((t) => at(t, rung)),
+      top.map(last),
+    ),
+  };
+}
+
+export function computeSummary(trials: readonly TrialRecord[]): ComputeSummary {
+  let trainedSamples: number | null = null;
+  let trialsWithoutSamples = 0;
+  let seconds = 0;
+  for (const t of trials) {
+    seconds += t.seconds ?? 0;
+    if (t.trainedSamples !== null) trainedSamples = (trainedSamples ?? 0) + t.trainedSamples;
+    else if (t.seconds !== null) trialsWithoutSamples++;
+  }
+  return { trainedSamples, trialsWithoutSamples, seconds };
+}
+
 /** The paper's analysis of a study's complete trials (Figure 4 and its siblings). */
 export function analyseTrials(trials: TrialRecord[]): StudyAnalysis {
   const counts = Object.fromEntries(TRIAL_STATUSES.map((s) => [s, 0])) as Record<
@@ -134,6 +247,8 @@ export function analyseTrials(trials: TrialRecord[]): StudyAnalysis {
   );
   return {
     counts,
+    rungs: rungSummaries(trials),
+    compute: computeSummary(trials),
     complete: done.length,
     rejectedBySize: trials.reduce((m, t) => Math.max(m, t.rejectedBySize), 0),
     overall: stats('all', done),

@@ -12,11 +12,30 @@ export interface EpochMetrics {
   samplesPerSec: number;
 }
 
-/** What the search hands the evaluator with each candidate. */
+/**
+ * What the search hands the evaluator with each candidate: train it up to `epochs` epochs
+ * in all (a fraction of an epoch counts in training samples: round(epochs x samples per
+ * epoch), whole batches), with the learning-rate schedule of a `maxEpochs` run, and score
+ * it there. Under a pruner a trial comes back for more after it was promoted: `resume`
+ * says where it stopped, and `checkpoint` names the file in which the evaluator keeps
+ * the trial's training state between calls (weights, optimiser, random streams, position
+ * in the epoch), so that the continued run is the uninterrupted one. An evaluator that
+ * finds no usable state there trains from the start (deterministically, to the same
+ * result); one that ignores `resume` and `checkpoint` is correct, only slower.
+ */
 export interface TrialContext {
   trialId: number;
   seed: number;
+  /** Train up to this many epochs in all (may be fractional). */
   epochs: number;
+  /** The full budget of a trial: the learning-rate schedule is that of a run this long. */
+  maxEpochs?: number;
+  /** The rung being trained (0-based; the paper's protocol has one). */
+  rung?: number;
+  /** Where the trial stopped at its last rung; null (or absent) for a fresh start. */
+  resume?: { epochs: number; samples: number | null } | null;
+  /** The trial's training-state file (null: keep none). */
+  checkpoint?: string | null;
   /** Aborted on Ctrl-C, SIGTERM or a lost trial; the evaluator should stop soon after. */
   signal: AbortSignal;
   /** Records per-epoch metrics in the store (this also heartbeats the trial). */
@@ -31,7 +50,12 @@ export interface TrialResult {
   segmentAccuracy?: number;
   seconds: number;
   backend?: string;
+  /** The epochs that ended during this call. */
   epochs: EpochMetrics[];
+  /** Training samples trained since the trial's start (its position). */
+  samples?: number;
+  /** Training samples this call trained (less than `samples` when it resumed). */
+  trainedSamples?: number;
 }
 
 export type Evaluate = (spec: ArchSpec, context: TrialContext) => Promise<TrialResult>;

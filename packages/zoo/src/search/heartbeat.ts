@@ -83,8 +83,9 @@ export async function recoverDeadTrials(
 ): Promise<TrialRecord[]> {
   const host = o.host ?? os.hostname();
   const running = await store.getTrials(studyName, { status: ['running'] });
+  // pid 0: a trial asked for by an outside trainer (ask-tell.ts), no process to watch.
   const deadWorkers = running
-    .filter((t) => t.host === host && t.pid !== process.pid && !processAlive(t.pid))
+    .filter((t) => t.host === host && t.pid > 0 && t.pid !== process.pid && !processAlive(t.pid))
     .map((t) => t.worker);
   return store.failStaleTrials(studyName, { heartbeatTimeoutMs: o.timeoutMs, deadWorkers });
 }

@@ -1,10 +1,11 @@
 import { fork, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import type { WeightInit } from '../models/tf';
 import type { SearchSpace, SizeWindow } from '../space';
 import { openTrialStore } from '../store/open';
 import type { TrialStatus } from '../store/trial-store';
-import { analyseTrials, type Selection } from './analysis';
+import { analyseTrials, type RungSummary, type Selection } from './analysis';
 import type { EvaluatorOptions } from './evaluate';
 import {
   DEFAULT_HEARTBEAT,
@@ -13,7 +14,9 @@ import {
   type HeartbeatSettings,
 } from './heartbeat';
 import { resolveEvaluatorModule } from './load-evaluator';
-import { Study } from './study';
+import { paperProtocol, type PrunerConfig } from './pruner';
+import { planClaim } from './schedule';
+import { Study, type SamplerChoice } from './study';
 import type { WorkerEvent, WorkerExit } from './worker';
 import type { WorkerMessage, WorkerProcessConfig } from './worker-process';
 
@@ -22,12 +25,26 @@ export interface SearchOptions {
   storeLocation: string;
   studyName: string;
   seed: number;
-  /** Run until this many trials of the study are complete (resuming counts earlier ones). */
+  /**
+   * Run until this many trials of the study are finished: complete, or pruned for good
+   * under a pruner (resuming counts earlier ones).
+   */
   trials: number;
   workers?: number;
+  /** A trial's full budget; the pruner's `maxEpochs` when a pruner is given. */
   epochs?: number;
+  /** The paper's protocol (one rung of `epochs`) when absent. */
+  pruner?: PrunerConfig;
+  /** The random sampler (the paper's) when absent. */
+  sampler?: SamplerChoice;
+  /** Where trials keep their training state between rungs; none: each rung retrains. */
+  checkpointDir?: string;
+  /** How the candidates' weights start (PyTorch's by default); passed to the evaluator. */
+  init?: WeightInit;
   window?: SizeWindow;
   space?: SearchSpace;
+  /** Classes of the models' head (default 3), which the size window counts. */
+  classes?: number;
   featureConfigHash?: string | null;
   /** Recorded with the study (recipe, dataset paths). */
   extra?: Record<string, unknown>;
@@ -44,6 +61,11 @@ export interface SearchOptions {
   signal?: AbortSignal;
   /** Install SIGINT/SIGTERM handlers that stop the search gracefully (the CLI does). */
   handleSignals?: boolean;
+  /**
+   * Called once the study is created or reopened with these settings (and before any
+   * trial runs): where a caller records them, so that a refused search records nothing.
+   */
+  onStudyOpened?(study: Study): void;
   onEvent?(e: SearchEvent): void;
 }
 
@@ -59,7 +81,13 @@ export interface SearchSummary {
   study: string;
   target: number;
   complete: number;
+  /** Complete plus pruned: what the target counts. */
+  finished: number;
   counts: Record<TrialStatus, number>;
+  /** Training samples the study's trials trained, all runs (null: none recorded). */
+  trainedSamples: number | null;
+  /** How the trials went through the pruner's rungs. */
+  rungs: RungSummary[];
   end: SearchEnd;
   /** Why the search ended short of the target, when it did. */
   message?: string;
@@ -89,7 +117,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
   const workers = o.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 1)
     throw new RangeError(`workers must be a positive integer, got ${workers}`);
-  const epochs = o.epochs ?? 3;
+  const pruner = o.pruner ?? paperProtocol(o.epochs ?? 3);
+  const epochs = pruner.maxEpochs;
   const heartbeat = validateHeartbeat(o.heartbeat ?? DEFAULT_HEARTBEAT);
   const emit = (e: SearchEvent) => o.onEvent?.(e);
   // Before anything is written: a missing evaluator must not leave an empty study behind.
@@ -103,23 +132,35 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
       seed: o.seed,
       window: o.window,
       space: o.space,
+      classes: o.classes,
       featureConfigHash: o.featureConfigHash,
+      pruner,
+      sampler: o.sampler,
+      init: o.init,
       extra: o.extra,
     });
+    o.onStudyOpened?.(study);
     await recoverDeadTrials(store, study.name, { timeoutMs: heartbeat.timeoutMs });
     const summary = async (end: SearchEnd, message?: string): Promise<SearchSummary> => {
       const analysis = analyseTrials(await study.trials());
+      const finished = analysis.counts.complete + analysis.counts.pruned;
       return {
         study: study.name,
         target: o.trials,
         complete: analysis.counts.complete,
+        finished,
         counts: analysis.counts,
-        end: end === 'done' && analysis.counts.complete < o.trials ? 'workers-died' : end,
+        trainedSamples: analysis.compute.trainedSamples,
+        rungs: analysis.rungs,
+        end: end === 'done' && finished < o.trials ? 'workers-died' : end,
         message,
         selection: analysis.selection,
       };
     };
-    if ((await store.countTrials(study.name)).complete >= o.trials) return summary('done');
+    // Awaited here, before the finally block closes the store under its queries.
+    if (planClaim(await study.trials(), study.pruner, o.trials).kind === 'done') {
+      return await summary('done');
+    }
     return await new Promise<SearchSummary>((resolve, reject) => {
       const children = new Map<number, ChildProcess>();
       const exits: WorkerExit[] = [];
@@ -158,12 +199,14 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
           evaluatorModule,
           evaluatorOptions: {
             ...(o.evaluatorOptions ?? {}),
+            init: study.init,
             epochs,
             workerIndex: index,
             workers,
           } as EvaluatorOptions,
-          targetComplete: o.trials,
+          target: o.trials,
           epochs,
+          checkpointDir: o.checkpointDir ?? null,
           heartbeat,
           workerIndex: index,
           abortGraceMs: o.abortGraceMs,

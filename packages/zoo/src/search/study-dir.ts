@@ -1,16 +1,23 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { AscError, writeJsonAtomicSync } from '@asc/core';
+import { DEFAULT_EVOLUTION } from '../evolution';
+import { DEFAULT_WEIGHT_INIT, type WeightInit } from '../models/tf';
+import type { SamplerKind } from '../sampler';
 import { DEFAULT_SIZE_WINDOW, type SizeWindow } from '../space';
+import type { DatasetSplitRecord } from '../run-record';
 import { SqliteTrialStore } from '../store/sqlite-store';
 import type { StudyRecord, TrialStore } from '../store/trial-store';
 import { analyseTrials, type Candidate, type Selection, type StudyAnalysis } from './analysis';
+import type { PrunerConfig, PrunerKind, PrunerMetric } from './pruner';
+import type { SamplerChoice } from './study';
 
 /**
  * A study directory: the one place that knows its layout, which `asc search`, `asc run`,
  * `asc study` and `asc report` share:
  *
- *     study.json          the config (name, seed, size window, dataset, cache, retrain runs)
+ *     study.json          the config (name, seed, size window, dataset, its classes and
+ *                         split, cache, retrain runs)
  *     trials.sqlite       the trial store
  *     retrain/<role>/     the final-recipe run of each selected candidate
  *     report/             the report
@@ -51,7 +58,21 @@ export interface StudyConfig {
   /** The dataset and feature cache the candidates train on (absolute paths). */
   dataset?: string;
   cache?: string;
+  /**
+   * The dataset's class names in the models' output order: what the report, export and
+   * demo read (a study without it has the paper's 3 classes).
+   */
+  labels?: string[];
+  /**
+   * How the dataset was split (@asc/datasets' SplitMethod and layout); a drawn split's
+   * seed and evaluateFraction are what a resumed search draws again.
+   */
+  split?: DatasetSplitRecord;
   featureConfigHash?: string | null;
+  /** The search's sampler, pruner and initialisation, as its last run used them. */
+  sampler?: SamplerChoice;
+  pruner?: PrunerConfig;
+  init?: WeightInit;
   retrain?: Partial<Record<RetrainRole, RetrainEntry>>;
   [key: string]: unknown;
 }
@@ -72,6 +93,16 @@ export interface StudySettingsRequest {
   window?: Partial<SizeWindow>;
   dataset?: string;
   cache?: string;
+  /** A trial's full budget in epochs (the top rung). */
+  epochs?: number;
+  sampler?: { kind?: SamplerKind; population?: number; tournament?: number };
+  pruner?: {
+    kind?: PrunerKind;
+    minEpochs?: number;
+    reductionFactor?: number;
+    metric?: PrunerMetric;
+  };
+  init?: WeightInit;
 }
 
 export interface StudySettings {
@@ -79,15 +110,61 @@ export interface StudySettings {
   window: SizeWindow;
   dataset?: string;
   cache?: string;
+  sampler: SamplerChoice;
+  /** Not yet checked: Study.open refuses settings that make no sense. */
+  pruner: PrunerConfig;
+  init: WeightInit;
+}
+
+/** Default epochs of a trial (the paper's 3) and the pruners' reduction factor. */
+export const DEFAULT_SEARCH_EPOCHS = 3;
+export const DEFAULT_REDUCTION_FACTOR = 3;
+
+/**
+ * The pruner asked for, completed from the stored one when it is the same kind with the
+ * same budget, then from the defaults: eta 3, rungs down to epochs / eta^2 (three rungs:
+ * 1/3, 1 and 3 epochs for the paper's budget), ranked by accuracy.
+ */
+function resolvePruner(
+  request: StudySettingsRequest,
+  stored: PrunerConfig | undefined,
+): PrunerConfig {
+  const r = request.pruner ?? {};
+  const kind = r.kind ?? stored?.kind ?? 'none';
+  const maxEpochs = request.epochs ?? stored?.maxEpochs ?? DEFAULT_SEARCH_EPOCHS;
+  const same =
+    stored && stored.kind === kind && stored.maxEpochs === maxEpochs ? stored : undefined;
+  const reductionFactor = r.reductionFactor ?? same?.reductionFactor ?? DEFAULT_REDUCTION_FACTOR;
+  const minEpochs =
+    r.minEpochs ??
+    same?.minEpochs ??
+    (kind === 'none' ? maxEpochs : maxEpochs / reductionFactor ** 2);
+  return {
+    kind,
+    maxEpochs,
+    minEpochs,
+    reductionFactor,
+    metric: r.metric ?? same?.metric ?? 'accuracy',
+  };
+}
+
+function resolveSampler(
+  request: StudySettingsRequest,
+  stored: SamplerChoice | undefined,
+): SamplerChoice {
+  const kind = request.sampler?.kind ?? stored?.kind ?? 'random';
+  if (kind === 'random') return { kind };
+  const same = stored?.kind === 'evolution' ? stored : undefined;
+  return {
+    kind,
+    population: request.sampler?.population ?? same?.population ?? DEFAULT_EVOLUTION.population,
+    tournament: request.sampler?.tournament ?? same?.tournament ?? DEFAULT_EVOLUTION.tournament,
+  };
 }
 
 /** The seed a new study gets when neither the caller nor study.json names one. */
 export const DEFAULT_STUDY_SEED = 1;
 
-/**
- * A search's settings: each asked-for value, else study.json's (so that re-running a
- * search resumes its study without repeating the flags), else the defaults.
- */
 /**
  * Each window field as asked, else as study.json has it, else the paper's; a MAC limit
  * comes with the segment duration it was set for.
@@ -110,6 +187,10 @@ function resolveWindow(
   };
 }
 
+/**
+ * A search's settings: each asked-for value, else study.json's (so that re-running a
+ * search resumes its study without repeating the flags), else the defaults.
+ */
 export function resolveStudySettings(
   request: StudySettingsRequest,
   config: StudyConfig | null,
@@ -121,6 +202,10 @@ export function resolveStudySettings(
     window: resolveWindow(request.window, config?.window),
     ...(dataset !== undefined ? { dataset } : {}),
     ...(cache !== undefined ? { cache } : {}),
+    sampler: resolveSampler(request, config?.sampler),
+    pruner: resolvePruner(request, config?.pruner),
+    // A study.json without `init` predates the option: its candidates started Glorot's way.
+    init: request.init ?? (config ? (config.init ?? 'glorot') : DEFAULT_WEIGHT_INIT),
   };
 }
 
@@ -157,8 +242,27 @@ function checkConfig(file: string, value: unknown): StudyConfig {
   );
   optional('dataset', isString, 'a path');
   optional('cache', isString, 'a path');
+  optional(
+    'labels',
+    (v) => Array.isArray(v) && v.length >= 2 && v.every(isString),
+    'a list of two or more class names',
+  );
+  optional(
+    'split',
+    (v) => isObject(v) && isString(v.method) && isString(v.digest),
+    'an object {layout, method, digest, ...}',
+  );
   optional('featureConfigHash', (v) => v === null || typeof v === 'string', 'a string or null');
   optional('retrain', isObject, 'an object');
+  // An exported study's study.json carries the store's sampler record (space, window, and
+  // `kind` only for evolution): the kind is optional.
+  optional(
+    'sampler',
+    (v) => isObject(v) && (v.kind === undefined || v.kind === 'random' || v.kind === 'evolution'),
+    'an object {kind: "random" | "evolution", ...}',
+  );
+  optional('pruner', (v) => isObject(v) && typeof v.kind === 'string', 'an object {kind, ...}');
+  optional('init', (v) => v === 'pytorch' || v === 'glorot', '"pytorch" or "glorot"');
   return value as StudyConfig;
 }
 

@@ -16,8 +16,10 @@ export interface WorkerProcessConfig {
   studyName: string;
   evaluatorModule: string;
   evaluatorOptions: EvaluatorOptions;
-  targetComplete: number;
+  target: number;
+  /** The paper's protocol's epochs for a study stored before pruners (see Study.load). */
   epochs: number;
+  checkpointDir: string | null;
   heartbeat: HeartbeatSettings;
   workerIndex: number;
   abortGraceMs?: number;
@@ -48,13 +50,13 @@ async function main(): Promise<number> {
   const store = await openTrialStore(config.storeLocation);
   try {
     const evaluate = await loadEvaluator(config.evaluatorModule, config.evaluatorOptions);
-    const study = await Study.load(store, config.studyName);
+    const study = await Study.load(store, config.studyName, config.epochs);
     const exit = await runWorker({
       study,
       evaluate,
       identity: defaultIdentity(config.workerIndex),
-      targetComplete: config.targetComplete,
-      epochs: config.epochs,
+      target: config.target,
+      checkpointDir: config.checkpointDir,
       heartbeat: config.heartbeat,
       signal: controller.signal,
       abortGraceMs: config.abortGraceMs,

@@ -1,4 +1,6 @@
+import * as fs from 'fs';
 import * as os from 'os';
+import * as path from 'path';
 import { SamplerExhaustedError } from '../sampler';
 import type { TrialRecord, WorkerIdentity } from '../store/trial-store';
 import { checkTrialResult, type Evaluate, type TrialResult } from './evaluate';
@@ -8,8 +10,9 @@ import { AscError } from '@asc/core';
 
 /** What a worker tells whoever watches it (the search driver relays it to the CLI). */
 export type WorkerEvent =
-  | { type: 'start'; worker: string; trial: TrialSummary }
+  | { type: 'start'; worker: string; trial: TrialSummary; via: 'new' | 'promote' | 'reoffer' }
   | { type: 'complete'; worker: string; trial: TrialSummary; accuracy: number; loss: number }
+  | { type: 'pruned'; worker: string; trial: TrialSummary; accuracy: number; loss: number }
   | { type: 'failed'; worker: string; trial: TrialSummary; error: string }
   | { type: 'interrupted'; worker: string; trial: TrialSummary }
   | { type: 'lost'; worker: string; trial: TrialSummary }
@@ -21,6 +24,8 @@ export interface TrialSummary {
   sampleIndex: number;
   archId: string;
   retryOf: number | null;
+  /** The rung the trial trains toward (or stopped at). */
+  rung: number | null;
   error?: string | null;
 }
 
@@ -31,8 +36,17 @@ export function summarise(t: TrialRecord): TrialSummary {
     sampleIndex: t.sampleIndex,
     archId: t.archId,
     retryOf: t.retryOf,
+    rung: t.rung,
     error: t.error,
   };
+}
+
+/**
+ * The file in which an evaluator keeps a trial's training state between rungs: one per
+ * sample index, so that a re-offer of the trial (same architecture and seed) finds it.
+ */
+export function trialCheckpoint(dir: string, sampleIndex: number): string {
+  return path.join(dir, `trial-${sampleIndex}.ckpt`);
 }
 
 export interface WorkerOptions {
@@ -40,8 +54,10 @@ export interface WorkerOptions {
   evaluate: Evaluate;
   /** Unique worker id; by default host:pid:index. */
   identity?: WorkerIdentity;
-  targetComplete: number;
-  epochs: number;
+  /** Finished trials (complete, or pruned for good) the study runs to. */
+  target: number;
+  /** Where trials keep their training state between rungs (null: retrain from the start). */
+  checkpointDir?: string | null;
   heartbeat: HeartbeatSettings;
   /** Stops the worker: the running trial is aborted and marked interrupted. */
   signal?: AbortSignal;
@@ -73,9 +89,10 @@ export function defaultIdentity(index = 0): WorkerIdentity {
 }
 
 /**
- * One worker's loop: recover dead trials, claim, evaluate with heartbeats, record; until
- * the study has `targetComplete` complete trials, the sampler is exhausted, the evaluator
- * keeps failing, or the signal stops it.
+ * One worker's loop: recover dead trials, claim, evaluate with heartbeats up to the
+ * claimed trial's rung, record; until the study has `target` finished trials and nothing
+ * left to promote, the sampler is exhausted, the evaluator keeps failing, or the signal
+ * stops it.
  */
 export async function runWorker(o: WorkerOptions): Promise<WorkerExit> {
   const identity = o.identity ?? defaultIdentity();
@@ -96,7 +113,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerExit> {
       emit({ type: 'recovered', worker: identity.worker, trials: recovered.map(summarise) });
     let outcome;
     try {
-      outcome = await study.claim(identity, o.targetComplete);
+      outcome = await study.claim(identity, o.target);
     } catch (err) {
       if (err instanceof SamplerExhaustedError) {
         return { reason: 'exhausted', completedHere, message: err.message };
@@ -109,8 +126,8 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerExit> {
       continue;
     }
     const trial = outcome.trial;
-    const end = await runTrial(o, identity, trial, emit);
-    if (end.kind === 'complete') {
+    const end = await runTrial(o, identity, trial, outcome.via, emit);
+    if (end.kind === 'complete' || end.kind === 'pruned') {
       completedHere++;
       failures = 0;
     } else if (end.kind === 'failed') {
@@ -129,6 +146,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerExit> {
 
 type TrialEnd =
   | { kind: 'complete' }
+  | { kind: 'pruned' }
   | { kind: 'interrupted' }
   | { kind: 'lost' }
   | { kind: 'failed'; error: string };
@@ -137,12 +155,22 @@ async function runTrial(
   o: WorkerOptions,
   identity: WorkerIdentity,
   trial: TrialRecord,
+  via: 'new' | 'promote' | 'reoffer',
   emit: (e: WorkerEvent) => void,
 ): Promise<TrialEnd> {
-  const store = o.study.store;
+  const { store, pruner } = o.study;
   const summary = summarise(trial);
   const { worker } = identity;
-  emit({ type: 'start', worker, trial: summary });
+  const top = pruner.rungs.length - 1;
+  const rung = trial.rung ?? top;
+  const last = trial.rungs[trial.rungs.length - 1];
+  // One rung (the paper's protocol): nothing is ever continued, so no state is kept.
+  const checkpoint =
+    o.checkpointDir && pruner.rungs.length > 1
+      ? trialCheckpoint(o.checkpointDir, trial.sampleIndex)
+      : null;
+  if (checkpoint) fs.mkdirSync(path.dirname(checkpoint), { recursive: true });
+  emit({ type: 'start', worker, trial: summary, via });
   const controller = new AbortController();
   let lost = false;
   // The store gave up reaching its database while the evaluator reported an epoch: the
@@ -173,7 +201,11 @@ async function runTrial(
       const evaluation = o.evaluate(trial.spec, {
         trialId: trial.trialId,
         seed: trial.seed,
-        epochs: o.epochs,
+        epochs: pruner.rungs[rung],
+        maxEpochs: pruner.rungs[top],
+        rung,
+        resume: last ? { epochs: last.epochs, samples: last.samples } : null,
+        checkpoint,
         signal: controller.signal,
         reportEpoch: async (m) => {
           if (!(await store.reportEpoch(trial.trialId, worker, m).catch(storeGaveUp)) && !lost) {
@@ -204,18 +236,20 @@ async function runTrial(
       emit({ type: 'failed', worker, trial: summary, error: firstLine(error) });
       return { kind: 'failed', error: firstLine(error) };
     }
-    if (!(await store.finishTrial(trial.trialId, worker, { status: 'complete', result }))) {
+    const status = rung === top ? 'complete' : 'pruned';
+    const finished = await store.finishTrial(trial.trialId, worker, {
+      status,
+      result,
+      rungEpochs: pruner.rungs[rung],
+    });
+    if (!finished) {
       emit({ type: 'lost', worker, trial: summary });
       return { kind: 'lost' };
     }
-    emit({
-      type: 'complete',
-      worker,
-      trial: summary,
-      accuracy: result.accuracy,
-      loss: result.loss,
-    });
-    return { kind: 'complete' };
+    // At the top nothing is left to continue: the state is dead weight.
+    if (status === 'complete' && checkpoint) fs.rmSync(checkpoint, { force: true });
+    emit({ type: status, worker, trial: summary, accuracy: result.accuracy, loss: result.loss });
+    return { kind: status };
   } finally {
     heartbeat.stop();
     o.signal?.removeEventListener('abort', onStop);

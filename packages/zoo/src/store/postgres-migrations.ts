@@ -61,6 +61,26 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (trial_id, epoch)
   );
   `,
+  // 2: pruners. A trial's bracket, the rung it trains toward or stopped at, the training
+  // samples it trained, its result at every rung it reached, and when it was last claimed
+  // (a promotion claims a trial again: the idempotent retry of a claim looks for it).
+  `
+  ALTER TABLE asc_trials
+    ADD COLUMN bracket INTEGER NOT NULL DEFAULT 0,
+    ADD COLUMN rung INTEGER,
+    ADD COLUMN trained_samples BIGINT,
+    ADD COLUMN claimed_at BIGINT;
+  CREATE TABLE asc_trial_rungs (
+    trial_id BIGINT NOT NULL REFERENCES asc_trials(trial_id),
+    rung INTEGER NOT NULL,
+    epochs DOUBLE PRECISION NOT NULL,
+    samples BIGINT,
+    accuracy DOUBLE PRECISION,
+    loss DOUBLE PRECISION,
+    seconds DOUBLE PRECISION,
+    PRIMARY KEY (trial_id, rung)
+  );
+  `,
 ];
 
 /** pg_advisory_xact_lock key taken while creating or migrating the schema ("ascnas01"). */

@@ -1,5 +1,7 @@
 import { Pool, types, type PoolClient, type PoolConfig } from 'pg';
 import type { EpochMetrics } from '../search/evaluate';
+import { createPruner, paperProtocol } from '../search/pruner';
+import { planClaim } from '../search/schedule';
 import type { ArchSpec } from '../spec';
 import { redactUrl } from './open';
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_LOCK_KEY } from './postgres-migrations';
@@ -13,19 +15,28 @@ import {
   type StudyInit,
   type StudyRecord,
   type TrialOutcome,
+  type RungRecord,
   type TrialRecord,
+  type TrialState,
   type TrialStatus,
   type TrialStore,
 } from './trial-store';
 import {
   IMPORTED_STUDY_COLUMNS,
+  RUNG_COLUMNS,
   TRIAL_INSERT_COLUMNS,
+  epochsUpToRungs,
   importedRetryOf,
   importedStudyValues,
   importedTrialValues,
+  reachedRung,
   requeuedTrial,
+  rungFromRow,
+  rungValues,
   studyFromRow,
   trialFromRow,
+  trialStateFromRow,
+  type RungColumns,
   type StudyColumns,
   type TrialColumns,
 } from './trial-rows';
@@ -66,15 +77,25 @@ interface TrialRow extends TrialColumns {
   spec: ArchSpec;
   requeued: boolean;
   epochs: Record<keyof EpochMetrics, number | string | null>[];
+  rungs: RungColumns[];
 }
+
+/** The default pruner of a claim request: the paper's protocol (one rung). */
+const ONE_RUNG = createPruner(paperProtocol(1));
+
+/** A trial's rungs as one JSON array (the same snapshot as the trial). */
+const RUNGS_JSON = `COALESCE((SELECT json_agg(json_build_object(
+        'trial_id', r.trial_id, 'rung', r.rung, 'epochs', r.epochs, 'samples', r.samples,
+        'accuracy', r.accuracy, 'loss', r.loss, 'seconds', r.seconds) ORDER BY r.rung)
+      FROM asc_trial_rungs r WHERE r.trial_id = t.trial_id), '[]'::json) AS rungs`;
 
 interface StudyRow extends StudyColumns {
   config: Record<string, unknown>;
 }
 
-/** Trials with their study's name and their epochs, in one statement (one snapshot). */
+/** Trials with their study's name, rungs and epochs, in one statement (one snapshot). */
 const TRIAL_SELECT = `
-  SELECT t.*, s.name AS study_name,
+  SELECT t.*, s.name AS study_name, ${RUNGS_JSON},
     COALESCE((SELECT json_agg(json_build_object(
         'epoch', e.epoch, 'trainLoss', e.train_loss, 'testLoss', e.test_loss,
         'testAccuracy', e.test_accuracy, 'segmentAccuracy', e.segment_accuracy,
@@ -90,11 +111,19 @@ const INSERT_EPOCH = `
     segment_accuracy = EXCLUDED.segment_accuracy, seconds = EXCLUDED.seconds,
     samples_per_sec = EXCLUDED.samples_per_sec`;
 
+/** Trials with their study's name and rungs, without epochs: what a claim decides from. */
+const STATE_SELECT = `
+  SELECT t.*, s.name AS study_name, ${RUNGS_JSON}
+  FROM asc_trials t JOIN asc_studies s USING (study_id)`;
+
 const INSERT_TRIAL = `
   INSERT INTO asc_trials (${TRIAL_INSERT_COLUMNS})
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-    COALESCE($17, ${NOW_MS}), $18, COALESCE($19, ${NOW_MS}), $20, $21, $22, $23, $24, $25, $26)
+    COALESCE($17, ${NOW_MS}), $18, COALESCE($19, ${NOW_MS}), $20, $21, $22, $23, $24, $25, $26,
+    $27, $28, $29)
   RETURNING trial_id`;
+
+const INSERT_RUNG = `INSERT INTO asc_trial_rungs (${RUNG_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)`;
 
 /** Where a transaction stands when it runs: which attempt, for idempotent retries. */
 interface Attempt {
@@ -313,20 +342,49 @@ export class PostgresTrialStore implements TrialStore {
         // The previous try may have committed before the connection broke: a worker runs
         // one trial at a time, so a running trial of this worker that has never been
         // heartbeated since its claim is that claim.
-        const mine = await client.query<{ trial_id: number }>(
-          `SELECT trial_id FROM asc_trials WHERE study_id = $1 AND worker = $2
-             AND status = 'running' AND heartbeat_at = started_at ORDER BY trial_id DESC LIMIT 1`,
+        const mine = await client.query<{ trial_id: number; retry_of: number | null }>(
+          `SELECT trial_id, retry_of FROM asc_trials WHERE study_id = $1 AND worker = $2
+             AND status = 'running' AND heartbeat_at = COALESCE(claimed_at, started_at)
+           ORDER BY trial_id DESC LIMIT 1`,
           [study.studyId, identity.worker],
         );
         if (mine.rows.length > 0) {
-          return { kind: 'claimed', trial: (await this.trialById(client, mine.rows[0].trial_id))! };
+          const trial = (await this.trialById(client, mine.rows[0].trial_id))!;
+          const via =
+            trial.retryOf !== null ? 'reoffer' : trial.rungs.length > 0 ? 'promote' : 'new';
+          return { kind: 'claimed', trial, via };
         }
       }
-      const counts = await this.counts(client, study.studyId);
-      if (counts.complete >= request.targetComplete)
-        return { kind: 'done', complete: counts.complete };
-      if (counts.complete + counts.running >= request.targetComplete) {
-        return { kind: 'wait', complete: counts.complete, running: counts.running };
+      const states = (
+        await client.query<TrialRow>(`${STATE_SELECT} WHERE t.study_id = $1 ORDER BY t.number`, [
+          study.studyId,
+        ])
+      ).rows.map(toState);
+      const plan = planClaim(states, request.pruner ?? ONE_RUNG, request.targetFinished);
+      if (plan.kind === 'done' || plan.kind === 'wait') {
+        const counts = await this.counts(client, study.studyId);
+        return plan.kind === 'done'
+          ? { kind: 'done', complete: counts.complete }
+          : { kind: 'wait', complete: counts.complete, running: counts.running };
+      }
+      if (plan.kind === 'promote') {
+        const changed = await client.query(
+          `UPDATE asc_trials SET status = 'running', rung = $2, worker = $3, host = $4, pid = $5,
+             heartbeat_at = ${NOW_MS}, claimed_at = ${NOW_MS}, ended_at = NULL, error = NULL
+           WHERE trial_id = $1 AND status = 'pruned'`,
+          [plan.trialId, plan.rung, identity.worker, identity.host, identity.pid],
+        );
+        if (changed.rowCount !== 1) {
+          throw new TrialStoreError(
+            `trial id ${plan.trialId} is not pruned; cannot promote it`,
+            this.location,
+          );
+        }
+        return {
+          kind: 'claimed',
+          trial: (await this.trialById(client, plan.trialId))!,
+          via: 'promote',
+        };
       }
       const number = (
         await client.query<{ n: number }>(
@@ -334,24 +392,21 @@ export class PostgresTrialStore implements TrialStore {
           [study.studyId],
         )
       ).rows[0].n;
-      const requeued = (
-        await client.query<TrialRow>(
-          `SELECT * FROM asc_trials WHERE study_id = $1 AND requeued
-           ORDER BY sample_index, trial_id LIMIT 1 FOR UPDATE SKIP LOCKED`,
-          [study.studyId],
-        )
-      ).rows[0];
       let trial: NewTrial;
       let retryOf: number | null = null;
-      if (requeued) {
+      let bracket: number;
+      let old: TrialRecord | null = null;
+      if (plan.kind === 'reoffer') {
+        old = (await this.trialById(client, plan.trialId))!;
         await client.query('UPDATE asc_trials SET requeued = false WHERE trial_id = $1', [
-          requeued.trial_id,
+          old.trialId,
         ]);
-        trial = requeuedTrial(requeued, requeued.spec);
-        retryOf = requeued.trial_id;
+        trial = requeuedTrial(old);
+        retryOf = old.trialId;
+        bracket = old.bracket;
       } else {
         let index = study.nextSampleIndex;
-        let p = request.propose(index);
+        let p = request.propose(index, states);
         while (
           (
             await client.query(
@@ -360,9 +415,10 @@ export class PostgresTrialStore implements TrialStore {
             )
           ).rows.length > 0
         ) {
-          p = request.propose(++index);
+          p = request.propose(++index, states);
         }
         trial = p;
+        bracket = plan.bracket;
         await client.query('UPDATE asc_studies SET next_sample_index = $1 WHERE study_id = $2', [
           index + 1,
           study.studyId,
@@ -387,9 +443,22 @@ export class PostgresTrialStore implements TrialStore {
         null,
         request.featureConfigHash ?? null,
         retryOf,
+        bracket,
+        plan.rung,
+        null,
         false,
       ]);
-      return { kind: 'claimed', trial: (await this.trialById(client, trialId))! };
+      if (old) {
+        for (const r of old.rungs) await client.query(INSERT_RUNG, rungValues(trialId, r));
+        for (const e of epochsUpToRungs(old.epochs, old.rungs)) {
+          await client.query(INSERT_EPOCH, epochValues(trialId, e));
+        }
+      }
+      return {
+        kind: 'claimed',
+        trial: (await this.trialById(client, trialId))!,
+        via: plan.kind === 'reoffer' ? 'reoffer' : 'new',
+      };
     });
   }
 
@@ -437,26 +506,37 @@ export class PostgresTrialStore implements TrialStore {
     return this.transaction(async ({ client, retry }) => {
       const owned = `WHERE trial_id = $1 AND worker = $2 AND status = 'running'`;
       let changed: number | null;
-      if (outcome.status === 'complete') {
+      if (outcome.status === 'complete' || outcome.status === 'pruned') {
         const r = outcome.result;
-        changed = (
-          await client.query(
-            `UPDATE asc_trials SET status = 'complete', accuracy = $3, loss = $4,
-               segment_accuracy = $5, backend = $6, seconds = $7, ended_at = ${NOW_MS},
-               heartbeat_at = ${NOW_MS} ${owned}`,
-            [
-              trialId,
-              worker,
-              r.accuracy,
-              r.loss,
-              real(r.segmentAccuracy),
-              r.backend ?? null,
-              r.seconds,
-            ],
-          )
-        ).rowCount;
+        const updated = await client.query<{ rung: number | null }>(
+          `UPDATE asc_trials SET status = $3, accuracy = $4, loss = $5,
+             segment_accuracy = $6, backend = $7, seconds = COALESCE(seconds, 0) + $8,
+             trained_samples = CASE WHEN $9::bigint IS NULL THEN trained_samples
+               ELSE COALESCE(trained_samples, 0) + $9::bigint END,
+             ended_at = ${NOW_MS}, heartbeat_at = ${NOW_MS} ${owned}
+           RETURNING rung`,
+          [
+            trialId,
+            worker,
+            outcome.status,
+            r.accuracy,
+            r.loss,
+            real(r.segmentAccuracy),
+            r.backend ?? null,
+            r.seconds,
+            r.trainedSamples ?? null,
+          ],
+        );
+        changed = updated.rowCount;
         if (changed === 1) {
           for (const m of r.epochs) await client.query(INSERT_EPOCH, epochValues(trialId, m));
+          const rung = updated.rows[0].rung;
+          if (outcome.rungEpochs !== undefined && rung !== null) {
+            await client.query(
+              INSERT_RUNG,
+              rungValues(trialId, reachedRung(rung, outcome.rungEpochs, r)),
+            );
+          }
         }
       } else {
         const error = outcome.status === 'failed' ? outcome.error : (outcome.reason ?? null);
@@ -565,6 +645,7 @@ export class PostgresTrialStore implements TrialStore {
         ]);
         newIds.set(t.trialId, trialId);
         for (const m of t.epochs) await client.query(INSERT_EPOCH, epochValues(trialId, m));
+        for (const r of t.rungs) await client.query(INSERT_RUNG, rungValues(trialId, r));
       }
       return (await this.studyRow(client, study.name)) as StudyRecord;
     });
@@ -646,6 +727,29 @@ function toTrial(r: TrialRow): TrialRecord {
     spec: r.spec,
     requeued: r.requeued,
     epochs: r.epochs.map(epochFromJson),
+    rungs: r.rungs.map(rungFromJson),
+  });
+}
+
+function toState(r: TrialRow): TrialState {
+  return trialStateFromRow(r, {
+    spec: r.spec,
+    requeued: r.requeued,
+    rungs: r.rungs.map(rungFromJson),
+  });
+}
+
+/** json_build_object writes bigints as numbers, infinities as strings (see epochFromJson). */
+function rungFromJson(r: RungColumns): RungRecord {
+  const n = (v: unknown) => (typeof v === 'string' ? Number(v) : (v as number | null));
+  return rungFromRow({
+    trial_id: r.trial_id,
+    rung: r.rung,
+    epochs: n(r.epochs) as number,
+    samples: n(r.samples),
+    accuracy: n(r.accuracy),
+    loss: n(r.loss),
+    seconds: n(r.seconds),
   });
 }
 

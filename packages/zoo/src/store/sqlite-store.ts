@@ -2,6 +2,8 @@ import Database from 'better-sqlite3';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { EpochMetrics } from '../search/evaluate';
+import { createPruner, paperProtocol } from '../search/pruner';
+import { planClaim } from '../search/schedule';
 import type { ArchSpec } from '../spec';
 import {
   TRIAL_STATUSES,
@@ -13,19 +15,28 @@ import {
   type StudyInit,
   type StudyRecord,
   type TrialOutcome,
+  type RungRecord,
   type TrialRecord,
+  type TrialState,
   type TrialStatus,
   type TrialStore,
 } from './trial-store';
 import {
   IMPORTED_STUDY_COLUMNS,
+  RUNG_COLUMNS,
   TRIAL_INSERT_COLUMNS,
+  epochsUpToRungs,
   importedRetryOf,
   importedStudyValues,
   importedTrialValues,
+  reachedRung,
   requeuedTrial,
+  rungFromRow,
+  rungValues,
   studyFromRow,
   trialFromRow,
+  trialStateFromRow,
+  type RungColumns,
   type StudyColumns,
   type TrialColumns,
 } from './trial-rows';
@@ -82,7 +93,27 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (trial_id, epoch)
   );
   `,
+  // 2: pruners. A trial's bracket, the rung it trains toward or stopped at, the training
+  // samples it trained, and its result at every rung it reached.
+  `
+  ALTER TABLE trials ADD COLUMN bracket INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE trials ADD COLUMN rung INTEGER;
+  ALTER TABLE trials ADD COLUMN trained_samples INTEGER;
+  CREATE TABLE trial_rungs (
+    trial_id INTEGER NOT NULL REFERENCES trials(trial_id),
+    rung INTEGER NOT NULL,
+    epochs REAL NOT NULL,
+    samples INTEGER,
+    accuracy REAL,
+    loss REAL,
+    seconds REAL,
+    PRIMARY KEY (trial_id, rung)
+  );
+  `,
 ];
+
+/** The default pruner of a claim request: the paper's protocol (one rung). */
+const ONE_RUNG = createPruner(paperProtocol(1));
 
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -271,43 +302,66 @@ export class SqliteTrialStore implements TrialStore {
         study.featureConfigHash ?? this.firstTrialFeatureConfig(study.studyId),
         request.featureConfigHash,
       );
-      const counts = this.counts(study.studyId);
-      if (counts.complete >= request.targetComplete)
-        return { kind: 'done', complete: counts.complete };
-      if (counts.complete + counts.running >= request.targetComplete) {
-        return { kind: 'wait', complete: counts.complete, running: counts.running };
+      const states = this.statesOf(study.studyId);
+      const plan = planClaim(states, request.pruner ?? ONE_RUNG, request.targetFinished);
+      if (plan.kind === 'done' || plan.kind === 'wait') {
+        const counts = this.counts(study.studyId);
+        return plan.kind === 'done'
+          ? { kind: 'done', complete: counts.complete }
+          : { kind: 'wait', complete: counts.complete, running: counts.running };
       }
       const now = Date.now();
+      const { identity } = request;
+      if (plan.kind === 'promote') {
+        const changed = this.db
+          .prepare(
+            `UPDATE trials SET status = 'running', rung = ?, worker = ?, host = ?, pid = ?,
+               heartbeat_at = ?, ended_at = NULL, error = NULL
+             WHERE trial_id = ? AND status = 'pruned'`,
+          )
+          .run(plan.rung, identity.worker, identity.host, identity.pid, now, plan.trialId);
+        if (changed.changes !== 1) {
+          throw new TrialStoreError(
+            `trial id ${plan.trialId} is not pruned; cannot promote it`,
+            this.location,
+          );
+        }
+        return {
+          kind: 'claimed',
+          trial: this.trialById(plan.trialId) as TrialRecord,
+          via: 'promote',
+        };
+      }
       const number = (
         this.db
           .prepare('SELECT COALESCE(MAX(number), -1) + 1 AS n FROM trials WHERE study_id = ?')
           .get(study.studyId) as { n: number }
       ).n;
-      const { identity } = request;
       const insert = this.db.prepare(
         `INSERT INTO trials (study_id, number, sample_index, arch_id, spec, seed, status, params, size_kib,
-           size_kib_fp16, rejected_by_size, started_at, heartbeat_at, worker, host, pid, feature_config_hash, retry_of)
-         VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           size_kib_fp16, rejected_by_size, started_at, heartbeat_at, worker, host, pid, feature_config_hash,
+           retry_of, bracket, rung)
+         VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
-      const requeued = this.db
-        .prepare(
-          `SELECT * FROM trials WHERE study_id = ? AND requeued = 1 ORDER BY sample_index, trial_id LIMIT 1`,
-        )
-        .get(study.studyId) as TrialRow | undefined;
       let trial: NewTrial;
       let retryOf: number | null = null;
-      if (requeued) {
-        this.db.prepare('UPDATE trials SET requeued = 0 WHERE trial_id = ?').run(requeued.trial_id);
-        trial = requeuedTrial(requeued, JSON.parse(requeued.spec) as ArchSpec);
-        retryOf = requeued.trial_id;
+      let bracket: number;
+      let old: TrialRecord | null = null;
+      if (plan.kind === 'reoffer') {
+        old = this.trialById(plan.trialId) as TrialRecord;
+        this.db.prepare('UPDATE trials SET requeued = 0 WHERE trial_id = ?').run(old.trialId);
+        trial = requeuedTrial(old);
+        retryOf = old.trialId;
+        bracket = old.bracket;
       } else {
         const taken = this.db.prepare(
           'SELECT 1 FROM trials WHERE study_id = ? AND arch_id = ? LIMIT 1',
         );
         let index = study.nextSampleIndex;
-        let p = request.propose(index);
-        while (taken.get(study.studyId, p.archId)) p = request.propose(++index);
+        let p = request.propose(index, states);
+        while (taken.get(study.studyId, p.archId)) p = request.propose(++index, states);
         trial = p;
+        bracket = plan.bracket;
         this.db
           .prepare('UPDATE studies SET next_sample_index = ? WHERE study_id = ?')
           .run(index + 1, study.studyId);
@@ -331,10 +385,85 @@ export class SqliteTrialStore implements TrialStore {
           identity.pid,
           request.featureConfigHash ?? null,
           retryOf,
+          bracket,
+          plan.rung,
         ).lastInsertRowid,
       );
-      return { kind: 'claimed', trial: this.trialById(trialId) as TrialRecord };
+      if (old) {
+        const rung = this.insertRung();
+        for (const r of old.rungs) rung.run(rungValues(trialId, r));
+        const epoch = this.upsertEpoch();
+        for (const e of epochsUpToRungs(old.epochs, old.rungs)) epoch.run(epochValues(trialId, e));
+      }
+      return {
+        kind: 'claimed',
+        trial: this.trialById(trialId) as TrialRecord,
+        via: plan.kind === 'reoffer' ? 'reoffer' : 'new',
+      };
     });
+  }
+
+  /** Every trial of a study with its rungs, without epochs: what a claim decides from. */
+  private statesOf(studyId: number): TrialState[] {
+    const rows = this.db
+      .prepare(`${TRIAL_SELECT} WHERE t.study_id = ? ORDER BY t.number`)
+      .all(studyId) as TrialRow[];
+    const rungs = this.rungsOf(null, studyId);
+    return rows.map((r) =>
+      trialStateFromRow(r, {
+        spec: JSON.parse(r.spec) as ArchSpec,
+        requeued: r.requeued === 1,
+        rungs: rungs.get(r.trial_id) ?? [],
+      }),
+    );
+  }
+
+  /** Rungs of one trial, or of every trial of a study when `studyId` is given. */
+  private rungsOf(trialId: number | null, studyId?: number): Map<number, RungRecord[]> {
+    return this.perTrial<RungColumns, RungRecord>(
+      'trial_rungs',
+      'rung',
+      trialId,
+      studyId,
+      rungFromRow,
+    );
+  }
+
+  /**
+   * The rows of a per-trial table (epochs, rungs) of one trial, or of every trial of a
+   * study when `studyId` is given, grouped by trial in `column` order.
+   */
+  private perTrial<R extends { trial_id: number }, T>(
+    table: 'trial_rungs' | 'trial_epochs',
+    column: 'rung' | 'epoch',
+    trialId: number | null,
+    studyId: number | undefined,
+    decode: (row: R) => T,
+  ): Map<number, T[]> {
+    const rows = (
+      trialId === null
+        ? this.db
+            .prepare(
+              `SELECT x.* FROM ${table} x JOIN trials t USING (trial_id) WHERE t.study_id = ? ORDER BY x.trial_id, x.${column}`,
+            )
+            .all(studyId)
+        : this.db
+            .prepare(`SELECT * FROM ${table} WHERE trial_id = ? ORDER BY ${column}`)
+            .all(trialId)
+    ) as R[];
+    const out = new Map<number, T[]>();
+    for (const r of rows) {
+      const list = out.get(r.trial_id) ?? [];
+      list.push(decode(r));
+      out.set(r.trial_id, list);
+    }
+    return out;
+  }
+
+  private insertRung(): Database.Statement {
+    return this.db.prepare(
+      `INSERT INTO trial_rungs (${RUNG_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
   }
 
   private firstTrialFeatureConfig(studyId: number): string | null {
@@ -384,14 +513,21 @@ export class SqliteTrialStore implements TrialStore {
     return this.write(() => {
       const now = Date.now();
       const owned = `WHERE trial_id = ? AND worker = ? AND status = 'running'`;
-      if (outcome.status === 'complete') {
+      if (outcome.status === 'complete' || outcome.status === 'pruned') {
         const r = outcome.result;
-        const changed = this.db
+        const current = this.db.prepare(`SELECT rung FROM trials ${owned}`).get(trialId, worker) as
+          { rung: number | null } | undefined;
+        if (!current) return false;
+        this.db
           .prepare(
-            `UPDATE trials SET status = 'complete', accuracy = ?, loss = ?, segment_accuracy = ?, backend = ?,
-               seconds = ?, ended_at = ?, heartbeat_at = ? ${owned}`,
+            `UPDATE trials SET status = ?, accuracy = ?, loss = ?, segment_accuracy = ?, backend = ?,
+               seconds = COALESCE(seconds, 0) + ?, ended_at = ?, heartbeat_at = ?,
+               trained_samples = CASE WHEN ? IS NULL THEN trained_samples
+                 ELSE COALESCE(trained_samples, 0) + ? END
+             ${owned}`,
           )
           .run(
+            outcome.status,
             r.accuracy,
             r.loss,
             r.segmentAccuracy ?? null,
@@ -399,12 +535,18 @@ export class SqliteTrialStore implements TrialStore {
             r.seconds,
             now,
             now,
+            r.trainedSamples ?? null,
+            r.trainedSamples ?? null,
             trialId,
             worker,
           );
-        if (changed.changes !== 1) return false;
         const epoch = this.upsertEpoch();
         for (const m of r.epochs) epoch.run(epochValues(trialId, m));
+        if (outcome.rungEpochs !== undefined && current.rung !== null) {
+          this.insertRung().run(
+            rungValues(trialId, reachedRung(current.rung, outcome.rungEpochs, r)),
+          );
+        }
         return true;
       }
       const error = outcome.status === 'failed' ? outcome.error : (outcome.reason ?? null);
@@ -466,7 +608,13 @@ export class SqliteTrialStore implements TrialStore {
   private trialById(trialId: number): TrialRecord | null {
     const row = this.db.prepare(`${TRIAL_SELECT} WHERE t.trial_id = ?`).get(trialId) as
       TrialRow | undefined;
-    return row ? this.toTrial(row, this.epochsOf(trialId).get(trialId) ?? []) : null;
+    return row
+      ? this.toTrial(
+          row,
+          this.epochsOf(trialId).get(trialId) ?? [],
+          this.rungsOf(trialId).get(trialId) ?? [],
+        )
+      : null;
   }
 
   async getTrials(
@@ -481,27 +629,21 @@ export class SqliteTrialStore implements TrialStore {
         .all(study.studyId) as TrialRow[];
       const wanted = filter.status ? rows.filter((r) => filter.status!.includes(r.status)) : rows;
       const epochs = this.epochsOf(null, study.studyId);
-      return wanted.map((r) => this.toTrial(r, epochs.get(r.trial_id) ?? []));
+      const rungs = this.rungsOf(null, study.studyId);
+      return wanted.map((r) =>
+        this.toTrial(r, epochs.get(r.trial_id) ?? [], rungs.get(r.trial_id) ?? []),
+      );
     })();
   }
 
   /** Epochs of one trial, or of every trial of a study when `studyId` is given. */
   private epochsOf(trialId: number | null, studyId?: number): Map<number, EpochMetrics[]> {
-    const out = new Map<number, EpochMetrics[]>();
-    const rows = (
-      trialId === null
-        ? this.db
-            .prepare(
-              `SELECT e.* FROM trial_epochs e JOIN trials t USING (trial_id) WHERE t.study_id = ? ORDER BY e.trial_id, e.epoch`,
-            )
-            .all(studyId)
-        : this.db
-            .prepare('SELECT * FROM trial_epochs WHERE trial_id = ? ORDER BY epoch')
-            .all(trialId)
-    ) as EpochRow[];
-    for (const e of rows) {
-      const list = out.get(e.trial_id) ?? [];
-      list.push({
+    return this.perTrial<EpochRow, EpochMetrics>(
+      'trial_epochs',
+      'epoch',
+      trialId,
+      studyId,
+      (e) => ({
         epoch: e.epoch,
         trainLoss: e.train_loss,
         testLoss: e.test_loss,
@@ -509,10 +651,8 @@ export class SqliteTrialStore implements TrialStore {
         segmentAccuracy: e.segment_accuracy,
         seconds: e.seconds,
         samplesPerSec: e.samples_per_sec,
-      });
-      out.set(e.trial_id, list);
-    }
-    return out;
+      }),
+    );
   }
 
   async countTrials(studyName: string): Promise<Record<TrialStatus, number>> {
@@ -531,8 +671,9 @@ export class SqliteTrialStore implements TrialStore {
       );
       const insert = this.db.prepare(
         `INSERT INTO trials (${TRIAL_INSERT_COLUMNS})
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (${new Array(29).fill('?').join(', ')})`,
       );
+      const rung = this.insertRung();
       const epoch = this.db.prepare(
         `INSERT INTO trial_epochs (${EPOCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       );
@@ -545,6 +686,7 @@ export class SqliteTrialStore implements TrialStore {
         );
         newIds.set(t.trialId, trialId);
         for (const m of t.epochs) epoch.run(epochValues(trialId, m));
+        for (const r of t.rungs) rung.run(rungValues(trialId, r));
       }
       return this.studyRow(study.name) as StudyRecord;
     });
@@ -554,11 +696,12 @@ export class SqliteTrialStore implements TrialStore {
     if (this.db.open) this.db.close();
   }
 
-  private toTrial(r: TrialRow, epochs: EpochMetrics[]): TrialRecord {
+  private toTrial(r: TrialRow, epochs: EpochMetrics[], rungs: RungRecord[]): TrialRecord {
     return trialFromRow(r, {
       spec: JSON.parse(r.spec) as ArchSpec,
       requeued: r.requeued === 1,
       epochs,
+      rungs,
     });
   }
 }

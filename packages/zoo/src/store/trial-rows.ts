@@ -3,8 +3,10 @@ import type { ArchSpec } from '../spec';
 import {
   TrialStoreError,
   type NewTrial,
+  type RungRecord,
   type StudyRecord,
   type TrialRecord,
+  type TrialState,
   type TrialStatus,
 } from './trial-store';
 
@@ -39,6 +41,65 @@ export interface TrialColumns {
   error: string | null;
   feature_config_hash: string | null;
   retry_of: number | null;
+  bracket: number;
+  rung: number | null;
+  trained_samples: number | null;
+}
+
+/** A rung row as both stores read it back (a NaN metric comes back null). */
+export interface RungColumns {
+  trial_id: number;
+  rung: number;
+  epochs: number;
+  samples: number | null;
+  accuracy: number | null;
+  loss: number | null;
+  seconds: number | null;
+}
+
+export function rungFromRow(r: RungColumns): RungRecord {
+  return {
+    rung: r.rung,
+    epochs: r.epochs,
+    samples: r.samples,
+    accuracy: r.accuracy ?? NaN,
+    loss: r.loss ?? NaN,
+    seconds: r.seconds,
+  };
+}
+
+/** The columns of a rung row in the order of `rungValues`. */
+export const RUNG_COLUMNS = 'trial_id, rung, epochs, samples, accuracy, loss, seconds';
+
+export function rungValues(trialId: number, r: RungRecord): unknown[] {
+  const real = (x: number) => (Number.isNaN(x) ? null : x);
+  return [trialId, r.rung, r.epochs, r.samples, real(r.accuracy), real(r.loss), r.seconds];
+}
+
+/** The rung a trial reached now, from the result of the run that reached it. */
+export function reachedRung(
+  rung: number,
+  epochs: number,
+  result: { accuracy: number; loss: number; samples?: number; seconds: number },
+): RungRecord {
+  return {
+    rung,
+    epochs,
+    samples: result.samples ?? null,
+    accuracy: result.accuracy,
+    loss: result.loss,
+    seconds: result.seconds,
+  };
+}
+
+/**
+ * The epochs a re-offer copies from the trial it re-runs: those finished by its last
+ * rung (later ones belong to the run that died, which the re-offer trains again).
+ */
+export function epochsUpToRungs(epochs: readonly EpochMetrics[], rungs: readonly RungRecord[]) {
+  const last = rungs[rungs.length - 1];
+  if (!last) return [];
+  return epochs.filter((e) => e.epoch <= Math.floor(last.epochs + 1e-9));
 }
 
 /** The study columns both stores read back alike (`config` is text in one, json in the other). */
@@ -54,8 +115,16 @@ export interface StudyColumns {
 /** A trial row with its engine-specific columns already decoded. */
 export function trialFromRow(
   r: TrialColumns,
-  decoded: { spec: ArchSpec; requeued: boolean; epochs: EpochMetrics[] },
+  decoded: { spec: ArchSpec; requeued: boolean; epochs: EpochMetrics[]; rungs: RungRecord[] },
 ): TrialRecord {
+  return { ...trialStateFromRow(r, decoded), epochs: decoded.epochs };
+}
+
+/** The same without the epochs: what a claim decision reads. */
+export function trialStateFromRow(
+  r: TrialColumns,
+  decoded: { spec: ArchSpec; requeued: boolean; rungs: RungRecord[] },
+): TrialState {
   return {
     trialId: r.trial_id,
     number: r.number,
@@ -74,7 +143,6 @@ export function trialFromRow(
     segmentAccuracy: r.segment_accuracy,
     backend: r.backend,
     seconds: r.seconds,
-    epochs: decoded.epochs,
     startedAt: r.started_at,
     endedAt: r.ended_at,
     heartbeatAt: r.heartbeat_at,
@@ -85,20 +153,24 @@ export function trialFromRow(
     featureConfigHash: r.feature_config_hash,
     retryOf: r.retry_of,
     requeued: decoded.requeued,
+    bracket: r.bracket,
+    rung: r.rung,
+    rungs: decoded.rungs,
+    trainedSamples: r.trained_samples,
   };
 }
 
-/** A requeued trial's architecture columns, to claim it again as a new trial. */
-export function requeuedTrial(r: TrialColumns, spec: ArchSpec): NewTrial {
+/** A requeued trial's architecture, to claim it again as a new trial. */
+export function requeuedTrial(t: TrialState): NewTrial {
   return {
-    sampleIndex: r.sample_index,
-    archId: r.arch_id,
-    spec,
-    seed: r.seed,
-    params: r.params,
-    sizeKiB: r.size_kib,
-    sizeKiBFp16: r.size_kib_fp16,
-    rejectedBySize: r.rejected_by_size,
+    sampleIndex: t.sampleIndex,
+    archId: t.archId,
+    spec: t.spec,
+    seed: t.seed,
+    params: t.params,
+    sizeKiB: t.sizeKiB,
+    sizeKiBFp16: t.sizeKiBFp16,
+    rejectedBySize: t.rejectedBySize,
   };
 }
 
@@ -136,9 +208,9 @@ export function importedStudyValues(study: StudyRecord): unknown[] {
 export const TRIAL_INSERT_COLUMNS = `study_id, number, sample_index, arch_id, spec, seed, status,
   params, size_kib, size_kib_fp16, rejected_by_size, accuracy, loss, segment_accuracy, backend,
   seconds, started_at, ended_at, heartbeat_at, worker, host, pid, error, feature_config_hash,
-  retry_of, requeued`;
+  retry_of, bracket, rung, trained_samples, requeued`;
 
-/** A copied trial's values up to `retry_of` (without `requeued`), under its new study id. */
+/** A copied trial's values (without `requeued`), under its new study id. */
 export function importedTrialValues(
   studyId: number,
   t: TrialRecord,
@@ -170,6 +242,9 @@ export function importedTrialValues(
     t.error,
     t.featureConfigHash,
     retryOf,
+    t.bracket,
+    t.rung,
+    t.trainedSamples,
   ];
 }
 

@@ -1,6 +1,7 @@
 import type { ArchSpec } from '../spec';
 import type { EpochMetrics, TrialResult } from '../search/evaluate';
 import { AscError } from '@asc/core';
+import type { Pruner } from '../search/pruner';
 
 /**
  * # TrialStore: where a study's trials live
@@ -16,11 +17,13 @@ import { AscError } from '@asc/core';
  *   used by concurrent async callers; the store serialises what must be serialised.
  * - Every method is one atomic unit against the database: it either takes full effect or
  *   none, and no other caller observes a half-done state. In particular `claimTrial` is a
- *   single transaction that reads the study's counts, chooses the architecture (a re-offer
- *   or the next sample index) and inserts the running trial; two callers can never claim
- *   the same sample index or re-offer the same interrupted trial twice. An RDB store does
- *   this with a row lock on the study (`SELECT ... FOR UPDATE`) or by claiming re-offers
- *   with `FOR UPDATE SKIP LOCKED`; SQLite does it with `BEGIN IMMEDIATE`.
+ *   single transaction that reads the study's trials (with their rungs), decides what to
+ *   do with `planClaim` (search/schedule.ts) and the request's pruner (a re-offer, a
+ *   promotion, the next sample index, wait or done), and writes it; two callers can never
+ *   claim the same sample index, promote the same trial or re-offer the same interrupted
+ *   trial twice, and every promotion is decided on the state that it changes. An RDB
+ *   store does this with a row lock on the study (`SELECT ... FOR UPDATE`); SQLite does
+ *   it with `BEGIN IMMEDIATE`.
  * - Contention is the store's problem, not the caller's: a store waits and retries on a
  *   busy or locked database (SQLite busy timeout; RDB serialisation failures) and only
  *   throws `TrialStoreError` once it has given up.
@@ -31,7 +34,15 @@ import { AscError } from '@asc/core';
  * the worker and return `false`, changing nothing, when the trial is no longer running
  * under that worker (for example it was declared dead by `failStaleTrials`); the worker
  * must then abandon the trial. Finished trials (complete, failed, interrupted, pruned) are
- * never changed again, except that clearing `requeued` marks a re-offer as taken.
+ * never changed again, with two exceptions: clearing `requeued` marks a re-offer as taken,
+ * and a promotion sets a pruned trial running again under the claiming worker (it keeps
+ * its number, rungs and epochs, and trains on toward its next rung).
+ *
+ * ## Rungs
+ * A trial trains toward one rung at a time (`rung`); `finishTrial` with 'pruned' (a rung
+ * below the top) or 'complete' (the top) records its result there in `rungs`, and adds
+ * the seconds and training samples of that run to the trial's. The store keeps what the
+ * pruner decides from; it never decides itself what a rung is.
  *
  * ## Clock
  * `startedAt`, `endedAt` and `heartbeatAt` are milliseconds since the epoch assigned by
@@ -46,9 +57,11 @@ import { AscError } from '@asc/core';
  * ## Re-offers
  * A trial that ends `interrupted` (graceful stop) or `failed` because its worker died gets
  * `requeued = true`: the next `claimTrial` offers its architecture again (same sample
- * index, spec and seed) as a new trial whose `retryOf` names it, before any new sample
- * index. A trial that failed because the evaluator threw is not re-offered. An
- * architecture identifier appears at most once among the study's non-retry proposals.
+ * index, spec, seed and bracket) as a new trial whose `retryOf` names it, before any new
+ * sample index. The new trial copies the rungs the old one had reached (and the epochs up
+ * to the last of them) and trains on toward the rung the old one was training for. A
+ * trial that failed because the evaluator threw is not re-offered. An architecture
+ * identifier appears at most once among the study's non-retry proposals.
  */
 export interface TrialStore {
   /** Where the store lives, for messages (a file path, a database URL without password). */
@@ -60,12 +73,12 @@ export interface TrialStore {
   listStudies(): Promise<StudyRecord[]>;
 
   /**
-   * Atomically decides what the calling worker does next: 'done' when `targetComplete`
-   * trials are complete; 'wait' when the complete and running trials already reach the
-   * target (a running one may still fail); otherwise claims a trial: the oldest re-offer,
-   * else the next sample index whose proposal is not yet in the study. `propose` is called
-   * synchronously inside the transaction; if it throws, nothing is written and the error
-   * propagates.
+   * Atomically decides what the calling worker does next (`planClaim` on the study's
+   * trials with the request's pruner and target): 'done', 'wait', or a claimed trial: a
+   * re-offer, a promotion, or the next sample index whose proposal is not yet in the
+   * study. Under the paper's protocol: 'done' when `targetFinished` trials are complete,
+   * 'wait' when complete and running trials reach it. `propose` is called synchronously
+   * inside the transaction; if it throws, nothing is written and the error propagates.
    */
   claimTrial(studyName: string, request: ClaimRequest): Promise<ClaimOutcome>;
 
@@ -155,22 +168,51 @@ export interface NewTrial {
 }
 
 export interface ClaimRequest {
-  targetComplete: number;
+  /** Finished trials (complete, or pruned and not promoted) the study runs to. */
+  targetFinished: number;
+  /** Rungs, brackets and promotions; the paper's protocol (one rung) when absent. */
+  pruner?: Pruner;
   identity: WorkerIdentity;
   featureConfigHash?: string | null;
-  propose(sampleIndex: number): NewTrial;
+  /** The architecture at a sample index, from the study's trials (for evolution). */
+  propose(sampleIndex: number, trials: readonly TrialState[]): NewTrial;
 }
 
 export type ClaimOutcome =
-  | { kind: 'claimed'; trial: TrialRecord }
+  | {
+      kind: 'claimed';
+      trial: TrialRecord;
+      /** How the trial came: a new architecture, a promotion, or a re-offer. */
+      via: 'new' | 'promote' | 'reoffer';
+    }
   | { kind: 'wait'; complete: number; running: number }
   | { kind: 'done'; complete: number };
 
+/**
+ * How a run of a trial ended. 'complete' at the top rung, 'pruned' at a lower one (it may
+ * be promoted later); `rungEpochs`, the epochs of the rung reached, records the rung.
+ */
 export type TrialOutcome =
-  | { status: 'complete'; result: TrialResult }
+  | { status: 'complete'; result: TrialResult; rungEpochs?: number }
+  | { status: 'pruned'; result: TrialResult; rungEpochs?: number }
   | { status: 'failed'; error: string; requeue?: boolean }
-  | { status: 'interrupted'; reason?: string }
-  | { status: 'pruned'; reason?: string };
+  | { status: 'interrupted'; reason?: string };
+
+/**
+ * A trial's result at one rung of its study's pruner: where it stood (epochs and training
+ * samples since its start) and how it scored there.
+ */
+export interface RungRecord {
+  /** The rung's index in the pruner's ladder (0 = the lowest budget). */
+  rung: number;
+  epochs: number;
+  /** Training samples since the trial's start; null when the evaluator did not say. */
+  samples: number | null;
+  accuracy: number;
+  loss: number;
+  /** Evaluator-reported seconds of the run that reached this rung from the one before. */
+  seconds: number | null;
+}
 
 export interface TrialRecord extends NewTrial {
   trialId: number;
@@ -197,7 +239,21 @@ export interface TrialRecord extends NewTrial {
   retryOf: number | null;
   /** True while this finished trial waits for its architecture to be offered again. */
   requeued: boolean;
+  /** The pruner's bracket the trial belongs to (0 unless Hyperband). */
+  bracket: number;
+  /**
+   * The rung the trial is training toward while running, the rung it stopped at once
+   * finished (pruned, complete, failed); null for trials stored before rungs existed.
+   */
+  rung: number | null;
+  /** Its result at every rung it reached, lowest first. */
+  rungs: RungRecord[];
+  /** Training samples its runs trained (resumed parts not counted again); null if unknown. */
+  trainedSamples: number | null;
 }
+
+/** What a claim decision reads of each trial: its record without the per-epoch metrics. */
+export type TrialState = Omit<TrialRecord, 'epochs'>;
 
 /** A store that cannot do what was asked (unreadable, newer schema, gave up on a lock). */
 export class TrialStoreError extends AscError {
