@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '@asc/core';
 import type { ArchSpec } from '@asc/zoo';
-import { memorySegmentSource, type BackendInfo, type ClipRef, type SegmentSource } from '../src';
+import type { BackendInfo } from '../src';
 
 /** The backend record of tests that run tfjs's own JS kernels on 'cpu'. */
 export const JS_CPU_BACKEND: BackendInfo = {

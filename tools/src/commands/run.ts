@@ -109,6 +109,7 @@ export const runCommand = defineCommand<RunArgs>({
         describe:
           "Initial weights of the candidates and the retrained models: pytorch (PyTorch's " +
           "defaults, padding=1 stem) or glorot (the earlier models); default: the study's, else pytorch",
+      })
       .option('backend', {
         choices: BACKEND_REQUESTS,
         describe: 'tfjs backend of the search and the retraining (default auto)',

@@ -1,6 +1,5 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseRecipe, RecipeError, type Recipe } from '@asc/trainer';
 import type { WeightInit } from '@asc/zoo';
 import {
   parseBackendRequest,
