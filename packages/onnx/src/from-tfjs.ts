@@ -433,7 +433,9 @@ export function graphFromLayersModel(model: tfjs.LayersModel, o: GraphOptions = 
 
   /**
    * Zero padding of the height and width: deferred to the convolution that alone reads it
-   * (its `pads`), else an ONNX Pad node (NCHW: nothing on batch and channels).
+   * (its `pads`), else an ONNX Pad node (NCHW: nothing on batch and channels). Beware a Pad
+   * before a MaxPool: from 'basic' on, onnxruntime folds it into the pool's pads, which
+   * count as -inf, not 0. The zoo's models pad only before a convolution.
    */
   function zeroPadding(
     layer: Layer,

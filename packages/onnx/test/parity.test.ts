@@ -10,7 +10,13 @@ import {
   type ArchSpec,
   type LayersModel,
 } from '@asc/zoo';
-import { OnnxModel, encodeModel, graphFromLayersModel, toFloat16Weights } from '../src';
+import {
+  OnnxModel,
+  encodeModel,
+  graphFromLayersModel,
+  toFloat16Weights,
+  type OptimizationLevel,
+} from '../src';
 import { amplifyHead, fitBatchNorms, nativeTf, structuredSegments, uniform } from './helpers';
 
 const BATCH = 4;
@@ -77,8 +83,12 @@ function prepare(model: LayersModel) {
   return { raw, normalisation: { mean, scale }, expected, tfjsHalf };
 }
 
-async function runOnnx(bytes: Uint8Array, raw: Float32Array): Promise<Outputs> {
-  const m = await OnnxModel.open(bytes, { optimization: 'basic', threads: 2 });
+async function runOnnx(
+  bytes: Uint8Array,
+  raw: Float32Array,
+  optimization: OptimizationLevel = 'basic',
+): Promise<Outputs> {
+  const m = await OnnxModel.open(bytes, { optimization, threads: 2 });
   try {
     return await m.run(raw, BATCH);
   } finally {
@@ -108,9 +118,10 @@ describe('ONNX export against tfjs (batch norms fitted, structured inputs, onnxr
       const { raw, normalisation, expected, tfjsHalf } = prepare(model);
       const graph = graphFromLayersModel(model, { normalisation });
       const got = await runOnnx(encodeModel(graph, { producerVersion: 'test' }), raw);
-      // The outputs depend on the input: a swapped axis or sample would show.
+      // The outputs depend on the input, by far more than the tolerance below: a swapped
+      // axis or sample would show (the least, AlexNet's: 0.035).
       expect(maxAbsDiff(expected.logits.slice(0, 3), expected.logits.slice(3, 6))).toBeGreaterThan(
-        0.05,
+        0.01,
       );
       // float32: the same function, up to summation order
       expect({ name, logits: maxAbsDiff(got.logits, expected.logits) < 1e-4 }).toEqual({
@@ -119,22 +130,75 @@ describe('ONNX export against tfjs (batch norms fitted, structured inputs, onnxr
       });
       expect(maxAbsDiff(got.probabilities, expected.probabilities)).toBeLessThan(1e-4);
 
-      // float16 weights: probabilities within 1e-3 of tfjs float32 (measured: 2e-4 to 4.4e-4).
-      // ShuffleNet V2 and AlexNet move further through binary16 rounding itself (3e-3), as
-      // tfjs's own float16 weights do (6e-3): there the bound is that deviation.
+      // float16 weights: the search-space models' probabilities within 1e-3 of tfjs float32
+      // (measured: 3.5e-4 to 5.3e-4). The vision baselines with PyTorch's initialisation move
+      // further through binary16 rounding itself, as tfjs's own float16 weights do
+      // (MobileNet V2 6.1e-3 against tfjs's 9.8e-3; ShuffleNet V2 9.5e-3 against 1.4e-2;
+      // with Glorot's, MobileNet V2 stayed under 1e-3): there the bound is that deviation.
       const half = await runOnnx(
         encodeModel(toFloat16Weights(graph), { producerVersion: 'test' }),
         raw,
       );
       const halfDiff = maxAbsDiff(half.probabilities, expected.probabilities);
       const tfjsHalfDiff = maxAbsDiff(tfjsHalf.probabilities, expected.probabilities);
-      if (!['ShuffleNet V2', 'AlexNet (modified)'].includes(name)) {
+      if (!['MobileNet V2', 'ShuffleNet V2', 'AlexNet (modified)'].includes(name)) {
         expect(halfDiff).toBeLessThan(1e-3);
       } else {
         expect(halfDiff).toBeLessThan(Math.max(1e-3, 1.5 * tfjsHalfDiff));
       }
     } finally {
       model.dispose();
+    }
+  });
+});
+
+describe('zero padding (the PyTorch-style stem)', () => {
+  beforeAll(async () => {
+    await nativeTf();
+  });
+
+  it("becomes the pads of the convolution that alone reads it, else a Pad node; outputs equal tfjs's", async () => {
+    const input = tf.input({ shape: [9, 10, 2] });
+    const padded = tf.layers
+      .zeroPadding2d({
+        padding: [
+          [1, 2],
+          [0, 3],
+        ],
+      })
+      .apply(input);
+    const conv = tf.layers
+      .conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'valid', name: 'conv' })
+      .apply(padded);
+    const repadded = tf.layers.zeroPadding2d({ padding: 1, name: 'pad' }).apply(conv);
+    const pooled = tf.layers.maxPooling2d({ poolSize: 2 }).apply(repadded);
+    const gap = tf.layers.globalAveragePooling2d({}).apply(pooled);
+    const logits = tf.layers.dense({ units: 3 }).apply(gap) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: logits });
+    const stem = buildModel(tf, MODEL_B, { seed: 1 });
+    try {
+      const graph = graphFromLayersModel(model);
+      const ops = graph.nodes.map((n) => n.op);
+      // Height [1, 2] and width [0, 3] as ONNX's [top, left, bottom, right].
+      expect(graph.nodes.find((n) => n.name === 'conv')!.attributes.pads).toEqual([1, 0, 2, 3]);
+      expect(ops.filter((op) => op === 'Pad')).toHaveLength(1);
+      expect(graph.nodes.find((n) => n.op === 'Pad')!.name).toBe('pad');
+      const raw = uniform(BATCH * 9 * 10 * 2, 11);
+      const expected = tf.tidy(() =>
+        (model.predict(tf.tensor4d(raw, [BATCH, 9, 10, 2])) as tf.Tensor).dataSync(),
+      );
+      // Unoptimised: from 'basic' on, onnxruntime folds a zero Pad into the MaxPool after it,
+      // whose pads count as -inf, not 0 (the fold onnx/optimizer#318 fixes for its own pass):
+      // windows of negative values then differ. The zoo's models pad only before a convolution.
+      const got = await runOnnx(encodeModel(graph, { producerVersion: 'test' }), raw, 'disabled');
+      expect(maxAbsDiff(got.logits, expected)).toBeLessThan(1e-5);
+      // The zoo's default stem: one row and column on each side, no Pad node.
+      const b = graphFromLayersModel(stem);
+      expect(b.nodes.find((n) => n.name === 'stem_conv')!.attributes.pads).toEqual([1, 1, 1, 1]);
+      expect(b.nodes.some((n) => n.op === 'Pad')).toBe(false);
+    } finally {
+      model.dispose();
+      stem.dispose();
     }
   });
 });

@@ -128,7 +128,10 @@ export function runDataOptions(
   const datasetDir = o.datasetDir ?? record.data.datasetDir;
   const cacheDir = o.cacheDir ?? record.data.cacheDir;
   if (!datasetDir || !cacheDir) {
-    throw new RunRecordError(runPaths(runDir).record, 'the run names no dataset or cache; pass them');
+    throw new RunRecordError(
+      runPaths(runDir).record,
+      'the run names no dataset or cache; pass them',
+    );
   }
   const ownDataset = path.resolve(datasetDir) === path.resolve(record.data.datasetDir ?? '');
   return {

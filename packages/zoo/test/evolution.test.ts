@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { archId } from '../src/arch-id';
 import { EvolutionSampler, mutate } from '../src/evolution';
-import { paramCount } from '../src/params';
+import { layerTable, paramCount } from '../src/params';
 import { foldedSeedRng } from '@asc/core';
 import { RandomSampler } from '../src/sampler';
 import { Study } from '../src/search/study';
@@ -138,6 +138,42 @@ describe('EvolutionSampler', () => {
       // Aging: parents come from the P = 8 youngest trials only.
       expect(p.parent!.number).toBeGreaterThanOrEqual(2);
     }
+  });
+
+  it("keeps children inside a DCASE window (int8 KB, parameter and MAC limits) with the head's classes", () => {
+    // Under 128 KB of int8 parameters, 100k parameters and 30 MMACs per second, 10 classes.
+    const dcase: SizeWindow = {
+      minKiB: 40,
+      maxKiB: 128,
+      bytesPerParam: 1,
+      maxParams: 100_000,
+      maxMacsPerSecond: 30e6,
+      segmentSeconds: 1.28,
+    };
+    const o = { ...options, window: dcase, classes: 10 };
+    const first = new RandomSampler(o);
+    const trials = scored(
+      Array.from({ length: 10 }, (_, i) => first.at(i).spec),
+      (i) => i / 10,
+    );
+    const evo = new EvolutionSampler(o);
+    let redrawn = 0;
+    for (let k = 10; k < 50; k++) {
+      const p = evo.propose(k, trials);
+      expect(p.parent).not.toBeNull();
+      // Counted here from the layer table, the window's rule written out.
+      const rows = layerTable(p.spec, { classes: 10 });
+      const params = rows.reduce((n, r) => n + r.params, 0);
+      const macs = rows.reduce((n, r) => n + r.macs, 0);
+      expect(p.params).toBe(params);
+      expect(params / 1024).toBeGreaterThan(40);
+      expect(params / 1024).toBeLessThan(128);
+      expect(params).toBeLessThanOrEqual(100_000);
+      expect(macs / 1.28).toBeLessThanOrEqual(30e6);
+      if (p.draws > 1) redrawn++;
+    }
+    // The limits bind: some mutations fell outside and were drawn again.
+    expect(redrawn).toBeGreaterThan(0);
   });
 
   it('prefers fitter parents (the tournament)', () => {

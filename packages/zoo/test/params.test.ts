@@ -41,8 +41,22 @@ describe('parameter counts of the paper', () => {
     expect(named.params).toBe(76_611);
     expect(named.cost({ classes: 10 }).params).toBe(77_066);
     expect(layerTable(MODEL_B, { classes: 10 }).slice(-2)).toEqual([
-      { layer: 'Fully Connected', block: null, outputChannels: 10, params: 650 },
-      { layer: '10-way Sigmoid', block: null, outputChannels: 10, params: 0 },
+      {
+        layer: 'Fully Connected',
+        block: null,
+        outputChannels: 10,
+        params: 650,
+        batchNormParams: 0,
+        macs: 650,
+      },
+      {
+        layer: '10-way Sigmoid',
+        block: null,
+        outputChannels: 10,
+        params: 0,
+        batchNormParams: 0,
+        macs: 0,
+      },
     ]);
   });
 
