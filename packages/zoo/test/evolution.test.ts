@@ -140,6 +140,18 @@ describe('EvolutionSampler', () => {
     }
   });
 
+  it("sizes children with the study's head: 10 classes count a 10-way dense layer", () => {
+    const evo = new EvolutionSampler({ ...options, classes: 10 });
+    const trials = scored(parents, (i) => i / 10);
+    for (let k = 10; k < 20; k++) {
+      const p = evo.propose(k, trials);
+      expect(p.parent).not.toBeNull();
+      expect(p.params).toBe(paramCount(p.spec, { classes: 10 }));
+      expect(p.params).toBeGreaterThan(paramCount(p.spec));
+      expect(paramsInWindow(p.params, WINDOW)).toBe(true);
+    }
+  });
+
   it('prefers fitter parents (the tournament)', () => {
     const evo = new EvolutionSampler(options);
     // Trial 9 is far better than the rest: with S = 3 of P = 8 it wins 1 - (7/8)^3 = 33 %.

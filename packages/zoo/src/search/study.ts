@@ -71,6 +71,7 @@ function samplerOf(seed: number, c: SamplerConfig, pruner: PrunerConfig): Sample
     seed,
     space: c.space,
     window: c.window,
+    classes: c.classes,
     maxTriesPerProposal: c.maxTriesPerProposal,
   };
   if (c.kind !== 'evolution') return new RandomSampler(options);
