@@ -83,6 +83,7 @@ export class EvolutionSampler implements Sampler {
   readonly seed: number;
   readonly space: SearchSpace;
   readonly window: RandomSampler['window'];
+  readonly classes: number;
   readonly population: number;
   readonly tournament: number;
   readonly metric: 'accuracy' | 'loss';
@@ -93,6 +94,7 @@ export class EvolutionSampler implements Sampler {
     this.seed = o.seed;
     this.space = this.random.space;
     this.window = this.random.window;
+    this.classes = this.random.classes;
     if (!Number.isInteger(o.population) || o.population < 2) {
       throw new RangeError(`population must be an integer >= 2, got ${o.population}`);
     }
@@ -130,7 +132,7 @@ export class EvolutionSampler implements Sampler {
         }
       }
       const { spec, mutation } = mutate(parent.t.spec, this.space, rng);
-      const { params, inside } = fitWindow(spec, this.window, this.random.classes);
+      const { params, inside } = fitWindow(spec, this.window, this.classes);
       const id = archId(spec);
       if (!inside || taken.has(id)) continue;
       return {

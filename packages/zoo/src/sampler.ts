@@ -61,6 +61,8 @@ export interface Sampler {
   readonly seed: number;
   readonly space: SearchSpace;
   readonly window: SizeWindow;
+  /** Classes of the head the candidates are sized with (3 in the paper). */
+  readonly classes: number;
   /** Distinct architectures of the space inside the window. */
   capacity(): number;
   propose(sampleIndex: number, trials: readonly TrialState[]): Proposal;

@@ -140,7 +140,19 @@ describe('EvolutionSampler', () => {
     }
   });
 
-  it("keeps children inside a DCASE window (int8 KB, parameter and MAC limits) with the head's classes", () => {
+  it("sizes children with the study's head: 10 classes count a 10-way dense layer", () => {
+    const evo = new EvolutionSampler({ ...options, classes: 10 });
+    const trials = scored(parents, (i) => i / 10);
+    for (let k = 10; k < 20; k++) {
+      const p = evo.propose(k, trials);
+      expect(p.parent).not.toBeNull();
+      expect(p.params).toBe(paramCount(p.spec, { classes: 10 }));
+      expect(p.params).toBeGreaterThan(paramCount(p.spec));
+      expect(paramsInWindow(p.params, WINDOW)).toBe(true);
+    }
+  });
+
+  it('keeps children inside a DCASE window: int8 KB, parameter and MAC limits', () => {
     // Under 128 KB of int8 parameters, 100k parameters and 30 MMACs per second, 10 classes.
     const dcase: SizeWindow = {
       minKiB: 40,
