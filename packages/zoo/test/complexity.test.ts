@@ -8,7 +8,7 @@ import type { LayersModel } from '../src/models/tf';
 import { specCost } from '../src/params';
 import { RandomSampler } from '../src/sampler';
 import { countArchitectures, type SearchSpace, type SizeWindow } from '../src/space';
-import type { ArchSpec, Block } from '../src/spec';
+import { everyTwoBlockSpec } from './two-block-space';
 
 beforeAll(async () => {
   tf.enableProdMode();
@@ -176,27 +176,17 @@ describe('search limits', () => {
   };
 
   function bruteForce(space: SearchSpace, w: SizeWindow): Set<string> {
-    const ids = new Set<string>();
-    const choices: Block[] = [];
-    for (const a of space.moduleA)
-      for (const b of space.moduleB) for (const p of space.pools) choices.push([a, b, p]);
-    for (const F of space.stemFilters) {
-      for (const g of space.growths) {
-        for (const b1 of choices) {
-          for (const b2 of choices) {
-            const spec: ArchSpec = { stemFilters: F, growth: g, blocks: [b1, b2] };
-            const { params, macs } = specCost(spec);
-            const kib = (params * (w.bytesPerParam ?? 4)) / 1024;
-            if (kib <= w.minKiB || kib >= w.maxKiB) continue;
-            if (w.maxParams !== undefined && params > w.maxParams) continue;
-            if (w.maxMacsPerSecond !== undefined && macs / w.segmentSeconds! > w.maxMacsPerSecond)
-              continue;
-            ids.add(archId(spec));
-          }
-        }
-      }
-    }
-    return ids;
+    const inside = everyTwoBlockSpec(space).filter((spec) => {
+      const { params, macs } = specCost(spec);
+      const kib = (params * (w.bytesPerParam ?? 4)) / 1024;
+      return (
+        kib > w.minKiB &&
+        kib < w.maxKiB &&
+        (w.maxParams === undefined || params <= w.maxParams) &&
+        (w.maxMacsPerSecond === undefined || macs / w.segmentSeconds! <= w.maxMacsPerSecond)
+      );
+    });
+    return new Set(inside.map(archId));
   }
 
   it.each([

@@ -4,6 +4,7 @@ import { deriveSeed } from '@asc/core';
 import { RandomSampler, SamplerExhaustedError } from '../src/sampler';
 import { PAPER_SEARCH_SPACE, countArchitectures, type SearchSpace } from '../src/space';
 import type { ArchSpec, Block } from '../src/spec';
+import { everyTwoBlockSpec } from './two-block-space';
 
 /** Pearson's chi-square statistic of observed counts against a uniform expectation. */
 function chiSquare(counts: number[]): number {
@@ -139,22 +140,11 @@ describe('RandomSampler: sequence, window and exhaustion', () => {
     maxKiB: number,
     classes = 3,
   ): Set<string> {
-    const ids = new Set<string>();
-    const blockChoices: Block[] = [];
-    for (const a of space.moduleA)
-      for (const b of space.moduleB) for (const p of space.pools) blockChoices.push([a, b, p]);
-    for (const F of space.stemFilters) {
-      for (const g of space.growths) {
-        for (const b1 of blockChoices) {
-          for (const b2 of blockChoices) {
-            const spec: ArchSpec = { stemFilters: F, growth: g, blocks: [b1, b2] };
-            const kib = (paramCount(spec, { classes }) * 4) / 1024;
-            if (kib > minKiB && kib < maxKiB) ids.add(archId(spec));
-          }
-        }
-      }
-    }
-    return ids;
+    const inside = everyTwoBlockSpec(space).filter((spec) => {
+      const kib = (paramCount(spec, { classes }) * 4) / 1024;
+      return kib > minKiB && kib < maxKiB;
+    });
+    return new Set(inside.map(archId));
   }
 
   it('counts the space under the window exactly (against brute force)', () => {
