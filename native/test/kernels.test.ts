@@ -1,18 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerNativeKernels, unregisterNativeKernels } from '../lib';
 import {
+  binaryWorkload,
+  BROADCAST_SHAPES,
   CONV_CASES,
   convWorkload,
   DEPTHWISE_CASES,
   depthwiseWorkload,
   describeCase,
+  elementwiseInputs,
   MATMUL_CASES,
   matMulWorkload,
   POOL_CASES,
   poolWorkload,
+  REDUCE_AXES,
+  reduceWorkload,
   type KernelWorkload,
 } from './kernels-cases';
-import { expectSameBothWays, randTensor, rng } from './kernels-helpers';
+import { expectSameBothWays, randTensor } from './kernels-helpers';
 
 // Every replaced kernel against tfjs's own JS kernel on randomised shapes. The JS kernels
 // are slow, so each case is kept under a few million multiply-adds.
@@ -31,12 +36,15 @@ function workloadTests<C>(
   workload: (t: typeof tf, c: C) => KernelWorkload,
 ): void {
   describe(title, () => {
-    test.each(cases.map((c) => [label(c), c] as const))('%s', (_label, c) => {
-      const w = workload(tf, c);
-      expectSameBothWays(w.label, w.run, w.dispatch);
-      tf.dispose(w.inputs);
-    });
+    test.each(cases.map((c) => [label(c), c] as const))('%s', (_label, c) =>
+      expectWorkloadBothWays(workload(tf, c)),
+    );
   });
+}
+
+function expectWorkloadBothWays(w: KernelWorkload): void {
+  expectSameBothWays(w.label, w.run, w.dispatch);
+  tf.dispose(w.inputs);
 }
 
 workloadTests('Conv2D, FusedConv2D and their gradients', CONV_CASES, describeCase, convWorkload);
@@ -55,43 +63,11 @@ workloadTests(
 );
 
 describe('elementwise and reduction kernels', () => {
-  const r = rng(9);
-  const x = randTensor(r, [3, 5, 7, 11]);
-  const positive = tf.tidy(() => randTensor(r, [3, 5, 7, 11]).abs().add(0.1));
-  test.each([
-    [[3, 5, 7, 11]],
-    [[11]],
-    [[1, 1, 1, 11]],
-    [[3, 1, 1, 11]],
-    [[3, 5, 7, 1]],
-    [[5, 1, 1]],
-    [[]],
-  ])('Add, Sub, Multiply, RealDiv, SquaredDifference, Maximum, Minimum with %j', (shape) => {
-    const y = tf.tidy(() => randTensor(r, shape).add(tf.scalar(0.05 * Math.sign(r() - 0.5) + 2)));
-    expectSameBothWays(
-      `binary ${JSON.stringify(shape)}`,
-      () => [
-        tf.add(x, y),
-        tf.sub(x, y),
-        tf.sub(y, x),
-        tf.mul(x, y),
-        tf.div(x, y),
-        tf.div(y, x),
-        tf.squaredDifference(x, y),
-        tf.maximum(x, y),
-        tf.minimum(y, x),
-      ],
-      {
-        Add: 1,
-        Sub: 2,
-        Multiply: 1,
-        RealDiv: 2,
-        SquaredDifference: 1,
-        Maximum: 1,
-        Minimum: 1,
-      },
-    );
-  });
+  const { r, x, positive } = elementwiseInputs(tf);
+  test.each(BROADCAST_SHAPES.map((shape) => [shape]))(
+    'Add, Sub, Multiply, RealDiv, SquaredDifference, Maximum, Minimum with %j',
+    (shape) => expectWorkloadBothWays(binaryWorkload(tf, r, x, shape)),
+  );
 
   test('unary kernels', () => {
     const big = tf.tidy(() => x.mul(20));
@@ -127,15 +103,9 @@ describe('elementwise and reduction kernels', () => {
     );
   });
 
-  test.each([[[0, 1, 2]], [[1, 2]], [[3]], [[0]], [[1]], [[0, 1, 2, 3]], [[-1]]])(
+  test.each(REDUCE_AXES.map((axes) => [axes]))(
     'Sum and Mean over axes %j, with and without keepDims',
-    (axes) => {
-      expectSameBothWays(
-        `reduce ${JSON.stringify(axes)}`,
-        () => [tf.sum(x, axes), tf.mean(x, axes), tf.sum(x, axes, true), tf.mean(x, axes, true)],
-        { Sum: 2, Mean: 2 },
-      );
-    },
+    (axes) => expectWorkloadBothWays(reduceWorkload(tf, x, axes)),
   );
 
   test('Sum over non-contiguous axes falls back to the JS kernel', () => {

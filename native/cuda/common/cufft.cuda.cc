@@ -1,7 +1,6 @@
 #include "cuda/common/cufft.h"
 
 #include <memory>
-#include <mutex>
 
 #include "cuda/common/runtime.h"
 
@@ -46,35 +45,27 @@ std::string CufftLibrary::versionString() const {
 }
 
 const CufftLibrary* CufftLibrary::get(std::string* error) {
-  static std::mutex mutex;
-  static std::unique_ptr<CufftLibrary> loaded;
-  static std::string loadError;
-  static bool tried = false;
-  std::lock_guard<std::mutex> lock(mutex);
-  if (!tried) {
-    tried = true;
+  return loadOnce<CufftLibrary>(error, [](std::string& why) -> std::unique_ptr<CufftLibrary> {
     std::unique_ptr<CufftLibrary> lib(new CufftLibrary());
-    lib->lib_ = SharedLibrary::open(
-        {"libcufft.so.12", "libcufft.so.11", "libcufft.so"}, "ASC_CUFFT_LIBRARY",
-        {"/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib"});
-    if (!lib->lib_.ok()) {
-      loadError = "libcufft " + lib->lib_.error();
-    } else if (!lib->lib_.bind(lib->create, "cufftCreate") ||
-               !lib->lib_.bind(lib->setAutoAllocation, "cufftSetAutoAllocation") ||
-               !lib->lib_.bind(lib->makePlanMany, "cufftMakePlanMany") ||
-               !lib->lib_.bind(lib->setWorkArea, "cufftSetWorkArea") ||
-               !lib->lib_.bind(lib->setStream, "cufftSetStream") ||
-               !lib->lib_.bind(lib->execR2C, "cufftExecR2C") ||
-               !lib->lib_.bind(lib->destroy, "cufftDestroy") ||
-               !lib->lib_.bind(lib->getVersion, "cufftGetVersion")) {
-      loadError = lib->lib_.error();
-    } else {
-      lib->getVersion(&lib->version_);
-      loaded = std::move(lib);
+    SharedLibrary& so = lib->lib_;
+    so =
+        openNvidiaLibrary({"libcufft.so.12", "libcufft.so.11", "libcufft.so"}, "ASC_CUFFT_LIBRARY");
+    if (!so.ok()) {
+      why = "libcufft " + so.error();
+      return nullptr;
     }
-  }
-  if (!loaded && error) *error = loadError;
-  return loaded.get();
+    if (!so.bind(lib->create, "cufftCreate") ||
+        !so.bind(lib->setAutoAllocation, "cufftSetAutoAllocation") ||
+        !so.bind(lib->makePlanMany, "cufftMakePlanMany") ||
+        !so.bind(lib->setWorkArea, "cufftSetWorkArea") ||
+        !so.bind(lib->setStream, "cufftSetStream") || !so.bind(lib->execR2C, "cufftExecR2C") ||
+        !so.bind(lib->destroy, "cufftDestroy") || !so.bind(lib->getVersion, "cufftGetVersion")) {
+      why = so.error();
+      return nullptr;
+    }
+    lib->getVersion(&lib->version_);
+    return lib;
+  });
 }
 
 LibraryStatus cufftStatus() {

@@ -87,6 +87,11 @@ SharedLibrary SharedLibrary::open(const std::vector<std::string>& names, const c
   return lib;
 }
 
+SharedLibrary openNvidiaLibrary(const std::vector<std::string>& names, const char* envVar) {
+  return SharedLibrary::open(names, envVar,
+                             {"/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib"});
+}
+
 void* SharedLibrary::symbol(const char* name) {
   if (!handle_) return nullptr;
   ::dlerror();

@@ -3,6 +3,7 @@
 // machines that lack them. Plain C++ (dlopen), usable with or without CUDA.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -45,5 +46,28 @@ class SharedLibrary {
   std::string path_;
   std::string error_;
 };
+
+// SharedLibrary::open for one of NVIDIA's libraries (cuFFT, cuBLAS): `names` from
+// `envVar`, the dynamic linker's path, then the CUDA toolkit's directories
+// (/usr/local/cuda).
+SharedLibrary openNvidiaLibrary(const std::vector<std::string>& names, const char* envVar);
+
+// The process-wide wrapper T of a library loaded at run time: `load` runs on the first
+// call only (thread-safe) and returns the wrapper, or nullptr with its argument set to
+// why not; every call answers the same. `error` (if given) then gets that reason.
+template <class T, class Load>
+const T* loadOnce(std::string* error, Load&& load) {
+  struct Once {
+    std::unique_ptr<T> lib;
+    std::string error;
+  };
+  static const Once once = [&] {
+    Once o;
+    o.lib = load(o.error);
+    return o;
+  }();
+  if (!once.lib && error) *error = once.error;
+  return once.lib.get();
+}
 
 }  // namespace asc::cuda

@@ -1,7 +1,6 @@
 #include "cuda/train/cublas.h"
 
 #include <memory>
-#include <mutex>
 
 namespace asc::cuda::train {
 
@@ -32,33 +31,26 @@ const char* CublasLibrary::statusName(int status) {
 }
 
 const CublasLibrary* CublasLibrary::get(std::string* error) {
-  static std::mutex mutex;
-  static std::unique_ptr<CublasLibrary> loaded;
-  static std::string loadError;
-  static bool tried = false;
-  std::lock_guard<std::mutex> lock(mutex);
-  if (!tried) {
-    tried = true;
+  return loadOnce<CublasLibrary>(error, [](std::string& why) -> std::unique_ptr<CublasLibrary> {
     std::unique_ptr<CublasLibrary> lib(new CublasLibrary());
-    lib->lib_ = SharedLibrary::open(
-        {"libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so"},
-        "ASC_CUBLAS_LIBRARY",
-        {"/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib"});
-    if (!lib->lib_.ok()) {
-      loadError = "libcublas " + lib->lib_.error();
-    } else if (!lib->lib_.bind(lib->create, "cublasCreate_v2") ||
-               !lib->lib_.bind(lib->destroy, "cublasDestroy_v2") ||
-               !lib->lib_.bind(lib->setStream, "cublasSetStream_v2") ||
-               !lib->lib_.bind(lib->setMathMode, "cublasSetMathMode") ||
-               !lib->lib_.bind(lib->getVersion, "cublasGetVersion_v2") ||
-               !lib->lib_.bind(lib->sgemmStridedBatched, "cublasSgemmStridedBatched")) {
-      loadError = lib->lib_.error();
-    } else {
-      loaded = std::move(lib);
+    SharedLibrary& so = lib->lib_;
+    so =
+        openNvidiaLibrary({"libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so"},
+                          "ASC_CUBLAS_LIBRARY");
+    if (!so.ok()) {
+      why = "libcublas " + so.error();
+      return nullptr;
     }
-  }
-  if (!loaded && error) *error = loadError;
-  return loaded.get();
+    if (!so.bind(lib->create, "cublasCreate_v2") || !so.bind(lib->destroy, "cublasDestroy_v2") ||
+        !so.bind(lib->setStream, "cublasSetStream_v2") ||
+        !so.bind(lib->setMathMode, "cublasSetMathMode") ||
+        !so.bind(lib->getVersion, "cublasGetVersion_v2") ||
+        !so.bind(lib->sgemmStridedBatched, "cublasSgemmStridedBatched")) {
+      why = so.error();
+      return nullptr;
+    }
+    return lib;
+  });
 }
 
 }  // namespace asc::cuda::train

@@ -122,6 +122,37 @@ inline Index taps(const ConvGeometry& g) {
   return static_cast<Index>(g.filterHeight) * g.filterWidth;
 }
 
+// The im2col columns of the output pixels of x, `rows` pixels at a time (as many as fit in
+// kColumnBytes): product(first, count, cols) for each tile, once its columns are filled.
+template <class L, class Product>
+void overColumnTiles(L& l, BlockPool& pool, const ConvGeometry& g, const float* x,
+                     Product&& product) {
+  const Index pixels = outPixels(g);
+  const Index k = taps(g) * g.inChannels;
+  const Index rows =
+      std::max<Index>(1, std::min<Index>(pixels, kColumnBytes / (4 * std::max<Index>(1, k))));
+  ScopedBlock cols(pool, static_cast<std::size_t>(rows * k) * 4);
+  for (Index first = 0; first < pixels; first += rows) {
+    const Index count = std::min(rows, pixels - first);
+    l.elements(count * k, Im2colProgram{g, x, cols.as<float>(), first});
+    product(first, count, cols.as<float>());
+  }
+}
+
+// out = act(offset + (x - mean) * scale / sqrt(variance + epsilon)) over rows x channels;
+// each parameter has `lengths[i]` values (1 or channels), offset and scale may be null.
+template <class L>
+void normalise(L& l, BlockPool& pool, const float* x, const float* mean, const float* variance,
+               const float* offset, const float* scale, const Index (&lengths)[4], float epsilon,
+               int activation, float* out, Index rows, Index channels) {
+  ScopedBlock terms(pool, static_cast<std::size_t>(3 * channels) * 4);
+  l.elements(channels,
+             BatchNormTermsProgram{mean, variance, offset, scale, lengths[0], lengths[1],
+                                   lengths[2], lengths[3], epsilon, terms.as<float>(), channels});
+  l.elements(rows * channels,
+             BatchNormApplyProgram{x, terms.as<float>(), out, channels, activation});
+}
+
 template <class L>
 void conv2d(L& l, BlockPool& pool, Args& a) {
   const ConvGeometry g = a.geometry();
@@ -147,19 +178,14 @@ void conv2d(L& l, BlockPool& pool, Args& a) {
     p.c = out;
     l.gemm(p);
   } else if (pixels > 0) {
-    const Index rows =
-        std::max<Index>(1, std::min<Index>(pixels, kColumnBytes / (4 * std::max<Index>(1, k))));
-    ScopedBlock cols(pool, static_cast<std::size_t>(rows * k) * 4);
-    for (Index first = 0; first < pixels; first += rows) {
-      const Index count = std::min(rows, pixels - first);
-      l.elements(count * k, Im2colProgram{g, x, cols.as<float>(), first});
+    overColumnTiles(l, pool, g, x, [&](Index first, Index count, const float* cols) {
       p.m = count;
       p.k = k;
-      p.a = cols.as<float>();
+      p.a = cols;
       p.lda = k;
       p.c = out + first * g.outChannels;
       l.gemm(p);
-    }
+    });
   }
   if (bias || activation != static_cast<int>(Activation::Linear)) {
     l.elements(pixels * g.outChannels,
@@ -233,18 +259,13 @@ void conv2dBackpropFilter(L& l, BlockPool& pool, Args& a) {
     l.gemm(p);
     return;
   }
-  const Index rows =
-      std::max<Index>(1, std::min<Index>(pixels, kColumnBytes / (4 * std::max<Index>(1, k))));
-  ScopedBlock cols(pool, static_cast<std::size_t>(rows * k) * 4);
-  for (Index first = 0; first < pixels; first += rows) {
-    const Index count = std::min(rows, pixels - first);
-    l.elements(count * k, Im2colProgram{g, x, cols.as<float>(), first});
+  overColumnTiles(l, pool, g, x, [&](Index first, Index count, const float* cols) {
     p.k = count;
-    p.a = cols.as<float>();
+    p.a = cols;
     p.b = dy + first * g.outChannels;
     p.beta = first == 0 ? 0.0f : 1.0f;
     l.gemm(p);
-  }
+  });
 }
 
 template <class L>
@@ -301,12 +322,9 @@ void batchNormTraining(L& l, BlockPool& pool, Args& a) {
     l.elements(channels, MomentsFinalProgram{x, partials.as<double>(), mean, variance, rows,
                                              channels, parts});
   }
-  ScopedBlock terms(pool, static_cast<std::size_t>(3 * channels) * 4);
-  l.elements(channels,
-             BatchNormTermsProgram{mean, variance, offset, scale, channels, channels, channels,
-                                   channels, epsilon, terms.as<float>(), channels});
-  l.elements(rows * channels,
-             BatchNormApplyProgram{x, terms.as<float>(), out, channels, activation});
+  const Index perChannel[4] = {channels, channels, channels, channels};
+  normalise(l, pool, x, mean, variance, offset, scale, perChannel, epsilon, activation, out, rows,
+            channels);
 }
 
 template <class L>
@@ -326,12 +344,8 @@ void batchNorm(L& l, BlockPool& pool, Args& a) {
   const float* offset = a.buffer<const float>(3, lengths[2], true);
   const float* scale = a.buffer<const float>(4, lengths[3], true);
   float* out = a.buffer<float>(5, rows * channels);
-  ScopedBlock terms(pool, static_cast<std::size_t>(3 * channels) * 4);
-  l.elements(channels,
-             BatchNormTermsProgram{mean, variance, offset, scale, lengths[0], lengths[1],
-                                   lengths[2], lengths[3], epsilon, terms.as<float>(), channels});
-  l.elements(rows * channels,
-             BatchNormApplyProgram{x, terms.as<float>(), out, channels, activation});
+  normalise(l, pool, x, mean, variance, offset, scale, lengths, epsilon, activation, out, rows,
+            channels);
 }
 
 template <class L>

@@ -26,7 +26,10 @@ using kernels::Activation;
 using kernels::BinaryOp;
 using kernels::ConvGeometry;
 using kernels::forEachCoveringWindow;
+using kernels::forEachInBoundsTap;
+using kernels::inBoundsWindow;
 using kernels::UnaryOp;
+using kernels::WindowSpan;
 namespace act = kernels::act;
 
 // The most dimensions a strided view has (tfjs tensors have up to 6).
@@ -352,6 +355,23 @@ ASC_HD Index reductionParts(Index outputs, Index reduce) {
 
 ASC_HD Index partBegin(Index n, Index parts, Index p) { return n * p / parts; }
 
+// Two sums per channel and part (the moments, the batch-norm gradient's sums): part p's
+// at partials[(p * 2 + {0, 1}) * channels + c], merged in part order.
+ASC_HD void storePartialPair(double* partials, Index channels, Index p, Index c, double first,
+                             double second) {
+  partials[(p * 2) * channels + c] = first;
+  partials[(p * 2 + 1) * channels + c] = second;
+}
+ASC_HD void sumPartialPairs(const double* partials, Index channels, Index parts, Index c,
+                            double& first, double& second) {
+  first = 0.0;
+  second = 0.0;
+  for (Index p = 0; p < parts; ++p) {
+    first += partials[(p * 2) * channels + c];
+    second += partials[(p * 2 + 1) * channels + c];
+  }
+}
+
 // Partial sums of x viewed as [outer, reduce, inner] over part p of the reduced axis:
 // partials[(o * parts + p) * inner + k], in double.
 struct SumPartialProgram {
@@ -438,8 +458,7 @@ struct MomentsPartialProgram {
       s += d;
       sq += d * d;
     }
-    partials[(p * 2) * channels + c] = s;
-    partials[(p * 2 + 1) * channels + c] = sq;
+    storePartialPair(partials, channels, p, c, s, sq);
   }
 };
 
@@ -456,12 +475,9 @@ struct MomentsFinalProgram {
       variance[c] = bitsFloat(0x7fc00000u);
       return;
     }
-    double s = 0.0;
-    double sq = 0.0;
-    for (Index p = 0; p < parts; ++p) {
-      s += partials[(p * 2) * channels + c];
-      sq += partials[(p * 2 + 1) * channels + c];
-    }
+    double s;
+    double sq;
+    sumPartialPairs(partials, channels, parts, c, s, sq);
     const double n = static_cast<double>(rows);
     const double m = s / n;
     mean[c] = static_cast<float>(x[c] + m);
@@ -514,8 +530,7 @@ struct BatchNormGradPartialProgram {
       sg += g;
       sgx += static_cast<double>(g) * xc;
     }
-    partials[(p * 2) * channels + c] = sg;
-    partials[(p * 2 + 1) * channels + c] = sgx;
+    storePartialPair(partials, channels, p, c, sg, sgx);
   }
 };
 
@@ -535,12 +550,9 @@ struct BatchNormGradFinalProgram {
   Index rows, channels, parts;
   bool batchStatistics;
   ASC_HD void operator()(Index c) const {
-    double sumG = 0.0;
-    double sumGXc = 0.0;
-    for (Index p = 0; p < parts; ++p) {
-      sumG += partials[(p * 2) * channels + c];
-      sumGXc += partials[(p * 2 + 1) * channels + c];
-    }
+    double sumG;
+    double sumGXc;
+    sumPartialPairs(partials, channels, parts, c, sumG, sumGXc);
     const double n = static_cast<double>(rows);
     const double rc = terms[c];
     const double s = scale ? scale[c] : 1.0;
@@ -638,21 +650,16 @@ struct PoolProgram {
   float* out;
   ASC_HD void operator()(Index i) const {
     const Pixel o = pixelOf(i, g.inChannels, g.outWidth, g.outHeight);
-    const int y0 = o.y * g.strideHeight - g.padTop;
-    const int x0 = o.x * g.strideWidth - g.padLeft;
-    const int ya = y0 > 0 ? y0 : 0;
-    const int yb = y0 + g.filterHeight < g.inHeight ? y0 + g.filterHeight : g.inHeight;
-    const int xa = x0 > 0 ? x0 : 0;
-    const int xb = x0 + g.filterWidth < g.inWidth ? x0 + g.filterWidth : g.inWidth;
+    const WindowSpan w = inBoundsWindow(g, o.y, o.x);
     float acc = max ? -bitsFloat(0x7f800000u) : 0.0f;
-    for (int iy = ya; iy < yb; ++iy) {
-      for (int ix = xa; ix < xb; ++ix) {
+    for (int iy = w.y0; iy < w.y1; ++iy) {
+      for (int ix = w.x0; ix < w.x1; ++ix) {
         const float v = x[nhwc(g, o.n, iy, ix, o.c, true)];
         acc = max ? (v > acc ? v : acc) : acc + v;
       }
     }
     if (!max) {
-      const int count = (yb > ya ? yb - ya : 0) * (xb > xa ? xb - xa : 0);
+      const int count = (w.y1 > w.y0 ? w.y1 - w.y0 : 0) * (w.x1 > w.x0 ? w.x1 - w.x0 : 0);
       acc /= static_cast<float>(count);
     }
     out[i] = acc;
@@ -681,13 +688,12 @@ struct MaxPoolGradProgram {
                          ? (p.x + g.padLeft) / g.strideWidth
                          : g.outWidth - 1;
     for (int oy = oyLo; oy <= oyHi; ++oy) {
-      const int y0 = oy * g.strideHeight - g.padTop;
       for (int ox = oxLo; ox <= oxHi; ++ox) {
-        const int x0 = ox * g.strideWidth - g.padLeft;
+        const WindowSpan w = inBoundsWindow(g, oy, ox);
         float best = -bitsFloat(0x7f800000u);
         int at = -1;
-        for (int iy = y0 > 0 ? y0 : 0; iy < y0 + g.filterHeight && iy < g.inHeight; ++iy) {
-          for (int ix = x0 > 0 ? x0 : 0; ix < x0 + g.filterWidth && ix < g.inWidth; ++ix) {
+        for (int iy = w.y0; iy < w.y1; ++iy) {
+          for (int ix = w.x0; ix < w.x1; ++ix) {
             const float v = x[nhwc(g, p.n, iy, ix, p.c, true)];
             if (v > best) {
               best = v;
@@ -702,18 +708,26 @@ struct MaxPoolGradProgram {
   }
 };
 
+// Input-gradient element i (NHWC over the input, at pixel p): the sum of
+// term(p, oy, ox, ky, kx) over the output pixels (oy, ox) whose windows cover p at tap
+// (ky, kx), in forEachCoveringWindow's order.
+template <class Term>
+ASC_HD float sumOverCoveringWindows(const ConvGeometry& g, Index i, const Term& term) {
+  const Pixel p = pixelOf(i, g.inChannels, g.inWidth, g.inHeight);
+  float sum = 0.0f;
+  forEachCoveringWindow(g, p.y, p.x,
+                        [&](int oy, int ox, int ky, int kx) { sum += term(p, oy, ox, ky, kx); });
+  return sum;
+}
+
 // AvgPoolGrad: the sum of dy over covering windows, divided by the full window size.
 struct AvgPoolGradProgram {
   ConvGeometry g;
   const float* dy;
   float* dx;
   ASC_HD void operator()(Index i) const {
-    const Pixel p = pixelOf(i, g.inChannels, g.inWidth, g.inHeight);
-    float sum = 0.0f;
-    const ConvGeometry& geo = g;
-    const float* d = dy;
-    forEachCoveringWindow(g, p.y, p.x, [&](int oy, int ox, int, int) {
-      sum += d[nhwc(geo, p.n, oy, ox, p.c, false)];
+    const float sum = sumOverCoveringWindows(g, i, [&](const Pixel& p, int oy, int ox, int, int) {
+      return dy[nhwc(g, p.n, oy, ox, p.c, false)];
     });
     dx[i] = sum * (1.0f / static_cast<float>(g.filterHeight * g.filterWidth));
   }
@@ -727,16 +741,10 @@ struct DepthwiseProgram {
   ASC_HD void operator()(Index i) const {
     const Pixel o = pixelOf(i, g.inChannels, g.outWidth, g.outHeight);
     float acc = 0.0f;
-    for (int ky = 0; ky < g.filterHeight; ++ky) {
-      const int iy = o.y * g.strideHeight - g.padTop + ky;
-      if (iy < 0 || iy >= g.inHeight) continue;
-      for (int kx = 0; kx < g.filterWidth; ++kx) {
-        const int ix = o.x * g.strideWidth - g.padLeft + kx;
-        if (ix < 0 || ix >= g.inWidth) continue;
-        acc += x[nhwc(g, o.n, iy, ix, o.c, true)] *
-               filter[(static_cast<Index>(ky) * g.filterWidth + kx) * g.inChannels + o.c];
-      }
-    }
+    forEachInBoundsTap(g, o.y, o.x, [&](int ky, int kx, int iy, int ix) {
+      acc += x[nhwc(g, o.n, iy, ix, o.c, true)] *
+             filter[(static_cast<Index>(ky) * g.filterWidth + kx) * g.inChannels + o.c];
+    });
     out[i] = acc;
   }
 };
@@ -747,16 +755,10 @@ struct DepthwiseBackpropInputProgram {
   const float* filter;
   float* dx;
   ASC_HD void operator()(Index i) const {
-    const Pixel p = pixelOf(i, g.inChannels, g.inWidth, g.inHeight);
-    float sum = 0.0f;
-    const ConvGeometry& geo = g;
-    const float* d = dy;
-    const float* f = filter;
-    forEachCoveringWindow(g, p.y, p.x, [&](int oy, int ox, int ky, int kx) {
-      sum += d[nhwc(geo, p.n, oy, ox, p.c, false)] *
-             f[(static_cast<Index>(ky) * geo.filterWidth + kx) * geo.inChannels + p.c];
+    dx[i] = sumOverCoveringWindows(g, i, [&](const Pixel& p, int oy, int ox, int ky, int kx) {
+      return dy[nhwc(g, p.n, oy, ox, p.c, false)] *
+             filter[(static_cast<Index>(ky) * g.filterWidth + kx) * g.inChannels + p.c];
     });
-    dx[i] = sum;
   }
 };
 
@@ -839,16 +841,11 @@ struct Col2imProgram {
   const float* cols;  // rows = output pixels of these images
   float* dx;          // points at the first image's dx
   ASC_HD void operator()(Index i) const {
-    const Pixel p = pixelOf(i, g.inChannels, g.inWidth, g.inHeight);
     const Index k = static_cast<Index>(g.filterHeight) * g.filterWidth * g.inChannels;
-    float sum = 0.0f;
-    const ConvGeometry& geo = g;
-    const float* c = cols;
-    forEachCoveringWindow(g, p.y, p.x, [&](int oy, int ox, int ky, int kx) {
-      const Index row = (p.n * geo.outHeight + oy) * geo.outWidth + ox;
-      sum += c[row * k + (static_cast<Index>(ky) * geo.filterWidth + kx) * geo.inChannels + p.c];
+    dx[i] = sumOverCoveringWindows(g, i, [&](const Pixel& p, int oy, int ox, int ky, int kx) {
+      const Index row = (p.n * g.outHeight + oy) * g.outWidth + ox;
+      return cols[row * k + (static_cast<Index>(ky) * g.filterWidth + kx) * g.inChannels + p.c];
     });
-    dx[i] = sum;
   }
 };
 

@@ -253,3 +253,87 @@ export function matMulWorkload(tf: Tf, c: MatMulCase): KernelWorkload {
     dispatch: { BatchMatMul: 4, _FusedMatMul: 1 },
   };
 }
+
+/**
+ * The input of the elementwise cases: x of [3, 5, 7, 11] in [-1, 1), `positive` of that
+ * shape in [0.1, 1.1), and the generator they came from, which the cases go on drawing
+ * from. Dispose x and positive after.
+ */
+export function elementwiseInputs(tf: Tf): { r: () => number; x: Tensor; positive: Tensor } {
+  const r = rng(9);
+  const x = randTensor(tf, r, [3, 5, 7, 11]);
+  const positive = tf.tidy(() => randTensor(tf, r, [3, 5, 7, 11]).abs().add(0.1));
+  return { r, x, positive };
+}
+
+/** Shapes that broadcast against the elementwise input: whole, trailing, ones, a scalar. */
+export const BROADCAST_SHAPES: readonly number[][] = [
+  [3, 5, 7, 11],
+  [11],
+  [1, 1, 1, 11],
+  [3, 1, 1, 11],
+  [3, 5, 7, 1],
+  [5, 1, 1],
+  [],
+];
+
+/**
+ * Every broadcasting binary kernel, both ways round, between x and a partner of `shape`
+ * drawn from `r` and kept away from 0 (it divides).
+ */
+export function binaryWorkload(
+  tf: Tf,
+  r: () => number,
+  x: Tensor,
+  shape: readonly number[],
+): KernelWorkload {
+  const y = tf.tidy(() =>
+    randTensor(tf, r, [...shape]).add(tf.scalar(0.05 * Math.sign(r() - 0.5) + 2)),
+  );
+  return {
+    label: `binary ${JSON.stringify(shape)}`,
+    inputs: [y],
+    run: () => [
+      tf.add(x, y),
+      tf.sub(x, y),
+      tf.sub(y, x),
+      tf.mul(x, y),
+      tf.div(x, y),
+      tf.div(y, x),
+      tf.squaredDifference(x, y),
+      tf.maximum(x, y),
+      tf.minimum(y, x),
+    ],
+    dispatch: {
+      Add: 1,
+      Sub: 2,
+      Multiply: 1,
+      RealDiv: 2,
+      SquaredDifference: 1,
+      Maximum: 1,
+      Minimum: 1,
+    },
+  };
+}
+
+/** Reductions over contiguous axes of the elementwise input (rank 4). */
+export const REDUCE_AXES: readonly number[][] = [
+  [0, 1, 2],
+  [1, 2],
+  [3],
+  [0],
+  [1],
+  [0, 1, 2, 3],
+  [-1],
+];
+
+/** Sum and Mean of x over `axes`, with and without keepDims. */
+export function reduceWorkload(tf: Tf, x: Tensor, axes: readonly number[]): KernelWorkload {
+  const a = [...axes];
+  return {
+    label: `reduce ${JSON.stringify(axes)}`,
+    inputs: [],
+    run: () => [tf.sum(x, a), tf.mean(x, a), tf.sum(x, a, true), tf.mean(x, a, true)],
+    dispatch: { Sum: 2, Mean: 2 },
+  };
+}

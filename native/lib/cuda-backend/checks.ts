@@ -2,17 +2,22 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { AscError } from '@asc/core';
 import { nativeKernelNames } from '../kernels/binding';
 import {
+  binaryWorkload,
+  BROADCAST_SHAPES,
   CONV_CASES,
   convWorkload,
   DEPTHWISE_CASES,
   depthwiseWorkload,
   describeCase,
+  elementwiseInputs,
   MATMUL_CASES,
   matMulWorkload,
   maxRelativeError,
   POOL_CASES,
   poolWorkload,
   randTensor,
+  REDUCE_AXES,
+  reduceWorkload,
   rng,
   type KernelWorkload,
 } from './check-cases';
@@ -150,27 +155,23 @@ function workloadCheck<C>(
   label: (c: C) => string,
   workload: (tf: Tf, c: C) => KernelWorkload,
 ): DeviceCheck {
-  return overCases(name, cases, label, (c) => {
-    const w = workload(tf, c);
-    return expectSameOnDevice(tf, w.label, w.run, w.dispatch).finally(() => tf.dispose(w.inputs));
-  });
+  return overCases(name, cases, label, (c) => workloadOnDevice(tf, workload(tf, c)));
+}
+
+/** expectSameOnDevice of a workload; disposes its inputs. */
+function workloadOnDevice(tf: Tf, w: KernelWorkload): Promise<number> {
+  return expectSameOnDevice(tf, w.label, w.run, w.dispatch).finally(() => tf.dispose(w.inputs));
 }
 
 /** Elementwise, reduction and data-movement kernels on a fixed set of shapes. */
 function elementwiseChecks(tf: Tf): DeviceCheck[] {
-  const inputs = () => {
-    const r = rng(9);
-    const x = randTensor(tf, r, [3, 5, 7, 11]);
-    const positive = tf.tidy(() => randTensor(tf, r, [3, 5, 7, 11]).abs().add(0.1));
-    return { r, x, positive };
-  };
   const check = (
     name: string,
-    body: (i: ReturnType<typeof inputs>) => Promise<number>,
+    body: (i: ReturnType<typeof elementwiseInputs>) => Promise<number>,
   ): DeviceCheck => ({
     name,
     run: async () => {
-      const i = inputs();
+      const i = elementwiseInputs(tf);
       try {
         return `max relative error ${(await body(i)).toExponential(2)}`;
       } finally {
@@ -178,39 +179,11 @@ function elementwiseChecks(tf: Tf): DeviceCheck[] {
       }
     },
   });
-  const shapes = [[3, 5, 7, 11], [11], [1, 1, 1, 11], [3, 1, 1, 11], [3, 5, 7, 1], [5, 1, 1], []];
   return [
     check('broadcasting binary ops', async ({ r, x }) => {
       let worst = 0;
-      for (const shape of shapes) {
-        const y = tf.tidy(() =>
-          randTensor(tf, r, shape).add(tf.scalar(0.05 * Math.sign(r() - 0.5) + 2)),
-        );
-        worst = Math.max(
-          worst,
-          await expectSameOnDevice(
-            tf,
-            `binary ${JSON.stringify(shape)}`,
-            () => [
-              tf.add(x, y),
-              tf.sub(y, x),
-              tf.mul(x, y),
-              tf.div(y, x),
-              tf.squaredDifference(x, y),
-              tf.maximum(x, y),
-              tf.minimum(y, x),
-            ],
-            {
-              Add: 1,
-              Sub: 1,
-              Multiply: 1,
-              RealDiv: 1,
-              SquaredDifference: 1,
-              Maximum: 1,
-              Minimum: 1,
-            },
-          ).finally(() => y.dispose()),
-        );
+      for (const shape of BROADCAST_SHAPES) {
+        worst = Math.max(worst, await workloadOnDevice(tf, binaryWorkload(tf, r, x, shape)));
       }
       return worst;
     }),
@@ -256,21 +229,8 @@ function elementwiseChecks(tf: Tf): DeviceCheck[] {
     ),
     check('Sum and Mean over contiguous axes, with and without keepDims', async ({ x }) => {
       let worst = 0;
-      for (const axes of [[0, 1, 2], [1, 2], [3], [0], [0, 1, 2, 3], [-1]]) {
-        worst = Math.max(
-          worst,
-          await expectSameOnDevice(
-            tf,
-            `reduce ${JSON.stringify(axes)}`,
-            () => [
-              tf.sum(x, axes),
-              tf.mean(x, axes),
-              tf.sum(x, axes, true),
-              tf.mean(x, axes, true),
-            ],
-            { Sum: 2, Mean: 2 },
-          ),
-        );
+      for (const axes of REDUCE_AXES) {
+        worst = Math.max(worst, await workloadOnDevice(tf, reduceWorkload(tf, x, axes)));
       }
       return worst;
     }),

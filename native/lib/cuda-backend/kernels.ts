@@ -1,4 +1,5 @@
 import type * as tfjs from '@tensorflow/tfjs';
+import { adamStepParams } from '../kernels/adam';
 import { opCode, type KernelOps, type NativeKernelNames } from '../kernels/binding';
 import type { KernelArgs } from '../kernels/context';
 import { conv2dPlan, convGradientInfo, depthwiseInfo, geometryOf } from '../kernels/conv';
@@ -685,19 +686,10 @@ const adamStep: CudaKernel = (args, b) => {
   const n = size(w.shape);
   if (![g, m, v].every((t) => size(t.shape) === n)) return null;
   const outs = [0, 1, 2].map(() => b.output(w.shape));
-  const a = args.attrs ?? {};
   b.run(
     'AdamStep',
     [b.bufferOf(w), b.bufferOf(g), b.bufferOf(m), b.bufferOf(v), ...outs.map((o) => o.buffer)],
-    [
-      n,
-      Number(a.beta1),
-      Number(a.beta2),
-      Number(a.epsilon),
-      Number(a.weightDecay ?? 0),
-      Number(a.stepSize),
-      Number(a.sqrtC2),
-    ],
+    [n, ...adamStepParams(args.attrs)],
   );
   return outs.map((o) => o.info);
 };

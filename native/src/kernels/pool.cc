@@ -19,15 +19,12 @@ void pool(const ConvGeometry& g, const float* x, float* out) {
       const std::size_t n = r / g.outHeight;
       const int oy = static_cast<int>(r % g.outHeight);
       const float* image = x + n * g.inHeight * g.inWidth * c;
-      const int y0 = std::max(0, oy * g.strideHeight - g.padTop);
-      const int y1 = std::min(g.inHeight, oy * g.strideHeight - g.padTop + g.filterHeight);
       for (int ox = 0; ox < g.outWidth; ++ox) {
-        const int x0 = std::max(0, ox * g.strideWidth - g.padLeft);
-        const int x1 = std::min(g.inWidth, ox * g.strideWidth - g.padLeft + g.filterWidth);
+        const WindowSpan w = inBoundsWindow(g, oy, ox);
         float* o = out + (r * g.outWidth + ox) * c;
         std::fill(o, o + c, kMax ? -std::numeric_limits<float>::infinity() : 0.0f);
-        for (int iy = y0; iy < y1; ++iy) {
-          for (int ix = x0; ix < x1; ++ix) {
+        for (int iy = w.y0; iy < w.y1; ++iy) {
+          for (int ix = w.x0; ix < w.x1; ++ix) {
             const float* p = image + (static_cast<std::size_t>(iy) * g.inWidth + ix) * c;
             if (kMax) {
               for (std::size_t k = 0; k < c; ++k) o[k] = p[k] > o[k] ? p[k] : o[k];
@@ -37,7 +34,8 @@ void pool(const ConvGeometry& g, const float* x, float* out) {
           }
         }
         if (!kMax) {
-          const float count = static_cast<float>(std::max(0, y1 - y0) * std::max(0, x1 - x0));
+          const float count =
+              static_cast<float>(std::max(0, w.y1 - w.y0) * std::max(0, w.x1 - w.x0));
           for (std::size_t k = 0; k < c; ++k) o[k] /= count;
         }
       }
@@ -63,15 +61,12 @@ void maxPoolGrad(const ConvGeometry& g, const float* dy, const float* x, float* 
       float* dImage = dx + n * imageIn;
       std::fill(dImage, dImage + imageIn, 0.0f);
       for (int oy = 0; oy < g.outHeight; ++oy) {
-        const int y0 = std::max(0, oy * g.strideHeight - g.padTop);
-        const int y1 = std::min(g.inHeight, oy * g.strideHeight - g.padTop + g.filterHeight);
         for (int ox = 0; ox < g.outWidth; ++ox) {
-          const int x0 = std::max(0, ox * g.strideWidth - g.padLeft);
-          const int x1 = std::min(g.inWidth, ox * g.strideWidth - g.padLeft + g.filterWidth);
+          const WindowSpan w = inBoundsWindow(g, oy, ox);
           std::fill(best, best + c, -std::numeric_limits<float>::infinity());
           std::fill(where, where + c, -1.0f);
-          for (int iy = y0; iy < y1; ++iy) {
-            for (int ix = x0; ix < x1; ++ix) {
+          for (int iy = w.y0; iy < w.y1; ++iy) {
+            for (int ix = w.x0; ix < w.x1; ++ix) {
               const float at = static_cast<float>(iy * g.inWidth + ix);
               const float* p = image + (static_cast<std::size_t>(iy) * g.inWidth + ix) * c;
               for (std::size_t k = 0; k < c; ++k) {

@@ -1,6 +1,8 @@
-// The two walks over filter windows that the convolution and pooling kernels share: the
-// in-bounds taps of one output pixel's window, and (for input gradients) the output
-// pixels whose windows cover one input pixel.
+// The walks over filter windows that the convolution and pooling kernels share: the
+// in-bounds part of one output pixel's window (as taps, or as row and column ranges), and
+// (for input gradients) the output pixels whose windows cover one input pixel. ASC_HD:
+// the GPU kernels (native/cuda/train/programs.h) walk the windows with these same
+// functions.
 #pragma once
 
 #include <algorithm>
@@ -12,10 +14,26 @@
 
 namespace asc::kernels {
 
+// The input rows [y0, y1) and columns [x0, x1) of output pixel (oy, ox)'s window that
+// lie inside the input (empty where the window is all padding).
+struct WindowSpan {
+  int y0, y1, x0, x1;
+};
+ASC_HD WindowSpan inBoundsWindow(const ConvGeometry& g, int oy, int ox) {
+  const int top = oy * g.strideHeight - g.padTop;
+  const int left = ox * g.strideWidth - g.padLeft;
+  WindowSpan s;
+  s.y0 = top > 0 ? top : 0;
+  s.y1 = top + g.filterHeight < g.inHeight ? top + g.filterHeight : g.inHeight;
+  s.x0 = left > 0 ? left : 0;
+  s.x1 = left + g.filterWidth < g.inWidth ? left + g.filterWidth : g.inWidth;
+  return s;
+}
+
 // Calls visit(ky, kx, iy, ix) for every tap of output pixel (oy, ox)'s window that falls
 // inside the input; taps in the padding are skipped.
 template <class Visit>
-inline void forEachInBoundsTap(const ConvGeometry& g, int oy, int ox, Visit&& visit) {
+ASC_HD void forEachInBoundsTap(const ConvGeometry& g, int oy, int ox, Visit&& visit) {
   for (int ky = 0; ky < g.filterHeight; ++ky) {
     const int iy = oy * g.strideHeight - g.padTop + ky;
     if (iy < 0 || iy >= g.inHeight) continue;
@@ -28,8 +46,7 @@ inline void forEachInBoundsTap(const ConvGeometry& g, int oy, int ox, Visit&& vi
 }
 
 // Calls add(oy, ox, ky, kx) for each output pixel whose window covers input pixel
-// (iy, ix) at filter tap (ky, kx), taps in row-major order. ASC_HD: the GPU kernels'
-// gradients (native/cuda/train/programs.h) walk the windows with this same function.
+// (iy, ix) at filter tap (ky, kx), taps in row-major order.
 template <class Add>
 ASC_HD void forEachCoveringWindow(const ConvGeometry& g, int iy, int ix, Add&& add) {
   for (int ky = 0; ky < g.filterHeight; ++ky) {

@@ -110,6 +110,26 @@ function packageVersion(tf: Tf, key: string): string {
   return versions[key] ?? versions['tfjs-core'] ?? 'unknown';
 }
 
+/** The record of the backend chosen: what every route knows, and what it adds. */
+function chosen(
+  tf: Tf,
+  requested: BackendRequest,
+  pkg: string,
+  versionKey: string,
+  rest: Pick<BackendInfo, 'threads' | 'nativeKernels' | 'notes' | 'cuda'>,
+): SelectedBackend {
+  return {
+    tf,
+    info: {
+      requested,
+      name: tf.getBackend(),
+      package: pkg,
+      version: packageVersion(tf, versionKey),
+      ...rest,
+    },
+  };
+}
+
 async function tryNode(
   requested: BackendRequest,
   pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node',
@@ -126,18 +146,11 @@ async function tryNode(
   }
   if (!(await tf.setBackend('tensorflow'))) return `${pkg} loaded but its backend did not start`;
   await tf.ready();
-  return {
-    tf,
-    info: {
-      requested,
-      name: tf.getBackend(),
-      package: pkg,
-      version: packageVersion(tf, pkg.replace('@tensorflow/', '')),
-      threads: tensorflowThreads(),
-      nativeKernels: false,
-      notes,
-    },
-  };
+  return chosen(tf, requested, pkg, pkg.replace('@tensorflow/', ''), {
+    threads: tensorflowThreads(),
+    nativeKernels: false,
+    notes,
+  });
 }
 
 async function cpuBackend(
@@ -161,18 +174,11 @@ async function cpuBackend(
   } else {
     unregisterNativeKernels(tf);
   }
-  return {
-    tf,
-    info: {
-      requested,
-      name: tf.getBackend(),
-      package: '@tensorflow/tfjs',
-      version: packageVersion(tf, 'tfjs'),
-      threads: kernelThreads,
-      nativeKernels,
-      notes,
-    },
-  };
+  return chosen(tf, requested, '@tensorflow/tfjs', 'tfjs', {
+    threads: kernelThreads,
+    nativeKernels,
+    notes,
+  });
 }
 
 /**
@@ -199,25 +205,18 @@ async function tryCuda(
   }
   if (!(await tf.setBackend(handle.name))) return 'asc-cuda did not start';
   await tf.ready();
-  return {
-    tf,
-    info: {
-      requested,
-      name: tf.getBackend(),
-      package: '@asc/native',
-      version: packageVersion(tf, 'tfjs'),
-      // The CPU kernel threads (host round trips); the device does the rest.
-      threads: nativeKernelThreads(),
-      nativeKernels: true,
-      notes,
-      cuda: {
-        device: handle.device,
-        description: handle.description,
-        gemm: handle.gemm,
-        tf32: handle.tf32,
-      },
+  return chosen(tf, requested, '@asc/native', 'tfjs', {
+    // The CPU kernel threads (host round trips); the device does the rest.
+    threads: nativeKernelThreads(),
+    nativeKernels: true,
+    notes,
+    cuda: {
+      device: handle.device,
+      description: handle.description,
+      gemm: handle.gemm,
+      tf32: handle.tf32,
     },
-  };
+  });
 }
 
 /**

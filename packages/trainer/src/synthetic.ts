@@ -1,5 +1,10 @@
+import type * as tfType from '@tensorflow/tfjs';
 import { Rng } from '@asc/core';
+import { InputNormaliser } from './inputs';
+import { fitNormalisation } from './normalisation';
+import type { Recipe } from './recipe';
 import { memorySegmentSource, type ClipRef, type SegmentSource } from './segments';
+import { Trainer, type TrainerRngStates } from './trainer';
 
 /**
  * A synthetic set of segments in memory, for tests and device checks (the trainer's
@@ -45,4 +50,31 @@ export function syntheticSet(options: {
   const train = make('train', options.clips);
   const evaluate = make('eval', options.evaluateClips);
   return { source: memorySegmentSource(map, options.shape), train, evaluate, shape: options.shape };
+}
+
+/**
+ * A Trainer of `model` on a synthetic set, its inputs normalised over the set's training
+ * clips: what the trainer's tests and gpu-check's trainer checks train. Dispose both.
+ */
+export function syntheticTrainer(options: {
+  tf: typeof tfType;
+  model: tfType.LayersModel;
+  set: SyntheticSet;
+  recipe: Recipe;
+  classes: number;
+  rngs: TrainerRngStates;
+}): { trainer: Trainer; inputs: InputNormaliser } {
+  const { tf, model, set, recipe, classes, rngs } = options;
+  const inputs = new InputNormaliser(tf, set.shape, fitNormalisation(set.source, set.train));
+  const trainer = new Trainer({
+    tf,
+    model,
+    recipe,
+    inputs,
+    classes,
+    train: { source: set.source, clips: set.train },
+    evaluate: { source: set.source, clips: set.evaluate },
+    rngs,
+  });
+  return { trainer, inputs };
 }

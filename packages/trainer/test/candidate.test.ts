@@ -2,9 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { EpochMetrics, TrialContext } from '@asc/zoo';
 import { checkTrialResult } from '@asc/zoo';
 import { createCandidateEvaluator } from '../src';
-import { JS_CPU_BACKEND as BACKEND, TINY_SPEC as TINY, syntheticSet } from './helpers';
-
-const SHAPE: [number, number, number] = [16, 16, 2];
+import { JS_CPU_BACKEND as BACKEND, TINY_SPEC as TINY, tinySet } from './helpers';
 
 function context(seed: number, epochs: number, reported: EpochMetrics[]): TrialContext {
   return {
@@ -23,14 +21,7 @@ describe('createCandidateEvaluator', () => {
     await tf.setBackend('cpu');
   });
 
-  const set = syntheticSet({
-    clips: 6,
-    evaluateClips: 3,
-    segmentsPerClip: 2,
-    shape: SHAPE,
-    classes: 3,
-    seed: 1,
-  });
+  const set = tinySet();
   const evaluator = createCandidateEvaluator({
     tf,
     backend: BACKEND,

@@ -9,7 +9,7 @@ import {
   readCheckpoint,
   type CandidateEvaluator,
 } from '../src';
-import { JS_CPU_BACKEND, TINY_SPEC, syntheticSet } from './helpers';
+import { JS_CPU_BACKEND, TINY_SPEC, tinySet } from './helpers';
 
 /**
  * A promoted trial continues from its checkpoint exactly as an uninterrupted run of the
@@ -17,16 +17,8 @@ import { JS_CPU_BACKEND, TINY_SPEC, syntheticSet } from './helpers';
  * byte, including across a stop in the middle of an epoch and a fresh evaluator (as in
  * another worker process).
  */
-const SHAPE: [number, number, number] = [16, 16, 2];
 // 12 training segments in batches of 5: an epoch is 5 + 5 + 2.
-const set = syntheticSet({
-  clips: 6,
-  evaluateClips: 3,
-  segmentsPerClip: 2,
-  shape: SHAPE,
-  classes: 3,
-  seed: 1,
-});
+const set = tinySet();
 const recipe = { ...SEARCH_RECIPE, batchSize: 5 };
 
 function evaluator(init?: WeightInit): CandidateEvaluator {

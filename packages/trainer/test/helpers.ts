@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ArchSpec } from '@asc/zoo';
-import type { BackendInfo } from '../src';
+import { syntheticSet, type BackendInfo, type SyntheticSet } from '../src';
 
 /** The backend record of tests that run tfjs's own JS kernels on 'cpu'. */
 export const JS_CPU_BACKEND: BackendInfo = {
@@ -45,4 +45,19 @@ export function tinyModel(
   return tf.model({ inputs: input, outputs: out });
 }
 
-export { syntheticSet, type SyntheticSet } from '../src';
+/**
+ * The set the candidate evaluator's tests train TINY_SPEC on: 6 clips of 16x16x2 with 2
+ * segments each (12 training segments), 3 clips to evaluate, 3 classes.
+ */
+export function tinySet(): SyntheticSet {
+  return syntheticSet({
+    clips: 6,
+    evaluateClips: 3,
+    segmentsPerClip: 2,
+    shape: [16, 16, 2],
+    classes: 3,
+    seed: 1,
+  });
+}
+
+export { syntheticSet, type SyntheticSet };

@@ -8,15 +8,8 @@ import {
 } from '@asc/native';
 import { resolveModel } from '@asc/zoo';
 import { Rng } from '@asc/core';
-import {
-  AdamL2,
-  fitNormalisation,
-  InputNormaliser,
-  SEARCH_RECIPE,
-  seededCopy,
-  Trainer,
-  type Recipe,
-} from '../src';
+import { AdamL2, SEARCH_RECIPE, seededCopy, type Recipe } from '../src';
+import { syntheticTrainer } from '../src/synthetic';
 import { addonRequired } from '../../../native/test/addon-required';
 import { syntheticSet } from './helpers';
 
@@ -46,15 +39,12 @@ async function trainOneEpoch(): Promise<{ losses: number[]; weights: Float32Arra
   const model = await seededCopy(tf, built, Rng.fromSeed(1));
   built.dispose();
   const recipe: Recipe = { ...SEARCH_RECIPE, batchSize: 8 };
-  const inputs = new InputNormaliser(tf, SHAPE, fitNormalisation(set.source, set.train));
-  const trainer = new Trainer({
+  const { trainer, inputs } = syntheticTrainer({
     tf,
     model,
+    set,
     recipe,
-    inputs,
     classes: 3,
-    train: { source: set.source, clips: set.train },
-    evaluate: { source: set.source, clips: set.evaluate },
     rngs: { shuffle: Rng.fromSeed(3).state(), mixup: Rng.fromSeed(4).state() },
   });
   const { record } = await trainer.runEpoch(0);

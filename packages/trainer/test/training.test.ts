@@ -1,13 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@asc/core';
-import {
-  fitNormalisation,
-  InputNormaliser,
-  SEARCH_RECIPE,
-  seededCopy,
-  Trainer,
-  type Recipe,
-} from '../src';
+import { SEARCH_RECIPE, seededCopy, type InputNormaliser, type Trainer, type Recipe } from '../src';
+import { syntheticTrainer } from '../src/synthetic';
 import { syntheticSet, tinyModel } from './helpers';
 
 const SHAPE: [number, number, number] = [8, 12, 2];
@@ -18,19 +12,15 @@ function trainerFor(
   recipe: Recipe,
   seed: number,
 ): { trainer: Trainer; inputs: InputNormaliser } {
-  const inputs = new InputNormaliser(tf, set.shape, fitNormalisation(set.source, set.train));
   const rng = Rng.fromSeed(seed);
-  const trainer = new Trainer({
+  return syntheticTrainer({
     tf,
     model,
+    set,
     recipe,
-    inputs,
     classes: 3,
-    train: { source: set.source, clips: set.train },
-    evaluate: { source: set.source, clips: set.evaluate },
     rngs: { shuffle: Rng.fromSeed(rng.seed()).state(), mixup: Rng.fromSeed(rng.seed()).state() },
   });
-  return { trainer, inputs };
 }
 
 describe('Trainer', () => {

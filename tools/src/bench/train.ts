@@ -306,12 +306,66 @@ function runTorch(
   }
 }
 
+type TorchDefinition = { spec: ArchSpec } | { model: 'mobilenet-v2' };
+
 /** What torch_model.py builds for a zoo model: its spec, MobileNet V2, or nothing. */
-function torchDefinition(
-  resolved: ReturnType<typeof resolveModel>,
-): { spec: ArchSpec } | { model: 'mobilenet-v2' } | null {
+function torchDefinition(resolved: ReturnType<typeof resolveModel>): TorchDefinition | null {
   if (resolved.spec) return { spec: resolved.spec };
   return resolved.name === 'mobilenet-v2' ? { model: 'mobilenet-v2' } : null;
+}
+
+/**
+ * The PyTorch reference of `resolved`: `run` with its torch_model.py definition, or an
+ * error where there is none, or where it builds another network (another parameter
+ * count: then there is nothing to compare). Reported on `out`, `where` saying what ran it.
+ */
+function torchReference(
+  resolved: ReturnType<typeof resolveModel>,
+  out: Output,
+  run: (what: TorchDefinition) => TorchResult | { error: string },
+  where: (torch: TorchResult) => string,
+): TorchResult | { error: string } {
+  const what = torchDefinition(resolved);
+  let torch = what
+    ? run(what)
+    : { error: `no PyTorch definition of ${resolved.name} in torch_model.py` };
+  if (!('error' in torch) && torch.params !== resolved.params) {
+    torch = {
+      error:
+        `torch_model.py built ${torch.params} parameters, the zoo's ${resolved.name} has ` +
+        `${resolved.params}: not the same network, so no comparison`,
+    };
+  }
+  if ('error' in torch) {
+    out.warn(`PyTorch reference: ${torch.error}`);
+  } else {
+    out.info(
+      `PyTorch ${torch.torchVersion} ${where(torch)}: train ${fmt(torch.trainSamplesPerSec)} ` +
+        `samples/s, infer ${fmt(torch.inferSamplesPerSec)} samples/s`,
+    );
+  }
+  return torch;
+}
+
+/**
+ * The longest `rows` kernels of a profiled training step, one line each: milliseconds to
+ * `digits` decimals (the step's total to one fewer), `what` the kind of time, `note` a
+ * remark on a kernel.
+ */
+function showKernels(
+  out: Output,
+  kernels: KernelTime[],
+  o: { what: string; rows: number; digits: number; note?: (k: KernelTime) => string },
+): void {
+  const total = kernels.reduce((t, k) => t + k.ms, 0);
+  out.info(`  one training step, ${total.toFixed(o.digits - 1)} ms ${o.what}; the longest:`);
+  for (const k of kernels.slice(0, o.rows)) {
+    out.info(
+      `    ${k.kernel.padEnd(38)} ${String(k.calls).padStart(5)} calls ` +
+        `${k.ms.toFixed(o.digits).padStart(o.digits + 7)} ms ` +
+        `${((100 * k.ms) / total).toFixed(1).padStart(5)} %${o.note?.(k) ?? ''}`,
+    );
+  }
 }
 
 function ratio(a: number | null, b: number | null): number | null {
@@ -363,49 +417,26 @@ async function bench(args: TrainBenchArgs, out: Output): Promise<TrainBenchResul
         `${(memory.freshBytes / 2 ** 30).toFixed(1)} GiB fresh`,
     );
   }
-  if (native.kernels) {
-    const total = native.kernels.reduce((t, k) => t + k.ms, 0);
-    out.info(`  one training step, ${total.toFixed(0)} ms in kernels; the longest:`);
-    for (const k of native.kernels.slice(0, 15)) {
-      out.info(
-        `    ${k.kernel.padEnd(38)} ${String(k.calls).padStart(5)} calls ` +
-          `${k.ms.toFixed(1).padStart(8)} ms ${((100 * k.ms) / total).toFixed(1).padStart(5)} %`,
-      );
-    }
-  }
+  if (native.kernels) showKernels(out, native.kernels, { what: 'in kernels', rows: 15, digits: 1 });
 
-  let torch: TorchResult | { error: string } | null = null;
-  if (args.torch) {
-    const what = torchDefinition(resolved);
-    torch = what
-      ? runTorch(
-          what,
-          native.inputShape,
-          native.classes,
-          args.batch,
-          threads,
-          args.steps,
-          handle.blasCore,
-          out,
-        )
-      : { error: `no PyTorch definition of ${resolved.name} in torch_model.py` };
-    if (!('error' in torch) && torch.params !== resolved.params) {
-      // A module table out of step with the zoo's registry builds another network.
-      torch = {
-        error:
-          `torch_model.py built ${torch.params} parameters, the zoo's ${resolved.name} has ` +
-          `${resolved.params}: not the same network, so no comparison`,
-      };
-    }
-    if ('error' in torch) {
-      out.warn(`PyTorch reference: ${torch.error}`);
-    } else {
-      out.info(
-        `PyTorch ${torch.torchVersion} (${torch.allocator}): train ${fmt(torch.trainSamplesPerSec)} ` +
-          `samples/s, infer ${fmt(torch.inferSamplesPerSec)} samples/s`,
-      );
-    }
-  }
+  const torch = args.torch
+    ? torchReference(
+        resolved,
+        out,
+        (what) =>
+          runTorch(
+            what,
+            native.inputShape,
+            native.classes,
+            args.batch,
+            threads,
+            args.steps,
+            handle.blasCore,
+            out,
+          ),
+        (t) => `(${t.allocator})`,
+      )
+    : null;
   // Last: its garbage (gigabytes of arrays waiting for the GC) slows whatever runs next.
   let noReuse: Throughput | null = null;
   if (args.reuseComparison) {
@@ -545,42 +576,33 @@ export async function benchCuda(
       : `  host round trips: ${trips.map(([k, n]) => `${k} x${n}`).join(', ')}`,
   );
   if (cuda.kernels) {
-    const total = cuda.kernels.reduce((t, k) => t + k.ms, 0);
-    out.info(`  one training step, ${total.toFixed(1)} ms of device time in kernels; the longest:`);
-    for (const k of cuda.kernels.slice(0, 20)) {
-      const trip = roundTripKernels[k.kernel] ? ' (round trip)' : '';
-      out.info(
-        `    ${k.kernel.padEnd(38)} ${String(k.calls).padStart(5)} calls ` +
-          `${k.ms.toFixed(2).padStart(9)} ms ${((100 * k.ms) / total).toFixed(1).padStart(5)} %${trip}`,
-      );
-    }
+    showKernels(out, cuda.kernels, {
+      what: 'of device time in kernels',
+      rows: 20,
+      digits: 2,
+      note: (k) => (roundTripKernels[k.kernel] ? ' (round trip)' : ''),
+    });
   }
-  let torch: TorchResult | { error: string } | null = null;
-  if (args.torch) {
-    const what = torchDefinition(resolved);
-    torch = what
-      ? runTorch(
-          what,
-          cuda.inputShape,
-          cuda.classes,
-          args.batch,
-          args.threads ?? os.cpus().length,
-          args.steps,
-          '',
-          out,
-          'cuda',
-          torchAt,
-        )
-      : { error: `no PyTorch definition of ${resolved.name} in torch_model.py` };
-    if ('error' in torch) {
-      out.warn(`PyTorch reference: ${torch.error}`);
-    } else {
-      out.info(
-        `PyTorch ${torch.torchVersion} on ${torch.device}: train ${fmt(torch.trainSamplesPerSec)} ` +
-          `samples/s, infer ${fmt(torch.inferSamplesPerSec)} samples/s`,
-      );
-    }
-  }
+  const torch = args.torch
+    ? torchReference(
+        resolved,
+        out,
+        (what) =>
+          runTorch(
+            what,
+            cuda.inputShape,
+            cuda.classes,
+            args.batch,
+            args.threads ?? os.cpus().length,
+            args.steps,
+            '',
+            out,
+            'cuda',
+            torchAt,
+          ),
+        (t) => `on ${t.device}`,
+      )
+    : null;
   const torchOk = torch && !('error' in torch) ? torch : null;
   const result: CudaTrainBenchResult = {
     model: resolved.name,

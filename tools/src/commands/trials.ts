@@ -1,7 +1,5 @@
 import type { Argv } from 'yargs';
 import {
-  STUDY_FILES,
-  StudyDir,
   TRIAL_STATUSES,
   analyseTrials,
   openTrialStore,
@@ -12,8 +10,8 @@ import {
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { UsageError } from '../cli/errors';
 import { parseEpochs } from '../cli/flags';
-import { askStudy, tellStudy } from '../ops/ask-tell';
-import { describeRungs, readStudyConfig } from '../ops/search';
+import { askStudy, locateStudy, tellStudy } from '../ops/ask-tell';
+import { describeRungs, type StudyLocation } from '../ops/search';
 import { studyOptions, studyRequest, type StudyArgs } from './search';
 
 interface TrialsArgs {
@@ -103,18 +101,32 @@ const askCommand = defineCommand<AskArgs>({
     ),
 });
 
+/** --study and --storage: a study directory, or a study in a trial store. */
+function studyFlags<A>(y: Argv<A>): Argv<A & { study: string; storage?: string }> {
+  return y
+    .option('study', {
+      type: 'string',
+      demandOption: true,
+      describe: 'Study directory; with --storage, the study name',
+    })
+    .option('storage', {
+      type: 'string',
+      describe: 'Trial store URL (default: STUDY/trials.sqlite)',
+    }) as Argv<A & { study: string; storage?: string }>;
+}
+
+function studyLocation(args: { study: string; storage?: string }): StudyLocation {
+  return args.storage !== undefined
+    ? { storage: args.storage, name: args.study }
+    : { dir: args.study };
+}
+
 /** `asc trials tell`: the result of an asked trial at its budget. */
 const tellCommand = defineCommand<TellArgs>({
   command: 'tell',
   describe: 'Record the result of an asked trial at the budget it was asked for',
   builder: (y: Argv<GlobalOptions>) =>
-    y
-      .option('study', {
-        type: 'string',
-        demandOption: true,
-        describe: 'Study directory; with --storage, the study name',
-      })
-      .option('storage', { type: 'string', describe: 'Trial store URL' })
+    studyFlags(y)
       .option('trial', { type: 'number', demandOption: true, describe: 'The trial number asked' })
       .option('accuracy', { type: 'number', describe: 'Test accuracy at the budget, 0..1' })
       .option('loss', { type: 'number', describe: 'Test loss at the budget' })
@@ -133,10 +145,7 @@ const tellCommand = defineCommand<TellArgs>({
         describe: 'The trial failed: record this message instead of a result',
       }) as Argv<TellArgs & GlobalOptions>,
   run: (args, out) => {
-    const location =
-      args.storage !== undefined
-        ? { storage: args.storage, name: args.study }
-        : { dir: args.study };
+    const location = studyLocation(args);
     if (!Number.isInteger(args.trial) || args.trial < 0) {
       throw new UsageError(`--trial must be a trial number, got ${args.trial}`);
     }
@@ -167,18 +176,7 @@ export const trialsCommand = defineCommand<TrialsArgs>({
     'List the trials of a study (table, --json or --csv) or its analysis (--analysis); ' +
     'ask / tell drive the search from another trainer',
   builder: (y: Argv<GlobalOptions>) =>
-    y
-      .command(askCommand as never)
-      .command(tellCommand as never)
-      .option('study', {
-        type: 'string',
-        demandOption: true,
-        describe: 'Study directory; with --storage, the study name',
-      })
-      .option('storage', {
-        type: 'string',
-        describe: 'Trial store URL (default: STUDY/trials.sqlite)',
-      })
+    studyFlags(y.command(askCommand as never).command(tellCommand as never))
       .option('csv', { type: 'boolean', default: false, describe: 'Print CSV on stdout' })
       .option('status', {
         type: 'string',
@@ -194,21 +192,10 @@ export const trialsCommand = defineCommand<TrialsArgs>({
       }) as Argv<TrialsArgs & GlobalOptions>,
   run: async (args, out) => {
     if (args.csv && args.json) throw new UsageError('--csv and --json exclude each other');
-    let location: string;
-    let name: string;
-    if (args.storage !== undefined) {
-      location = args.storage;
-      name = args.study;
-    } else {
-      const studyDir = new StudyDir(args.study);
-      location = studyDir.storeFile;
-      if (!studyDir.hasStore()) {
-        throw new UsageError(
-          `${studyDir.dir}: no trial store (${STUDY_FILES.store}); run asc search first`,
-        );
-      }
-      name = studyDir.name(readStudyConfig(studyDir));
-    }
+    const { storeLocation: location, name } = locateStudy(
+      studyLocation(args),
+      'run asc search first',
+    );
     const store = await openTrialStore(location);
     let trials: TrialRecord[];
     try {

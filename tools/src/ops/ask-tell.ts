@@ -3,6 +3,7 @@
 // driven by a trainer outside this project.
 import {
   PrunerConfigError,
+  STUDY_FILES,
   Study,
   StudyDir,
   StudyMismatchError,
@@ -81,6 +82,22 @@ export async function askStudy(options: AskOptions, out: Output): Promise<AskOut
   }
 }
 
+/**
+ * Where a study's trials are: the location of its trial store and its name there. A study
+ * directory without its store is a UsageError, `hint` saying what makes one.
+ */
+export function locateStudy(
+  location: StudyLocation,
+  hint: string,
+): { storeLocation: string; name: string } {
+  if ('storage' in location) return { storeLocation: location.storage, name: location.name };
+  const dir = new StudyDir(location.dir);
+  if (!dir.hasStore()) {
+    throw new UsageError(`${dir.dir}: no trial store (${STUDY_FILES.store}); ${hint}`);
+  }
+  return { storeLocation: dir.storeFile, name: dir.name(readStudyConfig(dir)) };
+}
+
 /** `asc trials tell`: records an asked trial's result at its rung (or its failure). */
 export async function tellStudy(
   location: StudyLocation,
@@ -88,10 +105,7 @@ export async function tellStudy(
   told: Told | { failed: string },
   out: Output,
 ): Promise<{ trial: number; status: TrialStatus; rung: number | null }> {
-  const dir = 'dir' in location ? new StudyDir(location.dir) : null;
-  const storeLocation = dir ? dir.storeFile : (location as { storage: string }).storage;
-  const name = dir ? dir.name(readStudyConfig(dir)) : (location as { name: string }).name;
-  if (dir && !dir.hasStore()) throw new UsageError(`${dir.dir}: no trial store; ask first`);
+  const { storeLocation, name } = locateStudy(location, 'ask first');
   const store = await openTrialStore(storeLocation);
   try {
     let study: Study;
