@@ -46,7 +46,7 @@ export {
   type StepSchedule,
 } from './recipe';
 export { seededCopy } from './seeding';
-export { syntheticSet, type SyntheticSet } from './synthetic';
+export { syntheticSet, syntheticTrainer, type SyntheticSet } from './synthetic';
 export {
   memorySegmentSource,
   MissingFeaturesError,

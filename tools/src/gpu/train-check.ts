@@ -12,12 +12,10 @@ import {
   type DeviceKind,
 } from '@asc/native';
 import {
-  fitNormalisation,
-  InputNormaliser,
   SEARCH_RECIPE,
   seededCopy,
   syntheticSet,
-  Trainer,
+  syntheticTrainer,
   trainRun,
   type Recipe,
 } from '@asc/trainer';
@@ -98,15 +96,12 @@ async function trainerEpoch(
   const model = await seededCopy(tf, built, Rng.fromSeed(1));
   built.dispose();
   const recipe: Recipe = { ...SEARCH_RECIPE, batchSize: 8 };
-  const inputs = new InputNormaliser(tf, SHAPE, fitNormalisation(set.source, set.train));
-  const trainer = new Trainer({
+  const { trainer, inputs } = syntheticTrainer({
     tf,
     model,
+    set,
     recipe,
-    inputs,
     classes: 3,
-    train: { source: set.source, clips: set.train },
-    evaluate: { source: set.source, clips: set.evaluate },
     rngs: { shuffle: Rng.fromSeed(3).state(), mixup: Rng.fromSeed(4).state() },
   });
   try {
