@@ -115,7 +115,7 @@ function chosen(
   tf: Tf,
   requested: BackendRequest,
   pkg: string,
-  versionKey: string,
+  version: string,
   rest: Pick<BackendInfo, 'threads' | 'nativeKernels' | 'notes' | 'cuda'>,
 ): SelectedBackend {
   return {
@@ -124,7 +124,7 @@ function chosen(
       requested,
       name: tf.getBackend(),
       package: pkg,
-      version: packageVersion(tf, versionKey),
+      version,
       ...rest,
     },
   };
@@ -146,7 +146,7 @@ async function tryNode(
   }
   if (!(await tf.setBackend('tensorflow'))) return `${pkg} loaded but its backend did not start`;
   await tf.ready();
-  return chosen(tf, requested, pkg, pkg.replace('@tensorflow/', ''), {
+  return chosen(tf, requested, pkg, packageVersion(tf, pkg.replace('@tensorflow/', '')), {
     threads: tensorflowThreads(),
     nativeKernels: false,
     notes,
@@ -174,7 +174,7 @@ async function cpuBackend(
   } else {
     unregisterNativeKernels(tf);
   }
-  return chosen(tf, requested, '@tensorflow/tfjs', 'tfjs', {
+  return chosen(tf, requested, '@tensorflow/tfjs', packageVersion(tf, 'tfjs'), {
     threads: kernelThreads,
     nativeKernels,
     notes,
@@ -205,7 +205,9 @@ async function tryCuda(
   }
   if (!(await tf.setBackend(handle.name))) return 'asc-cuda did not start';
   await tf.ready();
-  return chosen(tf, requested, '@asc/native', 'tfjs', {
+  // The backend is the addon's: its version, not tfjs's, says which kernels ran.
+  const nativeVersion = (require('@asc/native/package.json') as { version: string }).version;
+  return chosen(tf, requested, '@asc/native', nativeVersion, {
     // The CPU kernel threads (host round trips); the device does the rest.
     threads: nativeKernelThreads(),
     nativeKernels: true,

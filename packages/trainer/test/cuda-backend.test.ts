@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { cudaInfo } from '@asc/native';
 import { BackendUnavailableError, selectBackend } from '../src';
@@ -32,6 +34,9 @@ describe('selecting the backend', () => {
     const { tf: chosen, info } = await selectBackend('cuda');
     expect(chosen.getBackend()).toBe('asc-cuda');
     expect(info).toMatchObject({ requested: 'cuda', name: 'asc-cuda', package: '@asc/native' });
+    // The addon's version, not tfjs's.
+    const nativePackage = path.join(__dirname, '../../../native/package.json');
+    expect(info.version).toBe(JSON.parse(fs.readFileSync(nativePackage, 'utf8')).version);
     expect(info.cuda).toMatchObject({ device: 'emulated', gemm: 'builtin', tf32: false });
   });
 });
