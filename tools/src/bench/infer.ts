@@ -4,15 +4,15 @@ import type { Argv } from 'yargs';
 import { registerNativeKernels, unregisterNativeKernels } from '@asc/native';
 import { OnnxModel, exportOnnx, type CalibrationBatch } from '@asc/onnx';
 import { foldedSeedRng } from '@asc/core';
-import { resolveModel } from '@asc/zoo';
+import { DEFAULT_WEIGHT_INIT, resolveModel, type WeightInit } from '@asc/zoo';
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { CommandFailed, UsageError } from '../cli/errors';
-import { checkPositiveIntegers } from '../cli/flags';
+import { checkPositiveIntegers, initFlag, type InitArgs } from '../cli/flags';
 import type { Output } from '../cli/output';
 
 type Tf = typeof tfjs;
 
-interface InferBenchArgs {
+interface InferBenchArgs extends InitArgs {
   model: string;
   batch: number[];
   threads: number;
@@ -39,6 +39,8 @@ export interface InferBenchRow {
 /** `asc bench infer --json`. */
 export interface InferBenchResult {
   model: string;
+  /** The model's initial weights and stem (--init). */
+  init: WeightInit;
   params: number;
   threads: number;
   /** tfjs's WebAssembly backend runs one thread in Node (tfjs issue 3830). */
@@ -92,14 +94,15 @@ async function bench(args: InferBenchArgs, out: Output): Promise<InferBenchResul
   tf.enableProdMode();
   await tf.setBackend('cpu');
   const resolved = resolveModel(args.model);
+  const init = args.init ?? DEFAULT_WEIGHT_INIT;
   const loadAverage = os.loadavg()[0];
   out.info(
-    `${resolved.name}: ${resolved.params.toLocaleString('en')} parameters, batches ${args.batch.join(', ')}, ` +
+    `${resolved.name} (${init} init): ${resolved.params.toLocaleString('en')} parameters, batches ${args.batch.join(', ')}, ` +
       `${args.threads} threads (wasm: 1), at least ${args.seconds} s per figure (load average ${loadAverage.toFixed(1)})`,
   );
   const handle = registerNativeKernels(tf, { threads: args.threads });
   if (!handle.active) throw new CommandFailed(`native kernels unavailable: ${handle.reason}`);
-  const model = resolved.build(tf, { seed: 1 });
+  const model = resolved.build(tf, { seed: 1, init });
   const [h, w, c] = (model.inputs[0].shape as number[]).slice(1);
   const size = h * w * c;
   // The same input statistics for every runtime: the ONNX graph applies them itself.
@@ -167,7 +170,7 @@ async function bench(args: InferBenchArgs, out: Output): Promise<InferBenchResul
     require('@tensorflow/tfjs-backend-wasm');
     if (!(await tf.setBackend('wasm')))
       throw new CommandFailed('the tfjs wasm backend did not start');
-    const wasmModel = resolved.build(tf, { seed: 1 });
+    const wasmModel = resolved.build(tf, { seed: 1, init });
     wasmModel.setWeights(weights.map((t) => tf.tensor(t.values, t.shape)));
     const wasmMean = tf.tensor4d(mean, [1, 1, w, c]);
     const wasmScale = tf.tensor4d(scale, [1, 1, w, c]);
@@ -213,6 +216,7 @@ async function bench(args: InferBenchArgs, out: Output): Promise<InferBenchResul
   }
   return {
     model: resolved.name,
+    init,
     params: resolved.params,
     threads: args.threads,
     wasmThreads: 1,
@@ -228,7 +232,7 @@ export const inferBenchCommand = defineCommand<InferBenchArgs>({
   describe:
     'Inference throughput: tfjs with our native kernels, onnxruntime float32 and int8, tfjs wasm',
   builder: (y: Argv<GlobalOptions>) =>
-    y
+    initFlag(y, 'the model', DEFAULT_WEIGHT_INIT)
       .option('model', { type: 'string', default: 'B', describe: 'Model to run (asc zoo list)' })
       .option('batch', {
         type: 'number',

@@ -15,15 +15,15 @@ import {
   type DeviceKind,
 } from '@asc/native';
 import { AdamL2 } from '@asc/trainer';
-import { resolveModel, type ArchSpec } from '@asc/zoo';
+import { DEFAULT_WEIGHT_INIT, resolveModel, type ArchSpec, type WeightInit } from '@asc/zoo';
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { CommandFailed, UsageError } from '../cli/errors';
 import type { Output } from '../cli/output';
-import { checkPositiveIntegers } from '../cli/flags';
+import { checkPositiveIntegers, initFlag, type InitArgs } from '../cli/flags';
 
 type Tf = typeof tfjs;
 
-export interface TrainBenchArgs {
+export interface TrainBenchArgs extends InitArgs {
   model: string;
   threads?: number;
   steps: number;
@@ -46,6 +46,8 @@ export interface KernelTime {
 /** `asc bench train --json` (the issue's keys first). */
 export interface TrainBenchResult {
   model: string;
+  /** The models' initial weights and stem (--init). */
+  init: WeightInit;
   nativeTrainSamplesPerSec: number;
   nativeInferSamplesPerSec: number;
   jsTrainSamplesPerSec: number | null;
@@ -381,11 +383,12 @@ async function bench(args: TrainBenchArgs, out: Output): Promise<TrainBenchResul
   tf.enableProdMode();
   await tf.setBackend('cpu');
   const resolved = resolveModel(args.model);
-  const build: BuildModel = (t) => resolved.build(t);
+  const init = args.init ?? DEFAULT_WEIGHT_INIT;
+  const build: BuildModel = (t) => resolved.build(t, { init });
   const threads = args.threads ?? os.cpus().length;
   const loadAverage = os.loadavg()[0];
   out.info(
-    `${resolved.name}: ${resolved.params.toLocaleString('en')} parameters, batch ${args.batch}, ` +
+    `${resolved.name} (${init} init): ${resolved.params.toLocaleString('en')} parameters, batch ${args.batch}, ` +
       `${threads} threads, ${args.steps} timed steps (load average ${loadAverage.toFixed(1)})`,
   );
 
@@ -450,6 +453,7 @@ async function bench(args: TrainBenchArgs, out: Output): Promise<TrainBenchResul
   const torchOk = torch && !('error' in torch) ? torch : null;
   const result: TrainBenchResult = {
     model: resolved.name,
+    init,
     nativeTrainSamplesPerSec: native.trainSamplesPerSec,
     nativeInferSamplesPerSec: native.inferSamplesPerSec,
     jsTrainSamplesPerSec: js?.trainSamplesPerSec ?? null,
@@ -499,6 +503,8 @@ async function bench(args: TrainBenchArgs, out: Output): Promise<TrainBenchResul
 /** `asc bench train --device cuda --json` (the issue's keys first). */
 export interface CudaTrainBenchResult {
   model: string;
+  /** The models' initial weights and stem (--init). */
+  init: WeightInit;
   cudaTrainSamplesPerSec: number;
   cudaInferSamplesPerSec: number;
   torchCudaTrainSamplesPerSec: number | null;
@@ -537,6 +543,7 @@ export async function benchCuda(
   const tf = (await import('@tensorflow/tfjs')) as Tf;
   tf.enableProdMode();
   const resolved = resolveModel(args.model);
+  const init = args.init ?? DEFAULT_WEIGHT_INIT;
   const device: DeviceKind = process.env.ASC_CUDA_DEVICE === 'emulated' ? 'emulated' : 'cuda';
   let handle;
   try {
@@ -550,13 +557,13 @@ export async function benchCuda(
   await tf.setBackend(handle.name);
   const loadAverage = os.loadavg()[0];
   out.info(
-    `${resolved.name}: ${resolved.params.toLocaleString('en')} parameters, batch ${args.batch}, ` +
+    `${resolved.name} (${init} init): ${resolved.params.toLocaleString('en')} parameters, batch ${args.batch}, ` +
       `${args.steps} timed steps on ${handle.description} (load average ${loadAverage.toFixed(1)})`,
   );
   resetCudaKernelDispatchCounts();
   const cuda = await measureTfjs(
     tf,
-    (t) => resolved.build(t),
+    (t) => resolved.build(t, { init }),
     args.batch,
     args.steps,
     1,
@@ -606,6 +613,7 @@ export async function benchCuda(
   const torchOk = torch && !('error' in torch) ? torch : null;
   const result: CudaTrainBenchResult = {
     model: resolved.name,
+    init,
     cudaTrainSamplesPerSec: cuda.trainSamplesPerSec,
     cudaInferSamplesPerSec: cuda.inferSamplesPerSec,
     torchCudaTrainSamplesPerSec: torchOk?.trainSamplesPerSec ?? null,
@@ -645,7 +653,7 @@ export const trainBenchCommand = defineCommand<TrainBenchArgs>({
   describe:
     'Training and inference samples/s: tfjs native kernels vs tfjs JS kernels vs PyTorch (same model, threads)',
   builder: (y: Argv<GlobalOptions>) =>
-    y
+    initFlag(y, 'the model', DEFAULT_WEIGHT_INIT)
       .option('model', {
         type: 'string',
         default: 'B',

@@ -5,6 +5,7 @@ import {
   SplitOptionsError,
   type SplitOptions,
 } from '@asc/datasets';
+import { WEIGHT_INITS, type WeightInit } from '@asc/zoo';
 import { UsageError } from './errors';
 
 /**
@@ -40,6 +41,25 @@ export function splitFlags<T>(y: Argv<T>): Argv<T & SplitArgs> {
         `Folder layout: share of each class held out for evaluation, in (0, 1) ` +
         `(default: the run's or study's, else ${DEFAULT_SPLIT.evaluateFraction})`,
     }) as Argv<T & SplitArgs>;
+}
+
+/** The --init flag: the models' initial weights (WeightInit in @asc/zoo). */
+export interface InitArgs {
+  init?: WeightInit;
+}
+
+/**
+ * Adds --init to a command; `whose` says whose weights it sets and `defaultText` what
+ * applies without it (the flag has no yargs default, so a recorded choice can win).
+ */
+export function initFlag<T>(y: Argv<T>, whose: string, defaultText: string): Argv<T & InitArgs> {
+  return y.option('init', {
+    type: 'string',
+    choices: WEIGHT_INITS as string[],
+    describe:
+      `Initial weights of ${whose}: pytorch (PyTorch's defaults, a padding=1 stem) or ` +
+      `glorot (the earlier Keras-style models, a 'same' stem); default: ${defaultText}`,
+  }) as Argv<T & InitArgs>;
 }
 
 /**

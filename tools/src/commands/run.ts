@@ -1,9 +1,8 @@
 import type { Argv } from 'yargs';
 import { SYNTH_CLASS_SETS } from '@asc/datasets';
-import { WEIGHT_INITS } from '@asc/zoo';
 import { BACKEND_REQUESTS } from '@asc/trainer';
 import { defineCommand, type GlobalOptions } from '../cli/command';
-import { splitFlags } from '../cli/flags';
+import { initFlag, splitFlags } from '../cli/flags';
 import { runPipeline, type StepSummary } from '../run/pipeline';
 import { readRunConfig, RUN_DEFAULTS, runSettings, type RunArgs } from '../run/settings';
 import { RUN_STEPS, type RetrainedRun, type RunContext } from '../run/steps';
@@ -34,7 +33,7 @@ export const runCommand = defineCommand<RunArgs>({
   describe:
     'The whole pipeline: dataset (synthetic unless --dataset), features, search, retraining, report',
   builder: (y: Argv<GlobalOptions>) =>
-    splitFlags(y)
+    initFlag(splitFlags(y), 'the candidates and the retrained models', "the study's, else pytorch")
       .option('out', {
         type: 'string',
         demandOption: true,
@@ -102,13 +101,6 @@ export const runCommand = defineCommand<RunArgs>({
       .option('threads', {
         type: 'number',
         describe: 'Threads for features and training (default: the cores, shared by workers)',
-      })
-      .option('init', {
-        type: 'string',
-        choices: WEIGHT_INITS as string[],
-        describe:
-          "Initial weights of the candidates and the retrained models: pytorch (PyTorch's " +
-          "defaults, padding=1 stem) or glorot (the earlier models); default: the study's, else pytorch",
       })
       .option('backend', {
         choices: BACKEND_REQUESTS,

@@ -6,27 +6,27 @@ import {
   PRUNER_KINDS,
   PRUNER_METRICS,
   SAMPLER_KINDS,
-  WEIGHT_INITS,
   type PrunerKind,
   type PrunerMetric,
   type SamplerKind,
-  type WeightInit,
 } from '@asc/zoo';
 import { BACKEND_REQUESTS, type BackendRequest } from '@asc/trainer';
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { UsageError } from '../cli/errors';
 import {
   checkPositiveIntegers,
+  initFlag,
   parseEpochs,
   splitFlags,
   splitOptionsFromArgs,
+  type InitArgs,
   type SplitArgs,
 } from '../cli/flags';
 import { limitOptions, windowRequest, type LimitArgs } from '../cli/limits';
 import { searchStudy, type StudyRequest } from '../ops/search';
 
 /** The flags that define a study: `asc search` and `asc trials ask` share them. */
-export interface StudyArgs extends SplitArgs, LimitArgs {
+export interface StudyArgs extends SplitArgs, LimitArgs, InitArgs {
   study: string;
   storage?: string;
   trials: number;
@@ -41,7 +41,6 @@ export interface StudyArgs extends SplitArgs, LimitArgs {
   'min-epochs'?: string;
   'reduction-factor'?: number;
   metric?: PrunerMetric;
-  init?: WeightInit;
   'heartbeat-timeout': number;
 }
 
@@ -55,7 +54,7 @@ interface SearchArgs extends StudyArgs {
 
 /** Declares the study flags (see StudyArgs). */
 export function studyOptions<A>(y: Argv<A>): Argv<A & StudyArgs> {
-  return limitOptions(splitFlags(y))
+  return initFlag(limitOptions(splitFlags(y)), 'the candidates', "the study's, else pytorch")
     .option('study', {
       type: 'string',
       demandOption: true,
@@ -120,13 +119,6 @@ export function studyOptions<A>(y: Argv<A>): Argv<A & StudyArgs> {
       type: 'string',
       choices: PRUNER_METRICS as string[],
       describe: 'What ranks trials at a rung (default accuracy)',
-    })
-    .option('init', {
-      type: 'string',
-      choices: WEIGHT_INITS as string[],
-      describe:
-        "Initial weights: pytorch (PyTorch's defaults and a padding=1 stem) or glorot " +
-        "(the earlier Keras-style models); default: the study's, else pytorch",
     })
     .option('heartbeat-timeout', {
       type: 'number',
