@@ -32,10 +32,14 @@ const TRAINING_STEP_KERNELS = [
   'MaxPoolGrad',
   '_FusedMatMul',
   'BatchMatMul',
+  'PadV2',
 ];
 const ranInTraining = Object.fromEntries(TRAINING_STEP_KERNELS.map((k) => [k, 'ran' as const]));
 
-/** A Model-B-like network at toy size: stride-2 stem, IRwLB with residual, DSC, pools. */
+/**
+ * A Model-B-like network at toy size: stride-2 stem padded one each side as the zoo's
+ * default (PyTorch) init builds it, IRwLB with residual, DSC, pools.
+ */
 function smallModel(size = 16): tf.LayersModel {
   const L = tf.layers;
   const input = tf.input({ shape: [size, size, 2] });
@@ -49,13 +53,14 @@ function smallModel(size = 16): tf.LayersModel {
     L.depthwiseConv2d({ kernelSize: k, padding: 'same', useBias: false }).apply(
       x,
     ) as tf.SymbolicTensor;
-  let x = L.conv2d({
+  let x = L.zeroPadding2d({ padding: 1 }).apply(input) as tf.SymbolicTensor;
+  x = L.conv2d({
     filters: 8,
     kernelSize: 3,
     strides: 2,
-    padding: 'same',
+    padding: 'valid',
     useBias: false,
-  }).apply(input) as tf.SymbolicTensor;
+  }).apply(x) as tf.SymbolicTensor;
   x = act(bn(x), 'relu');
   let y = act(bn(pw(x, 24)), 'swish');
   y = act(bn(dw(y, 3)), 'swish');

@@ -11,6 +11,9 @@ import {
   elementwiseInputs,
   MATMUL_CASES,
   matMulWorkload,
+  PAD_CASES,
+  padWorkload,
+  describePad,
   POOL_CASES,
   poolWorkload,
   REDUCE_AXES,
@@ -61,6 +64,7 @@ workloadTests(
   (c) => JSON.stringify(c),
   matMulWorkload,
 );
+workloadTests('PadV2', PAD_CASES, describePad, padWorkload);
 
 describe('elementwise and reduction kernels', () => {
   const { r, x, positive } = elementwiseInputs(tf);
@@ -149,6 +153,30 @@ describe('elementwise and reduction kernels', () => {
     } finally {
       unregisterNativeKernels(tf);
     }
+  });
+
+  test('PadV2 of an empty tensor; negative paddings and int32 go to the JS kernel', () => {
+    expectSameBothWays(
+      'pad',
+      () => [
+        tf.pad(
+          tf.zeros([0, 3]),
+          [
+            [1, 2],
+            [0, 1],
+          ],
+          4,
+        ),
+        tf.pad(x, [
+          [0, 0],
+          [-1, 1],
+          [0, 0],
+          [0, 0],
+        ]),
+        tf.pad(tf.tensor1d([1, 2, 3], 'int32'), [[2, 1]], 7).toFloat(),
+      ],
+      { PadV2: { native: 1, fallback: 2 } },
+    );
   });
 
   test('FusedBatchNorm with per-channel and scalar parameters', () => {

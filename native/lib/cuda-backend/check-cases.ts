@@ -62,10 +62,12 @@ export interface ConvCase {
   pad: Pad;
 }
 
-// The zoo's combinations first (stem 3x3/2 same, 1x1 pointwise, depthwise 3x3 and 5x5),
-// then random ones with kernel sizes 1..11 and odd sizes.
+// The zoo's combinations first (stem 3x3/2 same, or valid on its padding=1 input as the
+// PyTorch init builds it; 1x1 pointwise, depthwise 3x3 and 5x5), then random ones with
+// kernel sizes 1..11 and odd sizes.
 export const ZOO_CASES: ConvCase[] = [
   { batch: 2, height: 16, width: 16, inC: 2, outC: 8, k: 3, stride: 2, pad: 'same' },
+  { batch: 2, height: 18, width: 18, inC: 2, outC: 8, k: 3, stride: 2, pad: 'valid' },
   { batch: 2, height: 9, width: 9, inC: 12, outC: 36, k: 1, stride: 1, pad: 'same' },
   { batch: 3, height: 8, width: 8, inC: 24, outC: 8, k: 1, stride: 1, pad: 'valid' },
   { batch: 2, height: 10, width: 10, inC: 16, outC: 16, k: 3, stride: 1, pad: 'same' },
@@ -335,5 +337,58 @@ export function reduceWorkload(tf: Tf, x: Tensor, axes: readonly number[]): Kern
     inputs: [],
     run: () => [tf.sum(x, a), tf.mean(x, a), tf.sum(x, a, true), tf.mean(x, a, true)],
     dispatch: { Sum: 2, Mean: 2 },
+  };
+}
+
+/** A constant padding (tfjs's PadV2): [before, after] per dimension of `shape`. */
+export interface PadCase {
+  shape: number[];
+  paddings: [number, number][];
+  value: number;
+}
+
+// The stem's padding=1 (NHWC).
+const STEM_PADDINGS: [number, number][] = [
+  [0, 0],
+  [1, 1],
+  [1, 1],
+  [0, 0],
+];
+
+/**
+ * The zoo's PyTorch-init stem (NHWC, one row and column on each side), the same over
+ * several parallel chunks, no padding at all, then random ranks 1 to 6 (the most tfjs's
+ * WebGL backend and the CUDA kernel take) with each dimension padded before, after, both
+ * (unequally) or not at all, by 0 or by another constant.
+ */
+export const PAD_CASES: PadCase[] = [
+  { shape: [2, 16, 16, 2], paddings: STEM_PADDINGS, value: 0 },
+  { shape: [8, 64, 64, 2], paddings: STEM_PADDINGS, value: 0 },
+  { shape: [3, 5, 7], paddings: [3, 5, 7].map(() => [0, 0]), value: 1.5 },
+];
+const padRng = rng(17);
+while (PAD_CASES.length < 15) {
+  const rank = 1 + (PAD_CASES.length % 6);
+  const side = () => (padRng() < 0.4 ? 0 : randInt(padRng, 1, 3));
+  const shape = Array.from({ length: rank }, () => randInt(padRng, 1, rank <= 3 ? 12 : 5));
+  PAD_CASES.push({
+    shape,
+    paddings: shape.map(() => [side(), side()]),
+    value: padRng() < 0.3 ? 0 : Math.round(padRng() * 400 - 200) / 100,
+  });
+}
+
+export function describePad(c: PadCase): string {
+  return `${JSON.stringify(c.shape)} by ${JSON.stringify(c.paddings)} with ${c.value}`;
+}
+
+/** One constant padding of a random input. */
+export function padWorkload(tf: Tf, c: PadCase): KernelWorkload {
+  const x = randTensor(tf, rng(c.shape.length * 100 + c.shape[0]), c.shape);
+  return {
+    label: `pad ${describePad(c)}`,
+    inputs: [x],
+    run: () => [tf.pad(x, c.paddings, c.value)],
+    dispatch: { PadV2: 1 },
   };
 }

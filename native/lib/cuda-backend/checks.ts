@@ -13,6 +13,9 @@ import {
   MATMUL_CASES,
   matMulWorkload,
   maxRelativeError,
+  PAD_CASES,
+  padWorkload,
+  describePad,
   POOL_CASES,
   poolWorkload,
   randTensor,
@@ -490,6 +493,7 @@ export function cudaKernelChecks(tf: Tf, device: 'cuda' | 'emulated'): DeviceChe
       (m) => JSON.stringify(m),
       matMulWorkload,
     ),
+    workloadCheck(tf, 'PadV2', PAD_CASES, describePad, padWorkload),
     ...elementwiseChecks(tf),
     ...addedKernelChecks(tf),
   ];

@@ -109,6 +109,8 @@ export interface KernelBinding {
   unary(op: number, x: F32, out: F32, alpha: number): void;
   sumReduce(x: F32, outer: number, reduce: number, inner: number, scale: number, out: F32): void;
   tile(x: F32, inShape: number[], reps: number[], out: F32): void;
+  /** out = x with before[d] / after[d] values of `value` around dimension d. */
+  pad(x: F32, inShape: number[], before: number[], after: number[], value: number, out: F32): void;
   adamStep(
     w: F32,
     g: F32,

@@ -116,6 +116,27 @@ export const tile: NativeKernel = (args, ctx) => {
 };
 
 /**
+ * PadV2 of float32 by a constant (tfjs-layers' ZeroPadding2D: the PyTorch-init stem's
+ * padding=1): row copies, where tfjs's JS kernel maps every value through index
+ * arithmetic (a tenth of a Model B training step). Paddings that are not whole numbers
+ * >= 0 go to the JS kernel.
+ */
+export const padV2: NativeKernel = (args, ctx) => {
+  const { x } = args.inputs;
+  const xv = ctx.values(args, x);
+  const paddings = args.attrs?.paddings as Array<[number, number]> | undefined;
+  if (!x || !xv || !paddings || paddings.length !== x.shape.length) return null;
+  if (paddings.some((p) => !p.every((n) => Number.isInteger(n) && n >= 0))) return null;
+  const before = paddings.map((p) => p[0]);
+  const after = paddings.map((p) => p[1]);
+  const outShape = x.shape.map((d, i) => before[i] + d + after[i]);
+  const value = Number(args.attrs?.constantValue ?? 0);
+  return ctx.output(args, outShape, (out) =>
+    ctx.native.pad(xv, x.shape, before, after, value, out),
+  );
+};
+
+/**
  * GatherV2 of float32 slices by int32 indices along one axis (batchDims 0): one copy per
  * slice (tfjs's JS kernel copies element by element through index arithmetic, which made
  * mixup's shuffled batch a tenth of a training step). Indices out of range go to the JS

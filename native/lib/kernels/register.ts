@@ -57,6 +57,7 @@ export const NATIVE_KERNELS: Readonly<Record<string, NativeKernel>> = {
   Sum: zeroAwareSum(ew.sum),
   Mean: recordingMean(ew.mean),
   Tile: ew.tile,
+  PadV2: ew.padV2,
   GatherV2: ew.gather,
 };
 

@@ -2,6 +2,7 @@
 
 #include "binding/kernels.h"
 #include "kernels/elementwise.h"
+#include "kernels/pad.h"
 #include "kernels/reduce.h"
 
 namespace asc::binding {
@@ -65,6 +66,23 @@ Napi::Value Tile(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// pad(x, inShape, before, after, value, out)
+Napi::Value Pad(const Napi::CallbackInfo& info) {
+  Floats x = floats(info, 0, "x"), out = floats(info, 5, "out");
+  const kernels::Shape inShape = shapeArg(info, 1, "inShape");
+  const kernels::Shape before = shapeArg(info, 2, "before"), after = shapeArg(info, 3, "after");
+  if (before.size() != inShape.size() || after.size() != inShape.size()) {
+    throw Napi::RangeError::New(info.Env(), "before and after must have one entry per dimension");
+  }
+  kernels::Shape outShape(inShape.size());
+  for (std::size_t d = 0; d < inShape.size(); ++d) outShape[d] = before[d] + inShape[d] + after[d];
+  expectLength(info.Env(), x, sizeOf(inShape), "x");
+  expectLength(info.Env(), out, sizeOf(outShape), "out");
+  kernels::padConstant(x.Data(), inShape, before, after,
+                       static_cast<float>(number(info, 4, "value")), out.Data());
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void AddElementwiseKernels(Napi::Env env, Napi::Object kernels) {
@@ -72,6 +90,7 @@ void AddElementwiseKernels(Napi::Env env, Napi::Object kernels) {
   kernels.Set("unary", Napi::Function::New(env, Unary));
   kernels.Set("sumReduce", Napi::Function::New(env, SumReduce));
   kernels.Set("tile", Napi::Function::New(env, Tile));
+  kernels.Set("pad", Napi::Function::New(env, Pad));
 }
 
 }  // namespace asc::binding
