@@ -35,6 +35,8 @@ test('bench train reports native figures and the issue keys as JSON', () => {
     expect(result).toHaveProperty(key);
   }
   expect(result.model).toBe('id_015015_4_1.000');
+  // The default users get: PyTorch's init, whose stem pads (PadV2, in the profile below).
+  expect(result.init).toBe('pytorch');
   expect(result.nativeTrainSamplesPerSec as number).toBeGreaterThan(0);
   expect(result.nativeInferSamplesPerSec as number).toBeGreaterThan(0);
   expect(result.jsTrainSamplesPerSec).toBeNull();
@@ -48,6 +50,7 @@ test('bench train reports native figures and the issue keys as JSON', () => {
   const fused = nativeKernelNames()!;
   expect(names).toEqual(expect.arrayContaining([fused.batchNormTraining, fused.batchNormGrad]));
   expect(names).not.toContain('FusedBatchNorm');
+  expect(names).toContain('PadV2');
   expect(names.filter((n) => n.endsWith('__op'))).toEqual([]);
   const ms = kernels.map((k) => k.ms);
   expect(ms).toEqual([...ms].sort((a, b) => b - a));
@@ -61,6 +64,9 @@ test('bench train rejects bad flags and unknown models with exit code 2', () => 
   const model = runAsc(['bench', 'train', '--model', 'no-such-model', '--json']);
   expect(model.status).toBe(2);
   expect(String(model.json().error)).toMatch(/no-such-model/);
+  const init = runAsc(['bench', 'train', '--init', 'xavier', '--json']);
+  expect(init.status).toBe(2);
+  expect(String(init.json().error)).toMatch(/init/);
 });
 
 test('bench train --device cuda reports the issue keys; without a GPU it names the reason', () => {
