@@ -1,5 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { registerNativeKernels, unregisterNativeKernels } from '../lib';
+import {
+  registerNativeKernels,
+  resetNativeKernelDispatchCounts,
+  unregisterNativeKernels,
+} from '../lib';
 import {
   binaryWorkload,
   BROADCAST_SHAPES,
@@ -20,7 +24,14 @@ import {
   reduceWorkload,
   type KernelWorkload,
 } from './kernels-cases';
-import { expectSameBothWays, randTensor } from './kernels-helpers';
+import {
+  bothWays,
+  expectNativeDispatch,
+  expectSameBothWays,
+  maxRelativeError,
+  randTensor,
+  rng,
+} from './kernels-helpers';
 
 // Every replaced kernel against tfjs's own JS kernel on randomised shapes. The JS kernels
 // are slow, so each case is kept under a few million multiply-adds.
@@ -57,6 +68,48 @@ workloadTests(
   describeCase,
   depthwiseWorkload,
 );
+// The folded batch norms of inference models (the zoo's foldBatchNorms) give depthwise
+// convolutions a bias and an activation: relu and relu6 against tfjs's JS kernel, swish
+// (which tfjs's fused ops lack) against the JS kernel's depthwise convolution and bias
+// followed by x * sigmoid(x).
+describe('FusedDepthwiseConv2D', () => {
+  test.each(DEPTHWISE_CASES.slice(0, 6).map((c) => [describeCase(c), c] as const))(
+    '%s',
+    (label, c) => {
+      const r = rng(c.batch * 5 + c.height + c.k);
+      const x = randTensor(r, [c.batch, c.height, c.width, c.inC]) as tf.Tensor4D;
+      const filter = randTensor(r, [c.k, c.k, c.inC, 1]) as tf.Tensor4D;
+      const bias = randTensor(r, [c.inC]);
+      const fused = (activation: string) =>
+        tf.fused.depthwiseConv2d({
+          x,
+          filter,
+          strides: c.stride,
+          pad: c.pad,
+          bias,
+          activation: activation as 'relu',
+        });
+      expectSameBothWays(label, () => [fused('linear'), fused('relu'), fused('relu6')], {
+        FusedDepthwiseConv2D: 3,
+      });
+      const { js } = bothWays(() => {
+        const y = tf.add(tf.depthwiseConv2d(x, filter, c.stride, c.pad), bias);
+        return tf.mul(y, tf.sigmoid(y));
+      });
+      registerNativeKernels(tf);
+      resetNativeKernelDispatchCounts();
+      try {
+        const swish = tf.tidy(() => fused('swish').dataSync() as Float32Array);
+        expect(maxRelativeError(swish, js[0])).toBeLessThan(1e-4);
+        expectNativeDispatch({ FusedDepthwiseConv2D: 1 });
+      } finally {
+        unregisterNativeKernels(tf);
+      }
+      tf.dispose([x, filter, bias]);
+    },
+  );
+});
+
 workloadTests('MaxPool, AvgPool and their gradients', POOL_CASES, describeCase, poolWorkload);
 workloadTests(
   'BatchMatMul and _FusedMatMul',

@@ -80,7 +80,15 @@ export interface KernelBinding {
   ): void;
   conv2dBackpropInput(dy: F32, filter: F32, dx: F32, g: ConvGeometryArray): void;
   conv2dBackpropFilter(x: F32, dy: F32, dFilter: F32, g: ConvGeometryArray): void;
-  depthwise(x: F32, filter: F32, out: F32, g: ConvGeometryArray): void;
+  depthwise(
+    x: F32,
+    filter: F32,
+    bias: F32 | null,
+    out: F32,
+    g: ConvGeometryArray,
+    activation: number,
+    leakyAlpha: number,
+  ): void;
   depthwiseBackpropInput(dy: F32, filter: F32, dx: F32, g: ConvGeometryArray): void;
   depthwiseBackpropFilter(x: F32, dy: F32, dFilter: F32, g: ConvGeometryArray): void;
   /** kind 0 = max, 1 = average */

@@ -168,18 +168,38 @@ export function depthwiseInfo(
   );
 }
 
-export const depthwiseConv2d: NativeKernel = (args, ctx) => {
+/**
+ * DepthwiseConv2dNative, and FusedDepthwiseConv2D (`fused`: a per-channel bias and an
+ * activation, which folded batch norms give inference models) when its bias is one value
+ * per channel.
+ */
+function depthwiseWith(args: KernelArgs, ctx: NativeContext, fused: boolean): TensorInfo | null {
   const attrs = args.attrs ?? {};
-  const { x, filter } = args.inputs;
+  const { x, filter, bias } = args.inputs;
   if (!x || !filter || x.shape.length !== 4 || !isChannelsLast(attrs.dataFormat)) return null;
+  if (x.dtype !== 'float32' || filter.dtype !== 'float32') return null;
+  const activation = fusedActivation(ctx.native.ops.activation, fused ? attrs : {});
+  if (!activation || (fused && args.inputs.preluActivationWeights)) return null;
+  const info = depthwiseInfo(ctx, x.shape, filter.shape, attrs);
+  if (!info) return null;
+  if (
+    fused &&
+    bias &&
+    (bias.dtype !== 'float32' || bias.shape.length > 1 || size(bias.shape) !== info.outChannels)
+  ) {
+    return null;
+  }
   const xv = ctx.values(args, x);
   const fv = ctx.values(args, filter);
-  const info = depthwiseInfo(ctx, x.shape, filter.shape, attrs);
-  if (!xv || !fv || !info) return null;
+  const bv = fused && bias ? ctx.values(args, bias) : null;
+  if (!xv || !fv || (fused && bias && !bv)) return null;
   return ctx.output(args, info.outShape, (out) =>
-    ctx.native.depthwise(xv, fv, out, geometryOf(info)),
+    ctx.native.depthwise(xv, fv, bv, out, geometryOf(info), activation.code, activation.alpha),
   );
-};
+}
+
+export const depthwiseConv2d: NativeKernel = (args, ctx) => depthwiseWith(args, ctx, false);
+export const fusedDepthwiseConv2d: NativeKernel = (args, ctx) => depthwiseWith(args, ctx, true);
 
 export const depthwiseBackpropInput: NativeKernel = (args, ctx) => {
   const attrs = args.attrs ?? {};

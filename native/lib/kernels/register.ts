@@ -27,6 +27,7 @@ export const NATIVE_KERNELS: Readonly<Record<string, NativeKernel>> = {
   Conv2DBackpropInput: conv.conv2dBackpropInput,
   Conv2DBackpropFilter: conv.conv2dBackpropFilter,
   DepthwiseConv2dNative: conv.depthwiseConv2d,
+  FusedDepthwiseConv2D: conv.fusedDepthwiseConv2d,
   DepthwiseConv2dNativeBackpropInput: conv.depthwiseBackpropInput,
   DepthwiseConv2dNativeBackpropFilter: conv.depthwiseBackpropFilter,
   MaxPool: pool.maxPool,

@@ -55,14 +55,20 @@ Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// depthwise(x, filter, out, geometry)
+// depthwise(x, filter, bias | null, out, geometry, activation, leakyAlpha)
 Napi::Value Depthwise(const Napi::CallbackInfo& info) {
-  const ConvGeometry g = geometry(info, 3);
-  Floats x = floats(info, 0, "x"), f = floats(info, 1, "filter"), out = floats(info, 2, "out");
+  const ConvGeometry g = geometry(info, 4);
+  Floats x = floats(info, 0, "x"), f = floats(info, 1, "filter"), out = floats(info, 3, "out");
   expectLength(info.Env(), x, g.inSize(), "x");
   expectLength(info.Env(), f, filterSize(g, true), "filter");
   expectLength(info.Env(), out, g.outSize(), "out");
-  kernels::depthwiseForward(g, x.Data(), f.Data(), out.Data());
+  std::size_t biasLength = 0;
+  const float* bias = optionalFloats(info, 2, "bias", &biasLength);
+  if (bias && biasLength != static_cast<std::size_t>(g.outChannels)) {
+    throw Napi::RangeError::New(info.Env(), "bias must have one value per output channel");
+  }
+  kernels::depthwiseForward(g, x.Data(), f.Data(), bias, activation(info, 5),
+                            static_cast<float>(number(info, 6, "leakyAlpha")), out.Data());
   return info.Env().Undefined();
 }
 

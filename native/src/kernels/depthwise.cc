@@ -8,7 +8,33 @@
 
 namespace asc::kernels {
 
-void depthwiseForward(const ConvGeometry& g, const float* x, const float* filter, float* out) {
+namespace {
+
+// o[0, W) = the sum over window `s`'s taps (row-major, padding skipped) of x * filter for
+// channels [c0, c0 + W) of one output pixel. W is fixed so that the sums stay in registers
+// across the taps (64: four AVX-512 registers); each channel's sum starts at zero and adds
+// the taps in the same order as any other W, so the result does not depend on W.
+template <std::size_t W>
+inline void windowSum(const ConvGeometry& g, const WindowSpan& s, int top, int left,
+                      const float* image, const float* filter, std::size_t c0, float* o) {
+  const std::size_t c = g.inChannels;
+  float acc[W] = {};
+  for (int iy = s.y0; iy < s.y1; ++iy) {
+    const float* xr = image + static_cast<std::size_t>(iy) * g.inWidth * c + c0;
+    const float* fr = filter + static_cast<std::size_t>(iy - top) * g.filterWidth * c + c0;
+    for (int ix = s.x0; ix < s.x1; ++ix) {
+      const float* xp = xr + static_cast<std::size_t>(ix) * c;
+      const float* fp = fr + static_cast<std::size_t>(ix - left) * c;
+      for (std::size_t k = 0; k < W; ++k) acc[k] += xp[k] * fp[k];
+    }
+  }
+  for (std::size_t k = 0; k < W; ++k) o[k] = acc[k];
+}
+
+}  // namespace
+
+void depthwiseForward(const ConvGeometry& g, const float* x, const float* filter,
+                      const float* bias, Activation activation, float leakyAlpha, float* out) {
   const std::size_t c = g.inChannels;
   const std::size_t rows = static_cast<std::size_t>(g.batch) * g.outHeight;
   parallelRange(rows, 1, [&](std::size_t rb, std::size_t re) {
@@ -16,14 +42,19 @@ void depthwiseForward(const ConvGeometry& g, const float* x, const float* filter
       const std::size_t n = r / g.outHeight;
       const int oy = static_cast<int>(r % g.outHeight);
       const float* image = x + n * g.inHeight * g.inWidth * c;
+      const int top = oy * g.strideHeight - g.padTop;
       for (int ox = 0; ox < g.outWidth; ++ox) {
         float* o = out + (r * g.outWidth + ox) * c;
-        std::fill(o, o + c, 0.0f);
-        forEachInBoundsTap(g, oy, ox, [&](int ky, int kx, int iy, int ix) {
-          const float* xi = image + (static_cast<std::size_t>(iy) * g.inWidth + ix) * c;
-          const float* f = filter + (static_cast<std::size_t>(ky) * g.filterWidth + kx) * c;
-          for (std::size_t k = 0; k < c; ++k) o[k] += xi[k] * f[k];
-        });
+        const WindowSpan s = inBoundsWindow(g, oy, ox);
+        const int left = ox * g.strideWidth - g.padLeft;
+        std::size_t c0 = 0;
+        for (; c0 + 64 <= c; c0 += 64) windowSum<64>(g, s, top, left, image, filter, c0, o + c0);
+        for (; c0 + 16 <= c; c0 += 16) windowSum<16>(g, s, top, left, image, filter, c0, o + c0);
+        for (; c0 < c; ++c0) windowSum<1>(g, s, top, left, image, filter, c0, o + c0);
+        if (bias) {
+          for (std::size_t k = 0; k < c; ++k) o[k] += bias[k];
+        }
+        applyActivation(activation, leakyAlpha, o, c);
       }
     }
   });
@@ -47,7 +78,7 @@ void depthwiseBackpropInput(const ConvGeometry& g, const float* dy, const float*
     mirrored.outWidth = g.inWidth;
     mirrored.padTop = g.filterHeight - 1 - g.padTop;
     mirrored.padLeft = g.filterWidth - 1 - g.padLeft;
-    depthwiseForward(mirrored, dy, flipped.data(), dx);
+    depthwiseForward(mirrored, dy, flipped.data(), nullptr, Activation::Linear, 0.0f, dx);
     return;
   }
   gatherOverWindows(

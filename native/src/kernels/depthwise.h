@@ -3,11 +3,14 @@
 // they vectorise; rows are split across asc::kernelPool().
 #pragma once
 
+#include "kernels/activation.h"
 #include "kernels/geometry.h"
 
 namespace asc::kernels {
 
-void depthwiseForward(const ConvGeometry& g, const float* x, const float* filter, float* out);
+// out = activation(depthwise(x, filter) + bias); bias may be null.
+void depthwiseForward(const ConvGeometry& g, const float* x, const float* filter,
+                      const float* bias, Activation activation, float leakyAlpha, float* out);
 void depthwiseBackpropInput(const ConvGeometry& g, const float* dy, const float* filter, float* dx);
 void depthwiseBackpropFilter(const ConvGeometry& g, const float* x, const float* dy,
                              float* dFilter);
