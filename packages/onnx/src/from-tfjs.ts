@@ -1,5 +1,5 @@
 import type * as tfjs from '@tensorflow/tfjs';
-import { BATCH_NORM_ACTIVATION_LAYERS, type FusedActivation } from '@asc/zoo';
+import { BATCH_NORM_CLASSES, batchNormAffine, layerWeights, type FusedActivation } from '@asc/zoo';
 import { GraphBuilder, type OnnxGraph } from './graph';
 import { OnnxExportError } from './errors';
 
@@ -39,22 +39,7 @@ interface Value {
   pads?: number[];
 }
 
-const FUSED_BN_CLASSES = new Map<string, FusedActivation>(
-  Object.entries(BATCH_NORM_ACTIVATION_LAYERS).map(([act, cls]) => [cls, act as FusedActivation]),
-);
-const BN_CLASSES = new Set(['BatchNormalization', ...FUSED_BN_CLASSES.keys()]);
 const CONV_CLASSES = new Set(['Conv2D', 'DepthwiseConv2D']);
-
-/** A layer's weights by their short names ('kernel', 'gamma', ...), as float32 values. */
-function weightsOf(layer: Layer): Map<string, { shape: number[]; values: Float32Array }> {
-  const out = new Map<string, { shape: number[]; values: Float32Array }>();
-  const values = layer.getWeights();
-  layer.weights.forEach((w, i) => {
-    const short = w.originalName.split('/').pop() ?? w.originalName;
-    out.set(short, { shape: w.shape as number[], values: values[i].dataSync() as Float32Array });
-  });
-  return out;
-}
 
 function need<T>(map: Map<string, T>, key: string, layer: Layer): T {
   const v = map.get(key);
@@ -201,7 +186,7 @@ export function graphFromLayersModel(model: tfjs.LayersModel, o: GraphOptions = 
     if (readers.get(t.id) !== 1) return undefined;
     return model.layers.find(
       (l) =>
-        BN_CLASSES.has(l.getClassName()) &&
+        BATCH_NORM_CLASSES.has(l.getClassName()) &&
         l.inboundNodes.length === 1 &&
         l.inboundNodes[0].inputTensors[0].id === t.id,
     );
@@ -232,9 +217,9 @@ export function graphFromLayersModel(model: tfjs.LayersModel, o: GraphOptions = 
     let out: Value;
     if (CONV_CLASSES.has(cls)) {
       out = conv(layer, cls, config, ins[0], outShape);
-    } else if (BN_CLASSES.has(cls)) {
+    } else if (BATCH_NORM_CLASSES.has(cls)) {
       out = batchNorm(layer, ins[0]);
-      out = activate(out, FUSED_BN_CLASSES.get(cls) ?? 'linear', name);
+      out = activate(out, BATCH_NORM_CLASSES.get(cls) ?? 'linear', name);
     } else if (cls === 'Activation') {
       out = activate(ins[0], activationOf(layer, config), name);
     } else if (cls === 'Swish') {
@@ -359,7 +344,7 @@ export function graphFromLayersModel(model: tfjs.LayersModel, o: GraphOptions = 
     input: Value,
     outShape: number[],
   ): Value {
-    const w = weightsOf(layer);
+    const w = layerWeights(layer);
     const depthwise = cls === 'DepthwiseConv2D';
     const kernel = need(w, depthwise ? 'depthwise_kernel' : 'kernel', layer);
     const [kh, kw, inC, m] = kernel.shape;
@@ -388,7 +373,7 @@ export function graphFromLayersModel(model: tfjs.LayersModel, o: GraphOptions = 
     let name = layer.name;
     const bn = act === 'linear' ? foldableBatchNorm(outputTensor) : undefined;
     if (bn) {
-      const { scale, shift } = batchNormAffine(bn);
+      const { scale, shift } = affineOf(bn);
       const per = inPerGroup * kh * kw;
       for (let o = 0; o < outC; o++) {
         for (let e = 0; e < per; e++) weight[o * per + e] *= scale[o];
@@ -396,7 +381,7 @@ export function graphFromLayersModel(model: tfjs.LayersModel, o: GraphOptions = 
       }
       folded.add(bn);
       outputTensor = bn.inboundNodes[0].outputTensors[0];
-      act = FUSED_BN_CLASSES.get(bn.getClassName()) ?? 'linear';
+      act = BATCH_NORM_CLASSES.get(bn.getClassName()) ?? 'linear';
       name = bn.name;
     }
     const inputs = [
@@ -470,36 +455,21 @@ export function graphFromLayersModel(model: tfjs.LayersModel, o: GraphOptions = 
   }
 
   /** y = x * scale + shift of an inference batch norm, in double precision. */
-  function batchNormAffine(layer: Layer): { scale: Float64Array; shift: Float64Array } {
-    const config = layer.getConfig();
-    const axis = config.axis as number;
-    if (axis !== -1 && axis !== 3) {
+  function affineOf(layer: Layer): { scale: Float64Array; shift: Float64Array } {
+    const affine = batchNormAffine(layer);
+    if (!affine) {
       throw new OnnxExportError(
-        `layer ${layer.name}: batch norm over axis ${axis} is not supported`,
+        `layer ${layer.name}: batch norm over axis ${String(layer.getConfig().axis)} is not supported`,
       );
     }
-    const w = weightsOf(layer);
-    const mean = need(w, 'moving_mean', layer).values;
-    const variance = need(w, 'moving_variance', layer).values;
-    const c = mean.length;
-    const gamma =
-      config.scale === false ? new Float32Array(c).fill(1) : need(w, 'gamma', layer).values;
-    const beta = config.center === false ? new Float32Array(c) : need(w, 'beta', layer).values;
-    const eps = config.epsilon as number;
-    const scale = new Float64Array(c);
-    const shift = new Float64Array(c);
-    for (let i = 0; i < c; i++) {
-      scale[i] = gamma[i] / Math.sqrt(variance[i] + eps);
-      shift[i] = beta[i] - mean[i] * scale[i];
-    }
-    return { scale, shift };
+    return affine;
   }
 
   function batchNorm(layer: Layer, input: Value): Value {
     if (input.shape.length !== 3) {
       throw new OnnxExportError(`layer ${layer.name}: batch norm is supported on images only`);
     }
-    const { scale, shift } = batchNormAffine(layer);
+    const { scale, shift } = affineOf(layer);
     const dims = [scale.length, 1, 1];
     const mul = b.node(
       'Mul',
@@ -530,7 +500,7 @@ export function graphFromLayersModel(model: tfjs.LayersModel, o: GraphOptions = 
         `layer ${layer.name}: Dense is supported on [batch, features] inputs only`,
       );
     }
-    const w = weightsOf(layer);
+    const w = layerWeights(layer);
     const kernel = need(w, 'kernel', layer);
     const inputs = [
       input.name,

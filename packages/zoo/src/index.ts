@@ -24,6 +24,7 @@ export {
 } from './models/tf';
 export * from './models/layers';
 export * from './models/build';
+export * from './models/fold';
 export * from './models/baselines';
 export * from './models/named';
 export * from './store/open';

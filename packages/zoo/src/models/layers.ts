@@ -26,6 +26,12 @@ import type { Tf } from './tf';
  *   the two layers' gradients take six to eight passes; in inference it is one pass
  *   instead of two or three. Without the kernels it is tfjs's batch norm and then the
  *   activation.
+ * - FusedConv2D, FusedDepthwiseConv2D: tfjs's Conv2D and DepthwiseConv2D (same config and
+ *   weights) whose bias and activation run inside the convolution kernel (tfjs's
+ *   DepthwiseConv2D adds its bias and applies its activation in two more passes; both add
+ *   swish as Sigmoid and Multiply). Inference models with folded batch norms
+ *   (foldBatchNorms) are made of them. Swish is fused only by @asc/native's CPU kernels
+ *   and only outside gradient recording; otherwise these layers compute as tfjs's.
  * - ChannelSlice: channels [begin, begin + size) of an NHWC tensor (ShuffleNet V2's split).
  * - ChannelShuffle: ShuffleNet's shuffle of `groups` channel groups.
  */
@@ -33,6 +39,8 @@ export interface ZooLayers {
   swish(name?: string): tfjs.layers.Layer;
   batchNormalization(args: BatchNormalizationArgs): tfjs.layers.Layer;
   batchNormActivation(args: BatchNormalizationArgs, activation: FusedActivation): tfjs.layers.Layer;
+  fusedConv2d(config: tfjs.serialization.ConfigDict): tfjs.layers.Layer;
+  fusedDepthwiseConv2d(config: tfjs.serialization.ConfigDict): tfjs.layers.Layer;
   channelSlice(begin: number, size: number, name?: string): tfjs.layers.Layer;
   channelShuffle(groups: number, name?: string): tfjs.layers.Layer;
 }
@@ -58,6 +66,19 @@ interface BatchNormalizationState {
   beta: tfjs.LayerVariable;
   movingMean: tfjs.LayerVariable;
   movingVariance: tfjs.LayerVariable;
+}
+
+/** The fields of tfjs-layers' Conv2D and DepthwiseConv2D its typings keep private. */
+interface ConvolutionState {
+  kernel?: tfjs.LayerVariable;
+  depthwiseKernel?: tfjs.LayerVariable;
+  depthMultiplier?: number;
+  bias: tfjs.LayerVariable | null;
+  strides: [number, number];
+  padding: string;
+  dataFormat: string;
+  dilationRate: number | number[];
+  activation: { getClassName(): string };
 }
 
 const registered = new WeakMap<object, ZooLayers>();
@@ -168,6 +189,63 @@ export function registerZooLayers(tf: Tf): ZooLayers {
     relu6: batchNormActivationClass('relu6'),
   };
 
+  const classNameMap = tf.serialization.SerializationMap.getMap().classNameMap;
+  const TfjsConv2D = classNameMap.Conv2D[0] as unknown as typeof tf.layers.Layer;
+  const TfjsDepthwiseConv2D = classNameMap.DepthwiseConv2D[0] as unknown as typeof tf.layers.Layer;
+  type FusedConvActivation = 'linear' | 'relu' | 'relu6' | 'swish';
+  /** The arguments of tf.fused.conv2d and tf.fused.depthwiseConv2d that the layer gives. */
+  type FusedConvArgs = Parameters<Tf['fused']['depthwiseConv2d']>[0];
+
+  /**
+   * The arguments of a fused convolution computing `layer` on x, or null where tfjs's own
+   * computation must run: swish fuses only into @asc/native's CPU kernels (which take any
+   * float32 NHWC convolution without dilation and a channel multiplier of 1) and only when
+   * no gradient is recorded (tfjs's fused ops do not fuse then, and know no swish).
+   */
+  const fusedConvArgs = (layer: tfjs.layers.Layer, x: tfjs.Tensor): FusedConvArgs | null => {
+    const state = layer as unknown as ConvolutionState;
+    const activation = state.activation.getClassName();
+    const dilations = [state.dilationRate].flat();
+    if (!['linear', 'relu', 'relu6', 'swish'].includes(activation)) return null;
+    if (state.dataFormat !== 'channelsLast' || dilations.some((d) => d !== 1)) return null;
+    if (activation === 'swish') {
+      const recording =
+        (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
+      const native = tf.getBackend() === 'cpu' && fusedKernel('swish') !== null;
+      if (recording || !native || (state.depthMultiplier ?? 1) !== 1 || x.dtype !== 'float32') {
+        return null;
+      }
+    }
+    const filter = (state.kernel ?? state.depthwiseKernel)?.read();
+    if (!filter) return null;
+    return {
+      x: x as tfjs.Tensor4D,
+      filter: filter as tfjs.Tensor4D,
+      strides: state.strides,
+      pad: state.padding === 'same' ? 'same' : 'valid',
+      dataFormat: 'NHWC',
+      bias: state.bias?.read(),
+      // tfjs's type lacks swish; @asc/native's kernels take it (checked above).
+      activation: activation as FusedConvActivation as FusedConvArgs['activation'],
+    };
+  };
+
+  class FusedConv2D extends TfjsConv2D {
+    static className = 'FusedConv2D';
+    override call(inputs: tfjs.Tensor | tfjs.Tensor[], kwargs: tfjs.serialization.ConfigDict) {
+      const args = fusedConvArgs(this, one(inputs));
+      return args ? tf.fused.conv2d(args) : super.call(inputs, kwargs);
+    }
+  }
+
+  class FusedDepthwiseConv2D extends TfjsDepthwiseConv2D {
+    static className = 'FusedDepthwiseConv2D';
+    override call(inputs: tfjs.Tensor | tfjs.Tensor[], kwargs: tfjs.serialization.ConfigDict) {
+      const args = fusedConvArgs(this, one(inputs));
+      return args ? tf.fused.depthwiseConv2d(args) : super.call(inputs, kwargs);
+    }
+  }
+
   class ChannelSlice extends tf.layers.Layer {
     static className = 'ChannelSlice';
     readonly begin: number;
@@ -217,12 +295,16 @@ export function registerZooLayers(tf: Tf): ZooLayers {
   }
 
   tf.serialization.registerClass(Swish);
+  tf.serialization.registerClass(FusedConv2D);
+  tf.serialization.registerClass(FusedDepthwiseConv2D);
   tf.serialization.registerClass(ChannelSlice);
   tf.serialization.registerClass(ChannelShuffle);
   const layers: ZooLayers = {
     swish: (name) => new Swish({ name }),
     batchNormalization: (args) => new BatchNormalization(args),
     batchNormActivation: (args, activation) => new batchNormActivationClasses[activation](args),
+    fusedConv2d: (config) => new FusedConv2D(config),
+    fusedDepthwiseConv2d: (config) => new FusedDepthwiseConv2D(config),
     channelSlice: (begin, size, name) =>
       new ChannelSlice({ begin, size, ...(name ? { name } : {}) }),
     channelShuffle: (groups, name) => new ChannelShuffle({ groups, ...(name ? { name } : {}) }),

@@ -1,0 +1,95 @@
+import {
+  nativeKernelDispatchCounts,
+  registerNativeKernels,
+  resetNativeKernelDispatchCounts,
+  unregisterNativeKernels,
+} from '@asc/native';
+import * as tf from '@tensorflow/tfjs';
+import { addonRequired } from '../../../native/test/addon-required';
+import { fitBatchNorms } from './fit-batch-norms';
+import { BATCH_NORM_CLASSES, foldBatchNorms } from '../src/models/fold';
+import { resolveModel } from '../src/models/named';
+
+beforeAll(async () => {
+  tf.enableProdMode();
+  await tf.setBackend('cpu');
+});
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d;
+}
+
+const logits = (m: tf.LayersModel, x: tf.Tensor) =>
+  tf.tidy(() => (m.predict(x) as tf.Tensor).dataSync() as Float32Array);
+
+// The reference is the model itself, run by tfjs-layers' own batch-norm layers; the bound
+// is the ONNX export's parity bound (that export folds the same way).
+describe('foldBatchNorms', () => {
+  test.each([
+    ['B', 'pytorch'],
+    ['B', 'glorot'],
+    ['A', 'pytorch'],
+  ] as const)(
+    'model %s (%s init) on the JS kernels: logits within 1e-4, no batch norm left',
+    (name, init) => {
+      const model = resolveModel(name).build(tf, { seed: 3, init, inputShape: [32, 32, 2] });
+      const x = tf.randomNormal([3, 32, 32, 2], 0, 1, 'float32', 7);
+      fitBatchNorms(model, x, 5);
+      const before = logits(model, x);
+      const folded = foldBatchNorms(tf, model);
+      expect(folded.layers.filter((l) => BATCH_NORM_CLASSES.has(l.getClassName()))).toEqual([]);
+      expect(folded.countParams()).toBeLessThan(model.countParams());
+      // Logits that vary with the input far beyond the bound, so the bound means something.
+      expect(maxAbsDiff(before.slice(0, 3), before.slice(3, 6))).toBeGreaterThan(1e-2);
+      expect(maxAbsDiff(logits(folded, x), before)).toBeLessThan(1e-4);
+      // The model folded from is left as it was.
+      expect(model.layers.every((l) => l.inboundNodes.length === 1)).toBe(true);
+      expect(logits(model, x)).toEqual(before);
+      folded.dispose();
+      model.dispose();
+      x.dispose();
+    },
+  );
+
+  (addonRequired('fold.test, native fused convolutions') ? it : it.skip)(
+    'Model B on the native kernels: every convolution fused with its activation, within 1e-4',
+    () => {
+      const model = resolveModel('B').build(tf, { seed: 3 });
+      const x = tf.randomNormal([2, 128, 128, 2], 0, 1, 'float32', 11);
+      expect(registerNativeKernels(tf, { threads: 2 }).active).toBe(true);
+      try {
+        fitBatchNorms(model, x, 9);
+        const before = logits(model, x);
+        const folded = foldBatchNorms(tf, model);
+        resetNativeKernelDispatchCounts();
+        const after = logits(folded, x);
+        const counts = nativeKernelDispatchCounts();
+        expect(maxAbsDiff(after, before)).toBeLessThan(1e-4);
+        expect({
+          conv: counts.FusedConv2D,
+          depthwise: counts.FusedDepthwiseConv2D,
+          unfused: counts.DepthwiseConv2dNative,
+        }).toEqual({
+          conv: { native: 9, fallback: 0 },
+          depthwise: { native: 6, fallback: 0 },
+          unfused: { native: 0, fallback: 0 },
+        });
+        // While gradients are recorded, swish is applied as tfjs's own ops.
+        const [value] = tf.tidy(() => {
+          const { value: v } = tf.valueAndGrad((t: tf.Tensor) =>
+            tf.sum(folded.apply(t) as tf.Tensor),
+          )(x);
+          return [v.dataSync()[0]];
+        });
+        expect(Math.abs(value - after.reduce((a, b) => a + b, 0))).toBeLessThan(1e-4);
+        folded.dispose();
+      } finally {
+        unregisterNativeKernels(tf);
+        model.dispose();
+        x.dispose();
+      }
+    },
+  );
+});
