@@ -1,14 +1,20 @@
 import * as os from 'os';
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Argv } from 'yargs';
-import { registerNativeKernels, unregisterNativeKernels } from '@asc/native';
+import {
+  nativeKernelDispatchCounts,
+  registerNativeKernels,
+  resetNativeKernelDispatchCounts,
+  unregisterNativeKernels,
+} from '@asc/native';
 import { OnnxModel, exportOnnx, type CalibrationBatch } from '@asc/onnx';
 import { foldedSeedRng } from '@asc/core';
-import { DEFAULT_WEIGHT_INIT, resolveModel, type WeightInit } from '@asc/zoo';
+import { DEFAULT_WEIGHT_INIT, foldBatchNorms, resolveModel, type WeightInit } from '@asc/zoo';
 import { defineCommand, type GlobalOptions } from '../cli/command';
 import { CommandFailed, UsageError } from '../cli/errors';
 import { checkPositiveIntegers, initFlag, type InitArgs } from '../cli/flags';
 import type { Output } from '../cli/output';
+import { profileKernels, showKernels, type KernelTime } from './train';
 
 type Tf = typeof tfjs;
 
@@ -18,12 +24,16 @@ interface InferBenchArgs extends InitArgs {
   threads: number;
   seconds: number;
   wasm: boolean;
+  profile: boolean;
 }
 
 /** One batch size's figures (the issue's keys first); null where a runtime was skipped. */
 export interface InferBenchRow {
   batch: number;
+  /** The inference model: batch norms folded into the convolutions (foldBatchNorms). */
   nativeInferSamplesPerSec: number;
+  /** The training graph as it is (a batch-norm kernel after each convolution). */
+  nativeUnfoldedInferSamplesPerSec: number;
   ortInferSamplesPerSec: number;
   ortInt8InferSamplesPerSec: number;
   wasmInferSamplesPerSec: number | null;
@@ -34,6 +44,11 @@ export interface InferBenchRow {
   ortCpuMsPerSample: number;
   ortInt8CpuMsPerSample: number;
   wasmCpuMsPerSample: number | null;
+  /**
+   * With --profile: one native inference batch's kernels, longest first; `js` marks those
+   * that ran in tfjs's JS kernels (not replaced, or declined by ours).
+   */
+  nativeKernels?: (KernelTime & { js: boolean })[];
 }
 
 /** `asc bench infer --json`. */
@@ -110,11 +125,12 @@ async function bench(args: InferBenchArgs, out: Output): Promise<InferBenchResul
   const scale = new Float32Array(w * c).fill(15);
   const meanT = tf.tensor4d(mean, [1, 1, w, c]);
   const scaleT = tf.tensor4d(scale, [1, 1, w, c]);
-  const tfjsStep = (x: Float32Array, batch: number) => () =>
+  const folded = foldBatchNorms(tf, model);
+  const tfjsStep = (m: tfjs.LayersModel, x: Float32Array, batch: number) => () =>
     tf.tidy(() =>
       tf
         .sigmoid(
-          model.predict(tf.div(tf.sub(tf.tensor4d(x, [batch, h, w, c]), meanT), scaleT), {
+          m.predict(tf.div(tf.sub(tf.tensor4d(x, [batch, h, w, c]), meanT), scaleT), {
             batchSize: batch,
           }) as tfjs.Tensor,
         )
@@ -136,16 +152,31 @@ async function bench(args: InferBenchArgs, out: Output): Promise<InferBenchResul
   const ort = await OnnxModel.open(float.bytes, { threads: args.threads, optimization: 'all' });
   const ortInt8 = await OnnxModel.open(int8.bytes, { threads: args.threads, optimization: 'all' });
 
+  const profileNative = async (step: () => unknown) => {
+    resetNativeKernelDispatchCounts();
+    const kernels = await profileKernels(tf, step);
+    const counts = nativeKernelDispatchCounts();
+    return kernels.map((k) => ({
+      ...k,
+      js: !(counts[k.kernel]?.native > 0) || counts[k.kernel].fallback > 0,
+    }));
+  };
+
   const rows: InferBenchRow[] = [];
   try {
     for (const batch of args.batch) {
       const x = segments(batch, size, batch);
-      const native = await measure(tfjsStep(x, batch), batch, args.seconds);
+      const native = await measure(tfjsStep(folded, x, batch), batch, args.seconds);
+      const unfolded = await measure(tfjsStep(model, x, batch), batch, args.seconds);
+      const nativeKernels = args.profile
+        ? await profileNative(tfjsStep(folded, x, batch))
+        : undefined;
       const o = await measure(() => ort.run(x, batch), batch, args.seconds);
       const q = await measure(() => ortInt8.run(x, batch), batch, args.seconds);
       rows.push({
         batch,
         nativeInferSamplesPerSec: native.samplesPerSec,
+        nativeUnfoldedInferSamplesPerSec: unfolded.samplesPerSec,
         ortInferSamplesPerSec: o.samplesPerSec,
         ortInt8InferSamplesPerSec: q.samplesPerSec,
         wasmInferSamplesPerSec: null,
@@ -154,6 +185,7 @@ async function bench(args: InferBenchArgs, out: Output): Promise<InferBenchResul
         ortCpuMsPerSample: o.cpuMsPerSample,
         ortInt8CpuMsPerSample: q.cpuMsPerSample,
         wasmCpuMsPerSample: null,
+        ...(nativeKernels ? { nativeKernels } : {}),
       });
     }
   } finally {
@@ -199,13 +231,15 @@ async function bench(args: InferBenchArgs, out: Output): Promise<InferBenchResul
     await tf.setBackend('cpu');
   }
   model.dispose();
+  folded.dispose();
   tf.dispose([meanT, scaleT]);
 
   for (const r of rows) {
     const f = (v: number | null) => (v === null ? 'n/a' : v.toFixed(1));
     const ms = (v: number | null) => (v === null ? 'n/a' : v.toFixed(1));
     out.info(
-      `batch ${r.batch}: native ${f(r.nativeInferSamplesPerSec)}, onnxruntime float32 ${f(r.ortInferSamplesPerSec)}, ` +
+      `batch ${r.batch}: native ${f(r.nativeInferSamplesPerSec)} ` +
+        `(batch norms unfolded ${f(r.nativeUnfoldedInferSamplesPerSec)}), onnxruntime float32 ${f(r.ortInferSamplesPerSec)}, ` +
         `int8 ${f(r.ortInt8InferSamplesPerSec)}, tfjs wasm ${f(r.wasmInferSamplesPerSec)} samples/s; ` +
         `native / onnxruntime ${r.nativeOverOrt.toFixed(2)}x`,
     );
@@ -213,6 +247,16 @@ async function bench(args: InferBenchArgs, out: Output): Promise<InferBenchResul
       `  CPU ms per sample: native ${ms(r.nativeCpuMsPerSample)}, onnxruntime ${ms(r.ortCpuMsPerSample)}, ` +
         `int8 ${ms(r.ortInt8CpuMsPerSample)}, wasm ${ms(r.wasmCpuMsPerSample)}`,
     );
+    if (r.nativeKernels) {
+      const js = new Set(r.nativeKernels.filter((k) => k.js).map((k) => k.kernel));
+      showKernels(out, r.nativeKernels, {
+        what: 'in kernels',
+        rows: 15,
+        digits: 2,
+        step: `native, one batch of ${r.batch}`,
+        note: (k) => (js.has(k.kernel) ? ' (tfjs JS)' : ''),
+      });
+    }
   }
   return {
     model: resolved.name,
@@ -250,6 +294,11 @@ export const inferBenchCommand = defineCommand<InferBenchArgs>({
         type: 'boolean',
         default: true,
         describe: 'Include tfjs-backend-wasm (--no-wasm skips it)',
+      })
+      .option('profile', {
+        type: 'boolean',
+        default: false,
+        describe: "Time one more native batch's kernels (tf.profile) and list them",
       }) as unknown as Argv<InferBenchArgs & GlobalOptions>,
   run: async (args, out) => {
     checkPositiveIntegers({ '--threads': args.threads });

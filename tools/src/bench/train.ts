@@ -99,7 +99,10 @@ interface Throughput {
 }
 
 /** The kernels of one call of `step` by total time, from tf.profile (wall ms per kernel). */
-async function profileKernels(tf: Tf, step: () => Promise<unknown>): Promise<KernelTime[]> {
+export async function profileKernels(
+  tf: Tf,
+  step: () => Promise<unknown> | unknown,
+): Promise<KernelTime[]> {
   const info = await tf.profile(async () => {
     await step();
     return [];
@@ -350,17 +353,25 @@ function torchReference(
 }
 
 /**
- * The longest `rows` kernels of a profiled training step, one line each: milliseconds to
- * `digits` decimals (the step's total to one fewer), `what` the kind of time, `note` a
- * remark on a kernel.
+ * The longest `rows` kernels of a profiled step (`step`: what it was, default one training
+ * step), one line each: milliseconds to `digits` decimals (the step's total to one fewer),
+ * `what` the kind of time, `note` a remark on a kernel.
  */
-function showKernels(
+export function showKernels(
   out: Output,
   kernels: KernelTime[],
-  o: { what: string; rows: number; digits: number; note?: (k: KernelTime) => string },
+  o: {
+    what: string;
+    rows: number;
+    digits: number;
+    step?: string;
+    note?: (k: KernelTime) => string;
+  },
 ): void {
   const total = kernels.reduce((t, k) => t + k.ms, 0);
-  out.info(`  one training step, ${total.toFixed(o.digits - 1)} ms ${o.what}; the longest:`);
+  out.info(
+    `  ${o.step ?? 'one training step'}, ${total.toFixed(o.digits - 1)} ms ${o.what}; the longest:`,
+  );
   for (const k of kernels.slice(0, o.rows)) {
     out.info(
       `    ${k.kernel.padEnd(38)} ${String(k.calls).padStart(5)} calls ` +
