@@ -33,8 +33,8 @@ inline void windowSum(const ConvGeometry& g, const WindowSpan& s, int top, int l
 
 }  // namespace
 
-void depthwiseForward(const ConvGeometry& g, const float* x, const float* filter,
-                      const float* bias, Activation activation, float leakyAlpha, float* out) {
+void depthwiseForward(const ConvGeometry& g, const float* x, const float* filter, const float* bias,
+                      Activation activation, float leakyAlpha, float* out) {
   const std::size_t c = g.inChannels;
   const std::size_t rows = static_cast<std::size_t>(g.batch) * g.outHeight;
   parallelRange(rows, 1, [&](std::size_t rb, std::size_t re) {

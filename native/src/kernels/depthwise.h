@@ -9,8 +9,8 @@
 namespace asc::kernels {
 
 // out = activation(depthwise(x, filter) + bias); bias may be null.
-void depthwiseForward(const ConvGeometry& g, const float* x, const float* filter,
-                      const float* bias, Activation activation, float leakyAlpha, float* out);
+void depthwiseForward(const ConvGeometry& g, const float* x, const float* filter, const float* bias,
+                      Activation activation, float leakyAlpha, float* out);
 void depthwiseBackpropInput(const ConvGeometry& g, const float* dy, const float* filter, float* dx);
 void depthwiseBackpropFilter(const ConvGeometry& g, const float* x, const float* dy,
                              float* dFilter);
