@@ -16,6 +16,17 @@ std::size_t filterSize(const ConvGeometry& g, bool depthwise) {
          (depthwise ? 1 : g.outChannels);
 }
 
+// The optional bias at argument `index`: null, or one value per output channel.
+const float* optionalBias(const Napi::CallbackInfo& info, std::size_t index,
+                          const ConvGeometry& g) {
+  std::size_t length = 0;
+  const float* bias = optionalFloats(info, index, "bias", &length);
+  if (bias && length != static_cast<std::size_t>(g.outChannels)) {
+    throw Napi::RangeError::New(info.Env(), "bias must have one value per output channel");
+  }
+  return bias;
+}
+
 // conv2d(x, filter, bias | null, out, geometry, activation, leakyAlpha)
 Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   const ConvGeometry g = geometry(info, 4);
@@ -23,11 +34,7 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   expectLength(info.Env(), x, g.inSize(), "x");
   expectLength(info.Env(), f, filterSize(g, false), "filter");
   expectLength(info.Env(), out, g.outSize(), "out");
-  std::size_t biasLength = 0;
-  const float* bias = optionalFloats(info, 2, "bias", &biasLength);
-  if (bias && biasLength != static_cast<std::size_t>(g.outChannels)) {
-    throw Napi::RangeError::New(info.Env(), "bias must have one value per output channel");
-  }
+  const float* bias = optionalBias(info, 2, g);
   kernels::conv2dForward(g, x.Data(), f.Data(), bias, activation(info, 5),
                          static_cast<float>(number(info, 6, "leakyAlpha")), out.Data());
   return info.Env().Undefined();
@@ -62,11 +69,7 @@ Napi::Value Depthwise(const Napi::CallbackInfo& info) {
   expectLength(info.Env(), x, g.inSize(), "x");
   expectLength(info.Env(), f, filterSize(g, true), "filter");
   expectLength(info.Env(), out, g.outSize(), "out");
-  std::size_t biasLength = 0;
-  const float* bias = optionalFloats(info, 2, "bias", &biasLength);
-  if (bias && biasLength != static_cast<std::size_t>(g.outChannels)) {
-    throw Napi::RangeError::New(info.Env(), "bias must have one value per output channel");
-  }
+  const float* bias = optionalBias(info, 2, g);
   kernels::depthwiseForward(g, x.Data(), f.Data(), bias, activation(info, 5),
                             static_cast<float>(number(info, 6, "leakyAlpha")), out.Data());
   return info.Env().Undefined();

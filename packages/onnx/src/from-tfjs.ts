@@ -1,10 +1,16 @@
 import type * as tfjs from '@tensorflow/tfjs';
-import { BATCH_NORM_CLASSES, batchNormAffine, layerWeights, type FusedActivation } from '@asc/zoo';
+import {
+  BATCH_NORM_CLASSES,
+  batchNormAffine,
+  foldableBatchNorm,
+  layerWeights,
+  tensorReaders,
+  type FusedActivation,
+} from '@asc/zoo';
 import { GraphBuilder, type OnnxGraph } from './graph';
 import { OnnxExportError } from './errors';
 
 type Layer = tfjs.layers.Layer;
-type SymbolicTensor = tfjs.SymbolicTensor;
 type Activation = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'tanh' | FusedActivation;
 
 /** The input statistics, channels-last ([band][plane]) as the trainer lays them out. */
@@ -99,13 +105,7 @@ export function graphFromLayersModel(model: tfjs.LayersModel, o: GraphOptions = 
   const b = new GraphBuilder(model.name);
   b.reserve(ONNX_LOGITS, ONNX_PROBABILITIES);
   const values = new Map<number, Value>();
-  const readers = new Map<number, number>();
-  for (const layer of model.layers) {
-    for (const node of layer.inboundNodes) {
-      for (const t of node.inputTensors) readers.set(t.id, (readers.get(t.id) ?? 0) + 1);
-    }
-  }
-  readers.set(model.outputs[0].id, (readers.get(model.outputs[0].id) ?? 0) + 1);
+  const readers = tensorReaders(model);
 
   const inputShape = model.inputs[0].shape.slice(1) as number[];
   if (inputShape.some((d) => d === null) || inputShape.length !== 3) {
@@ -181,16 +181,6 @@ export function graphFromLayersModel(model: tfjs.LayersModel, o: GraphOptions = 
     return a as Activation;
   };
 
-  /** The batch norm that reads only `t` and is its only reader, if any. */
-  const foldableBatchNorm = (t: SymbolicTensor): Layer | undefined => {
-    if (readers.get(t.id) !== 1) return undefined;
-    return model.layers.find(
-      (l) =>
-        BATCH_NORM_CLASSES.has(l.getClassName()) &&
-        l.inboundNodes.length === 1 &&
-        l.inboundNodes[0].inputTensors[0].id === t.id,
-    );
-  };
   const folded = new Set<Layer>();
 
   for (const layer of model.layers) {
@@ -371,7 +361,7 @@ export function graphFromLayersModel(model: tfjs.LayersModel, o: GraphOptions = 
     let outputTensor = layer.inboundNodes[0].outputTensors[0];
     let act = activationOf(layer, config);
     let name = layer.name;
-    const bn = act === 'linear' ? foldableBatchNorm(outputTensor) : undefined;
+    const bn = act === 'linear' ? foldableBatchNorm(model, readers, outputTensor) : undefined;
     if (bn) {
       const { scale, shift } = affineOf(bn);
       const per = inPerGroup * kh * kw;

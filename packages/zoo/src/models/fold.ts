@@ -64,6 +64,36 @@ export function batchNormAffine(layer: Layer): { scale: Float64Array; shift: Flo
   return { scale, shift };
 }
 
+/** How many layers (and model outputs) read each tensor of `model`, by tensor id. */
+export function tensorReaders(model: LayersModel): Map<number, number> {
+  const readers = new Map<number, number>();
+  const read = (t: SymbolicTensor) => readers.set(t.id, (readers.get(t.id) ?? 0) + 1);
+  for (const layer of model.layers) {
+    for (const node of layer.inboundNodes) node.inputTensors.forEach(read);
+  }
+  model.outputs.forEach(read);
+  return readers;
+}
+
+/**
+ * The batch norm of `model` that reads only `t` and is its only reader (`readers`:
+ * tensorReaders(model)), if any: one that can be folded into the layer writing `t`.
+ */
+export function foldableBatchNorm(
+  model: LayersModel,
+  readers: ReadonlyMap<number, number>,
+  t: SymbolicTensor,
+): Layer | undefined {
+  if (readers.get(t.id) !== 1) return undefined;
+  return model.layers.find(
+    (l) =>
+      BATCH_NORM_CLASSES.has(l.getClassName()) &&
+      l.inboundNodes.length === 1 &&
+      l.inboundNodes[0].inputTensors.length === 1 &&
+      l.inboundNodes[0].inputTensors[0].id === t.id,
+  );
+}
+
 /**
  * The inference model of `model` with every batch norm that directly follows a
  * convolution (and is its output's only reader) folded into it, as onnxruntime and the
@@ -76,25 +106,7 @@ export function batchNormAffine(layer: Layer): { scale: Float64Array; shift: Flo
  */
 export function foldBatchNorms(tf: Tf, model: LayersModel): LayersModel {
   const zoo = registerZooLayers(tf);
-  const readers = new Map<number, number>();
-  for (const layer of model.layers) {
-    for (const node of layer.inboundNodes) {
-      for (const t of node.inputTensors) readers.set(t.id, (readers.get(t.id) ?? 0) + 1);
-    }
-  }
-  for (const t of model.outputs) readers.set(t.id, (readers.get(t.id) ?? 0) + 1);
-  /** The batch norm that reads only `t` and is its only reader, if any. */
-  const foldableBatchNorm = (t: SymbolicTensor): Layer | undefined => {
-    if (readers.get(t.id) !== 1) return undefined;
-    return model.layers.find(
-      (l) =>
-        BATCH_NORM_CLASSES.has(l.getClassName()) &&
-        l.inboundNodes.length === 1 &&
-        l.inboundNodes[0].inputTensors.length === 1 &&
-        l.inboundNodes[0].inputTensors[0].id === t.id,
-    );
-  };
-
+  const readers = tensorReaders(model);
   const classes = tf.serialization.SerializationMap.getMap().classNameMap;
   const copy = (layer: Layer): Layer => {
     const [cls, fromConfig] = classes[layer.getClassName()];
@@ -131,7 +143,10 @@ export function foldBatchNorms(tf: Tf, model: LayersModel): LayersModel {
     const out = node.outputTensors[0];
     const config = layer.getConfig();
     const convolution = cls === 'Conv2D' || cls === 'DepthwiseConv2D';
-    const bn = convolution && config.activation === 'linear' ? foldableBatchNorm(out) : undefined;
+    const bn =
+      convolution && config.activation === 'linear'
+        ? foldableBatchNorm(model, readers, out)
+        : undefined;
     const affine = bn ? batchNormAffine(bn) : null;
     if (!bn || !affine) {
       const clone = copy(layer);
