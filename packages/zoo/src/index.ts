@@ -14,6 +14,7 @@ export * from './store/sqlite-store';
 export {
   DEFAULT_INPUT_SHAPE,
   DEFAULT_WEIGHT_INIT,
+  PAPER_CLASSES,
   WEIGHT_INITS,
   trainableParams,
   nonZeroParams,

@@ -1,5 +1,5 @@
 import { CostCounter, sameSize, validSize, type Cost } from './complexity';
-import { DEFAULT_INPUT_SHAPE } from './models/tf';
+import { DEFAULT_INPUT_SHAPE, PAPER_CLASSES } from './models/tf';
 import type { ModuleId, ModuleRow } from './modules';
 import { blockWidths, moduleKind, validateArchSpec, type ArchSpec } from './spec';
 
@@ -29,7 +29,7 @@ const NONE: Cost = { params: 0, batchNormParams: 0, macs: 0 };
 export function layerTable(spec: ArchSpec, o: ShapeOptions = {}): LayerRow[] {
   const s = validateArchSpec(spec);
   const inputChannels = o.inputChannels ?? 2;
-  const classes = o.classes ?? 3;
+  const classes = o.classes ?? PAPER_CLASSES;
   const widths = blockWidths(s);
   // The stem's stride-2 'same' convolution, then a 2 x 2 'valid' pool per block.
   let [h, w] = (o.inputSize ?? DEFAULT_INPUT_SHAPE.slice(0, 2)).map((n) => sameSize(n, 2));

@@ -1,5 +1,6 @@
 import { archId } from './arch-id';
 import { foldedSeedRng, type Rng, AscError } from '@asc/core';
+import { PAPER_CLASSES } from './models/tf';
 import {
   DEFAULT_SIZE_WINDOW,
   PAPER_SEARCH_SPACE,
@@ -109,7 +110,7 @@ export class RandomSampler implements Sampler {
     this.seed = o.seed;
     this.space = o.space ?? PAPER_SEARCH_SPACE;
     this.window = validateSizeWindow(o.window ?? DEFAULT_SIZE_WINDOW);
-    this.classes = o.classes ?? 3;
+    this.classes = o.classes ?? PAPER_CLASSES;
     if (!Number.isSafeInteger(this.classes) || this.classes < 2) {
       throw new RangeError(`classes must be an integer >= 2, got ${this.classes}`);
     }

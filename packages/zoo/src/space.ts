@@ -1,5 +1,5 @@
 import { sameSize, validSize } from './complexity';
-import { DEFAULT_INPUT_SHAPE } from './models/tf';
+import { DEFAULT_INPUT_SHAPE, PAPER_CLASSES } from './models/tf';
 import type { ModuleId } from './modules';
 import { layerTable, specCost } from './params';
 import { blockWidths, moduleKind, type ArchSpec, type Block, type Pool } from './spec';
@@ -111,7 +111,7 @@ export function macsInWindow(macsPerSegment: number, w: SizeWindow): boolean {
 export function fitWindow(
   spec: ArchSpec,
   w: SizeWindow,
-  classes = 3,
+  classes = PAPER_CLASSES,
 ): { params: number; inside: boolean } {
   const { params, macs } = specCost(spec, { classes });
   return { params, inside: paramsInWindow(params, w) && macsInWindow(macs, w) };
@@ -125,7 +125,11 @@ export function fitWindow(
  * parameter costs (or, under a MAC limit, by a scan of its few choices) instead of
  * every architecture being enumerated.
  */
-export function countArchitectures(space: SearchSpace, window: SizeWindow, classes = 3): number {
+export function countArchitectures(
+  space: SearchSpace,
+  window: SizeWindow,
+  classes = PAPER_CLASSES,
+): number {
   let total = 0;
   for (const n of space.blockCounts) {
     const poolWays = space.pools.length ** n;

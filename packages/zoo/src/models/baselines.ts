@@ -3,6 +3,7 @@ import { registerZooLayers } from './layers';
 import { BN_ARGS } from './build';
 import {
   DEFAULT_INPUT_SHAPE,
+  PAPER_CLASSES,
   WeightInitialisers,
   apply,
   type BuildOptions,
@@ -42,7 +43,7 @@ function baseline(b: Omit<Baseline, 'params'>): Baseline {
 
 function inputOf(o: BaselineShape): { h: number; w: number; c: number; classes: number } {
   const [h, w, c] = o.inputShape ?? DEFAULT_INPUT_SHAPE;
-  return { h, w, c, classes: o.classes ?? 3 };
+  return { h, w, c, classes: o.classes ?? PAPER_CLASSES };
 }
 
 class Builder {
@@ -117,7 +118,7 @@ class Builder {
   head(x: SymbolicTensor, dropout: number) {
     x = apply(this.tf.layers.globalAveragePooling2d({ name: 'gap' }), x);
     if (dropout > 0) x = apply(this.tf.layers.dropout({ rate: dropout, name: 'dropout' }), x);
-    return this.dense(x, this.o.classes ?? 3, 'logits');
+    return this.dense(x, this.o.classes ?? PAPER_CLASSES, 'logits');
   }
   input() {
     return this.tf.input({ shape: this.o.inputShape ?? DEFAULT_INPUT_SHAPE, name: 'input' });
@@ -370,7 +371,7 @@ export const alexnet: Baseline = baseline({
     x = b.dense(x, ALEXNET_HIDDEN_UNITS, 'fc2', 'relu');
     return tf.model({
       inputs: input,
-      outputs: b.dense(x, o.classes ?? 3, 'logits'),
+      outputs: b.dense(x, o.classes ?? PAPER_CLASSES, 'logits'),
       name: 'alexnet_modified',
     });
   },

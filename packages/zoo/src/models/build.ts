@@ -3,6 +3,7 @@ import { blockWidths, moduleKind, validateArchSpec, type ArchSpec } from '../spe
 import { registerZooLayers } from './layers';
 import {
   DEFAULT_INPUT_SHAPE,
+  PAPER_CLASSES,
   WeightInitialisers,
   apply,
   type BuildOptions,
@@ -27,7 +28,7 @@ export function buildModel(tf: Tf, spec: ArchSpec, o: BuildOptions = {}): Layers
   const s = validateArchSpec(spec);
   const zoo = registerZooLayers(tf);
   const init = new WeightInitialisers(tf, o);
-  const classes = o.classes ?? 3;
+  const classes = o.classes ?? PAPER_CLASSES;
   const input = tf.input({ shape: o.inputShape ?? DEFAULT_INPUT_SHAPE, name: 'input' });
 
   // The layers every module kind is built from (modules.ts).

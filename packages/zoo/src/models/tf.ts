@@ -42,6 +42,9 @@ type Initializer = ReturnType<Tf['initializers']['glorotUniform']>;
 
 export const DEFAULT_INPUT_SHAPE: [number, number, number] = [128, 128, 2];
 
+/** The paper's classes (TAU 2020 3Class: indoor, outdoor, transportation): every head's default. */
+export const PAPER_CLASSES = 3;
+
 /** Applies a layer in the functional API (tfjs types `apply` loosely). */
 export function apply(
   layer: { apply(x: SymbolicTensor | SymbolicTensor[]): unknown },

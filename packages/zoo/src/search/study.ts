@@ -1,6 +1,6 @@
 import { deriveSeed, AscError } from '@asc/core';
 import { DEFAULT_EVOLUTION, EvolutionSampler } from '../evolution';
-import { DEFAULT_WEIGHT_INIT, type WeightInit } from '../models/tf';
+import { DEFAULT_WEIGHT_INIT, PAPER_CLASSES, type WeightInit } from '../models/tf';
 import { RandomSampler, type Sampler, type SamplerKind } from '../sampler';
 import {
   DEFAULT_SIZE_WINDOW,
@@ -174,7 +174,7 @@ export class Study {
     const sampler: SamplerConfig = {
       space: o.space ?? PAPER_SEARCH_SPACE,
       window: o.window ?? DEFAULT_SIZE_WINDOW,
-      classes: o.classes ?? 3,
+      classes: o.classes ?? PAPER_CLASSES,
       maxTriesPerProposal: o.maxTriesPerProposal ?? 200_000,
       ...(choice.kind === 'evolution'
         ? {
@@ -209,9 +209,11 @@ export class Study {
         'window',
       );
     }
-    if ((stored.classes ?? 3) !== sampler.classes) {
+    // Studies stored before labels were configurable were the paper's.
+    const storedClasses = stored.classes ?? PAPER_CLASSES;
+    if (storedClasses !== sampler.classes) {
       throw new StudyMismatchError(
-        `${where} was created for ${stored.classes ?? 3} classes, not ${sampler.classes}; ` +
+        `${where} was created for ${storedClasses} classes, not ${sampler.classes}; ` +
           'use a dataset with its classes or a new study',
         o.name,
         'classes',
