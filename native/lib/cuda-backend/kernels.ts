@@ -795,7 +795,14 @@ export const CUDA_KERNELS: Readonly<Record<string, CudaKernel>> = {
 };
 
 /** The device kernels of the kernels @asc/native adds to tfjs, by role. */
-export const CUDA_ADDED_KERNELS: Readonly<Record<keyof NativeKernelNames, CudaKernel>> = {
+/**
+ * The added kernels asc-cuda computes on the device: all but the inverted residual block
+ * (an inference kernel for CPU caches; the zoo's layer composes it from the convolutions
+ * on other backends).
+ */
+export const CUDA_ADDED_KERNELS: Readonly<
+  Record<Exclude<keyof NativeKernelNames, 'invertedResidual'>, CudaKernel>
+> = {
   swish: unary('Swish'),
   swishGrad: sameShapeBinary('SwishGrad'),
   sigmoidGrad: sameShapeBinary('SigmoidGrad'),

@@ -49,6 +49,16 @@ export interface NativeKernelNames {
   batchNormInference: string;
   /** One Adam step with L2 weight decay (adam.ts). */
   adamStep: string;
+  /**
+   * The inverted residual block of an inference model in one pass (inverted-residual.ts):
+   * inputs `x`, `expandFilter` [1, 1, in, expanded], `depthwiseFilter` [k, k, expanded, 1],
+   * `projectFilter` [1, 1, expanded, out] and their optional biases `expandBias`,
+   * `depthwiseBias`, `projectBias`; attrs `strides` and `pad` (the depthwise
+   * convolution's), `expandActivation`, `depthwiseActivation`, `projectActivation`
+   * ('linear', 'relu', 'relu6', 'sigmoid', 'leakyrelu', 'swish'), `leakyreluAlpha` and
+   * `residual` (add x to the projection). No gradient.
+   */
+  invertedResidual: string;
   // The kernels of the gradients (gradients.ts, batch-norm.ts).
   swishGrad: string;
   sigmoidGrad: string;
@@ -90,6 +100,25 @@ export interface KernelBinding {
     leakyAlpha: number,
   ): void;
   depthwiseBackpropInput(dy: F32, filter: F32, dx: F32, g: ConvGeometryArray): void;
+  /** `g` is the depthwise convolution's geometry (its channels: the expanded ones). */
+  invertedResidual(
+    x: F32,
+    expandFilter: F32,
+    expandBias: F32 | null,
+    depthwiseFilter: F32,
+    depthwiseBias: F32 | null,
+    projectFilter: F32,
+    projectBias: F32 | null,
+    out: F32,
+    g: ConvGeometryArray,
+    inChannels: number,
+    outChannels: number,
+    residual: boolean,
+    expandActivation: number,
+    depthwiseActivation: number,
+    projectActivation: number,
+    leakyAlpha: number,
+  ): void;
   depthwiseBackpropFilter(x: F32, dy: F32, dFilter: F32, g: ConvGeometryArray): void;
   /** kind 0 = max, 1 = average */
   pool(kind: 0 | 1, x: F32, out: F32, g: ConvGeometryArray): void;

@@ -13,6 +13,7 @@ import { tryKernelBinding, type NativeKernelNames } from './binding';
 import * as conv from './conv';
 import { NativeContext, type KernelArgs, type NativeKernel, type Tfjs } from './context';
 import * as ew from './elementwise';
+import { invertedResidualKernel } from './inverted-residual';
 import { GRADIENT_KERNELS, NATIVE_GRADIENTS, swishGradient, swishKernel } from './gradients';
 import * as mm from './matmul';
 import { OutputPool } from './output-pool';
@@ -69,6 +70,7 @@ const ADDED_KERNELS: Readonly<Record<keyof NativeKernelNames, NativeKernel>> = {
   batchNormTraining: batchNormTrainingKernel,
   batchNormInference: batchNormInferenceKernel,
   adamStep: adamStepKernel,
+  invertedResidual: invertedResidualKernel,
 };
 
 /** How often a kernel ran natively, and how often it declined to tfjs's JS kernel. */

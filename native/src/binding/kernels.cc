@@ -35,6 +35,7 @@ constexpr std::pair<const char*, const char*> kTfjsKernelNames[] = {
     {"batchNormInference", "AscBatchNormInference"},
     {"batchNormGrad", "AscBatchNormGrad"},
     {"adamStep", "AscAdamStep"},
+    {"invertedResidual", "AscInvertedResidual"},
 };
 
 // {name: code} of an enum whose names are indexed by code.

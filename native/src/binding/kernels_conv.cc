@@ -3,6 +3,7 @@
 #include "binding/kernels.h"
 #include "kernels/conv.h"
 #include "kernels/depthwise.h"
+#include "kernels/inverted_residual.h"
 #include "kernels/pool.h"
 
 namespace asc::binding {
@@ -17,11 +18,10 @@ std::size_t filterSize(const ConvGeometry& g, bool depthwise) {
 }
 
 // The optional bias at argument `index`: null, or one value per output channel.
-const float* optionalBias(const Napi::CallbackInfo& info, std::size_t index,
-                          const ConvGeometry& g) {
+const float* optionalBias(const Napi::CallbackInfo& info, std::size_t index, int channels) {
   std::size_t length = 0;
   const float* bias = optionalFloats(info, index, "bias", &length);
-  if (bias && length != static_cast<std::size_t>(g.outChannels)) {
+  if (bias && length != static_cast<std::size_t>(channels)) {
     throw Napi::RangeError::New(info.Env(), "bias must have one value per output channel");
   }
   return bias;
@@ -34,7 +34,7 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   expectLength(info.Env(), x, g.inSize(), "x");
   expectLength(info.Env(), f, filterSize(g, false), "filter");
   expectLength(info.Env(), out, g.outSize(), "out");
-  const float* bias = optionalBias(info, 2, g);
+  const float* bias = optionalBias(info, 2, g.outChannels);
   kernels::conv2dForward(g, x.Data(), f.Data(), bias, activation(info, 5),
                          static_cast<float>(number(info, 6, "leakyAlpha")), out.Data());
   return info.Env().Undefined();
@@ -69,7 +69,7 @@ Napi::Value Depthwise(const Napi::CallbackInfo& info) {
   expectLength(info.Env(), x, g.inSize(), "x");
   expectLength(info.Env(), f, filterSize(g, true), "filter");
   expectLength(info.Env(), out, g.outSize(), "out");
-  const float* bias = optionalBias(info, 2, g);
+  const float* bias = optionalBias(info, 2, g.outChannels);
   kernels::depthwiseForward(g, x.Data(), f.Data(), bias, activation(info, 5),
                             static_cast<float>(number(info, 6, "leakyAlpha")), out.Data());
   return info.Env().Undefined();
@@ -95,6 +95,44 @@ Napi::Value DepthwiseBackpropFilter(const Napi::CallbackInfo& info) {
   expectLength(info.Env(), df, filterSize(g, true), "dFilter");
   kernels::depthwiseBackpropFilter(g, x.Data(), dy.Data(), df.Data());
   return info.Env().Undefined();
+}
+
+// invertedResidual(x, expandFilter, expandBias | null, depthwiseFilter, depthwiseBias | null,
+//   projectFilter, projectBias | null, out, depthwiseGeometry, inChannels, outChannels,
+//   residual, expandActivation, depthwiseActivation, projectActivation, leakyAlpha)
+Napi::Value InvertedResidual(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  kernels::InvertedResidualShape s;
+  s.depthwise = geometry(info, 8);
+  const ConvGeometry& g = s.depthwise;
+  s.inChannels = static_cast<int>(count(info, 9, "inChannels"));
+  s.outChannels = static_cast<int>(count(info, 10, "outChannels"));
+  if (!info[11].IsBoolean()) throw Napi::TypeError::New(env, "residual must be a boolean");
+  s.residual = info[11].As<Napi::Boolean>().Value();
+  if (g.inChannels != g.outChannels) {
+    throw Napi::RangeError::New(env, "the depthwise geometry must keep the channel count");
+  }
+  if (s.residual && (s.inChannels != s.outChannels || g.inHeight != g.outHeight ||
+                     g.inWidth != g.outWidth || g.strideHeight != 1 || g.strideWidth != 1)) {
+    throw Napi::RangeError::New(env, "a residual block must keep its input's shape");
+  }
+  const std::size_t ci = s.inChannels, ce = g.inChannels, co = s.outChannels;
+  const std::size_t inPixels = static_cast<std::size_t>(g.batch) * g.inHeight * g.inWidth;
+  Floats x = floats(info, 0, "x"), ef = floats(info, 1, "expandFilter");
+  Floats df = floats(info, 3, "depthwiseFilter"), pf = floats(info, 5, "projectFilter");
+  Floats out = floats(info, 7, "out");
+  expectLength(env, x, inPixels * ci, "x");
+  expectLength(env, ef, ci * ce, "expandFilter");
+  expectLength(env, df, filterSize(g, true), "depthwiseFilter");
+  expectLength(env, pf, ce * co, "projectFilter");
+  expectLength(env, out, g.outPixels() * co, "out");
+  const float leakyAlpha = static_cast<float>(number(info, 15, "leakyAlpha"));
+  kernels::invertedResidualForward(
+      s, x.Data(), {ef.Data(), optionalBias(info, 2, g.inChannels), activation(info, 12)},
+      {df.Data(), optionalBias(info, 4, g.inChannels), activation(info, 13)},
+      {pf.Data(), optionalBias(info, 6, s.outChannels), activation(info, 14)}, leakyAlpha,
+      out.Data());
+  return env.Undefined();
 }
 
 // pool(kind, x, out, geometry); kind 0 = max, 1 = average
@@ -141,6 +179,7 @@ void AddConvKernels(Napi::Env env, Napi::Object kernels) {
   kernels.Set("depthwise", Napi::Function::New(env, Depthwise));
   kernels.Set("depthwiseBackpropInput", Napi::Function::New(env, DepthwiseBackpropInput));
   kernels.Set("depthwiseBackpropFilter", Napi::Function::New(env, DepthwiseBackpropFilter));
+  kernels.Set("invertedResidual", Napi::Function::New(env, InvertedResidual));
   kernels.Set("pool", Napi::Function::New(env, Pool));
   kernels.Set("maxPoolGrad", Napi::Function::New(env, MaxPoolGrad));
   kernels.Set("avgPoolGrad", Napi::Function::New(env, AvgPoolGrad));

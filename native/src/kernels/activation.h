@@ -96,4 +96,20 @@ inline void applyActivation(Activation activation, float leakyAlpha, float* v, s
   }
 }
 
+// rows[pixels x channels] = activation(rows + bias), bias (per channel) may be null: the
+// epilogue of the convolutions, run on a block while it is still in cache, a pixel at a
+// time so that the activation reads what the bias wrote from L1.
+inline void addBiasAndActivate(const float* bias, Activation activation, float leakyAlpha,
+                               std::size_t pixels, std::size_t channels, float* rows) {
+  if (!bias) {
+    applyActivation(activation, leakyAlpha, rows, pixels * channels);
+    return;
+  }
+  for (std::size_t p = 0; p < pixels; ++p) {
+    float* row = rows + p * channels;
+    for (std::size_t c = 0; c < channels; ++c) row[c] += bias[c];
+    applyActivation(activation, leakyAlpha, row, channels);
+  }
+}
+
 }  // namespace asc::kernels

@@ -36,16 +36,19 @@ void im2col(const ConvGeometry& g, const float* x, std::size_t m0, std::size_t m
         std::fill(dst, dst + g.filterWidth * ci, 0.0f);
         continue;
       }
-      for (int kx = 0; kx < g.filterWidth; ++kx) {
-        const int ix = ox * g.strideWidth - g.padLeft + kx;
-        float* d = dst + kx * ci;
-        if (ix < 0 || ix >= g.inWidth) {
-          std::fill(d, d + ci, 0.0f);
-        } else {
-          std::memcpy(d, image + (static_cast<std::size_t>(iy) * g.inWidth + ix) * ci,
-                      ci * sizeof(float));
-        }
+      // The in-bounds taps of a filter row are adjacent pixels of one input row: one copy
+      // instead of one per tap (the 2-channel stem's forward pass, 17 % faster).
+      const int left = ox * g.strideWidth - g.padLeft;
+      const int kx0 = std::max(0, -left), kx1 = std::min(g.filterWidth, g.inWidth - left);
+      if (kx1 <= kx0) {
+        std::fill(dst, dst + g.filterWidth * ci, 0.0f);
+        continue;
       }
+      std::fill(dst, dst + kx0 * ci, 0.0f);
+      std::memcpy(dst + kx0 * ci,
+                  image + (static_cast<std::size_t>(iy) * g.inWidth + left + kx0) * ci,
+                  (kx1 - kx0) * ci * sizeof(float));
+      std::fill(dst + kx1 * ci, dst + g.filterWidth * ci, 0.0f);
     }
   }
 }
@@ -69,17 +72,6 @@ void col2imAdd(const ConvGeometry& g, const float* col, std::size_t m0, std::siz
   }
 }
 
-void biasAndActivation(const float* bias, Activation activation, float leakyAlpha,
-                       std::size_t pixels, std::size_t channels, float* out) {
-  if (bias) {
-    for (std::size_t p = 0; p < pixels; ++p) {
-      float* row = out + p * channels;
-      for (std::size_t c = 0; c < channels; ++c) row[c] += bias[c];
-    }
-  }
-  applyActivation(activation, leakyAlpha, out, pixels * channels);
-}
-
 }  // namespace
 
 void conv2dForward(const ConvGeometry& g, const float* x, const float* filter, const float* bias,
@@ -93,11 +85,15 @@ void conv2dForward(const ConvGeometry& g, const float* x, const float* filter, c
     forEachBlock(pixels, 512, [&](std::size_t m0, std::size_t m1) {
       sgemm(false, false, m1 - m0, co, patch, 1.0f, x + m0 * patch, patch, filter, co, 0.0f,
             out + m0 * co, co);
-      biasAndActivation(bias, activation, leakyAlpha, m1 - m0, co, out + m0 * co);
+      addBiasAndActivate(bias, activation, leakyAlpha, m1 - m0, co, out + m0 * co);
     });
     return;
   }
-  const std::size_t tile = tilePixels(patch);
+  // The output block counts too: small patches (the stem's 3 x 3 x 2) made 3,600-pixel
+  // tiles whose products ran at half OpenBLAS's speed (41 against 76 GMAC/s at 256
+  // pixels). Each output value is the same whatever the tile.
+  const std::size_t tile = std::min(
+      tilePixels(patch), std::max<std::size_t>(64, 16 * 1024 / std::max<std::size_t>(1, co)));
   parallelRange((pixels + tile - 1) / tile, 1, [&](std::size_t b, std::size_t e) {
     float* col = threadScratch(tile * patch);
     for (std::size_t t = b; t < e; ++t) {
@@ -105,7 +101,7 @@ void conv2dForward(const ConvGeometry& g, const float* x, const float* filter, c
       im2col(g, x, m0, m1, col);
       sgemm(false, false, m1 - m0, co, patch, 1.0f, col, patch, filter, co, 0.0f, out + m0 * co,
             co);
-      biasAndActivation(bias, activation, leakyAlpha, m1 - m0, co, out + m0 * co);
+      addBiasAndActivate(bias, activation, leakyAlpha, m1 - m0, co, out + m0 * co);
     }
   });
 }

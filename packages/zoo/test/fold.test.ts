@@ -40,6 +40,12 @@ describe('foldBatchNorms', () => {
       const before = logits(model, x);
       const folded = foldBatchNorms(tf, model);
       expect(folded.layers.filter((l) => BATCH_NORM_CLASSES.has(l.getClassName()))).toEqual([]);
+      // Each 1x1 -> depthwise -> 1x1 chain: B's two IRwLB modules and the DSC that follows a
+      // DSC in its third block; A's IRwLB and its DSC after a DSC. On the JS kernels each
+      // runs as its three convolutions.
+      expect(
+        folded.layers.filter((l) => l.getClassName() === 'FusedInvertedResidual'),
+      ).toHaveLength(name === 'B' ? 3 : 1);
       expect(folded.countParams()).toBeLessThan(model.countParams());
       // Logits that vary with the input far beyond the bound, so the bound means something.
       expect(maxAbsDiff(before.slice(0, 3), before.slice(3, 6))).toBeGreaterThan(1e-2);
@@ -53,6 +59,27 @@ describe('foldBatchNorms', () => {
     },
   );
 
+  test('a folded model saves and loads as data (its layers registered by the zoo)', async () => {
+    const model = resolveModel('B').build(tf, { seed: 5, inputShape: [16, 16, 2] });
+    const x = tf.randomNormal([2, 16, 16, 2], 0, 1, 'float32', 3);
+    fitBatchNorms(model, x, 4);
+    const folded = foldBatchNorms(tf, model);
+    let saved: tf.io.ModelArtifacts | undefined;
+    await folded.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        saved = artifacts;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved as tf.io.ModelArtifacts));
+    expect(loaded.layers.map((l) => l.getClassName())).toEqual(
+      folded.layers.map((l) => l.getClassName()),
+    );
+    expect(logits(loaded, x)).toEqual(logits(folded, x));
+    tf.dispose([x]);
+    [loaded, folded, model].forEach((m) => m.dispose());
+  });
+
   (addonRequired('fold.test, native fused convolutions') ? it : it.skip)(
     'Model B on the native kernels: every convolution fused with its activation, within 1e-4',
     () => {
@@ -62,19 +89,36 @@ describe('foldBatchNorms', () => {
       try {
         fitBatchNorms(model, x, 9);
         const before = logits(model, x);
-        const folded = foldBatchNorms(tf, model);
+        const convolutions = foldBatchNorms(tf, model, { invertedResiduals: false });
         resetNativeKernelDispatchCounts();
-        const after = logits(folded, x);
-        const counts = nativeKernelDispatchCounts();
-        expect(maxAbsDiff(after, before)).toBeLessThan(1e-4);
+        const unfused = logits(convolutions, x);
+        expect(maxAbsDiff(unfused, before)).toBeLessThan(1e-4);
+        const convCounts = nativeKernelDispatchCounts();
         expect({
-          conv: counts.FusedConv2D,
-          depthwise: counts.FusedDepthwiseConv2D,
-          unfused: counts.DepthwiseConv2dNative,
+          conv: convCounts.FusedConv2D,
+          depthwise: convCounts.FusedDepthwiseConv2D,
+          unfused: convCounts.DepthwiseConv2dNative,
         }).toEqual({
           conv: { native: 9, fallback: 0 },
           depthwise: { native: 6, fallback: 0 },
           unfused: { native: 0, fallback: 0 },
+        });
+        convolutions.dispose();
+        // The three 1x1 -> depthwise -> 1x1 chains as one kernel each: the same sums in
+        // the same order, so the same logits to the bit.
+        const folded = foldBatchNorms(tf, model);
+        resetNativeKernelDispatchCounts();
+        const after = logits(folded, x);
+        const counts = nativeKernelDispatchCounts();
+        expect(after).toEqual(unfused);
+        expect({
+          conv: counts.FusedConv2D,
+          depthwise: counts.FusedDepthwiseConv2D,
+          blocks: counts.AscInvertedResidual,
+        }).toEqual({
+          conv: { native: 3, fallback: 0 },
+          depthwise: { native: 3, fallback: 0 },
+          blocks: { native: 3, fallback: 0 },
         });
         // While gradients are recorded, swish is applied as tfjs's own ops.
         const [value] = tf.tidy(() => {

@@ -1,6 +1,12 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { AscError } from '@asc/core';
-import { BATCH_NORM_ACTIVATION_LAYERS, registerZooLayers, type FusedActivation } from './layers';
+import {
+  BATCH_NORM_ACTIVATION_LAYERS,
+  registerZooLayers,
+  type FusedActivation,
+  type FusedConvActivation,
+  type FusedInvertedResidualConfig,
+} from './layers';
 import type { LayersModel, SymbolicTensor, Tf } from './tf';
 
 type Layer = tfjs.layers.Layer;
@@ -75,6 +81,18 @@ export function tensorReaders(model: LayersModel): Map<number, number> {
   return readers;
 }
 
+/** The only layer of `model` reading `t` (`readers`: tensorReaders(model)), if any. */
+function onlyReader(
+  model: LayersModel,
+  readers: ReadonlyMap<number, number>,
+  t: SymbolicTensor,
+): Layer | undefined {
+  if (readers.get(t.id) !== 1) return undefined;
+  return model.layers.find(
+    (l) => l.inboundNodes.length === 1 && l.inboundNodes[0].inputTensors.some((i) => i.id === t.id),
+  );
+}
+
 /**
  * The batch norm of `model` that reads only `t` and is its only reader (`readers`:
  * tensorReaders(model)), if any: one that can be folded into the layer writing `t`.
@@ -84,14 +102,35 @@ export function foldableBatchNorm(
   readers: ReadonlyMap<number, number>,
   t: SymbolicTensor,
 ): Layer | undefined {
-  if (readers.get(t.id) !== 1) return undefined;
-  return model.layers.find(
-    (l) =>
-      BATCH_NORM_CLASSES.has(l.getClassName()) &&
-      l.inboundNodes.length === 1 &&
-      l.inboundNodes[0].inputTensors.length === 1 &&
-      l.inboundNodes[0].inputTensors[0].id === t.id,
-  );
+  const reader = onlyReader(model, readers, t);
+  return reader &&
+    BATCH_NORM_CLASSES.has(reader.getClassName()) &&
+    reader.inboundNodes[0].inputTensors.length === 1
+    ? reader
+    : undefined;
+}
+
+/** A convolution with the batch norm after it folded in: the layer a fused one replaces. */
+interface FoldedConvolution {
+  layer: Layer;
+  batchNorm: Layer;
+  activation: FusedConvActivation;
+  /** The batch norm's output, which the fused convolution computes. */
+  output: SymbolicTensor;
+  kernel: { shape: number[]; values: Float32Array };
+  bias: Float32Array;
+}
+
+const sameStrides = (strides: unknown, s: number) =>
+  [strides].flat().every((v) => v === s || v === undefined);
+
+export interface FoldOptions {
+  /**
+   * Also make each inverted residual block (1x1 expansion, depthwise, 1x1 projection,
+   * each with its batch norm, and the residual Add) one FusedInvertedResidual layer
+   * (default true).
+   */
+  invertedResiduals?: boolean;
 }
 
 /**
@@ -99,12 +138,14 @@ export function foldableBatchNorm(
  * convolution (and is its output's only reader) folded into it, as onnxruntime and the
  * ONNX export do: W' = W * scale, b' = b * scale + shift per output channel (in double
  * precision, then float32), the batch norm's activation fused into the convolution
- * (FusedConv2D / FusedDepthwiseConv2D layers). One pass over each activation instead of
- * two; outputs equal the model's to float32 rounding. Other layers are copied with their
+ * (FusedConv2D / FusedDepthwiseConv2D layers), and (options.invertedResiduals) each
+ * inverted residual block made of such convolutions one FusedInvertedResidual layer.
+ * One pass over each activation instead of two, none over a block's expanded ones;
+ * outputs equal the model's to float32 rounding. Other layers are copied with their
  * weights; `model` is left as it was. For inference only: a training step on the folded
  * model would not update any batch statistics.
  */
-export function foldBatchNorms(tf: Tf, model: LayersModel): LayersModel {
+export function foldBatchNorms(tf: Tf, model: LayersModel, options: FoldOptions = {}): LayersModel {
   const zoo = registerZooLayers(tf);
   const readers = tensorReaders(model);
   const classes = tf.serialization.SerializationMap.getMap().classNameMap;
@@ -112,17 +153,108 @@ export function foldBatchNorms(tf: Tf, model: LayersModel): LayersModel {
     const [cls, fromConfig] = classes[layer.getClassName()];
     return fromConfig(cls, layer.getConfig()) as unknown as Layer;
   };
+  const outputOf = (layer: Layer) => layer.inboundNodes[0].outputTensors[0];
+
+  const folded = (layer: Layer | undefined): FoldedConvolution | null => {
+    if (!layer || layer.inboundNodes.length !== 1) return null;
+    const cls = layer.getClassName();
+    const config = layer.getConfig();
+    if ((cls !== 'Conv2D' && cls !== 'DepthwiseConv2D') || config.activation !== 'linear') {
+      return null;
+    }
+    const batchNorm = foldableBatchNorm(model, readers, outputOf(layer));
+    const affine = batchNorm ? batchNormAffine(batchNorm) : null;
+    if (!batchNorm || !affine) return null;
+    const [kernel, bias] = layer.getWeights();
+    const { scale, shift } = affine;
+    const channels = scale.length;
+    // Both kernels' last two axes flatten to the output channel: [.., in, out] and
+    // [.., in, multiplier] (channel in * multiplier + m).
+    const k = kernel.dataSync();
+    const b = bias ? bias.dataSync() : new Float32Array(channels);
+    return {
+      layer,
+      batchNorm,
+      activation: BATCH_NORM_CLASSES.get(batchNorm.getClassName()) ?? 'linear',
+      output: outputOf(batchNorm),
+      kernel: {
+        shape: kernel.shape,
+        values: Float32Array.from(k, (v, i) => v * scale[i % channels]),
+      },
+      bias: Float32Array.from(b, (v, o) => v * scale[o] + shift[o]),
+    };
+  };
+
+  const pointwise = (f: FoldedConvolution | null): f is FoldedConvolution =>
+    f !== null &&
+    f.layer.getClassName() === 'Conv2D' &&
+    f.kernel.shape[0] === 1 &&
+    f.kernel.shape[1] === 1 &&
+    sameStrides(f.layer.getConfig().strides, 1) &&
+    sameStrides(f.layer.getConfig().dilationRate, 1);
+
+  /** The inverted residual block starting at `expand`'s layer, if it is one. */
+  const invertedResidual = (expand: FoldedConvolution) => {
+    if (!pointwise(expand)) return null;
+    const dwLayer = onlyReader(model, readers, expand.output);
+    const depthwise = dwLayer?.getClassName() === 'DepthwiseConv2D' ? folded(dwLayer) : null;
+    const dwConfig = depthwise?.layer.getConfig();
+    if (
+      !depthwise ||
+      !dwConfig ||
+      depthwise.kernel.shape[3] !== 1 ||
+      depthwise.kernel.shape[0] !== depthwise.kernel.shape[1] ||
+      !sameStrides(dwConfig.dilationRate, 1)
+    ) {
+      return null;
+    }
+    const project = folded(onlyReader(model, readers, depthwise.output));
+    if (!pointwise(project)) return null;
+    const input = expand.layer.inboundNodes[0].inputTensors[0];
+    const add = onlyReader(model, readers, project.output);
+    const addInputs = add?.inboundNodes[0].inputTensors.map((t) => t.id) ?? [];
+    const residual =
+      add?.getClassName() === 'Add' &&
+      addInputs.length === 2 &&
+      addInputs.includes(input.id) &&
+      addInputs.includes(project.output.id);
+    const strides = [dwConfig.strides].flat() as number[];
+    const config: FusedInvertedResidualConfig = {
+      name: `${expand.layer.name}_block`,
+      expandedChannels: expand.kernel.shape[3],
+      outChannels: project.kernel.shape[3],
+      kernelSize: depthwise.kernel.shape[0],
+      strides: [strides[0], strides[1] ?? strides[0]],
+      padding: dwConfig.padding === 'same' ? 'same' : 'valid',
+      expandActivation: expand.activation,
+      depthwiseActivation: depthwise.activation,
+      projectActivation: project.activation,
+      residual,
+    };
+    return {
+      config,
+      parts: [expand, depthwise, project],
+      replaced: residual && add ? [add] : [],
+      output: residual && add ? outputOf(add) : project.output,
+    };
+  };
+
   const tensors = new Map<number, SymbolicTensor>();
   for (const [i, input] of model.inputs.entries()) {
     const shape = input.shape.slice(1) as number[];
     tensors.set(input.id, tf.input({ shape, name: model.inputLayers[i].name, dtype: input.dtype }));
   }
-  const folded = new Set<Layer>();
+  const done = new Set<Layer>();
   const weights: [Layer, tfjs.Tensor[]][] = [];
   const made: tfjs.Tensor[] = [];
+  const tensorsOf = (values: { shape: number[]; values: Float32Array }[]) => {
+    const t = values.map((v) => tf.tensor(v.values, v.shape));
+    made.push(...t);
+    return t;
+  };
   for (const layer of model.layers) {
     const cls = layer.getClassName();
-    if (cls === 'InputLayer' || folded.has(layer)) continue;
+    if (cls === 'InputLayer' || done.has(layer)) continue;
     if (layer.inboundNodes.length !== 1) {
       throw new ModelFoldError(
         `layer ${layer.name} is applied ${layer.inboundNodes.length} times; shared layers are not supported`,
@@ -140,38 +272,44 @@ export function foldBatchNorms(tf: Tf, model: LayersModel): LayersModel {
       }
       return v;
     });
-    const out = node.outputTensors[0];
-    const config = layer.getConfig();
-    const convolution = cls === 'Conv2D' || cls === 'DepthwiseConv2D';
-    const bn =
-      convolution && config.activation === 'linear'
-        ? foldableBatchNorm(model, readers, out)
-        : undefined;
-    const affine = bn ? batchNormAffine(bn) : null;
-    if (!bn || !affine) {
+    const fold = folded(layer);
+    const block = fold && options.invertedResiduals !== false ? invertedResidual(fold) : null;
+    if (block) {
+      const fused = zoo.fusedInvertedResidual(block.config);
+      tensors.set(block.output.id, fused.apply(ins[0]) as SymbolicTensor);
+      const values = block.parts.flatMap((p) => [
+        p.kernel,
+        { shape: [p.bias.length], values: p.bias },
+      ]);
+      weights.push([fused, tensorsOf(values)]);
+      for (const p of block.parts) done.add(p.layer).add(p.batchNorm);
+      for (const l of block.replaced) done.add(l);
+      continue;
+    }
+    if (!fold) {
       const clone = copy(layer);
-      tensors.set(out.id, clone.apply(ins.length === 1 ? ins[0] : ins) as SymbolicTensor);
+      tensors.set(
+        node.outputTensors[0].id,
+        clone.apply(ins.length === 1 ? ins[0] : ins) as SymbolicTensor,
+      );
       weights.push([clone, layer.getWeights()]);
       continue;
     }
-    const activation = BATCH_NORM_CLASSES.get(bn.getClassName()) ?? 'linear';
-    const fusedConfig = { ...config, useBias: true, activation, name: bn.name };
+    const config = layer.getConfig();
+    const fusedConfig = {
+      ...config,
+      useBias: true,
+      activation: fold.activation,
+      name: fold.batchNorm.name,
+    };
     const fused =
       cls === 'Conv2D' ? zoo.fusedConv2d(fusedConfig) : zoo.fusedDepthwiseConv2d(fusedConfig);
-    tensors.set(bn.inboundNodes[0].outputTensors[0].id, fused.apply(ins[0]) as SymbolicTensor);
-    const [kernel, bias] = layer.getWeights();
-    const { scale, shift } = affine;
-    const channels = scale.length;
-    const k = kernel.dataSync();
-    // Both kernels' last two axes flatten to the output channel: [.., in, out] and
-    // [.., in, multiplier] (channel in * multiplier + m).
-    const k2 = Float32Array.from(k, (v, i) => v * scale[i % channels]);
-    const b = bias ? bias.dataSync() : new Float32Array(channels);
-    const b2 = Float32Array.from(b, (v, o) => v * scale[o] + shift[o]);
-    const values = [tf.tensor(k2, kernel.shape), tf.tensor1d(b2)];
-    made.push(...values);
-    weights.push([fused, values]);
-    folded.add(bn);
+    tensors.set(fold.output.id, fused.apply(ins[0]) as SymbolicTensor);
+    weights.push([
+      fused,
+      tensorsOf([fold.kernel, { shape: [fold.bias.length], values: fold.bias }]),
+    ]);
+    done.add(fold.batchNorm);
   }
   const result = tf.model({
     inputs: model.inputs.map((t) => tensors.get(t.id) as SymbolicTensor),

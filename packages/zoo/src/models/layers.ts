@@ -32,6 +32,13 @@ import type { Tf } from './tf';
  *   swish as Sigmoid and Multiply). Inference models with folded batch norms
  *   (foldBatchNorms) are made of them. Swish is fused only by @asc/native's CPU kernels
  *   and only outside gradient recording; otherwise these layers compute as tfjs's.
+ * - FusedInvertedResidual: an inverted residual block of an inference model (MobileNet V2's,
+ *   the zoo's IRwLB) as one layer: FusedConv2D 1x1 (expansion), FusedDepthwiseConv2D,
+ *   FusedConv2D 1x1 (projection) and the residual Add, with their weights. On the CPU
+ *   with @asc/native and no gradient recorded, the `invertedResidual` kernel runs it in
+ *   one pass over the image whose expanded activations (three or six times the block's
+ *   width) never leave the cache; elsewhere the same convolutions run one after another.
+ *   foldBatchNorms makes them.
  * - ChannelSlice: channels [begin, begin + size) of an NHWC tensor (ShuffleNet V2's split).
  * - ChannelShuffle: ShuffleNet's shuffle of `groups` channel groups.
  */
@@ -41,9 +48,31 @@ export interface ZooLayers {
   batchNormActivation(args: BatchNormalizationArgs, activation: FusedActivation): tfjs.layers.Layer;
   fusedConv2d(config: tfjs.serialization.ConfigDict): tfjs.layers.Layer;
   fusedDepthwiseConv2d(config: tfjs.serialization.ConfigDict): tfjs.layers.Layer;
+  fusedInvertedResidual(config: FusedInvertedResidualConfig): tfjs.layers.Layer;
   channelSlice(begin: number, size: number, name?: string): tfjs.layers.Layer;
   channelShuffle(groups: number, name?: string): tfjs.layers.Layer;
 }
+
+/** The configuration of a FusedInvertedResidual layer (its weights are set afterwards). */
+export interface FusedInvertedResidualConfig {
+  name?: string;
+  /** Channels of the expansion (the depthwise convolution's). */
+  expandedChannels: number;
+  /** Channels of the projection (the block's output). */
+  outChannels: number;
+  /** The depthwise convolution's square kernel, strides and padding. */
+  kernelSize: number;
+  strides: [number, number];
+  padding: 'same' | 'valid';
+  expandActivation: FusedConvActivation;
+  depthwiseActivation: FusedConvActivation;
+  projectActivation: FusedConvActivation;
+  /** Adds the block's input to the projection (same shape in and out). */
+  residual: boolean;
+}
+
+/** The activations fused into the convolution layers. */
+export type FusedConvActivation = 'linear' | 'relu' | 'relu6' | 'swish';
 
 type BatchNormalizationArgs = Parameters<Tf['layers']['batchNormalization']>[0];
 
@@ -90,7 +119,9 @@ export function registerZooLayers(tf: Tf): ZooLayers {
   const one = (x: tfjs.Tensor | tfjs.Tensor[]): tfjs.Tensor => (Array.isArray(x) ? x[0] : x);
   const kernelNames = nativeKernelNames();
   /** The name of a fused kernel when the backend has it now, else null. */
-  const fusedKernel = (role: 'swish' | 'batchNormTraining' | 'batchNormInference') => {
+  const fusedKernel = (
+    role: 'swish' | 'batchNormTraining' | 'batchNormInference' | 'invertedResidual',
+  ) => {
     const name = kernelNames?.[role];
     return name !== undefined && tf.getKernel(name, tf.getBackend()) !== undefined ? name : null;
   };
@@ -192,7 +223,6 @@ export function registerZooLayers(tf: Tf): ZooLayers {
   const classNameMap = tf.serialization.SerializationMap.getMap().classNameMap;
   const TfjsConv2D = classNameMap.Conv2D[0] as unknown as typeof tf.layers.Layer;
   const TfjsDepthwiseConv2D = classNameMap.DepthwiseConv2D[0] as unknown as typeof tf.layers.Layer;
-  type FusedConvActivation = 'linear' | 'relu' | 'relu6' | 'swish';
   /** The arguments of tf.fused.conv2d and tf.fused.depthwiseConv2d that the layer gives. */
   type FusedConvArgs = Parameters<Tf['fused']['depthwiseConv2d']>[0];
 
@@ -243,6 +273,108 @@ export function registerZooLayers(tf: Tf): ZooLayers {
     override call(inputs: tfjs.Tensor | tfjs.Tensor[], kwargs: tfjs.serialization.ConfigDict) {
       const args = fusedConvArgs(this, one(inputs));
       return args ? tf.fused.depthwiseConv2d(args) : super.call(inputs, kwargs);
+    }
+  }
+
+  /** Output length of a convolution over `length` (tfjs-layers' convOutputLength). */
+  const convOutputLength = (length: number, k: number, padding: string, stride: number) =>
+    Math.ceil((padding === 'same' ? length : length - k + 1) / stride);
+
+  class FusedInvertedResidual extends tf.layers.Layer {
+    static className = 'FusedInvertedResidual';
+    readonly block: Required<Omit<FusedInvertedResidualConfig, 'name'>>;
+    private kernels: tfjs.LayerVariable[] = [];
+    constructor(args: FusedInvertedResidualConfig) {
+      // Deserialised layers also get tfjs-layers' own fields (trainable, dtype...).
+      super(args as unknown as Args);
+      const { name: _name, ...block } = args;
+      this.block = {
+        expandedChannels: block.expandedChannels,
+        outChannels: block.outChannels,
+        kernelSize: block.kernelSize,
+        strides: block.strides,
+        padding: block.padding,
+        expandActivation: block.expandActivation,
+        depthwiseActivation: block.depthwiseActivation,
+        projectActivation: block.projectActivation,
+        residual: block.residual,
+      };
+    }
+    override build(inputShape: tfjs.Shape | tfjs.Shape[]): void {
+      const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfjs.Shape;
+      const inC = shape[shape.length - 1] as number;
+      const { expandedChannels: e, outChannels: o, kernelSize: k } = this.block;
+      const weight = (name: string, s: number[]) =>
+        this.addWeight(name, s, 'float32', tf.initializers.zeros());
+      this.kernels = [
+        weight('expand_kernel', [1, 1, inC, e]),
+        weight('expand_bias', [e]),
+        weight('depthwise_kernel', [k, k, e, 1]),
+        weight('depthwise_bias', [e]),
+        weight('project_kernel', [1, 1, e, o]),
+        weight('project_bias', [o]),
+      ];
+      this.built = true;
+    }
+    override computeOutputShape(s: tfjs.Shape | tfjs.Shape[]): tfjs.Shape {
+      const [n, h, w] = (Array.isArray(s[0]) ? s[0] : s) as tfjs.Shape;
+      const { kernelSize: k, padding, strides } = this.block;
+      const out = (v: number | null, stride: number) =>
+        v === null ? null : convOutputLength(v, k, padding, stride);
+      return [n, out(h, strides[0]), out(w, strides[1]), this.block.outChannels];
+    }
+    override call(inputs: tfjs.Tensor | tfjs.Tensor[]): tfjs.Tensor {
+      const x = one(inputs) as tfjs.Tensor4D;
+      const [ek, eb, dk, db, pk, pb] = this.kernels.map((v) => v.read());
+      const b = this.block;
+      const recording =
+        (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
+      const kernel = fusedKernel('invertedResidual');
+      if (kernel && tf.getBackend() === 'cpu' && !recording && x.dtype === 'float32') {
+        const attrs = {
+          strides: b.strides,
+          pad: b.padding,
+          expandActivation: b.expandActivation,
+          depthwiseActivation: b.depthwiseActivation,
+          projectActivation: b.projectActivation,
+          residual: b.residual,
+        };
+        const ins = {
+          x,
+          expandFilter: ek,
+          expandBias: eb,
+          depthwiseFilter: dk,
+          depthwiseBias: db,
+          projectFilter: pk,
+          projectBias: pb,
+        };
+        return tf.engine().runKernel(kernel, ins, attrs) as tfjs.Tensor;
+      }
+      return tf.tidy(() => {
+        const conv = (y: tfjs.Tensor4D, filter: tfjs.Tensor, bias: tfjs.Tensor) =>
+          tf.fused.conv2d({
+            x: y,
+            filter: filter as tfjs.Tensor4D,
+            bias,
+            strides: 1,
+            pad: 'valid',
+          });
+        let y = activate[b.expandActivation](conv(x, ek, eb)) as tfjs.Tensor4D;
+        y = activate[b.depthwiseActivation](
+          tf.fused.depthwiseConv2d({
+            x: y,
+            filter: dk as tfjs.Tensor4D,
+            bias: db,
+            strides: b.strides,
+            pad: b.padding,
+          }),
+        ) as tfjs.Tensor4D;
+        y = activate[b.projectActivation](conv(y, pk, pb)) as tfjs.Tensor4D;
+        return b.residual ? tf.add(x, y) : y;
+      });
+    }
+    override getConfig(): tfjs.serialization.ConfigDict {
+      return { ...super.getConfig(), ...this.block };
     }
   }
 
@@ -297,6 +429,7 @@ export function registerZooLayers(tf: Tf): ZooLayers {
   tf.serialization.registerClass(Swish);
   tf.serialization.registerClass(FusedConv2D);
   tf.serialization.registerClass(FusedDepthwiseConv2D);
+  tf.serialization.registerClass(FusedInvertedResidual);
   tf.serialization.registerClass(ChannelSlice);
   tf.serialization.registerClass(ChannelShuffle);
   const layers: ZooLayers = {
@@ -305,6 +438,7 @@ export function registerZooLayers(tf: Tf): ZooLayers {
     batchNormActivation: (args, activation) => new batchNormActivationClasses[activation](args),
     fusedConv2d: (config) => new FusedConv2D(config),
     fusedDepthwiseConv2d: (config) => new FusedDepthwiseConv2D(config),
+    fusedInvertedResidual: (config) => new FusedInvertedResidual(config),
     channelSlice: (begin, size, name) =>
       new ChannelSlice({ begin, size, ...(name ? { name } : {}) }),
     channelShuffle: (groups, name) => new ChannelShuffle({ groups, ...(name ? { name } : {}) }),

@@ -1,0 +1,81 @@
+import { depthwiseInfo, fusedActivation, geometryOf } from './conv';
+import type { NativeKernel } from './context';
+import { size } from './elementwise';
+
+/**
+ * The inverted residual block as one kernel (NativeKernelNames.invertedResidual): what
+ * FusedConv2D (1x1), FusedDepthwiseConv2D, FusedConv2D (1x1) and Add compute, with the
+ * expanded activations kept in cache (src/kernels/inverted_residual.h). Declines (null)
+ * arguments it does not handle; the zoo's layer checks them before dispatching.
+ */
+export const invertedResidualKernel: NativeKernel = (args, ctx) => {
+  const attrs = args.attrs ?? {};
+  const { x, expandFilter, depthwiseFilter, projectFilter } = args.inputs;
+  if (!x || !expandFilter || !depthwiseFilter || !projectFilter || x.shape.length !== 4) {
+    return null;
+  }
+  const [, height, width, inChannels] = x.shape;
+  const [eh, ew, ein, expanded] = expandFilter.shape;
+  const [ph, pw, pin, outChannels] = projectFilter.shape;
+  if (eh !== 1 || ew !== 1 || ein !== inChannels || ph !== 1 || pw !== 1 || pin !== expanded) {
+    return null;
+  }
+  const codes = ctx.native.ops.activation;
+  const alpha = attrs.leakyreluAlpha;
+  const [expand, depthwise, project] = [
+    attrs.expandActivation,
+    attrs.depthwiseActivation,
+    attrs.projectActivation,
+  ].map((activation) => fusedActivation(codes, { activation, leakyreluAlpha: alpha }));
+  if (!expand || !depthwise || !project) return null;
+  const info = depthwiseInfo(
+    ctx,
+    [x.shape[0], height, width, expanded],
+    depthwiseFilter.shape,
+    attrs,
+  );
+  if (!info || info.inChannels !== expanded) return null;
+  const residual = attrs.residual === true;
+  if (
+    residual &&
+    (inChannels !== outChannels || info.outHeight !== height || info.outWidth !== width)
+  ) {
+    return null;
+  }
+  const bias = (name: string, channels: number): Float32Array | null | undefined => {
+    const t = args.inputs[name];
+    if (!t) return null;
+    return t.shape.length <= 1 && size(t.shape) === channels
+      ? (ctx.values(args, t) ?? undefined)
+      : undefined;
+  };
+  const biases = [
+    bias('expandBias', expanded),
+    bias('depthwiseBias', expanded),
+    bias('projectBias', outChannels),
+  ];
+  const filters = [x, expandFilter, depthwiseFilter, projectFilter].map((t) => ctx.values(args, t));
+  if (biases.includes(undefined) || filters.includes(null)) return null;
+  const [xv, ef, df, pf] = filters as Float32Array[];
+  const [eb, db, pb] = biases as (Float32Array | null)[];
+  return ctx.output(args, [x.shape[0], info.outHeight, info.outWidth, outChannels], (out) =>
+    ctx.native.invertedResidual(
+      xv,
+      ef,
+      eb,
+      df,
+      db,
+      pf,
+      pb,
+      out,
+      geometryOf(info),
+      inChannels,
+      outChannels,
+      residual,
+      expand.code,
+      depthwise.code,
+      project.code,
+      expand.alpha,
+    ),
+  );
+};
