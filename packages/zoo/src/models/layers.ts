@@ -287,17 +287,16 @@ export function registerZooLayers(tf: Tf): ZooLayers {
     constructor(args: FusedInvertedResidualConfig) {
       // Deserialised layers also get tfjs-layers' own fields (trainable, dtype...).
       super(args as unknown as Args);
-      const { name: _name, ...block } = args;
       this.block = {
-        expandedChannels: block.expandedChannels,
-        outChannels: block.outChannels,
-        kernelSize: block.kernelSize,
-        strides: block.strides,
-        padding: block.padding,
-        expandActivation: block.expandActivation,
-        depthwiseActivation: block.depthwiseActivation,
-        projectActivation: block.projectActivation,
-        residual: block.residual,
+        expandedChannels: args.expandedChannels,
+        outChannels: args.outChannels,
+        kernelSize: args.kernelSize,
+        strides: args.strides,
+        padding: args.padding,
+        expandActivation: args.expandActivation,
+        depthwiseActivation: args.depthwiseActivation,
+        projectActivation: args.projectActivation,
+        residual: args.residual,
       };
     }
     override build(inputShape: tfjs.Shape | tfjs.Shape[]): void {
