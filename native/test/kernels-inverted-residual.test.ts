@@ -32,6 +32,10 @@ interface BlockCase {
   activations: [Activation, Activation, Activation];
   residual: boolean;
   biases: boolean;
+  /** The average pool after the block (window = stride), 1 for none. */
+  pool?: number;
+  /** False: no 1x1 expansion (the depthwise convolution reads x; expandC = inC). */
+  expand?: boolean;
 }
 
 const CASES: BlockCase[] = [
@@ -96,6 +100,56 @@ const CASES: BlockCase[] = [
     residual: false,
     biases: true,
   },
+  // The zoo's IRwLB with the 2 x 2 pool that ends its block, odd sizes (the last row and
+  // column are dropped), batch 1 (row bands of pooled rows).
+  {
+    batch: 1,
+    height: 9,
+    width: 11,
+    inC: 16,
+    expandC: 48,
+    outC: 16,
+    k: 3,
+    stride: 1,
+    pad: 'same',
+    activations: ['swish', 'swish', 'linear'],
+    residual: true,
+    biases: true,
+    pool: 2,
+  },
+  // The zoo's DSC (no expansion) with a 5 x 5 window, a pool of 3.
+  {
+    batch: 2,
+    height: 12,
+    width: 9,
+    inC: 24,
+    expandC: 24,
+    outC: 40,
+    k: 5,
+    stride: 1,
+    pad: 'same',
+    activations: ['linear', 'swish', 'swish'],
+    residual: false,
+    biases: true,
+    pool: 3,
+    expand: false,
+  },
+  // MobileNet V2's first block: no expansion, stride 1, relu6, no biases, a residual.
+  {
+    batch: 3,
+    height: 6,
+    width: 7,
+    inC: 8,
+    expandC: 8,
+    outC: 8,
+    k: 3,
+    stride: 1,
+    pad: 'same',
+    activations: ['linear', 'relu6', 'linear'],
+    residual: true,
+    biases: false,
+    expand: false,
+  },
   // Narrower than the filter's interior blocks: every pixel is an edge pixel.
   {
     batch: 2,
@@ -114,12 +168,13 @@ const CASES: BlockCase[] = [
 ];
 
 const describeBlock = (c: BlockCase) =>
-  `${c.batch}x${c.height}x${c.width}x${c.inC} -> ${c.expandC} -> ${c.k}x${c.k}/${c.stride} ${c.pad} -> ${c.outC}, ` +
-  `${c.activations.join('/')}${c.residual ? ', residual' : ''}${c.biases ? '' : ', no biases'}`;
+  `${c.batch}x${c.height}x${c.width}x${c.inC} -> ${c.expand === false ? 'no expansion' : c.expandC} -> ` +
+  `${c.k}x${c.k}/${c.stride} ${c.pad} -> ${c.outC}, ${c.activations.join('/')}` +
+  `${c.residual ? ', residual' : ''}${c.biases ? '' : ', no biases'}${c.pool ? `, pool ${c.pool}` : ''}`;
 
 interface BlockTensors {
   x: tf.Tensor4D;
-  expandFilter: tf.Tensor4D;
+  expandFilter: tf.Tensor4D | null;
   depthwiseFilter: tf.Tensor4D;
   projectFilter: tf.Tensor4D;
   expandBias: tf.Tensor1D | null;
@@ -132,10 +187,10 @@ function blockTensors(c: BlockCase, seed: number): BlockTensors {
   const t = (shape: number[]) => randTensor(r, shape);
   return {
     x: t([c.batch, c.height, c.width, c.inC]) as tf.Tensor4D,
-    expandFilter: t([1, 1, c.inC, c.expandC]) as tf.Tensor4D,
+    expandFilter: c.expand === false ? null : (t([1, 1, c.inC, c.expandC]) as tf.Tensor4D),
     depthwiseFilter: t([c.k, c.k, c.expandC, 1]) as tf.Tensor4D,
     projectFilter: t([1, 1, c.expandC, c.outC]) as tf.Tensor4D,
-    expandBias: c.biases ? (t([c.expandC]) as tf.Tensor1D) : null,
+    expandBias: c.biases && c.expand !== false ? (t([c.expandC]) as tf.Tensor1D) : null,
     depthwiseBias: c.biases ? (t([c.expandC]) as tf.Tensor1D) : null,
     projectBias: c.biases ? (t([c.outC]) as tf.Tensor1D) : null,
   };
@@ -151,10 +206,13 @@ function activate(y: tf.Tensor, activation: Activation): tf.Tensor {
 /** The block as tfjs ops, one layer after another (the reference). */
 function composed(c: BlockCase, b: BlockTensors): tf.Tensor {
   const withBias = (y: tf.Tensor, bias: tf.Tensor | null) => (bias ? tf.add(y, bias) : y);
-  let y = activate(
-    withBias(tf.conv2d(b.x, b.expandFilter, 1, 'valid'), b.expandBias),
-    c.activations[0],
-  );
+  let y: tf.Tensor = b.x;
+  if (b.expandFilter) {
+    y = activate(
+      withBias(tf.conv2d(b.x, b.expandFilter, 1, 'valid'), b.expandBias),
+      c.activations[0],
+    );
+  }
   y = activate(
     withBias(
       tf.depthwiseConv2d(y as tf.Tensor4D, b.depthwiseFilter, c.stride, c.pad),
@@ -166,17 +224,18 @@ function composed(c: BlockCase, b: BlockTensors): tf.Tensor {
     withBias(tf.conv2d(y as tf.Tensor4D, b.projectFilter, 1, 'valid'), b.projectBias),
     c.activations[2],
   );
-  return c.residual ? tf.add(b.x, y) : y;
+  const block = (c.residual ? tf.add(b.x, y) : y) as tf.Tensor4D;
+  return c.pool ? tf.avgPool(block, c.pool, c.pool, 'valid') : block;
 }
 
 /** The block as the native kernel (registered kernels required). */
 function fusedBlock(c: BlockCase, b: BlockTensors): tf.Tensor {
   const inputs: Record<string, tf.Tensor> = {
     x: b.x,
-    expandFilter: b.expandFilter,
     depthwiseFilter: b.depthwiseFilter,
     projectFilter: b.projectFilter,
   };
+  if (b.expandFilter) inputs.expandFilter = b.expandFilter;
   for (const name of ['expandBias', 'depthwiseBias', 'projectBias'] as const) {
     const bias = b[name];
     if (bias) inputs[name] = bias;
@@ -188,6 +247,7 @@ function fusedBlock(c: BlockCase, b: BlockTensors): tf.Tensor {
     depthwiseActivation: c.activations[1],
     projectActivation: c.activations[2],
     residual: c.residual,
+    ...(c.pool ? { averagePool: c.pool } : {}),
   };
   return tf.engine().runKernel(blockKernel(), inputs, attrs) as tf.Tensor;
 }
@@ -223,10 +283,11 @@ describe('invertedResidual (expansion, depthwise, projection and residual in one
         expectNativeDispatch({ [blockKernel()]: 1 });
         return out;
       });
-      const outHeight =
+      const convHeight =
         c.pad === 'same'
           ? Math.ceil(c.height / c.stride)
           : Math.ceil((c.height - c.k + 1) / c.stride);
+      const outHeight = Math.floor(convHeight / (c.pool ?? 1));
       expect(fused.length).toBe(js[0].length);
       expect(fused.length % (c.outC * outHeight)).toBe(0);
       expect(maxRelativeError(fused, js[0])).toBeLessThan(1e-5);
@@ -253,6 +314,15 @@ describe('invertedResidual (expansion, depthwise, projection and residual in one
       for (const out of single.slice(1)) expect(out).toEqual(single[0]);
       expect(single[0]).toEqual(outputs[0].subarray(0, single[0].length));
       tf.dispose(one.x);
+      // Bands of pooled rows (each two block rows).
+      const pooledCase = CASES.find((k) => k.pool === 2) as BlockCase;
+      const p = blockTensors(pooledCase, 8);
+      const pooled = [1, 2, 3, 8].map((threads) => {
+        setNativeKernelThreads(threads);
+        return withNativeKernels(() => read(() => fusedBlock(pooledCase, p)));
+      });
+      for (const out of pooled.slice(1)) expect(out).toEqual(pooled[0]);
+      tf.dispose(Object.values(p).filter((t): t is tf.Tensor => t !== null));
     } finally {
       setNativeKernelThreads(before);
       tf.dispose(Object.values(b).filter((t): t is tf.Tensor => t !== null));

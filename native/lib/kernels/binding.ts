@@ -51,12 +51,15 @@ export interface NativeKernelNames {
   adamStep: string;
   /**
    * The inverted residual block of an inference model in one pass (inverted-residual.ts):
-   * inputs `x`, `expandFilter` [1, 1, in, expanded], `depthwiseFilter` [k, k, expanded, 1],
+   * inputs `x`, `expandFilter` [1, 1, in, expanded] (optional: without it the depthwise
+   * convolution reads x, expanded = in), `depthwiseFilter` [k, k, expanded, 1],
    * `projectFilter` [1, 1, expanded, out] and their optional biases `expandBias`,
    * `depthwiseBias`, `projectBias`; attrs `strides` and `pad` (the depthwise
    * convolution's), `expandActivation`, `depthwiseActivation`, `projectActivation`
-   * ('linear', 'relu', 'relu6', 'sigmoid', 'leakyrelu', 'swish'), `leakyreluAlpha` and
-   * `residual` (add x to the projection). No gradient.
+   * ('linear', 'relu', 'relu6', 'sigmoid', 'leakyrelu', 'swish'), `leakyreluAlpha`,
+   * `residual` (add x to the projection) and `averagePool` (pool the output over
+   * averagePool x averagePool windows at that stride, 'valid'; 1, the default: none).
+   * No gradient.
    */
   invertedResidual: string;
   // The kernels of the gradients (gradients.ts, batch-norm.ts).
@@ -103,7 +106,7 @@ export interface KernelBinding {
   /** `g` is the depthwise convolution's geometry (its channels: the expanded ones). */
   invertedResidual(
     x: F32,
-    expandFilter: F32,
+    expandFilter: F32 | null,
     expandBias: F32 | null,
     depthwiseFilter: F32,
     depthwiseBias: F32 | null,
@@ -118,6 +121,7 @@ export interface KernelBinding {
     depthwiseActivation: number,
     projectActivation: number,
     leakyAlpha: number,
+    averagePool: number,
   ): void;
   depthwiseBackpropFilter(x: F32, dy: F32, dFilter: F32, g: ConvGeometryArray): void;
   /** kind 0 = max, 1 = average */

@@ -4,21 +4,25 @@ import { size } from './elementwise';
 
 /**
  * The inverted residual block as one kernel (NativeKernelNames.invertedResidual): what
- * FusedConv2D (1x1), FusedDepthwiseConv2D, FusedConv2D (1x1) and Add compute, with the
- * expanded activations kept in cache (src/kernels/inverted_residual.h). Declines (null)
+ * FusedConv2D (1x1), FusedDepthwiseConv2D, FusedConv2D (1x1), Add and (optionally)
+ * AvgPool compute, with the expanded activations kept in cache
+ * (src/kernels/inverted_residual.h). Declines (null)
  * arguments it does not handle; the zoo's layer checks them before dispatching.
  */
 export const invertedResidualKernel: NativeKernel = (args, ctx) => {
   const attrs = args.attrs ?? {};
   const { x, expandFilter, depthwiseFilter, projectFilter } = args.inputs;
-  if (!x || !expandFilter || !depthwiseFilter || !projectFilter || x.shape.length !== 4) {
-    return null;
-  }
+  if (!x || !depthwiseFilter || !projectFilter || x.shape.length !== 4) return null;
   const [, height, width, inChannels] = x.shape;
-  const [eh, ew, ein, expanded] = expandFilter.shape;
+  // Without an expansion the depthwise convolution reads x.
+  const expanded = expandFilter ? expandFilter.shape[3] : inChannels;
   const [ph, pw, pin, outChannels] = projectFilter.shape;
-  if (eh !== 1 || ew !== 1 || ein !== inChannels || ph !== 1 || pw !== 1 || pin !== expanded) {
-    return null;
+  if (ph !== 1 || pw !== 1 || pin !== expanded) return null;
+  if (expandFilter) {
+    const [eh, ew, ein] = expandFilter.shape;
+    if (expandFilter.shape.length !== 4 || eh !== 1 || ew !== 1 || ein !== inChannels) {
+      return null;
+    }
   }
   const codes = ctx.native.ops.activation;
   const alpha = attrs.leakyreluAlpha;
@@ -36,6 +40,8 @@ export const invertedResidualKernel: NativeKernel = (args, ctx) => {
   );
   if (!info || info.inChannels !== expanded) return null;
   const residual = attrs.residual === true;
+  const pool = attrs.averagePool === undefined ? 1 : Number(attrs.averagePool);
+  if (!Number.isInteger(pool) || pool < 1 || pool > 64) return null;
   if (
     residual &&
     (inChannels !== outChannels || info.outHeight !== height || info.outWidth !== width)
@@ -50,15 +56,22 @@ export const invertedResidualKernel: NativeKernel = (args, ctx) => {
       : undefined;
   };
   const biases = [
-    bias('expandBias', expanded),
+    expandFilter ? bias('expandBias', expanded) : null,
     bias('depthwiseBias', expanded),
     bias('projectBias', outChannels),
   ];
-  const filters = [x, expandFilter, depthwiseFilter, projectFilter].map((t) => ctx.values(args, t));
-  if (biases.includes(undefined) || filters.includes(null)) return null;
-  const [xv, ef, df, pf] = filters as Float32Array[];
+  const filters = [x, depthwiseFilter, projectFilter].map((t) => ctx.values(args, t));
+  const ef = expandFilter ? ctx.values(args, expandFilter) : null;
+  if (biases.includes(undefined) || filters.includes(null) || (expandFilter && !ef)) return null;
+  const [xv, df, pf] = filters as Float32Array[];
   const [eb, db, pb] = biases as (Float32Array | null)[];
-  return ctx.output(args, [x.shape[0], info.outHeight, info.outWidth, outChannels], (out) =>
+  const outShape = [
+    x.shape[0],
+    Math.floor(info.outHeight / pool),
+    Math.floor(info.outWidth / pool),
+    outChannels,
+  ];
+  return ctx.output(args, outShape, (out) =>
     ctx.native.invertedResidual(
       xv,
       ef,
@@ -76,6 +89,7 @@ export const invertedResidualKernel: NativeKernel = (args, ctx) => {
       depthwise.code,
       project.code,
       expand.alpha,
+      pool,
     ),
   );
 };

@@ -97,9 +97,11 @@ Napi::Value DepthwiseBackpropFilter(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// invertedResidual(x, expandFilter, expandBias | null, depthwiseFilter, depthwiseBias | null,
+// invertedResidual(x, expandFilter | null, expandBias | null, depthwiseFilter, depthwiseBias |
+// null,
 //   projectFilter, projectBias | null, out, depthwiseGeometry, inChannels, outChannels,
-//   residual, expandActivation, depthwiseActivation, projectActivation, leakyAlpha)
+//   residual, expandActivation, depthwiseActivation, projectActivation, leakyAlpha,
+//   averagePool)
 Napi::Value InvertedResidual(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   kernels::InvertedResidualShape s;
@@ -109,6 +111,11 @@ Napi::Value InvertedResidual(const Napi::CallbackInfo& info) {
   s.outChannels = static_cast<int>(count(info, 10, "outChannels"));
   if (!info[11].IsBoolean()) throw Napi::TypeError::New(env, "residual must be a boolean");
   s.residual = info[11].As<Napi::Boolean>().Value();
+  const std::size_t averagePool = count(info, 16, "averagePool");
+  if (averagePool < 1 || averagePool > 64) {
+    throw Napi::RangeError::New(env, "averagePool must be 1..64");
+  }
+  s.averagePool = static_cast<int>(averagePool);
   if (g.inChannels != g.outChannels) {
     throw Napi::RangeError::New(env, "the depthwise geometry must keep the channel count");
   }
@@ -118,17 +125,25 @@ Napi::Value InvertedResidual(const Napi::CallbackInfo& info) {
   }
   const std::size_t ci = s.inChannels, ce = g.inChannels, co = s.outChannels;
   const std::size_t inPixels = static_cast<std::size_t>(g.batch) * g.inHeight * g.inWidth;
-  Floats x = floats(info, 0, "x"), ef = floats(info, 1, "expandFilter");
+  Floats x = floats(info, 0, "x");
+  std::size_t expandLength = 0;
+  const float* ef = optionalFloats(info, 1, "expandFilter", &expandLength);
   Floats df = floats(info, 3, "depthwiseFilter"), pf = floats(info, 5, "projectFilter");
   Floats out = floats(info, 7, "out");
   expectLength(env, x, inPixels * ci, "x");
-  expectLength(env, ef, ci * ce, "expandFilter");
+  if (ef ? expandLength != ci * ce : ci != ce) {
+    throw Napi::RangeError::New(
+        env, ef ? "expandFilter must be inChannels x expanded channels"
+                : "without an expansion the depthwise channels must be the input's");
+  }
   expectLength(env, df, filterSize(g, true), "depthwiseFilter");
   expectLength(env, pf, ce * co, "projectFilter");
-  expectLength(env, out, g.outPixels() * co, "out");
+  const std::size_t outPixels =
+      static_cast<std::size_t>(g.batch) * (g.outHeight / averagePool) * (g.outWidth / averagePool);
+  expectLength(env, out, outPixels * co, "out");
   const float leakyAlpha = static_cast<float>(number(info, 15, "leakyAlpha"));
   kernels::invertedResidualForward(
-      s, x.Data(), {ef.Data(), optionalBias(info, 2, g.inChannels), activation(info, 12)},
+      s, x.Data(), {ef, ef ? optionalBias(info, 2, g.inChannels) : nullptr, activation(info, 12)},
       {df.Data(), optionalBias(info, 4, g.inChannels), activation(info, 13)},
       {pf.Data(), optionalBias(info, 6, s.outChannels), activation(info, 14)}, leakyAlpha,
       out.Data());

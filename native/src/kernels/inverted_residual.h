@@ -21,6 +21,10 @@ struct InvertedResidualShape {
   int outChannels = 0;  // of the projection
   // Adds the block's input to the projection (needs stride 1 and inChannels == outChannels).
   bool residual = false;
+  // Average-pools the block's output over averagePool x averagePool windows at that
+  // stride, without padding (1: no pooling): the zoo's blocks end with a 2 x 2 pool, and
+  // pooling rows in cache saves writing the block's full-size output and reading it back.
+  int averagePool = 1;
 };
 
 // One 1x1 or depthwise convolution of the block: filter, per-channel bias (may be null)
@@ -31,8 +35,10 @@ struct FusedConvWeights {
   Activation activation = Activation::Linear;
 };
 
-// out = activation(project(depthwise(expand(x)))) (+ x), NHWC; filters as tfjs holds them:
-// expand [in, expanded], depthwise [fh, fw, expanded] and project [expanded, out].
+// out = pool(activation(project(depthwise(expand(x)))) (+ x)), NHWC; filters as tfjs holds them:
+// expand [in, expanded], depthwise [fh, fw, expanded] and project [expanded, out]. Without
+// an expansion (expand.filter null: MobileNet V2's first block, a depthwise-separable
+// module), expanded = in and the depthwise convolution reads x.
 // Each output row is computed the same way however the work is split, so the result does
 // not depend on the thread count.
 void invertedResidualForward(const InvertedResidualShape& shape, const float* x,

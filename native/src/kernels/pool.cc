@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <vector>
 
 #include "kernels/parallel.h"
 #include "kernels/window_gather.h"
@@ -10,35 +11,49 @@ namespace asc::kernels {
 
 namespace {
 
+// Output row oy of one image, input row iy being windowRows[iy - oy * strideHeight +
+// padTop] (filterHeight pointers; those of rows outside the image are never read).
+template <bool kMax>
+void poolRow(const ConvGeometry& g, const float* const* windowRows, int oy, float* out) {
+  const std::size_t c = g.inChannels;
+  const int top = oy * g.strideHeight - g.padTop;
+  for (int ox = 0; ox < g.outWidth; ++ox) {
+    const WindowSpan w = inBoundsWindow(g, oy, ox);
+    float* o = out + static_cast<std::size_t>(ox) * c;
+    std::fill(o, o + c, kMax ? -std::numeric_limits<float>::infinity() : 0.0f);
+    for (int iy = w.y0; iy < w.y1; ++iy) {
+      for (int ix = w.x0; ix < w.x1; ++ix) {
+        const float* p = windowRows[iy - top] + static_cast<std::size_t>(ix) * c;
+        if (kMax) {
+          for (std::size_t k = 0; k < c; ++k) o[k] = p[k] > o[k] ? p[k] : o[k];
+        } else {
+          for (std::size_t k = 0; k < c; ++k) o[k] += p[k];
+        }
+      }
+    }
+    if (!kMax) {
+      const float count = static_cast<float>(std::max(0, w.y1 - w.y0) * std::max(0, w.x1 - w.x0));
+      for (std::size_t k = 0; k < c; ++k) o[k] /= count;
+    }
+  }
+}
+
 template <bool kMax>
 void pool(const ConvGeometry& g, const float* x, float* out) {
-  const std::size_t c = g.inChannels;
   const std::size_t rows = static_cast<std::size_t>(g.batch) * g.outHeight;
+  const std::size_t rowFloats = static_cast<std::size_t>(g.inWidth) * g.inChannels;
   parallelRange(rows, 1, [&](std::size_t rb, std::size_t re) {
+    std::vector<const float*> windowRows(g.filterHeight);
     for (std::size_t r = rb; r < re; ++r) {
       const std::size_t n = r / g.outHeight;
       const int oy = static_cast<int>(r % g.outHeight);
-      const float* image = x + n * g.inHeight * g.inWidth * c;
-      for (int ox = 0; ox < g.outWidth; ++ox) {
-        const WindowSpan w = inBoundsWindow(g, oy, ox);
-        float* o = out + (r * g.outWidth + ox) * c;
-        std::fill(o, o + c, kMax ? -std::numeric_limits<float>::infinity() : 0.0f);
-        for (int iy = w.y0; iy < w.y1; ++iy) {
-          for (int ix = w.x0; ix < w.x1; ++ix) {
-            const float* p = image + (static_cast<std::size_t>(iy) * g.inWidth + ix) * c;
-            if (kMax) {
-              for (std::size_t k = 0; k < c; ++k) o[k] = p[k] > o[k] ? p[k] : o[k];
-            } else {
-              for (std::size_t k = 0; k < c; ++k) o[k] += p[k];
-            }
-          }
-        }
-        if (!kMax) {
-          const float count =
-              static_cast<float>(std::max(0, w.y1 - w.y0) * std::max(0, w.x1 - w.x0));
-          for (std::size_t k = 0; k < c; ++k) o[k] /= count;
-        }
+      const float* image = x + n * g.inHeight * rowFloats;
+      const int top = oy * g.strideHeight - g.padTop;
+      for (int ky = 0; ky < g.filterHeight; ++ky) {
+        const int iy = top + ky;
+        windowRows[ky] = iy >= 0 && iy < g.inHeight ? image + iy * rowFloats : nullptr;
       }
+      poolRow<kMax>(g, windowRows.data(), oy, out + r * g.outWidth * g.inChannels);
     }
   });
 }
@@ -47,6 +62,10 @@ void pool(const ConvGeometry& g, const float* x, float* out) {
 
 void maxPool(const ConvGeometry& g, const float* x, float* out) { pool<true>(g, x, out); }
 void avgPool(const ConvGeometry& g, const float* x, float* out) { pool<false>(g, x, out); }
+
+void avgPoolRow(const ConvGeometry& g, const float* const* windowRows, int oy, float* out) {
+  poolRow<false>(g, windowRows, oy, out);
+}
 
 void maxPoolGrad(const ConvGeometry& g, const float* dy, const float* x, float* dx) {
   const std::size_t c = g.inChannels;

@@ -10,6 +10,10 @@ namespace asc::kernels {
 
 void maxPool(const ConvGeometry& g, const float* x, float* out);
 void avgPool(const ConvGeometry& g, const float* x, float* out);
+// Output row oy of one image's average pooling, input row iy being windowRows[iy - (oy *
+// strideHeight - padTop)] (filterHeight pointers; rows outside the image are not read):
+// avgPool is this over every row; the inverted residual kernel pools its own rows with it.
+void avgPoolRow(const ConvGeometry& g, const float* const* windowRows, int oy, float* out);
 void maxPoolGrad(const ConvGeometry& g, const float* dy, const float* x, float* dx);
 void avgPoolGrad(const ConvGeometry& g, const float* dy, float* dx);
 

@@ -127,8 +127,9 @@ const sameStrides = (strides: unknown, s: number) =>
 export interface FoldOptions {
   /**
    * Also make each inverted residual block (1x1 expansion, depthwise, 1x1 projection,
-   * each with its batch norm, and the residual Add) one FusedInvertedResidual layer
-   * (default true).
+   * each with its batch norm, the residual Add and the average pool after it, if any),
+   * and each depthwise-separable one (depthwise, 1x1, ...), one FusedInvertedResidual
+   * layer (default true).
    */
   invertedResiduals?: boolean;
 }
@@ -193,11 +194,30 @@ export function foldBatchNorms(tf: Tf, model: LayersModel, options: FoldOptions 
     sameStrides(f.layer.getConfig().strides, 1) &&
     sameStrides(f.layer.getConfig().dilationRate, 1);
 
-  /** The inverted residual block starting at `expand`'s layer, if it is one. */
-  const invertedResidual = (expand: FoldedConvolution) => {
-    if (!pointwise(expand)) return null;
-    const dwLayer = onlyReader(model, readers, expand.output);
-    const depthwise = dwLayer?.getClassName() === 'DepthwiseConv2D' ? folded(dwLayer) : null;
+  /** The only reader of `t` when it is a square 'valid' average pool at its own stride. */
+  const averagePoolAfter = (t: SymbolicTensor) => {
+    const layer = onlyReader(model, readers, t);
+    if (layer?.getClassName() !== 'AveragePooling2D') return null;
+    const config = layer.getConfig();
+    const size = [config.poolSize].flat() as number[];
+    const strides = ([config.strides ?? config.poolSize].flat() as number[]) ?? size;
+    const square = (v: number[]) => v.length > 0 && v.every((d) => d === v[0]);
+    if (!square(size) || !square(strides) || strides[0] !== size[0]) return null;
+    if (config.padding !== 'valid' || (config.dataFormat ?? 'channelsLast') !== 'channelsLast') {
+      return null;
+    }
+    return { layer, size: size[0] };
+  };
+
+  /**
+   * The inverted residual block starting at `first`'s layer, if it is one: a 1x1
+   * expansion then a depthwise convolution, or (no expansion) the depthwise convolution.
+   */
+  const invertedResidual = (first: FoldedConvolution) => {
+    const expand = pointwise(first) ? first : null;
+    const dwLayer = expand ? onlyReader(model, readers, expand.output) : first.layer;
+    const depthwise =
+      dwLayer?.getClassName() !== 'DepthwiseConv2D' ? null : expand ? folded(dwLayer) : first;
     const dwConfig = depthwise?.layer.getConfig();
     if (
       !depthwise ||
@@ -210,7 +230,7 @@ export function foldBatchNorms(tf: Tf, model: LayersModel, options: FoldOptions 
     }
     const project = folded(onlyReader(model, readers, depthwise.output));
     if (!pointwise(project)) return null;
-    const input = expand.layer.inboundNodes[0].inputTensors[0];
+    const input = first.layer.inboundNodes[0].inputTensors[0];
     const add = onlyReader(model, readers, project.output);
     const addInputs = add?.inboundNodes[0].inputTensors.map((t) => t.id) ?? [];
     const residual =
@@ -220,22 +240,26 @@ export function foldBatchNorms(tf: Tf, model: LayersModel, options: FoldOptions 
       addInputs.includes(project.output.id);
     const strides = [dwConfig.strides].flat() as number[];
     const config: FusedInvertedResidualConfig = {
-      name: `${expand.layer.name}_block`,
-      expandedChannels: expand.kernel.shape[3],
+      name: `${first.layer.name}_block`,
+      expand: expand !== null,
+      expandedChannels: depthwise.kernel.shape[2],
       outChannels: project.kernel.shape[3],
       kernelSize: depthwise.kernel.shape[0],
       strides: [strides[0], strides[1] ?? strides[0]],
       padding: dwConfig.padding === 'same' ? 'same' : 'valid',
-      expandActivation: expand.activation,
+      expandActivation: expand?.activation ?? 'linear',
       depthwiseActivation: depthwise.activation,
       projectActivation: project.activation,
       residual,
     };
+    const blockOutput = residual && add ? outputOf(add) : project.output;
+    const pool = averagePoolAfter(blockOutput);
+    if (pool) config.averagePool = pool.size;
     return {
       config,
-      parts: [expand, depthwise, project],
-      replaced: residual && add ? [add] : [],
-      output: residual && add ? outputOf(add) : project.output,
+      parts: expand ? [expand, depthwise, project] : [depthwise, project],
+      replaced: [...(residual && add ? [add] : []), ...(pool ? [pool.layer] : [])],
+      output: pool ? outputOf(pool.layer) : blockOutput,
     };
   };
 

@@ -33,8 +33,10 @@ import type { Tf } from './tf';
  *   (foldBatchNorms) are made of them. Swish is fused only by @asc/native's CPU kernels
  *   and only outside gradient recording; otherwise these layers compute as tfjs's.
  * - FusedInvertedResidual: an inverted residual block of an inference model (MobileNet V2's,
- *   the zoo's IRwLB) as one layer: FusedConv2D 1x1 (expansion), FusedDepthwiseConv2D,
- *   FusedConv2D 1x1 (projection) and the residual Add, with their weights. On the CPU
+ *   the zoo's IRwLB; or without the expansion, the zoo's DSC) as one layer: FusedConv2D
+ *   1x1 (expansion), FusedDepthwiseConv2D,
+ *   FusedConv2D 1x1 (projection), the residual Add and the AveragePooling2D after the
+ *   block (when there is one), with their weights. On the CPU
  *   with @asc/native and no gradient recorded, the `invertedResidual` kernel runs it in
  *   one pass over the image whose expanded activations (three or six times the block's
  *   width) never leave the cache; elsewhere the same convolutions run one after another.
@@ -69,6 +71,17 @@ export interface FusedInvertedResidualConfig {
   projectActivation: FusedConvActivation;
   /** Adds the block's input to the projection (same shape in and out). */
   residual: boolean;
+  /**
+   * Average-pools the block's output over averagePool x averagePool windows at that
+   * stride, 'valid' (the zoo's blocks end with a 2 x 2 pool); 1 (the default): none.
+   */
+  averagePool?: number;
+  /**
+   * False for a block without the 1x1 expansion (a depthwise-separable module, MobileNet
+   * V2's first block): the depthwise convolution reads the input, expandedChannels are
+   * its channels, and the layer has no expansion weights. Default true.
+   */
+  expand?: boolean;
 }
 
 /** The activations fused into the convolution layers. */
@@ -297,6 +310,8 @@ export function registerZooLayers(tf: Tf): ZooLayers {
         depthwiseActivation: args.depthwiseActivation,
         projectActivation: args.projectActivation,
         residual: args.residual,
+        averagePool: args.averagePool ?? 1,
+        expand: args.expand ?? true,
       };
     }
     override build(inputShape: tfjs.Shape | tfjs.Shape[]): void {
@@ -305,9 +320,11 @@ export function registerZooLayers(tf: Tf): ZooLayers {
       const { expandedChannels: e, outChannels: o, kernelSize: k } = this.block;
       const weight = (name: string, s: number[]) =>
         this.addWeight(name, s, 'float32', tf.initializers.zeros());
+      const expansion = this.block.expand
+        ? [weight('expand_kernel', [1, 1, inC, e]), weight('expand_bias', [e])]
+        : [];
       this.kernels = [
-        weight('expand_kernel', [1, 1, inC, e]),
-        weight('expand_bias', [e]),
+        ...expansion,
         weight('depthwise_kernel', [k, k, e, 1]),
         weight('depthwise_bias', [e]),
         weight('project_kernel', [1, 1, e, o]),
@@ -317,15 +334,17 @@ export function registerZooLayers(tf: Tf): ZooLayers {
     }
     override computeOutputShape(s: tfjs.Shape | tfjs.Shape[]): tfjs.Shape {
       const [n, h, w] = (Array.isArray(s[0]) ? s[0] : s) as tfjs.Shape;
-      const { kernelSize: k, padding, strides } = this.block;
+      const { kernelSize: k, padding, strides, averagePool: pool } = this.block;
       const out = (v: number | null, stride: number) =>
-        v === null ? null : convOutputLength(v, k, padding, stride);
+        v === null ? null : Math.floor(convOutputLength(v, k, padding, stride) / pool);
       return [n, out(h, strides[0]), out(w, strides[1]), this.block.outChannels];
     }
     override call(inputs: tfjs.Tensor | tfjs.Tensor[]): tfjs.Tensor {
       const x = one(inputs) as tfjs.Tensor4D;
-      const [ek, eb, dk, db, pk, pb] = this.kernels.map((v) => v.read());
       const b = this.block;
+      const values = this.kernels.map((v) => v.read());
+      const [ek, eb] = b.expand ? values : [null, null];
+      const [dk, db, pk, pb] = values.slice(b.expand ? 2 : 0);
       const recording =
         (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
       const kernel = fusedKernel('invertedResidual');
@@ -337,11 +356,11 @@ export function registerZooLayers(tf: Tf): ZooLayers {
           depthwiseActivation: b.depthwiseActivation,
           projectActivation: b.projectActivation,
           residual: b.residual,
+          averagePool: b.averagePool,
         };
         const ins = {
           x,
-          expandFilter: ek,
-          expandBias: eb,
+          ...(ek && eb ? { expandFilter: ek, expandBias: eb } : {}),
           depthwiseFilter: dk,
           depthwiseBias: db,
           projectFilter: pk,
@@ -358,7 +377,7 @@ export function registerZooLayers(tf: Tf): ZooLayers {
             strides: 1,
             pad: 'valid',
           });
-        let y = activate[b.expandActivation](conv(x, ek, eb)) as tfjs.Tensor4D;
+        let y = ek && eb ? (activate[b.expandActivation](conv(x, ek, eb)) as tfjs.Tensor4D) : x;
         y = activate[b.depthwiseActivation](
           tf.fused.depthwiseConv2d({
             x: y,
@@ -369,7 +388,9 @@ export function registerZooLayers(tf: Tf): ZooLayers {
           }),
         ) as tfjs.Tensor4D;
         y = activate[b.projectActivation](conv(y, pk, pb)) as tfjs.Tensor4D;
-        return b.residual ? tf.add(x, y) : y;
+        const block = (b.residual ? tf.add(x, y) : y) as tfjs.Tensor4D;
+        const pool = b.averagePool;
+        return pool > 1 ? tf.avgPool(block, pool, pool, 'valid') : block;
       });
     }
     override getConfig(): tfjs.serialization.ConfigDict {
