@@ -97,11 +97,10 @@ Napi::Value DepthwiseBackpropFilter(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// invertedResidual(x, expandFilter | null, expandBias | null, depthwiseFilter, depthwiseBias |
-// null,
-//   projectFilter, projectBias | null, out, depthwiseGeometry, inChannels, outChannels,
-//   residual, expandActivation, depthwiseActivation, projectActivation, leakyAlpha,
-//   averagePool)
+// invertedResidual(x, expandFilter | null, expandBias | null, depthwiseFilter,
+//   depthwiseBias | null, projectFilter, projectBias | null, out, depthwiseGeometry,
+//   inChannels, outChannels, residual, expandActivation, depthwiseActivation,
+//   projectActivation, leakyAlpha, averagePool)
 Napi::Value InvertedResidual(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   kernels::InvertedResidualShape s;

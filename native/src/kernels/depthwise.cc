@@ -1,9 +1,9 @@
 #include "kernels/depthwise.h"
 
 #include <algorithm>
-#include <cstring>
 #include <vector>
 
+#include "kernels/floats16.h"
 #include "kernels/parallel.h"
 #include "kernels/window_gather.h"
 
@@ -39,16 +39,6 @@ inline void windowSum(const ConvGeometry& g, const WindowSpan& s, int top, int l
 // a FW-wide filter: each filter vector is loaded once for the P pixels and the sums stay
 // in registers (about twice as fast as one pixel at a time on AVX-512). The taps are added
 // in the same order, so the values equal windowSum's.
-// 16 floats as one value: GCC keeps an array of them in registers where it does not
-// reliably do so for float[16] arrays indexed by runtime strides.
-typedef float Floats16 __attribute__((vector_size(64)));
-
-inline Floats16 load16(const float* p) {
-  Floats16 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
 template <int FW, int P>
 inline void interiorSums(std::size_t c, int y0, int y1, int top, int left,
                          const float* const* windowRows, const float* filter, std::size_t c0,
@@ -136,23 +126,9 @@ void depthwiseRow(const ConvGeometry& g, const float* const* windowRows, int oy,
 
 void depthwiseForward(const ConvGeometry& g, const float* x, const float* filter, const float* bias,
                       Activation activation, float leakyAlpha, float* out) {
-  const std::size_t c = g.inChannels;
-  const std::size_t rows = static_cast<std::size_t>(g.batch) * g.outHeight;
-  const std::size_t rowFloats = static_cast<std::size_t>(g.inWidth) * c;
-  parallelRange(rows, 1, [&](std::size_t rb, std::size_t re) {
-    std::vector<const float*> windowRows(g.filterHeight);
-    for (std::size_t r = rb; r < re; ++r) {
-      const std::size_t n = r / g.outHeight;
-      const int oy = static_cast<int>(r % g.outHeight);
-      const float* image = x + n * g.inHeight * rowFloats;
-      const int top = oy * g.strideHeight - g.padTop;
-      for (int ky = 0; ky < g.filterHeight; ++ky) {
-        const int iy = top + ky;
-        windowRows[ky] = iy >= 0 && iy < g.inHeight ? image + iy * rowFloats : nullptr;
-      }
-      depthwiseRow(g, windowRows.data(), oy, filter, bias, activation, leakyAlpha,
-                   out + r * g.outWidth * c);
-    }
+  forEachOutputRow(g, x, [&](const float* const* windowRows, int oy, std::size_t r) {
+    depthwiseRow(g, windowRows, oy, filter, bias, activation, leakyAlpha,
+                 out + r * g.outWidth * g.inChannels);
   });
 }
 

@@ -3,17 +3,11 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/floats16.h"
+
 namespace asc::kernels {
 
 namespace {
-
-typedef float Floats16 __attribute__((vector_size(64)));
-
-inline Floats16 load16(const float* p) {
-  Floats16 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
 
 // Rows of sums kept in registers: 8 x 32 floats is 16 of AVX-512's 32 vector registers,
 // enough independent sums to hide the multiply-adds' latency, and image rows (64 pixels

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <vector>
 
 #include "kernels/parallel.h"
 #include "kernels/window_gather.h"
@@ -40,21 +39,8 @@ void poolRow(const ConvGeometry& g, const float* const* windowRows, int oy, floa
 
 template <bool kMax>
 void pool(const ConvGeometry& g, const float* x, float* out) {
-  const std::size_t rows = static_cast<std::size_t>(g.batch) * g.outHeight;
-  const std::size_t rowFloats = static_cast<std::size_t>(g.inWidth) * g.inChannels;
-  parallelRange(rows, 1, [&](std::size_t rb, std::size_t re) {
-    std::vector<const float*> windowRows(g.filterHeight);
-    for (std::size_t r = rb; r < re; ++r) {
-      const std::size_t n = r / g.outHeight;
-      const int oy = static_cast<int>(r % g.outHeight);
-      const float* image = x + n * g.inHeight * rowFloats;
-      const int top = oy * g.strideHeight - g.padTop;
-      for (int ky = 0; ky < g.filterHeight; ++ky) {
-        const int iy = top + ky;
-        windowRows[ky] = iy >= 0 && iy < g.inHeight ? image + iy * rowFloats : nullptr;
-      }
-      poolRow<kMax>(g, windowRows.data(), oy, out + r * g.outWidth * g.inChannels);
-    }
+  forEachOutputRow(g, x, [&](const float* const* windowRows, int oy, std::size_t r) {
+    poolRow<kMax>(g, windowRows, oy, out + r * g.outWidth * g.inChannels);
   });
 }
 

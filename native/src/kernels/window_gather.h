@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <vector>
 
 #include "cuda/common/hd.h"
 #include "kernels/geometry.h"
@@ -62,6 +63,30 @@ ASC_HD void forEachCoveringWindow(const ConvGeometry& g, int iy, int ix, Add&& a
       add(oy, ox, ky, kx);
     }
   }
+}
+
+// Calls row(windowRows, oy, r) for every output row r = n * outHeight + oy of every image,
+// in parallel, windowRows[ky] pointing at input row oy * strideHeight - padTop + ky of
+// image n of x (null outside the image): a batch as the row kernels (depthwiseRow,
+// avgPoolRow) see it.
+template <class Row>
+void forEachOutputRow(const ConvGeometry& g, const float* x, Row&& row) {
+  const std::size_t rows = static_cast<std::size_t>(g.batch) * g.outHeight;
+  const std::size_t rowFloats = static_cast<std::size_t>(g.inWidth) * g.inChannels;
+  parallelRange(rows, 1, [&](std::size_t rb, std::size_t re) {
+    std::vector<const float*> windowRows(g.filterHeight);
+    for (std::size_t r = rb; r < re; ++r) {
+      const std::size_t n = r / g.outHeight;
+      const int oy = static_cast<int>(r % g.outHeight);
+      const float* image = x + n * g.inHeight * rowFloats;
+      const int top = oy * g.strideHeight - g.padTop;
+      for (int ky = 0; ky < g.filterHeight; ++ky) {
+        const int iy = top + ky;
+        windowRows[ky] = iy >= 0 && iy < g.inHeight ? image + iy * rowFloats : nullptr;
+      }
+      row(windowRows.data(), oy, r);
+    }
+  });
 }
 
 // For every input pixel (n, iy, ix): zeroes its `inChannels` values in dx, calls
