@@ -32,6 +32,11 @@ export function geometryOf(info: ConvInfo): ConvGeometryArray {
   ];
 }
 
+/** True for a bias the native kernels take: float32, one value per channel. */
+export function isChannelBias(bias: TensorInfo, channels: number): boolean {
+  return bias.dtype === 'float32' && bias.shape.length <= 1 && size(bias.shape) === channels;
+}
+
 /** The addon's code and leaky-relu alpha of a fused activation, or null for one it lacks. */
 export function fusedActivation(
   activationCodes: Readonly<Record<string, number>>,
@@ -70,12 +75,7 @@ export function conv2dPlan(
   if (!isChannelsLast(attrs.dataFormat) || !noDilation(attrs.dilations)) return null;
   const activation = fusedActivation(activationCodes, fused ? attrs : {});
   if (!activation || (fused && inputs.preluActivationWeights)) return null;
-  if (
-    bias &&
-    (bias.dtype !== 'float32' || bias.shape.length > 1 || size(bias.shape) !== filter.shape[3])
-  ) {
-    return null;
-  }
+  if (bias && !isChannelBias(bias, filter.shape[3])) return null;
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     filter.shape as [number, number, number, number],
@@ -182,13 +182,7 @@ function depthwiseWith(args: KernelArgs, ctx: NativeContext, fused: boolean): Te
   if (!activation || (fused && args.inputs.preluActivationWeights)) return null;
   const info = depthwiseInfo(ctx, x.shape, filter.shape, attrs);
   if (!info) return null;
-  if (
-    fused &&
-    bias &&
-    (bias.dtype !== 'float32' || bias.shape.length > 1 || size(bias.shape) !== info.outChannels)
-  ) {
-    return null;
-  }
+  if (fused && bias && !isChannelBias(bias, info.outChannels)) return null;
   const xv = ctx.values(args, x);
   const fv = ctx.values(args, filter);
   const bv = fused && bias ? ctx.values(args, bias) : null;

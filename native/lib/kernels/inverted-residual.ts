@@ -1,6 +1,5 @@
-import { depthwiseInfo, fusedActivation, geometryOf } from './conv';
+import { depthwiseInfo, fusedActivation, geometryOf, isChannelBias } from './conv';
 import type { NativeKernel } from './context';
-import { size } from './elementwise';
 
 /**
  * The inverted residual block as one kernel (NativeKernelNames.invertedResidual): what
@@ -51,9 +50,7 @@ export const invertedResidualKernel: NativeKernel = (args, ctx) => {
   const bias = (name: string, channels: number): Float32Array | null | undefined => {
     const t = args.inputs[name];
     if (!t) return null;
-    return t.shape.length <= 1 && size(t.shape) === channels
-      ? (ctx.values(args, t) ?? undefined)
-      : undefined;
+    return isChannelBias(t, channels) ? (ctx.values(args, t) ?? undefined) : undefined;
   };
   const biases = [
     expandFilter ? bias('expandBias', expanded) : null,

@@ -121,6 +121,12 @@ interface FoldedConvolution {
   bias: Float32Array;
 }
 
+/** A folded convolution's weights in a fused layer's order: kernel, bias. */
+const foldedWeights = (f: FoldedConvolution) => [
+  f.kernel,
+  { shape: [f.bias.length], values: f.bias },
+];
+
 const sameStrides = (strides: unknown, s: number) =>
   [strides].flat().every((v) => v === s || v === undefined);
 
@@ -156,8 +162,15 @@ export function foldBatchNorms(tf: Tf, model: LayersModel, options: FoldOptions 
   };
   const outputOf = (layer: Layer) => layer.inboundNodes[0].outputTensors[0];
 
+  // Each convolution folds once, whether a block's match or the main loop asks first.
+  const foldings = new Map<Layer, FoldedConvolution | null>();
   const folded = (layer: Layer | undefined): FoldedConvolution | null => {
-    if (!layer || layer.inboundNodes.length !== 1) return null;
+    if (!layer) return null;
+    if (!foldings.has(layer)) foldings.set(layer, foldConvolution(layer));
+    return foldings.get(layer) ?? null;
+  };
+  const foldConvolution = (layer: Layer): FoldedConvolution | null => {
+    if (layer.inboundNodes.length !== 1) return null;
     const cls = layer.getClassName();
     const config = layer.getConfig();
     if ((cls !== 'Conv2D' && cls !== 'DepthwiseConv2D') || config.activation !== 'linear') {
@@ -200,7 +213,7 @@ export function foldBatchNorms(tf: Tf, model: LayersModel, options: FoldOptions 
     if (layer?.getClassName() !== 'AveragePooling2D') return null;
     const config = layer.getConfig();
     const size = [config.poolSize].flat() as number[];
-    const strides = ([config.strides ?? config.poolSize].flat() as number[]) ?? size;
+    const strides = [config.strides ?? config.poolSize].flat() as number[];
     const square = (v: number[]) => v.length > 0 && v.every((d) => d === v[0]);
     if (!square(size) || !square(strides) || strides[0] !== size[0]) return null;
     if (config.padding !== 'valid' || (config.dataFormat ?? 'channelsLast') !== 'channelsLast') {
@@ -301,11 +314,7 @@ export function foldBatchNorms(tf: Tf, model: LayersModel, options: FoldOptions 
     if (block) {
       const fused = zoo.fusedInvertedResidual(block.config);
       tensors.set(block.output.id, fused.apply(ins[0]) as SymbolicTensor);
-      const values = block.parts.flatMap((p) => [
-        p.kernel,
-        { shape: [p.bias.length], values: p.bias },
-      ]);
-      weights.push([fused, tensorsOf(values)]);
+      weights.push([fused, tensorsOf(block.parts.flatMap(foldedWeights))]);
       for (const p of block.parts) done.add(p.layer).add(p.batchNorm);
       for (const l of block.replaced) done.add(l);
       continue;
@@ -329,10 +338,7 @@ export function foldBatchNorms(tf: Tf, model: LayersModel, options: FoldOptions 
     const fused =
       cls === 'Conv2D' ? zoo.fusedConv2d(fusedConfig) : zoo.fusedDepthwiseConv2d(fusedConfig);
     tensors.set(fold.output.id, fused.apply(ins[0]) as SymbolicTensor);
-    weights.push([
-      fused,
-      tensorsOf([fold.kernel, { shape: [fold.bias.length], values: fold.bias }]),
-    ]);
+    weights.push([fused, tensorsOf(foldedWeights(fold))]);
     done.add(fold.batchNorm);
   }
   const result = tf.model({

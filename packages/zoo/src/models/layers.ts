@@ -138,6 +138,16 @@ export function registerZooLayers(tf: Tf): ZooLayers {
     const name = kernelNames?.[role];
     return name !== undefined && tf.getKernel(name, tf.getBackend()) !== undefined ? name : null;
   };
+  /**
+   * A fused computation that only @asc/native's CPU kernels have (swish inside a
+   * convolution, the inverted residual block), when the backend is 'cpu' and no gradient
+   * is recorded (tfjs differentiates no fused swish; the block has no gradient); else null.
+   */
+  const inferenceCpuKernel = (role: 'swish' | 'invertedResidual') => {
+    const recording =
+      (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
+    return tf.getBackend() === 'cpu' && !recording ? fusedKernel(role) : null;
+  };
 
   const swish = (x: tfjs.Tensor): tfjs.Tensor =>
     tf.tidy(() => {
@@ -252,12 +262,8 @@ export function registerZooLayers(tf: Tf): ZooLayers {
     if (!['linear', 'relu', 'relu6', 'swish'].includes(activation)) return null;
     if (state.dataFormat !== 'channelsLast' || dilations.some((d) => d !== 1)) return null;
     if (activation === 'swish') {
-      const recording =
-        (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
-      const native = tf.getBackend() === 'cpu' && fusedKernel('swish') !== null;
-      if (recording || !native || (state.depthMultiplier ?? 1) !== 1 || x.dtype !== 'float32') {
-        return null;
-      }
+      const native = inferenceCpuKernel('swish') !== null;
+      if (!native || (state.depthMultiplier ?? 1) !== 1 || x.dtype !== 'float32') return null;
     }
     const filter = (state.kernel ?? state.depthwiseKernel)?.read();
     if (!filter) return null;
@@ -345,10 +351,8 @@ export function registerZooLayers(tf: Tf): ZooLayers {
       const values = this.kernels.map((v) => v.read());
       const [ek, eb] = b.expand ? values : [null, null];
       const [dk, db, pk, pb] = values.slice(b.expand ? 2 : 0);
-      const recording =
-        (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
-      const kernel = fusedKernel('invertedResidual');
-      if (kernel && tf.getBackend() === 'cpu' && !recording && x.dtype === 'float32') {
+      const kernel = inferenceCpuKernel('invertedResidual');
+      if (kernel && x.dtype === 'float32') {
         const attrs = {
           strides: b.strides,
           pad: b.padding,
