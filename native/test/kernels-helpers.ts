@@ -56,12 +56,22 @@ export function bothWays(f: () => tf.Tensor | tf.Tensor[]): {
     });
   unregisterNativeKernels(tf);
   const js = read();
+  return withNativeKernels(() => {
+    const native = read();
+    return { js, native, dispatch: nativeKernelDispatchCounts() };
+  });
+}
+
+/**
+ * Runs `f` with the native kernels registered (they must be available) and the dispatch
+ * counts reset; unregisters them afterwards.
+ */
+export function withNativeKernels<T>(f: () => T): T {
   const handle = registerNativeKernels(tf);
   if (!handle.active) throw new Error(`native kernels unavailable: ${handle.reason}`);
   try {
     resetNativeKernelDispatchCounts();
-    const native = read();
-    return { js, native, dispatch: nativeKernelDispatchCounts() };
+    return f();
   } finally {
     unregisterNativeKernels(tf);
   }

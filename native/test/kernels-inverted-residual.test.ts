@@ -1,12 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import {
-  nativeKernelNames,
-  registerNativeKernels,
-  resetNativeKernelDispatchCounts,
-  setNativeKernelThreads,
-  nativeKernelThreads,
-  unregisterNativeKernels,
-} from '../lib';
+import { nativeKernelNames, nativeKernelThreads, setNativeKernelThreads } from '../lib';
 import {
   bothWays,
   expectNativeDispatch,
@@ -14,6 +7,7 @@ import {
   maxRelativeError,
   randTensor,
   rng,
+  withNativeKernels,
 } from './kernels-helpers';
 
 type Activation = 'linear' | 'relu' | 'relu6' | 'swish';
@@ -250,17 +244,6 @@ function fusedBlock(c: BlockCase, b: BlockTensors): tf.Tensor {
     ...(c.pool ? { averagePool: c.pool } : {}),
   };
   return tf.engine().runKernel(blockKernel(), inputs, attrs) as tf.Tensor;
-}
-
-function withNativeKernels<T>(f: () => T): T {
-  const handle = registerNativeKernels(tf);
-  if (!handle.active) throw new Error(`native kernels unavailable: ${handle.reason}`);
-  try {
-    resetNativeKernelDispatchCounts();
-    return f();
-  } finally {
-    unregisterNativeKernels(tf);
-  }
 }
 
 /** The kernel's tfjs name (the addon names it; the addon is required here). */

@@ -1,9 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import {
-  registerNativeKernels,
-  resetNativeKernelDispatchCounts,
-  unregisterNativeKernels,
-} from '../lib';
+import { registerNativeKernels, unregisterNativeKernels } from '../lib';
 import {
   binaryWorkload,
   BROADCAST_SHAPES,
@@ -29,6 +25,7 @@ import {
   expectNativeDispatch,
   expectSameBothWays,
   maxRelativeError,
+  withNativeKernels,
   randTensor,
   rng,
 } from './kernels-helpers';
@@ -96,15 +93,11 @@ describe('FusedDepthwiseConv2D', () => {
         const y = tf.add(tf.depthwiseConv2d(x, filter, c.stride, c.pad), bias);
         return tf.mul(y, tf.sigmoid(y));
       });
-      registerNativeKernels(tf);
-      resetNativeKernelDispatchCounts();
-      try {
+      withNativeKernels(() => {
         const swish = tf.tidy(() => fused('swish').dataSync() as Float32Array);
         expect(maxRelativeError(swish, js[0])).toBeLessThan(1e-4);
         expectNativeDispatch({ FusedDepthwiseConv2D: 1 });
-      } finally {
-        unregisterNativeKernels(tf);
-      }
+      });
       tf.dispose([x, filter, bias]);
     },
   );
